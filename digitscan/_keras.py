@@ -1,0 +1,88 @@
+"""Import Keras lazily and quietly.
+
+`--help` must answer at once, so only commands that need a model import Keras
+(and with it TensorFlow). The environment variables must be set before the
+first import to keep TensorFlow's C++ log lines off the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+
+def quiet_environment() -> None:
+    """Silence TensorFlow's C++ logging unless the user asked for it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+
+
+def import_keras() -> Any:
+    """Return the keras module, imported with TensorFlow's noise turned down."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    quiet_environment()
+    with _stderr_silenced(os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "3"):
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # the CUDA probe logs here, once
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    return keras
+
+
+@contextlib.contextmanager
+def _stderr_silenced(enabled: bool) -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null: C++ logs bypass Python's sys.stderr."""
+    if not enabled:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def accelerator() -> str:
+    """Name the device Keras computes on: 'GPU: <name>' or 'CPU'."""
+    keras = import_keras()
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"GPU: {details.get('device_name', gpus[0].name)}"
+        elif backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform == "gpu":
+                return f"GPU: {device.device_kind}"
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)}"
+    except Exception:  # noqa: BLE001 - a broken GPU stack means we compute on the CPU
+        return "CPU"
+    return "CPU"

@@ -1,0 +1,86 @@
+"""Stage 5: choose the best reading of each string from the scored candidates.
+
+A string's pieces can be grouped into digits in many ways. Dynamic programming
+picks the grouping with the highest total log-probability, where a candidate
+counts either as its most likely digit or, if it is a single piece, as a mark
+to drop ("not a digit", with a penalty so real digits are not thrown away).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from digitscan.classify import Scores
+from digitscan.results import Box, Digit, DigitString
+from digitscan.segment import Word
+
+NOISE_PENALTY = math.log(0.3)
+EPS = 1e-6
+
+
+def assemble_word(word: Word, scores: Scores, offset: int, scale: float, min_confidence: float) -> DigitString | None:
+    """The best reading of one word; its candidates' scores start at row `offset`."""
+    n = word.pieces
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    choice: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (start, candidate row, digit or -1)
+    by_end: dict[int, list[int]] = {}
+    for k, cand in enumerate(word.candidates):
+        by_end.setdefault(cand.end, []).append(k)
+    for end in range(1, n + 1):
+        for k in by_end.get(end, []):
+            cand = word.candidates[k]
+            row = offset + k
+            if not np.isfinite(best[cand.start]):
+                continue
+            digit = int(scores.digits[row].argmax())
+            options = [(math.log(scores.digits[row, digit] + EPS), digit)]
+            if cand.end - cand.start == 1:
+                options.append((math.log(scores.reject[row] + EPS) + NOISE_PENALTY, -1))
+            score, label = max(options)
+            total = best[cand.start] + score
+            if total > best[end]:
+                best[end], choice[end] = total, (cand.start, row, label)
+    if not np.isfinite(best[n]):
+        return None
+    digits: list[Digit] = []
+    end = n
+    while end > 0:
+        start, row, label = choice[end]  # type: ignore[misc]
+        if label >= 0:
+            cand = word.candidates[row - offset]
+            confidence = float(scores.digits[row, label])
+            digits.append(Digit(str(label), confidence, _scaled(cand.box, scale), confidence < min_confidence))
+        end = start
+    if not digits:
+        return None
+    digits.reverse()
+    return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)
+
+
+def assemble(words: list[Word], scores: Scores, scale: float, min_confidence: float) -> list[DigitString]:
+    """Read every word of a page; `scores` rows follow the words' candidates in order."""
+    strings, offset = [], 0
+    for word in words:
+        found = assemble_word(word, scores, offset, scale, min_confidence)
+        offset += len(word.candidates)
+        if found is not None:
+            strings.append(found)
+    return strings
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    if scale == 1.0:
+        return box
+    x, y, w, h = box
+    return (round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale)))
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)

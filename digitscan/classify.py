@@ -1,0 +1,42 @@
+"""Stage 4: classify normalised digits in large batches, in one place.
+
+Digits from many images are stacked and sent through the model together:
+one predict call per digit or per image would spend its time in overhead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitscan.modelio import LoadedModel, load_model
+
+
+@dataclass
+class Scores:
+    """Per candidate: probabilities of digits 0-9 and of "not a digit"."""
+
+    digits: np.ndarray  # (N, 10)
+    reject: np.ndarray  # (N,)
+
+
+class Classifier:
+    """A loaded model behind a batched `scores` call."""
+
+    def __init__(self, model: LoadedModel | str | None = None, batch_size: int = 512) -> None:
+        self.loaded = model if isinstance(model, LoadedModel) else load_model(model)
+        self.batch_size = batch_size
+
+    def scores(self, images: np.ndarray) -> Scores:
+        """Score (N, 28, 28) images in [0, 1]; N may be 0."""
+        outputs = self.loaded.num_outputs
+        probs = np.zeros((len(images), outputs), np.float32)
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start : start + self.batch_size, ..., None].astype(np.float32)
+            size = len(chunk)
+            if size < self.batch_size and len(images) > self.batch_size:
+                chunk = np.concatenate([chunk, np.zeros((self.batch_size - size, 28, 28, 1), np.float32)])
+            probs[start : start + size] = np.asarray(self.loaded.model.predict_on_batch(chunk))[:size]
+        reject = probs[:, 10:].sum(axis=1) if outputs > 10 else np.zeros(len(probs), np.float32)
+        return Scores(digits=probs[:, :10], reject=reject)

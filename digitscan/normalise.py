@@ -1,0 +1,57 @@
+"""Stage 3: one digit image to a 28x28 MNIST-style array.
+
+This is the one place the MNIST normalisation lives; training augmentation,
+scanning and evaluation all call it, so the classifier always sees digits
+prepared the same way. MNIST was made by fitting each digit into a 20x20 box
+(keeping its aspect ratio, anti-aliased) and centring its centre of mass in a
+28x28 field; white ink on black.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIZE = 28
+BOX = 20
+
+
+def to_mnist(ink: np.ndarray) -> np.ndarray:
+    """Return the 28x28 float32 image in [0, 1] of one digit.
+
+    `ink` is a 2-D array of any size and numeric type, ink bright on a dark
+    background (0 = no ink). Blank input gives a blank output.
+    """
+    ink = np.asarray(ink, dtype=np.float32)
+    if ink.ndim != 2 or ink.size == 0:
+        return np.zeros((SIZE, SIZE), np.float32)
+    peak = float(ink.max())
+    if not np.isfinite(peak):
+        ink = np.nan_to_num(ink, nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(ink.max())
+    if peak <= 0:
+        return np.zeros((SIZE, SIZE), np.float32)
+    ink = (ink * (1.0 / peak)).clip(0, 1)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = ink.shape
+    scale = BOX / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(ink, (nw, nh), interpolation=interpolation)
+    m = cv2.moments(small)
+    if m["m00"] <= 0:
+        return np.zeros((SIZE, SIZE), np.float32)
+    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    shift = np.float32([[1, 0, SIZE / 2 - cx], [0, 1, SIZE / 2 - cy]])
+    out = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
+    return out.clip(0, 1).astype(np.float32)
+
+
+def to_mnist_batch(inks: list[np.ndarray]) -> np.ndarray:
+    """Normalise many digits into one (N, 28, 28) float32 array."""
+    out = np.zeros((len(inks), SIZE, SIZE), np.float32)
+    for i, ink in enumerate(inks):
+        out[i] = to_mnist(ink)
+    return out

@@ -1,0 +1,50 @@
+"""Draw what was read onto a copy of the image, for a person to check by eye."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence
+
+from digitscan.results import FileResult
+
+
+def overlay_name(result: FileResult) -> str:
+    """A flat, unique file name for the overlay of one page."""
+    stem = re.sub(r"[^\w.-]+", "_", str(Path(result.file).with_suffix("")).strip("/\\.")) or "image"
+    return f"{stem}.p{result.page}.png"
+
+
+def draw(result: FileResult) -> np.ndarray:
+    """The page in colour with each string's box and each digit's box, value and confidence."""
+    with Image.open(result.file) as image:
+        frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == result.page)
+        rgb = np.asarray((ImageOps.exif_transpose(frame) if result.page == 0 else frame).convert("RGB")).copy()
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    thick = max(1, round(max(bgr.shape[:2]) / 800))
+    for s in result.strings:
+        x, y, w, h = s.box
+        cv2.rectangle(bgr, (x - 2, y - 2), (x + w + 2, y + h + 2), (255, 120, 0), thick)
+        for d in s.digits:
+            dx, dy, dw, dh = d.box
+            colour = (0, 0, 255) if d.flagged else (0, 160, 0)
+            cv2.rectangle(bgr, (dx, dy), (dx + dw, dy + dh), colour, thick)
+            scale = max(0.35, dh / 60)
+            cv2.putText(bgr, f"{d.char} {d.confidence:.2f}", (dx, max(10, dy - 3)), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, colour, thick, cv2.LINE_AA)  # fmt: skip
+    return bgr
+
+
+def write_overlay(result: FileResult, folder: Path) -> Path:
+    """Write the overlay PNG atomically into `folder` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / overlay_name(result)
+    tmp = target.with_name(f".{target.name}.tmp.png")
+    if not cv2.imwrite(str(tmp), draw(result)):
+        raise OSError(f"cannot write {tmp}")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,78 @@
+"""The records a scan produces, shared by the assembling, writing and evaluation stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Box = tuple[int, int, int, int]  # x, y, w, h in the original image's pixels
+
+
+@dataclass
+class Digit:
+    char: str
+    confidence: float
+    box: Box
+    flagged: bool = False  # below --min-confidence: a person should check it
+
+
+@dataclass
+class DigitString:
+    digits: list[Digit]
+    box: Box
+    line: int
+
+    @property
+    def text(self) -> str:
+        return "".join(d.char for d in self.digits)
+
+    @property
+    def confidence(self) -> float:
+        """Probability that every digit is right (the product of their confidences)."""
+        value = 1.0
+        for d in self.digits:
+            value *= d.confidence
+        return value
+
+    def shown(self) -> str:
+        """The text with digits below the confidence threshold shown as '?'."""
+        return "".join("?" if d.flagged else d.char for d in self.digits)
+
+
+@dataclass
+class FileResult:
+    """Everything read from one page of one input file, or why it could not be read."""
+
+    file: str
+    page: int = 0
+    strings: list[DigitString] = field(default_factory=list)
+    error: str | None = None
+    size: tuple[int, int] | None = None  # (width, height)
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.strings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form documented in the README."""
+        return {
+            "file": self.file,
+            "page": self.page,
+            "error": self.error,
+            "width": self.size[0] if self.size else None,
+            "height": self.size[1] if self.size else None,
+            "strings": [
+                {
+                    "digits": s.text,
+                    "confidence": round(s.confidence, 4),
+                    "box": list(s.box),
+                    "line": s.line,
+                    "flagged": [i for i, d in enumerate(s.digits) if d.flagged],
+                    "digit_details": [
+                        {**asdict(d), "confidence": round(d.confidence, 4), "box": list(d.box)} for d in s.digits
+                    ],
+                }
+                for s in self.strings
+            ],
+        }

@@ -1,0 +1,326 @@
+"""Stage 2: find the digit strings on a page and propose where digits begin and end.
+
+The segmenter does not decide alone how a touching pair like "00" splits. It
+binarises the page, removes ruling lines and form boxes, groups ink into lines
+and strings, drops specks and dots, straightens each line's slant, and then
+over-segments every string into *pieces* at plausible cut columns. Every run of
+up to four neighbouring pieces is a *candidate* digit; the classifier scores
+them all and `assemble` picks the best path through them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+MIN_DIGIT_HEIGHT = 8  # working pixels; anything shorter is a mark, not a digit
+MAX_PIECES_PER_CANDIDATE = 4
+MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
+MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
+
+
+@dataclass
+class Candidate:
+    """Pieces [start, end) of a string taken as one digit."""
+
+    start: int
+    end: int
+    box: tuple[int, int, int, int]  # x, y, w, h on the page
+    ink: np.ndarray  # grey ink (0 = none) of just these pieces, deskewed
+
+
+@dataclass
+class Word:
+    """One digit string: its pieces left to right and the candidates over them."""
+
+    line: int
+    pieces: int
+    box: tuple[int, int, int, int]
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def binarise(ink: np.ndarray) -> np.ndarray:
+    """Threshold pen strokes, not the paper's security pattern or texture.
+
+    A 2x2 opening first erases hair-thin lines (security patterns, paper
+    grain) that pen strokes are wider than; Otsu's threshold on what remains
+    seeds the strokes, which then grow by one pixel into somewhat lighter ink
+    so anti-aliased edges are kept.
+    """
+    ink8 = (ink * 255).astype(np.uint8)
+    opened = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    otsu, _ = cv2.threshold(opened, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    high = max(otsu, 70)
+    seeds = (opened >= high).astype(np.uint8)
+    return seeds | (cv2.dilate(seeds, np.ones((3, 3), np.uint8)) & (ink8 >= 0.7 * high).astype(np.uint8))
+
+
+def remove_lines(binary: np.ndarray) -> np.ndarray:
+    """Erase ruling lines, underlines and box borders; mend strokes they crossed.
+
+    Horizontal lines are runs much longer than any digit. Vertical lines are
+    removed only when they join horizontal lines at both ends (form boxes, comb
+    fields, a box around a check amount), so a "1" on a ruled line survives.
+    """
+    width = binary.shape[1]
+    length = max(25, width // 5)
+    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    if not horizontal.any():
+        return binary
+    near = cv2.dilate(horizontal, np.ones((7, 7), np.uint8))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 12)))
+    lines = horizontal.copy()
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w <= max(6, h // 4) and near[y, x : x + w].any() and near[y + h - 1, x : x + w].any():
+            lines[labels == i] = 1
+    cleaned = binary & (1 - cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
+    return cleaned | (mended & cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+
+
+def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
+    """Components whose vertical extents overlap well belong to one line of text."""
+    lines: list[list[int]] = []
+    spans: list[list[float]] = []
+    for i in sorted(ids, key=lambda k: -stats[k, 3]):
+        top, bottom = stats[i, 1], stats[i, 1] + stats[i, 3]
+        best, best_overlap = -1, 0.0
+        for j, (line_top, line_bottom, line_height) in enumerate(spans):
+            overlap = min(bottom, line_bottom) - max(top, line_top)
+            ratio = overlap / max(1.0, min(stats[i, 3], line_height))
+            if ratio > best_overlap:
+                best, best_overlap = j, ratio
+        if best >= 0 and best_overlap >= 0.5:
+            lines[best].append(i)
+        else:
+            lines.append([i])
+            spans.append([float(top), float(bottom), float(stats[i, 3])])
+    return [sorted(line, key=lambda k: stats[k, 0]) for line in lines]
+
+
+def estimate_slant(mask: np.ndarray) -> float:
+    """The shear that makes strokes most vertical (sharpest column projection)."""
+    height, width = mask.shape
+    best, best_score = 0.0, -1.0
+    pad = height
+    for slant in np.linspace(-0.6, 0.6, 13):
+        m = np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]])
+        sheared = cv2.warpAffine(mask, m, (width + 2 * pad, height), flags=cv2.INTER_NEAREST)
+        cols = sheared.sum(axis=0, dtype=np.float64)
+        score = float((cols**2).sum())
+        if score > best_score * 1.0001:
+            best, best_score = float(slant), score
+    return best
+
+
+def _cut_columns(profile: np.ndarray, height: float) -> list[int]:
+    """Plausible cut positions inside a wide blob: thin columns between digit-wide parts."""
+    width = len(profile)
+    margin = max(2, int(0.22 * height))
+    if width < 2 * margin + 1:
+        return []
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    inner = range(margin, width - margin)
+    minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    minima.sort(key=lambda x: smooth[x])
+    wanted = int(np.ceil(width / (0.3 * height)))
+    cuts: list[int] = []
+    for x in minima:
+        if all(abs(x - c) >= 0.2 * height for c in cuts):
+            cuts.append(x)
+        if len(cuts) >= wanted:
+            break
+    return sorted(cuts)
+
+
+def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """A dark surround (the desk around a photographed page) touches three borders and spans the image."""
+    x, y, w, h, _ = stat
+    height, width = shape
+    borders = (x == 0) + (y == 0) + (x + w >= width) + (y + h >= height)
+    return borders >= 3 and w > 0.8 * width and h > 0.8 * height
+
+
+def segment(grey: np.ndarray) -> list[Word]:
+    """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates."""
+    ink = (1.0 - grey).clip(0, 1).astype(np.float32)
+    binary = binarise(ink)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    for i in range(1, count):
+        if _is_background(stats[i], binary.shape):
+            binary[labels == i] = 0
+    if binary.mean() > MAX_INK_FRACTION:
+        return []
+    binary = remove_lines(binary)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count - 1 > MAX_COMPONENTS:
+        return []
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= 12]
+    tall_set = set(tall)
+    marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= 3]
+    lines = _group_lines(stats, tall)
+    lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
+    words: list[Word] = []
+    for line_no, line in enumerate(lines):
+        words.extend(_line_words(line_no, line, marks, stats, labels, ink))
+    return words
+
+
+@dataclass
+class _Line:
+    """One text line cut out of the page and sheared upright."""
+
+    labels: np.ndarray  # component ids, deskewed
+    ink: np.ndarray  # grey ink, deskewed
+    boxes: dict[int, tuple[int, int, int, int]]  # component id -> deskewed x, y, w, h
+    inverse: np.ndarray  # deskewed -> page (relative to origin)
+    origin: tuple[int, int]
+    height: float
+
+
+def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
+    heights = np.array([stats[i, 3] for i in line], float)
+    line_height = float(np.percentile(heights, 75))
+    top = min(stats[i, 1] for i in line)
+    bottom = max(stats[i, 1] + stats[i, 3] for i in line)
+    members = set(line) | {i for i in marks if stats[i, 1] >= top - 2 and stats[i, 1] + stats[i, 3] <= bottom + 2}
+    x0 = max(0, min(stats[i, 0] for i in members) - 2)
+    x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + 2)
+    y0, y1 = max(0, top - 2), min(ink.shape[0], bottom + 2)
+    crop = labels[y0:y1, x0:x1]
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[list(members)] = True
+    crop = np.where(keep[crop], crop, 0)
+    height, width = crop.shape
+    slant = estimate_slant((crop > 0).astype(np.uint8))
+    pad = int(abs(slant) * height) + 1
+    shear = np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]])
+    size = (width + 2 * pad, height)
+    sheared = cv2.warpAffine(crop.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST).astype(np.int32)
+    line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
+    line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    boxes = {}
+    for i in members:
+        ys, xs = np.nonzero(sheared == i)
+        if xs.size:
+            boxes[i] = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    return _Line(sheared, line_ink, boxes, cv2.invertAffineTransform(shear), (x0, y0), line_height)
+
+
+def _line_words(
+    line_no: int, line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray
+) -> list[Word]:
+    """Deskew a line, split it into strings at wide gaps, and list each string's candidates."""
+    upright = _deskewed_line(line, marks, stats, labels, ink)
+    tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
+    small_marks = [i for i in upright.boxes if i not in set(line)]
+    atoms = _atoms(tall, small_marks, upright.boxes, upright.height)
+    groups: list[list[list[int]]] = []
+    previous_right = None
+    for atom in atoms:
+        left = min(upright.boxes[i][0] for i in atom)
+        if previous_right is None or left - previous_right > 1.2 * upright.height:
+            groups.append([])
+        groups[-1].append(atom)
+        right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
+        previous_right = right if previous_right is None else max(previous_right, right)
+    return [w for group in groups if (w := _word(line_no, group, upright))]
+
+
+def _span(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> tuple[int, int]:
+    return min(boxes[k][0] for k in atom), max(boxes[k][0] + boxes[k][2] for k in atom)
+
+
+def _atoms(
+    line: list[int], marks: list[int], boxes: dict[int, tuple[int, int, int, int]], line_height: float
+) -> list[list[int]]:
+    """Merge components stacked above each other (a 5's bar, a broken 4); attach or drop small marks."""
+    small = [i for i in line if boxes[i][3] < 0.45 * line_height]
+    small_set = set(small)
+    atoms: list[list[int]] = []
+    for i in line:
+        if i in small_set:
+            continue
+        x, _, w, _ = boxes[i]
+        if atoms:
+            left, right = _span(atoms[-1], boxes)
+            if min(right, x + w) - max(left, x) >= 0.6 * min(w, right - left):
+                atoms[-1].append(i)
+                continue
+        atoms.append([i])
+    for i in small + marks:
+        x, _, w, _ = boxes[i]
+        for atom in atoms:
+            left, right = _span(atom, boxes)
+            if min(right, x + w) - max(left, x) >= 0.5 * w:
+                atom.append(i)
+                break
+    return atoms
+
+
+def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
+    """Cut a string into pieces and list the candidate digits over them."""
+    left, right = min(_span(a, upright.boxes)[0] for a in atoms), max(_span(a, upright.boxes)[1] for a in atoms)
+    atom_of = np.zeros(int(upright.labels.max()) + 1, np.int32)
+    for n, atom in enumerate(atoms, start=1):
+        atom_of[atom] = n
+    atom_map = np.zeros_like(upright.labels)
+    atom_map[:, left:right] = atom_of[upright.labels[:, left:right]]
+    pieces = _pieces(atom_map, len(atoms), upright.height)
+    if not pieces:
+        return None
+    rows = np.flatnonzero((atom_map > 0).any(axis=1))
+    x0, y0 = upright.origin
+    word = Word(line=line_no, pieces=len(pieces),
+                box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0))  # fmt: skip
+    for start in range(len(pieces)):
+        for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
+            a = min(p[0] for p in pieces[start:end])
+            b = max(p[1] for p in pieces[start:end])
+            if end - start > 1 and b - a > 1.6 * upright.height:
+                break
+            piece_ink = upright.ink[:, a:b] * pieces_mask(atom_map, pieces[start:end], a, b)
+            ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
+            if ink_rows.size == 0:
+                continue
+            box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0)
+            word.candidates.append(Candidate(start, end, box, piece_ink[ink_rows[0] : ink_rows[-1] + 1]))
+    return word
+
+
+def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[tuple[int, int, int]]:
+    """Cut every atom at its plausible cut columns: (left, right, atom) spans in x order."""
+    pieces = []
+    for n in range(1, atom_count + 1):
+        cols = np.flatnonzero((atom_map == n).any(axis=0))
+        if cols.size == 0:
+            continue
+        left, right = int(cols[0]), int(cols[-1]) + 1
+        cuts = []
+        if right - left > 0.75 * line_height:
+            profile = (atom_map[:, left:right] == n).sum(axis=0)
+            cuts = [left + c for c in _cut_columns(profile, line_height)]
+        edges = [left, *cuts, right]
+        pieces.extend((a, b, n) for a, b in zip(edges, edges[1:]) if b > a)
+    pieces.sort()
+    return pieces
+
+
+def pieces_mask(atom_map: np.ndarray, pieces: list[tuple[int, int, int]], left: int, right: int) -> np.ndarray:
+    """The ink of the given pieces only, in the columns [left, right)."""
+    out = np.zeros((atom_map.shape[0], right - left), bool)
+    for a, b, n in pieces:
+        out[:, a - left : b - left] |= atom_map[:, a:b] == n
+    return out
+
+
+def _page_box(inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int) -> tuple[int, ...]:
+    corners = np.float32([[left, top], [right, top], [left, bottom], [right, bottom]])
+    page = cv2.transform(corners[None], inverse)[0] + (x0, y0)
+    px0, py0 = np.floor(page.min(axis=0)).astype(int)
+    px1, py1 = np.ceil(page.max(axis=0)).astype(int)
+    return int(px0), int(py0), int(px1 - px0), int(py1 - py0)

@@ -1,0 +1,265 @@
+"""Training: fit a named architecture on MNIST and write the model, card and plots.
+
+Each epoch's augmented data is made in a background thread while the previous
+epoch trains (the input pipeline's prefetch). The best model by validation
+accuracy is written to disk as soon as it appears, so an interrupted run keeps
+it. The validation part comes from the train split; the test split is scored
+once, at the end, and never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import platform
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from digitscan import __version__
+from digitscan._keras import accelerator, import_keras
+from digitscan.augment import augmented_epoch
+from digitscan.data import Mnist
+from digitscan.modelio import bundled_model_path, card_path, save_model
+from digitscan.models import build, class_names
+
+
+@dataclass
+class Recipe:
+    """How to train; each architecture has its own defaults (see RECIPES)."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    augment: bool
+    reject_fraction: float
+    cosine: bool
+
+
+RECIPES = {
+    # The tutorial, exactly: plain Adam, batch 16, 5 epochs, no augmentation.
+    "lenet": Recipe(epochs=5, batch_size=16, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False),
+    "digitnet": Recipe(epochs=18, batch_size=128, learning_rate=3e-3, augment=True, reject_fraction=0.12, cosine=True),
+}
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "digitnet"
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 1
+    out: Path = Path("runs/digitnet")
+    validation_size: int = 5000
+    augment: bool | None = None
+
+    def recipe(self) -> Recipe:
+        base = RECIPES.get(self.arch, RECIPES["digitnet"])
+        return Recipe(
+            epochs=self.epochs or base.epochs,
+            batch_size=self.batch_size or base.batch_size,
+            learning_rate=base.learning_rate,
+            augment=base.augment if self.augment is None else self.augment,
+            reject_fraction=base.reject_fraction,
+            cosine=base.cosine,
+        )
+
+
+class Reporter(Protocol):
+    """What training tells its caller; the CLI renders it with rich."""
+
+    def start(self, epochs: int, batches_per_epoch: int, device: str) -> None: ...
+    def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
+    def epoch(self, epoch: int, logs: dict[str, float], saved: bool) -> None: ...
+
+
+@dataclass
+class TrainResult:
+    model_path: Path
+    card: dict[str, Any]
+    outputs: list[Path] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def split_validation(data: Mnist, size: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Hold out `size` training digits for model selection (never the test split)."""
+    order = np.random.default_rng(seed).permutation(len(data.x_train))
+    size = min(size, len(order) // 5)
+    val, train = order[:size], order[size:]
+    return data.x_train[train], data.y_train[train], data.x_train[val], data.y_train[val]
+
+
+def _as_input(x: np.ndarray) -> np.ndarray:
+    return (x.astype(np.float32) / 255.0)[..., None]
+
+
+def _make_epoch(x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if not recipe.augment:
+        return _as_input(x), y.astype(np.int64)
+    return augmented_epoch(x, y, np.random.default_rng(seed), recipe.reject_fraction)
+
+
+def _evaluate(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
+    """Loss and accuracy on held-out data, batch by batch."""
+    probs = np.concatenate([np.asarray(model.predict_on_batch(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
+    picked = probs[np.arange(len(y)), y].clip(1e-7, 1.0)
+    return {"val_loss": float(-np.log(picked).mean()), "val_accuracy": float((probs.argmax(axis=1) == y).mean())}
+
+
+def _fit_epoch(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int, epoch: int, reporter: Reporter | None,
+               rng: np.random.Generator) -> dict[str, float]:  # fmt: skip
+    """One pass over the data with train_on_batch: backend-neutral, and no iterator to tear down."""
+    order = rng.permutation(len(x))
+    total_loss = total_correct = seen = 0.0
+    for batch, start in enumerate(range(0, len(x), batch_size)):
+        index = order[start : start + batch_size]
+        logs = model.train_on_batch(x[index], y[index], return_dict=True)
+        n = len(index)
+        total_loss += float(logs["loss"]) * n
+        total_correct += float(logs["accuracy"]) * n
+        seen += n
+        if reporter is not None:
+            reporter.batch(epoch, batch, {"loss": total_loss / seen, "accuracy": total_correct / seen})
+    return {"loss": total_loss / seen, "accuracy": total_correct / seen}
+
+
+def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) -> TrainResult:
+    """Train, evaluate on the test split once, and write every output to `config.out`."""
+    keras = import_keras()
+    recipe = config.recipe()
+    keras.utils.set_random_seed(config.seed)
+    device = accelerator()
+    on_gpu = device.startswith("GPU")
+    if on_gpu:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    model = build(config.arch)
+    x_train, y_train, x_val, y_val = split_validation(data, config.validation_size, config.seed)
+    steps = -(-int(len(x_train) * (1 + (recipe.reject_fraction if recipe.augment else 0))) // recipe.batch_size)
+    lr: Any = recipe.learning_rate
+    if recipe.cosine:
+        lr = keras.optimizers.schedules.CosineDecay(
+            recipe.learning_rate * 0.1, steps * recipe.epochs, warmup_target=recipe.learning_rate, warmup_steps=steps // 2
+        )
+    model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=on_gpu,
+    )
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / f"{config.arch}.h5"
+    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+    best_val, best_epoch, interrupted = -1.0, 0, False
+    x_val_input, y_val = _as_input(x_val), y_val.astype(np.int64)
+    shuffle = np.random.default_rng(config.seed)
+    started = time.perf_counter()
+    if reporter is not None:
+        reporter.start(recipe.epochs, steps, device)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed)
+        try:
+            for epoch in range(recipe.epochs):
+                x_epoch, y_epoch = upcoming.result()
+                if epoch + 1 < recipe.epochs and recipe.augment:
+                    upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed + epoch + 1)
+                logs = _fit_epoch(model, x_epoch, y_epoch, recipe.batch_size, epoch, reporter, shuffle)
+                logs.update(_evaluate(model, x_val_input, y_val))
+                for key in history:
+                    history[key].append(logs[key])
+                saved = logs["val_accuracy"] > best_val
+                if saved:
+                    best_val, best_epoch = logs["val_accuracy"], epoch + 1
+                    save_model(model, model_path)
+                if reporter is not None:
+                    reporter.epoch(epoch, logs, saved)
+        except KeyboardInterrupt:
+            interrupted = True
+            upcoming.cancel()
+    wall = time.perf_counter() - started
+    if best_epoch == 0:
+        return TrainResult(model_path=model_path, card={}, interrupted=True)
+    best = keras.models.load_model(model_path, compile=False)
+    card, outputs = _evaluate_and_write(best, data, config, recipe, history, best_epoch, best_val, wall, device, out)
+    save_model(best, model_path, card)
+    return TrainResult(model_path, card, [model_path, card_path(model_path), *outputs], interrupted)
+
+
+def _evaluate_and_write(
+    model: Any, data: Mnist, config: TrainConfig, recipe: Recipe, history: dict[str, list[float]],
+    best_epoch: int, best_val: float, wall: float, device: str, out: Path,
+) -> tuple[dict[str, Any], list[Path]]:  # fmt: skip
+    """Score the test split once; write the card's figures, the history and the plots."""
+    from digitscan import plots
+
+    probs = model.predict(_as_input(data.x_test), batch_size=1024, verbose=0)
+    predicted = probs.argmax(axis=1)
+    classes = class_names(probs.shape[1])
+    correct = predicted == data.y_test
+    matrix = np.zeros((10, probs.shape[1]), np.int64)
+    np.add.at(matrix, (data.y_test.astype(int), predicted), 1)
+    per_class = {str(d): float(correct[data.y_test == d].mean()) for d in range(10) if (data.y_test == d).any()}
+    history_csv = out / "history.csv"
+    with history_csv.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch", *history])
+        for i in range(len(history["loss"])):
+            writer.writerow([i + 1, *(f"{history[k][i]:.6f}" for k in history)])
+    curves, confusion, wrong = out / "curves.png", out / "confusion.png", out / "misclassified.png"
+    plots.plot_history(history, curves)
+    plots.plot_confusion(matrix, classes, confusion)
+    miss = np.flatnonzero(~correct)
+    plots.plot_misclassified(data.x_test[miss], data.y_test[miss], [classes[p] for p in predicted[miss]], wrong)
+    card = {
+        "format": "digitscan-model-card/1",
+        "architecture": config.arch,
+        "parameters": int(model.count_params()),
+        "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": [0.0, 1.0],
+                  "polarity": "white digit on black, MNIST normalisation (digitscan.normalise.to_mnist)"},
+        "output": {"shape": [None, len(classes)], "meaning": "softmax probabilities, one per class"},
+        "classes": classes,
+        "training_data": {"source": data.source, "sha256": data.sha256, "train_images": len(data.x_train) - config.validation_size,
+                          "validation_images": config.validation_size, "test_images": len(data.x_test)},
+        "recipe": asdict(recipe),
+        "epochs_run": len(history["loss"]),
+        "best_epoch": best_epoch,
+        "seed": config.seed,
+        "validation_accuracy": round(best_val, 5),
+        "test_accuracy": round(float(correct.mean()), 5),
+        "per_class_test_accuracy": {k: round(v, 5) for k, v in per_class.items()},
+        "wall_time_s": round(wall, 1),
+        "device": device,
+        "versions": _versions(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }  # fmt: skip
+    return card, [history_csv, curves, confusion, wrong]
+
+
+def _versions() -> dict[str, str]:
+    import cv2
+
+    keras = import_keras()
+    versions = {"digitscan": __version__, "python": platform.python_version(), "keras": keras.__version__,
+                "backend": keras.backend.backend(), "numpy": np.__version__, "opencv": cv2.__version__}  # fmt: skip
+    for name in ("tensorflow", "jax"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "?")
+    return versions
+
+
+def install(result: TrainResult) -> Path:
+    """Copy a trained model and its card over the bundled model."""
+    target = bundled_model_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for source, dest in ((result.model_path, target), (card_path(result.model_path), card_path(target))):
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+    return target
