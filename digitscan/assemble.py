@@ -2,8 +2,9 @@
 
 A string's pieces can be grouped into digits in many ways. Dynamic programming
 picks the grouping with the highest total log-probability, where a candidate
-counts either as its most likely digit or, if it is a single piece, as a mark
-to drop ("not a digit", with a penalty so real digits are not thrown away).
+counts either as its most likely digit or as a mark to drop ("not a digit",
+with a penalty so real digits are not thrown away). A string that is more
+marks than digits (printed words, scribbles) is dropped whole.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float, min_con
                 continue
             digit = int(scores.digits[row].argmax())
             options = [(math.log(scores.digits[row, digit] + EPS), digit)]
-            if cand.end - cand.start == 1:
-                options.append((math.log(scores.reject[row] + EPS) + NOISE_PENALTY, -1))
+            options.append((math.log(scores.reject[row] + EPS) + NOISE_PENALTY, -1))
             score, label = max(options)
             total = best[cand.start] + score
             if total > best[end]:
@@ -46,16 +46,18 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float, min_con
     if not np.isfinite(best[n]):
         return None
     digits: list[Digit] = []
+    marks = 0
     end = n
     while end > 0:
         start, row, label = choice[end]  # type: ignore[misc]
+        marks += label < 0
         if label >= 0:
             cand = word.candidates[row - offset]
             confidence = float(scores.digits[row, label])
             digits.append(Digit(str(label), confidence, _scaled(cand.box, scale), confidence < min_confidence))
         end = start
-    if not digits:
-        return None
+    if not digits or marks > len(digits):
+        return None  # mostly marks that are not digits: printed text, scribbles, a pattern
     digits.reverse()
     return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)
 

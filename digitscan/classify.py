@@ -15,7 +15,7 @@ from digitscan.modelio import LoadedModel, load_model
 
 @dataclass
 class Scores:
-    """Per candidate: probabilities of digits 0-9 and of "not a digit"."""
+    """Per candidate: probabilities of digits 0-9 and of "not a digit" (the rest, e.g. "several digits", is neither)."""
 
     digits: np.ndarray  # (N, 10)
     reject: np.ndarray  # (N,)
@@ -38,5 +38,6 @@ class Classifier:
             if size < self.batch_size and len(images) > self.batch_size:
                 chunk = np.concatenate([chunk, np.zeros((self.batch_size - size, 28, 28, 1), np.float32)])
             probs[start : start + size] = np.asarray(self.loaded.model.predict_on_batch(chunk))[:size]
-        reject = probs[:, 10:].sum(axis=1) if outputs > 10 else np.zeros(len(probs), np.float32)
+        rejects = [i for i, name in enumerate(self.loaded.classes) if i >= 10 and name == "not-a-digit"]
+        reject = probs[:, rejects].sum(axis=1) if rejects else np.zeros(len(probs), np.float32)
         return Scores(digits=probs[:, :10], reject=reject)

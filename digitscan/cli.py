@@ -45,7 +45,9 @@ out = Console()
 err = Console(stderr=True)
 ModelOption = Annotated[
     Path | None,
-    typer.Option("--model", "-m", envvar="DIGITSCAN_MODEL", help="Model file (.h5/.keras); default: the bundled model."),
+    typer.Option(
+        "--model", "-m", envvar="DIGITSCAN_MODEL", help="Model file (.h5/.keras); default: the bundled model."
+    ),
 ]
 
 
@@ -64,6 +66,12 @@ def errors_to_exit_codes() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         raise typer.Exit(int(ExitCode.interrupted)) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug still gets one line, not a traceback (--verbose shows it)
+        if State.verbose:
+            err.print_exception()
+        fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details, and please report it)")
 
 
 def _terminate_as_interrupt() -> None:
@@ -84,7 +92,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail, TensorFlow's logs too.")] = False,
 ) -> None:
@@ -100,8 +110,12 @@ class Arch(str, Enum):
 
 @app.command()
 def train(
-    data: Annotated[Path | None, typer.Option(envvar="DIGITSCAN_MNIST", help="MNIST .npz or folder of IDX files.")] = None,
-    arch: Annotated[Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")] = Arch.digitnet,
+    data: Annotated[
+        Path | None, typer.Option(envvar="DIGITSCAN_MNIST", help="MNIST .npz or folder of IDX files.")
+    ] = None,
+    arch: Annotated[
+        Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")
+    ] = Arch.digitnet,
     epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the architecture's recipe).")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Batch size (default: the recipe's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed, for reproducible runs.")] = 1,
@@ -109,15 +123,24 @@ def train(
     validation: Annotated[int, typer.Option(min=100, help="Training digits held out for validation.")] = 5000,
     augment: Annotated[bool | None, typer.Option("--augment/--no-augment", help="Synthetic distortions.")] = None,
     install: Annotated[bool, typer.Option(help="Install the result as the bundled default model.")] = False,
+    finetune: Annotated[
+        Path | None, typer.Option(help="Fine-tune --model on this folder of labelled images instead (labels.csv).")
+    ] = None,
+    labels: Annotated[Path | None, typer.Option(help="With --finetune: the file,digits CSV to use.")] = None,
+    model: ModelOption = None,
 ) -> None:
-    """Train a CNN on MNIST; write the HDF5 model, its card and plots.
+    """Train a CNN on MNIST; write the HDF5 model, its card and plots. Or fine-tune one on your documents.
 
     Examples: [bold]digitscan train --data mnist.npz[/] ·
     [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/] ·
-    [bold]digitscan train --data mnist.npz --install[/]
+    [bold]digitscan train --data mnist.npz --install[/] ·
+    [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
     """
     from digitscan.ui import TrainProgress
 
+    if finetune is not None:
+        _finetune(finetune, labels, model, data, epochs, batch_size, seed, out_dir)
+        return
     with errors_to_exit_codes():
         from digitscan.data import load_mnist
         from digitscan.train import TrainConfig
@@ -125,8 +148,15 @@ def train(
         from digitscan.train import train as run_training
 
         mnist = load_mnist(data)
-        config = TrainConfig(arch=arch.value, epochs=epochs, batch_size=batch_size, seed=seed,
-                             out=out_dir or Path("runs") / arch.value, validation_size=validation, augment=augment)  # fmt: skip
+        config = TrainConfig(
+            arch=arch.value,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            out=out_dir or Path("runs") / arch.value,
+            validation_size=validation,
+            augment=augment,
+        )
         _check_out_dir(config.out)
         _terminate_as_interrupt()
         reporter = TrainProgress(err, quiet=State.quiet)
@@ -141,6 +171,38 @@ def train(
             err.print(f"installed as the default model: {install_model(result)}")
         if result.interrupted:
             raise typer.Exit(int(ExitCode.interrupted))
+
+
+def _finetune(
+    folder: Path, labels: Path | None, model: Path | None, data: Path | None, epochs: int | None,
+    batch_size: int | None, seed: int, out_dir: Path | None,
+) -> None:  # fmt: skip
+    from digitscan.ui import TrainProgress
+
+    with errors_to_exit_codes():
+        from digitscan.data import load_mnist
+        from digitscan.finetune import collect_crops, finetune
+
+        if not folder.is_dir():
+            fail(f"{folder}: not a folder of labelled images")
+        out = out_dir or Path("runs") / "finetuned"
+        _check_out_dir(out)
+        crops = collect_crops(folder, labels, model)
+        err.print(f"{len(crops.labels)} labelled digits from {len(set(crops.files))} images in {folder}")
+        mnist = load_mnist(data) if data or os.environ.get("DIGITSCAN_MNIST") else None
+        if mnist is None:
+            err.print("[yellow]no --data: fine-tuning on your digits only (MNIST mixed in keeps the model general)[/]")
+        _terminate_as_interrupt()
+        reporter = TrainProgress(err, quiet=State.quiet)
+        try:
+            path, card = finetune(crops, model, out, mnist=mnist, epochs=epochs or 6, batch_size=batch_size or 64,
+                                  seed=seed, reporter=reporter)  # fmt: skip
+        finally:
+            reporter.stop()
+        err.print(
+            f"held-out digit accuracy {card['held_out_digit_accuracy_before']:.2%} -> "
+            f"{card['held_out_digit_accuracy_after']:.2%}; model: {path}"
+        )
 
 
 def _check_out_dir(folder: Path) -> None:
@@ -161,8 +223,9 @@ def _render_training(result: object) -> None:
     table = Table(title=f"{card['architecture']}: training summary", show_header=False)
     table.add_row("test accuracy", f"[bold]{card['test_accuracy']:.4%}[/]")
     table.add_row("validation accuracy", f"{card['validation_accuracy']:.4%} (epoch {card['best_epoch']})")
-    table.add_row("per-class test accuracy",
-                  "  ".join(f"{k}: {v:.3f}" for k, v in card["per_class_test_accuracy"].items()))  # fmt: skip
+    table.add_row(
+        "per-class test accuracy", "  ".join(f"{k}: {v:.3f}" for k, v in card["per_class_test_accuracy"].items())
+    )
     table.add_row("parameters", f"{card['parameters']:,}")
     table.add_row("epochs run", str(card["epochs_run"]))
     table.add_row("wall time", f"{card['wall_time_s']:.1f} s")
@@ -181,17 +244,31 @@ class Format(str, Enum):
 
 @app.command()
 def scan(
-    inputs: Annotated[list[str], typer.Argument(help="Image files, folders (recursive), globs, or - for a list on stdin.",
-                                                show_default=False)],  # fmt: skip
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Image files, folders (recursive), globs, or - for a list on stdin.", show_default=False),
+    ],
     model: ModelOption = None,
-    fmt: Annotated[Format | None, typer.Option("--format", "-f", help="table (default on a terminal), csv, jsonl, json.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results here (format from the suffix).")] = None,
-    overlay: Annotated[Path | None, typer.Option(help="Folder for copies of the images with what was read drawn on.")] = None,
-    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Flag digits below this for review ('?').")] = 0.5,
-    workers: Annotated[int | None, typer.Option("--workers", "-j", min=0, help="Worker processes (default: cores; 0: none).")] = None,
+    fmt: Annotated[
+        Format | None, typer.Option("--format", "-f", help="table (default on a terminal), csv, jsonl, json.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write results here (format from the suffix).")
+    ] = None,
+    overlay: Annotated[
+        Path | None, typer.Option(help="Folder for copies of the images with what was read drawn on.")
+    ] = None,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Flag digits below this for review ('?').")
+    ] = 0.5,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=0, help="Worker processes (default: cores; 0: none).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Digits classified per batch.")] = 512,
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse images larger than this many pixels.")] = 120_000_000,
-    timeout_per_file: Annotated[float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped.")] = 120.0,
+    timeout_per_file: Annotated[
+        float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped.")
+    ] = 120.0,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = False,
 ) -> None:
     """Read the digit strings in images.
@@ -207,9 +284,22 @@ def scan(
         if resume and output is None:
             fail("--resume needs --output (the file to continue)")
         _terminate_as_interrupt()
-        code = run_scan(inputs, model=model, fmt=fmt.value if fmt else None, output=output, overlay=overlay,
-                        min_confidence=min_confidence, workers=workers, batch_size=batch_size, max_pixels=max_pixels,
-                        timeout_per_file=timeout_per_file, resume=resume, quiet=State.quiet, out=out, err=err)  # fmt: skip
+        code = run_scan(
+            inputs,
+            model=model,
+            fmt=fmt.value if fmt else None,
+            output=output,
+            overlay=overlay,
+            min_confidence=min_confidence,
+            workers=workers,
+            batch_size=batch_size,
+            max_pixels=max_pixels,
+            timeout_per_file=timeout_per_file,
+            resume=resume,
+            quiet=State.quiet,
+            out=out,
+            err=err,
+        )
         raise typer.Exit(int(code))
 
 
@@ -231,8 +321,18 @@ def evaluate(
 
     with errors_to_exit_codes():
         _terminate_as_interrupt()
-        code = run_eval(path, truth=truth, model=model, overlay=overlay, worst=worst, workers=workers, output=output,
-                        quiet=State.quiet, out=out, err=err)  # fmt: skip
+        code = run_eval(
+            path,
+            truth=truth,
+            model=model,
+            overlay=overlay,
+            worst=worst,
+            workers=workers,
+            output=output,
+            quiet=State.quiet,
+            out=out,
+            err=err,
+        )
         raise typer.Exit(int(code))
 
 

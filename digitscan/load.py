@@ -9,9 +9,12 @@ out) and at a working resolution the segmenter is tuned for.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
+import stat
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,20 +44,32 @@ class Page:
 
 
 def expand_inputs(args: Iterable[str], stdin: Iterable[str] | None = None) -> Iterator[Path]:
-    """Files, folders (recursive, sorted, links to folders not followed) and globs, in order.
+    """Files, folders (recursive, sorted, links to folders not followed) and globs, in order, each once.
 
     `-` reads one path per line from `stdin`. A name that matches nothing is
-    still yielded, so it is reported as a failed file rather than vanishing.
+    still yielded, so it is reported as a failed file rather than vanishing;
+    so is a folder named like an image (`x.png/`) that holds no images, and a
+    folder that cannot be listed. A path met twice is yielded once, so a
+    result is never written twice.
     """
+    seen: set[str] = set()
+    for path in _expand(args, stdin):
+        key = str(path)
+        if key not in seen:
+            seen.add(key)
+            yield path
+
+
+def _expand(args: Iterable[str], stdin: Iterable[str] | None) -> Iterator[Path]:
     for arg in args:
         if arg == "-":
             lines = stdin if stdin is not None else sys.stdin
-            yield from expand_inputs([line.rstrip("\r\n") for line in lines if line.strip()])
+            yield from _expand([line.rstrip("\r\n") for line in lines if line.strip()], None)
             continue
         path = Path(arg)
         if path.is_dir():
             yield from _walk(path)
-        elif not path.exists() and glob.has_magic(arg):
+        elif not _lexists(path) and glob.has_magic(arg):
             matches = sorted(glob.glob(arg, recursive=True))
             for match in matches:
                 yield from (_walk(Path(match)) if Path(match).is_dir() else [Path(match)])
@@ -64,92 +79,240 @@ def expand_inputs(args: Iterable[str], stdin: Iterable[str] | None = None) -> It
             yield path
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Image files below `folder`; symbolic links to folders are not followed (no loops)."""
-    for root, dirs, files in os.walk(folder, followlinks=False, onerror=None):
-        dirs.sort()
-        for name in sorted(files):
-            if Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                yield Path(root) / name
+def _lexists(path: Path) -> bool:
+    """True for anything at `path`, a broken or looping symbolic link included."""
+    return os.path.lexists(path)
+
+
+def _looks_like_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Image files below `folder`: each folder's files sorted, then its subfolders.
+
+    Iterative (no recursion limit on deep trees); symbolic links to folders are
+    not followed, so link loops cannot make it run forever. A subfolder that
+    cannot be listed, and a folder named like an image that holds none, are
+    returned themselves so they are reported instead of silently skipped.
+    """
+    found: list[Path] = []
+    stack: list[tuple[Path, int | None]] = [(folder, None)]  # (folder, None) to list, (folder, start) to close
+    while stack:
+        path, start = stack.pop()
+        if start is not None:
+            if len(found) == start:
+                found.append(path)
+            continue
+        try:
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            found.append(path)
+            continue
+        if _looks_like_image(path):
+            stack.append((path, len(found)))
+        subfolders = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                subfolders.append(Path(entry.path))
+            elif _looks_like_image(Path(entry.name)):
+                found.append(Path(entry.path))
+        stack.extend((sub, None) for sub in reversed(subfolders))
+    return found
 
 
 def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Open (not decode) an image file, with specific errors for what can go wrong."""
-    if path.is_dir():
-        raise InputError("is a folder, not an image")
-    if not path.exists():
-        raise InputError("no such file")
+    """Open (not decode) an image file, with specific errors for what can go wrong.
+
+    Only the header is read here, so the pixel limit refuses a decompression
+    bomb before any memory is spent on it. The content decides the format,
+    never the suffix.
+    """
     try:
-        if path.stat().st_size == 0:
-            raise InputError("empty file (0 bytes)")
-        image = Image.open(path)
-    except InputError:
-        raise
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("broken symbolic link" if path.is_symlink() else "no such file") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("symbolic link loop") from None
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise InputError("folder cannot be read (permission denied)")
+        raise InputError("is a folder, not an image (and holds no images)")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
+    if info.st_size == 0:
+        raise InputError("empty file (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(path)
+    except FileNotFoundError:
+        raise InputError("no such file (it disappeared)") from None
     except PermissionError:
         raise InputError("permission denied") from None
     except UnidentifiedImageError:
         raise InputError("not an image, or an image format that cannot be read") from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
-    width, height = image.size
-    if width * height > max_pixels:
+    except Exception as exc:  # noqa: BLE001 - a malformed header may raise anything inside Pillow
+        raise InputError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+    try:
+        check_size(image.size, max_pixels)
+    except InputError:
         image.close()
-        raise InputError(f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} "
-                         "(--max-pixels)")  # fmt: skip
+        raise
     return image
 
 
+def check_size(size: tuple[int, int], max_pixels: int) -> None:
+    """Refuse an empty image, or one over the pixel limit (a decompression bomb), from its header."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise InputError(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise InputError(f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} "
+                         "(--max-pixels)")  # fmt: skip
+
+
 def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
-    """Decode every page of an image file into flattened grey pages."""
+    """Decode every page of an image file into flattened grey pages.
+
+    Each page's size is checked before it is decoded (the pages of a TIFF can
+    differ). Whatever goes wrong inside the decoder becomes an `InputError`.
+    """
     image = open_image(path, max_pixels)
     pages = []
     try:
-        with image:
+        with image, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             for index, frame in enumerate(ImageSequence.Iterator(image)):
+                check_size(frame.size, max_pixels)
                 grey = to_grey(ImageOps.exif_transpose(frame) if index == 0 else frame)
                 pages.append(prepare(grey, index))
     except InputError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InputError(f"corrupt or truncated image: {exc}") from None
     except MemoryError:
         raise InputError("not enough memory to decode this image") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InputError(f"corrupt or truncated image: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a malformed file may raise anything inside Pillow
+        raise InputError(f"corrupt image ({type(exc).__name__}: {exc})") from None
     if not pages:
         raise InputError("image has no pages")
     return pages
 
 
+NUMERIC_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+
 def to_grey(frame: Image.Image) -> np.ndarray:
-    """Any Pillow mode (16-bit, float, CMYK, palette, alpha) to uint8 grey; transparency becomes white paper."""
+    """Any Pillow mode (16-bit, float, CMYK, palette, alpha) to uint8 grey; transparency becomes white paper.
+
+    16-bit and float pages are stretched from their own minimum to maximum
+    (their range says nothing about black and white); NaN and infinities count
+    as black-free background.
+    """
     mode = frame.mode
-    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+    if mode in NUMERIC_MODES or mode.startswith("I;"):
         values = np.asarray(frame, dtype=np.float64)
-        values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-        low, high = float(values.min()), float(values.max())
+        finite = np.isfinite(values)
+        if not finite.any():
+            return np.full(values.shape, 255, np.uint8)
+        low, high = float(values[finite].min()), float(values[finite].max())
         if high <= low:
             return np.full(values.shape, 255, np.uint8)
-        return ((values - low) * (255.0 / (high - low))).astype(np.uint8)
-    if "A" in mode or (mode == "P" and "transparency" in frame.info):
+        values = np.where(finite, values, high)
+        return ((values - low) * (255.0 / (high - low))).clip(0, 255).astype(np.uint8)
+    if mode in ALPHA_MODES or (mode == "P" and "transparency" in frame.info):
         rgba = frame.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return np.asarray(Image.alpha_composite(paper, rgba).convert("L"))
-    return np.asarray(frame.convert("L"))
+    try:
+        return np.asarray(frame.convert("L"))
+    except ValueError:  # a mode Pillow cannot turn into grey directly (LAB, HSV)
+        return np.asarray(frame.convert("RGB").convert("L"))
 
 
 def prepare(grey: np.ndarray, index: int = 0) -> Page:
-    """Shrink to the working resolution and flatten the illumination."""
+    """Shrink to the working resolution and flatten the illumination.
+
+    `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
+    or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
+    """
+    grey = as_uint8_grey(grey)
     height, width = grey.shape
     scale = min(1.0, WORKING_MAX_SIDE / max(height, width))
     if scale < 1.0:
-        grey = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    return Page(grey=flatten_illumination(grey), scale=scale, index=index, original_size=(width, height))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    flat = flatten_illumination(grey)
+    flat[paper_mask(grey) == 0] = 1.0  # the desk around a photographed page is not writing
+    return Page(grey=flat, scale=scale, index=index, original_size=(width, height))
+
+
+def as_uint8_grey(grey: np.ndarray) -> np.ndarray:
+    """Any non-empty 2-D numeric array as uint8 grey, so library callers may pass what they have."""
+    grey = np.asarray(grey)
+    if grey.ndim != 2 or grey.size == 0:
+        raise ValueError(f"expected a non-empty 2-D grey image, got shape {grey.shape}")
+    if grey.dtype == np.uint8:
+        return grey
+    if grey.dtype == np.bool_:
+        return grey.astype(np.uint8) * 255
+    if np.issubdtype(grey.dtype, np.integer):
+        info = np.iinfo(grey.dtype)
+        unit = (grey.astype(np.float64) - info.min) / (float(info.max) - info.min)
+    else:
+        unit = np.nan_to_num(grey.astype(np.float64), nan=1.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)
+    return np.round(unit * 255).astype(np.uint8)
+
+
+def paper_mask(grey: np.ndarray) -> np.ndarray:
+    """1 on the sheet of paper, 0 on the desk around a photographed page (`grey` is uint8).
+
+    The paper is the largest bright region; when it fills only part of the
+    frame, everything outside its convex hull (desk, shadow, page edge) is
+    ignored. A scan or a crop, all paper, keeps everything.
+    """
+    height, width = grey.shape
+    factor = max(1.0, max(height, width) / 400)
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32) / 255.0
+    _, bright = cv2.threshold((cv2.GaussianBlur(small, (5, 5), 0) * 255).astype(np.uint8), 0, 1,
+                              cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # fmt: skip
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    everything = np.ones((height, width), np.uint8)
+    if count <= 1 or min(small.shape) < 20:
+        return everything
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    points = cv2.findNonZero((labels == largest).astype(np.uint8))
+    hull = cv2.convexHull(points)
+    sheet = np.zeros(small.shape, np.uint8)
+    cv2.fillConvexPoly(sheet, hull, 1)
+    inside, outside = float(small[sheet > 0].mean()), float(small[sheet == 0].mean()) if (sheet == 0).any() else 1.0
+    if not 0.15 < sheet.mean() < 0.9 or outside > 0.7 * inside:
+        return everything  # no darker surround: a scan or a crop, all paper
+    sheet = cv2.erode(sheet, np.ones((5, 5), np.uint8))
+    return cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
 
 
 def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     """Divide out the paper's brightness so shadows and gradients vanish.
 
-    The background is estimated with a grey-level closing (which erases dark
-    strokes thinner than the kernel) on a reduced copy, then smoothed.
+    `grey` is uint8. The background is estimated with a grey-level closing
+    (which erases dark strokes thinner than the kernel) on a reduced copy,
+    then smoothed.
     """
     img = grey.astype(np.float32) / 255.0
     height, width = img.shape

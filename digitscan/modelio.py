@@ -28,20 +28,50 @@ SUFFIXES = (".h5", ".hdf5", ".keras")
 
 SAFE_LAYERS = frozenset(
     {
-        "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense",
-        "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-        "GlobalMaxPooling2D", "Flatten", "Dropout", "SpatialDropout2D",
-        "BatchNormalization", "LayerNormalization", "ReLU", "LeakyReLU", "Activation",
-        "Softmax", "Reshape", "Rescaling", "Add", "Concatenate", "ZeroPadding2D",
-        "Sequential", "Functional", "Model",
+        "InputLayer",
+        "Conv2D",
+        "DepthwiseConv2D",
+        "SeparableConv2D",
+        "Dense",
+        "MaxPooling2D",
+        "AveragePooling2D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "Flatten",
+        "Dropout",
+        "SpatialDropout2D",
+        "BatchNormalization",
+        "LayerNormalization",
+        "ReLU",
+        "LeakyReLU",
+        "Activation",
+        "Softmax",
+        "Reshape",
+        "Rescaling",
+        "Add",
+        "Concatenate",
+        "ZeroPadding2D",
+        "Sequential",
+        "Functional",
+        "Model",
     }
-)  # fmt: skip
+)
 
 
 SAFE_OBJECTS = frozenset({"DTypePolicy", "FloatDTypePolicy"})
 # Where Keras records its built-ins (None: layers in HDF5 files); anything else is foreign code.
-SAFE_MODULES = frozenset({None, "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
-                          "keras.constraints", "keras.activations"})  # fmt: skip
+SAFE_MODULES = frozenset(
+    {
+        None,
+        "keras",
+        "keras.layers",
+        "keras.models",
+        "keras.initializers",
+        "keras.regularizers",
+        "keras.constraints",
+        "keras.activations",
+    }
+)
 LAYER_MODULES = frozenset({None, "keras", "keras.layers", "keras.models"})
 
 

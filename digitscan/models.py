@@ -2,8 +2,9 @@
 
 `lenet` is the tutorial's network, kept exactly as the baseline every figure is
 compared with. `digitnet` is the default: still small and fast on a CPU, with
-batch normalisation and an eleventh "not a digit" output that lets the scanner
-reject dots, dashes and fragments instead of reading them as 1s and 7s.
+batch normalisation and two more outputs: "not a digit", which lets the scanner
+drop dots, dashes, letters and fragments instead of reading them as 1s and 7s,
+and "several digits", which tells it that a blob of touching digits must be cut.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from digitscan._keras import import_keras
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
-REJECT_CLASS = "not-a-digit"
+EXTRA_CLASSES = ["not-a-digit", "several-digits"]
 DEFAULT_ARCH = "digitnet"
 
 
@@ -39,7 +40,7 @@ def build_lenet() -> Any:
 
 
 def build_digitnet() -> Any:
-    """Three conv blocks with batch norm, dropout, and 11 outputs (10 digits + reject)."""
+    """Three conv blocks with batch norm, dropout; 12 outputs: digits, "not a digit", "several digits"."""
     keras = import_keras()
     layers = keras.layers
 
@@ -61,7 +62,7 @@ def build_digitnet() -> Any:
             layers.Dropout(0.3),
             layers.Dense(128, activation="relu"),
             layers.Dropout(0.3),
-            layers.Dense(11, activation="softmax", dtype="float32"),
+            layers.Dense(12, activation="softmax", dtype="float32"),
         ],
         name="digitnet",
     )
@@ -77,11 +78,9 @@ def build(arch: str) -> Any:
     except KeyError:
         from digitscan.errors import DigitscanError
 
-        raise DigitscanError(
-            f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}"
-        ) from None
+        raise DigitscanError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}") from None
 
 
 def class_names(num_outputs: int) -> list[str]:
     """What each output means: digits 0-9, then the reject class if present."""
-    return DIGIT_CLASSES + [REJECT_CLASS] * (num_outputs - 10)
+    return DIGIT_CLASSES + EXTRA_CLASSES[: num_outputs - 10] + ["not-a-digit"] * max(0, num_outputs - 12)

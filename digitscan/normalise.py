@@ -40,6 +40,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(ink, (nw, nh), interpolation=interpolation)
+    small *= 1.0 / max(float(small.max()), 1e-6)  # thin strokes shrunk to faint grey get MNIST's full-ink core back
     m = cv2.moments(small)
     if m["m00"] <= 0:
         return np.zeros((SIZE, SIZE), np.float32)

@@ -10,12 +10,18 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence
 
+from digitscan.load import ALPHA_MODES, NUMERIC_MODES, to_grey
 from digitscan.results import FileResult
 
 
 def overlay_name(result: FileResult) -> str:
-    """A flat, unique file name for the overlay of one page."""
-    stem = re.sub(r"[^\w.-]+", "_", str(Path(result.file).with_suffix("")).strip("/\\.")) or "image"
+    """A flat file name for the overlay of one page.
+
+    The input's suffix stays in it, so `x.png` and `x.jpg` do not overwrite
+    each other's overlay; folders become underscores, so no name escapes the
+    overlay folder.
+    """
+    stem = re.sub(r"[^\w.-]+", "_", str(Path(result.file)).strip("/\\.")) or "image"
     return f"{stem}.p{result.page}.png"
 
 
@@ -23,8 +29,7 @@ def draw(result: FileResult) -> np.ndarray:
     """The page in colour with each string's box and each digit's box, value and confidence."""
     with Image.open(result.file) as image:
         frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == result.page)
-        rgb = np.asarray((ImageOps.exif_transpose(frame) if result.page == 0 else frame).convert("RGB")).copy()
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        bgr = to_bgr(ImageOps.exif_transpose(frame) if result.page == 0 else frame)
     thick = max(1, round(max(bgr.shape[:2]) / 800))
     for s in result.strings:
         x, y, w, h = s.box
@@ -37,6 +42,16 @@ def draw(result: FileResult) -> np.ndarray:
             cv2.putText(bgr, f"{d.char} {d.confidence:.2f}", (dx, max(10, dy - 3)), cv2.FONT_HERSHEY_SIMPLEX,
                         scale, colour, thick, cv2.LINE_AA)  # fmt: skip
     return bgr
+
+
+def to_bgr(frame: Image.Image) -> np.ndarray:
+    """The page in colour as the scanner saw it: 16-bit and float pages stretched, transparency as white."""
+    if frame.mode in NUMERIC_MODES or frame.mode.startswith("I;"):
+        return cv2.cvtColor(to_grey(frame), cv2.COLOR_GRAY2BGR)
+    if frame.mode in ALPHA_MODES or (frame.mode == "P" and "transparency" in frame.info):
+        rgba = frame.convert("RGBA")
+        frame = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return cv2.cvtColor(np.asarray(frame.convert("RGB")), cv2.COLOR_RGB2BGR)
 
 
 def write_overlay(result: FileResult, folder: Path) -> Path:

@@ -4,7 +4,8 @@ Worker processes decode and segment files in parallel; the candidates of many
 files are then classified together in one batch in this process. Results come
 out in input order, file by file, as soon as each is complete, so a caller can
 write them as it goes. A file that fails (unreadable, a crashed or hung
-decoder) becomes a result with an error and the batch goes on.
+decoder) becomes a result with an error and the batch goes on: a worker that
+crashes or runs past `timeout_per_file` is replaced by a fresh one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from digitscan.errors import InputError
 from digitscan.load import DEFAULT_MAX_PIXELS, expand_inputs, load_pages
 from digitscan.modelio import LoadedModel
 from digitscan.normalise import to_mnist_batch
-from digitscan.results import FileResult
+from digitscan.results import Box, DigitString, FileResult
 from digitscan.segment import Word, segment
 
 
@@ -42,26 +43,64 @@ class Prepared:
     scale: float = 1.0
 
 
+Worker = Callable[[str, int], list[Prepared]]
+"""What runs in a worker process: (path, max_pixels) -> one `Prepared` per page.
+
+Must be a module-level function (it is pickled by name). `prepare_file` is the
+real one; tests pass their own to simulate crashing or hanging decoders.
+"""
+
+
 def prepare_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Prepared]:
-    """Load, segment and normalise every page of one file (runs in a worker)."""
+    """Load, segment and normalise every page of one file (runs in a worker).
+
+    A page the segmenter fails on becomes that page's error; the file's other
+    pages are still read.
+    """
     started = time.perf_counter()
     try:
         pages = load_pages(Path(path), max_pixels)
     except InputError as exc:
-        return [Prepared(FileResult(file=path, error=str(exc)))]
+        return [failed(path, str(exc))]
     prepared = []
     for page in pages:
-        words = segment(page.grey)
-        inks = [c.ink for w in words for c in w.candidates]
+        result = FileResult(file=path, page=page.index, size=page.original_size)
+        try:
+            words = segment(page.grey)
+            inks = [c.ink for w in words for c in w.candidates]
+            images = to_mnist_batch(inks)
+        except Exception as exc:  # noqa: BLE001 - one page's failure never stops the file or the batch
+            result.error = f"internal error reading this page: {type(exc).__name__}: {exc}"
+            prepared.append(Prepared(result))
+            continue
         for word in words:
             for cand in word.candidates:
                 cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
-        result = FileResult(file=path, page=page.index, size=page.original_size)
-        prepared.append(Prepared(result, words, to_mnist_batch(inks), page.scale))
+        prepared.append(Prepared(result, words, images, page.scale))
     elapsed = time.perf_counter() - started
     for item in prepared:
         item.result.seconds = elapsed / len(prepared)
     return prepared
+
+
+def failed(path: str, reason: str) -> Prepared:
+    """A file that produced no pages, with the one-line reason."""
+    return Prepared(FileResult(file=path, error=reason))
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Fresh worker processes that do not inherit this one's TensorFlow threads.
+
+    On Linux a fork server that has already imported this module forks each
+    worker, so a worker (a replacement for a crashed one too) is ready at once;
+    a worker still starting when a run is stopped is what makes multiprocessing
+    print a stray traceback, so the shorter that window the better.
+    """
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])  # no effect once the server runs
+    return context
 
 
 def _ignore_sigint() -> None:
@@ -70,7 +109,11 @@ def _ignore_sigint() -> None:
 
 
 class Scanner:
-    """Read digit strings from image files: `for result in Scanner().scan(paths): ...`."""
+    """Read digit strings from image files: `for result in Scanner().scan(paths): ...`.
+
+    `workers=0` reads every file in this process: no pool start-up, but also
+    no protection from a decoder that crashes or hangs, and no time limit.
+    """
 
     def __init__(
         self,
@@ -81,42 +124,71 @@ class Scanner:
         min_confidence: float = 0.5,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         timeout_per_file: float | None = 120.0,
+        worker: Worker = prepare_file,
     ) -> None:
         self.classifier = Classifier(model if isinstance(model, LoadedModel) else (str(model) if model else None),
                                      batch_size=batch_size)  # fmt: skip
-        self.workers = os.cpu_count() or 1 if workers is None else max(0, workers)
+        self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self.batch_size = batch_size
         self.min_confidence = min_confidence
         self.max_pixels = max_pixels
         self.timeout = timeout_per_file
+        self.worker = worker
 
     def scan(self, inputs: Iterable[str | Path]) -> Iterator[FileResult]:
         """Results for every page of every input, in input order."""
+        for results in self.scan_files(inputs):
+            yield from results
+
+    def scan_files(self, inputs: Iterable[str | Path]) -> Iterator[list[FileResult]]:
+        """The results of each input file together (one per page), in input order.
+
+        A caller that writes a file's pages in one go never leaves a file half
+        written. On Ctrl-C the files already decoded are still classified and
+        yielded before the KeyboardInterrupt goes on, so no finished work is lost.
+        """
         paths = [str(p) for p in inputs]
-        pending: list[Prepared] = []
+        pending: list[list[Prepared]] = []
+        ready: deque[list[FileResult]] = deque()
         waiting = 0
-        for prepared in self._prepared(paths):
-            pending.extend(prepared)
-            waiting += sum(len(p.images) for p in prepared)
-            if waiting >= self.batch_size:
-                yield from self._finish(pending)
-                pending, waiting = [], 0
-        yield from self._finish(pending)
+        prepared_files = self._prepared(paths)
+        try:
+            for prepared in prepared_files:
+                pending.append(prepared)
+                waiting += sum(len(p.images) for p in prepared)
+                if waiting >= self.batch_size:
+                    ready.extend(self._classify(pending))
+                    pending, waiting = [], 0
+                while ready:
+                    yield ready.popleft()
+            ready.extend(self._classify(pending))
+            pending = []
+        except KeyboardInterrupt:
+            prepared_files.close()  # stops the workers first
+            ready.extend(self._classify(pending))
+            while ready:
+                yield ready.popleft()
+            raise
+        finally:
+            prepared_files.close()
+        while ready:
+            yield ready.popleft()
 
     def _prepared(self, paths: list[str]) -> Iterator[list[Prepared]]:
-        if self.workers == 0 or len(paths) < 3:
+        if self.workers == 0 or not paths:
             for path in paths:
-                yield _safely(prepare_file, path, self.max_pixels)
+                yield _safely(self.worker, path, self.max_pixels)
             return
         yield from self._prepared_in_pool(paths)
 
     def _prepared_in_pool(self, paths: list[str]) -> Iterator[list[Prepared]]:
+        """Run the worker on every path in a pool that survives crashing and hanging workers."""
         from pebble import ProcessExpired, ProcessPool
 
-        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-        context = multiprocessing.get_context(method)
-        window = 4 * self.workers
-        with ProcessPool(max_workers=self.workers, initializer=_ignore_sigint, context=context) as pool:
+        context = _worker_context()
+        workers = min(self.workers, len(paths))
+        window = 4 * workers
+        with ProcessPool(max_workers=workers, initializer=_ignore_sigint, context=context) as pool:
             queue: deque[tuple[str, Future]] = deque()
             remaining = iter(paths)
             try:
@@ -125,47 +197,75 @@ class Scanner:
                         path = next(remaining, None)
                         if path is None:
                             break
-                        queue.append((path, pool.schedule(prepare_file, (path, self.max_pixels), timeout=self.timeout)))
+                        queue.append((path, pool.schedule(self.worker, (path, self.max_pixels), timeout=self.timeout)))
                     if not queue:
                         return
                     path, future = queue.popleft()
                     try:
                         yield future.result()
                     except TimeoutError:
-                        yield [Prepared(FileResult(file=path, error=f"timed out after {self.timeout:g} s "
-                                                   "(--timeout-per-file)"))]  # fmt: skip
+                        reason = f"timed out after {self.timeout:g} s (--timeout-per-file); worker replaced"
+                        yield [failed(path, reason)]
                     except ProcessExpired as exc:
-                        yield [Prepared(FileResult(file=path, error=f"decoder crashed (worker exit code {exc.exitcode})"))]
+                        yield [failed(path, f"decoder crashed (worker exit code {exc.exitcode}); worker replaced")]
                     except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
-                        yield [Prepared(FileResult(file=path, error=f"internal error: {type(exc).__name__}: {exc}"))]
+                        yield [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
             finally:
                 pool.stop()
 
-    def _finish(self, pending: list[Prepared]) -> Iterator[FileResult]:
+    def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
         if not pending:
-            return
-        images = [p.images for p in pending if len(p.images)]
+            return []
+        pages = [p for prepared in pending for p in prepared]
+        images = [p.images for p in pages if len(p.images)]
         stacked = np.concatenate(images) if images else np.zeros((0, 28, 28), np.float32)
         scores = self.classifier.scores(stacked)
         offset = 0
-        for item in pending:
+        for item in pages:
             count = len(item.images)
             if item.result.error is None:
                 page_scores = Scores(scores.digits[offset : offset + count], scores.reject[offset : offset + count])
-                item.result.strings = assemble(item.words, page_scores, item.scale, self.min_confidence)
+                strings = assemble(item.words, page_scores, item.scale, self.min_confidence)
+                item.result.strings = on_page(strings, item.result.size)
             offset += count
-            yield item.result
+        return [[item.result for item in prepared] for prepared in pending]
 
 
-def _safely(function: Callable[..., list[Prepared]], path: str, max_pixels: int) -> list[Prepared]:
+def clip_box(box: Box, width: int, height: int) -> Box:
+    """The part of `box` on a width x height page (at least 1x1, at the nearest edge if it was all off)."""
+    x, y, w, h = box
+    x0, y0 = min(max(0, x), width - 1), min(max(0, y), height - 1)
+    x1, y1 = max(x0 + 1, min(width, x + w)), max(y0 + 1, min(height, y + h))
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def on_page(strings: list[DigitString], size: tuple[int, int] | None) -> list[DigitString]:
+    """Keep every reported box inside the image.
+
+    Boxes are mapped back from the deskewed, shrunk working page, and that
+    rounding can reach a pixel or more past the image's edge.
+    """
+    if size is None:
+        return strings
+    width, height = size
+    for s in strings:
+        s.box = clip_box(s.box, width, height)
+        for d in s.digits:
+            d.box = clip_box(d.box, width, height)
+    return strings
+
+
+def _safely(function: Worker, path: str, max_pixels: int) -> list[Prepared]:
     try:
         return function(path, max_pixels)
     except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
-        return [Prepared(FileResult(file=path, error=f"internal error: {type(exc).__name__}: {exc}"))]
+        return [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
 
 
-def scan(paths: Iterable[str | Path], model: LoadedModel | str | Path | None = None, **options: object) -> list[FileResult]:
+def scan(
+    paths: Iterable[str | Path], model: LoadedModel | str | Path | None = None, **options: object
+) -> list[FileResult]:
     """Scan files, folders or globs and return every page's result (a convenience over Scanner)."""
     expanded = list(expand_inputs([str(p) for p in paths]))
     return list(Scanner(model, **options).scan(expanded))  # type: ignore[arg-type]

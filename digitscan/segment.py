@@ -10,6 +10,7 @@ them all and `assemble` picks the best path through them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import cv2
@@ -275,8 +276,9 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
         return None
     rows = np.flatnonzero((atom_map > 0).any(axis=1))
     x0, y0 = upright.origin
-    word = Word(line=line_no, pieces=len(pieces),
-                box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0))  # fmt: skip
+    word = Word(
+        line=line_no, pieces=len(pieces), box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0)
+    )
     for start in range(len(pieces)):
         for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
             a = min(p[0] for p in pieces[start:end])
@@ -305,7 +307,7 @@ def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[t
             profile = (atom_map[:, left:right] == n).sum(axis=0)
             cuts = [left + c for c in _cut_columns(profile, line_height)]
         edges = [left, *cuts, right]
-        pieces.extend((a, b, n) for a, b in zip(edges, edges[1:]) if b > a)
+        pieces.extend((a, b, n) for a, b in itertools.pairwise(edges) if b > a)
     pieces.sort()
     return pieces
 

@@ -99,21 +99,32 @@ def _as_input(x: np.ndarray) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., None]
 
 
-def _make_epoch(x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _make_epoch(x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's inputs; the heavy distortions ramp up over the first three epochs."""
     if not recipe.augment:
         return _as_input(x), y.astype(np.int64)
-    return augmented_epoch(x, y, np.random.default_rng(seed), recipe.reject_fraction)
+    strength = min(1.0, (epoch + 1) / 3)
+    return augmented_epoch(x, y, np.random.default_rng(seed + epoch), recipe.reject_fraction, strength)
 
 
 def _evaluate(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
     """Loss and accuracy on held-out data, batch by batch."""
-    probs = np.concatenate([np.asarray(model.predict_on_batch(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
+    probs = np.concatenate(
+        [np.asarray(model.predict_on_batch(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+    )
     picked = probs[np.arange(len(y)), y].clip(1e-7, 1.0)
     return {"val_loss": float(-np.log(picked).mean()), "val_accuracy": float((probs.argmax(axis=1) == y).mean())}
 
 
-def _fit_epoch(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int, epoch: int, reporter: Reporter | None,
-               rng: np.random.Generator) -> dict[str, float]:  # fmt: skip
+def _fit_epoch(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    epoch: int,
+    reporter: Reporter | None,
+    rng: np.random.Generator,
+) -> dict[str, float]:
     """One pass over the data with train_on_batch: backend-neutral, and no iterator to tear down."""
     order = rng.permutation(len(x))
     total_loss = total_correct = seen = 0.0
@@ -140,11 +151,15 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
         keras.mixed_precision.set_global_policy("mixed_float16")
     model = build(config.arch)
     x_train, y_train, x_val, y_val = split_validation(data, config.validation_size, config.seed)
-    steps = -(-int(len(x_train) * (1 + (recipe.reject_fraction if recipe.augment else 0))) // recipe.batch_size)
+    extra = int(len(x_train) * recipe.reject_fraction) if recipe.augment else 0
+    steps = -(-(len(x_train) + extra + extra // 2) // recipe.batch_size)  # digits, non-digits, several digits
     lr: Any = recipe.learning_rate
     if recipe.cosine:
         lr = keras.optimizers.schedules.CosineDecay(
-            recipe.learning_rate * 0.1, steps * recipe.epochs, warmup_target=recipe.learning_rate, warmup_steps=steps // 2
+            recipe.learning_rate * 0.1,
+            steps * recipe.epochs,
+            warmup_target=recipe.learning_rate,
+            warmup_steps=steps // 2,
         )
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
@@ -163,12 +178,12 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
     if reporter is not None:
         reporter.start(recipe.epochs, steps, device)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed)
+        upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed, 0)
         try:
             for epoch in range(recipe.epochs):
                 x_epoch, y_epoch = upcoming.result()
                 if epoch + 1 < recipe.epochs and recipe.augment:
-                    upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed + epoch + 1)
+                    upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed, epoch + 1)
                 logs = _fit_epoch(model, x_epoch, y_epoch, recipe.batch_size, epoch, reporter, shuffle)
                 logs.update(_evaluate(model, x_val_input, y_val))
                 for key in history:
@@ -186,15 +201,26 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
     if best_epoch == 0:
         return TrainResult(model_path=model_path, card={}, interrupted=True)
     best = keras.models.load_model(model_path, compile=False)
-    card, outputs = _evaluate_and_write(best, data, config, recipe, history, best_epoch, best_val, wall, device, out)
+    card, outputs = _evaluate_and_write(
+        best, data, config, recipe, history, best_epoch, best_val, wall, device, out, len(x_val)
+    )
     save_model(best, model_path, card)
     return TrainResult(model_path, card, [model_path, card_path(model_path), *outputs], interrupted)
 
 
 def _evaluate_and_write(
-    model: Any, data: Mnist, config: TrainConfig, recipe: Recipe, history: dict[str, list[float]],
-    best_epoch: int, best_val: float, wall: float, device: str, out: Path,
-) -> tuple[dict[str, Any], list[Path]]:  # fmt: skip
+    model: Any,
+    data: Mnist,
+    config: TrainConfig,
+    recipe: Recipe,
+    history: dict[str, list[float]],
+    best_epoch: int,
+    best_val: float,
+    wall: float,
+    device: str,
+    out: Path,
+    validation_images: int,
+) -> tuple[dict[str, Any], list[Path]]:
     """Score the test split once; write the card's figures, the history and the plots."""
     from digitscan import plots
 
@@ -220,12 +246,21 @@ def _evaluate_and_write(
         "format": "digitscan-model-card/1",
         "architecture": config.arch,
         "parameters": int(model.count_params()),
-        "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": [0.0, 1.0],
-                  "polarity": "white digit on black, MNIST normalisation (digitscan.normalise.to_mnist)"},
+        "input": {
+            "shape": [None, 28, 28, 1],
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+            "polarity": "white digit on black, MNIST normalisation (digitscan.normalise.to_mnist)",
+        },
         "output": {"shape": [None, len(classes)], "meaning": "softmax probabilities, one per class"},
         "classes": classes,
-        "training_data": {"source": data.source, "sha256": data.sha256, "train_images": len(data.x_train) - config.validation_size,
-                          "validation_images": config.validation_size, "test_images": len(data.x_test)},
+        "training_data": {
+            "source": data.source,
+            "sha256": data.sha256,
+            "train_images": len(data.x_train) - validation_images,
+            "validation_images": validation_images,
+            "test_images": len(data.x_test),
+        },
         "recipe": asdict(recipe),
         "epochs_run": len(history["loss"]),
         "best_epoch": best_epoch,
@@ -237,7 +272,7 @@ def _evaluate_and_write(
         "device": device,
         "versions": _versions(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }  # fmt: skip
+    }
     return card, [history_csv, curves, confusion, wrong]
 
 
@@ -245,8 +280,14 @@ def _versions() -> dict[str, str]:
     import cv2
 
     keras = import_keras()
-    versions = {"digitscan": __version__, "python": platform.python_version(), "keras": keras.__version__,
-                "backend": keras.backend.backend(), "numpy": np.__version__, "opencv": cv2.__version__}  # fmt: skip
+    versions = {
+        "digitscan": __version__,
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+    }
     for name in ("tensorflow", "jax"):
         module = sys.modules.get(name)
         if module is not None:

@@ -33,18 +33,29 @@ class TrainProgress:
         if self.quiet:
             return
         self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.4f}"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
-        )  # fmt: skip
-        self.task = self.progress.add_task("train", total=epochs * batches_per_epoch, epoch=1, epochs=epochs,
-                                           loss=0.0, acc=0.0)  # fmt: skip
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
+        self.task = self.progress.add_task(
+            "train", total=epochs * batches_per_epoch, epoch=1, epochs=epochs, loss=0.0, acc=0.0
+        )
         self.progress.start()
 
     def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
         if self.progress is not None:
-            self.progress.update(self.task, completed=epoch * self.steps + batch + 1, epoch=epoch + 1,
-                                 loss=logs.get("loss", 0.0), acc=logs.get("accuracy", 0.0))  # fmt: skip
+            self.progress.update(
+                self.task,
+                completed=epoch * self.steps + batch + 1,
+                epoch=epoch + 1,
+                loss=logs.get("loss", 0.0),
+                acc=logs.get("accuracy", 0.0),
+            )
 
     def epoch(self, epoch: int, logs: dict[str, float], saved: bool) -> None:
         mark = "  [green]best so far, saved[/]" if saved else ""
@@ -72,14 +83,26 @@ def results_table(results: list[FileResult]) -> Table:
             table.add_row(result.file, str(result.page), "[dim](no digits found)[/]", "")
         for n, s in enumerate(result.strings):
             style = confidence_style(s.confidence)
-            table.add_row(result.file if n == 0 else "", str(result.page) if n == 0 else "", s.shown(),
-                          f"[{style}]{s.confidence:.2f}[/]")  # fmt: skip
+            table.add_row(
+                result.file if n == 0 else "",
+                str(result.page) if n == 0 else "",
+                s.shown(),
+                f"[{style}]{s.confidence:.2f}[/]",
+            )
     return table
 
 
 def scan_progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-        TextColumn("{task.fields[digits]} digits"), TextColumn("{task.fields[rate]:.1f} files/s"),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
-    )  # fmt: skip
+        TextColumn("[bold]scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TextColumn("{task.fields[digits]} digits"),
+        TextColumn("{task.fields[rate]:.1f} files/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )

@@ -1,18 +1,23 @@
 """Stage 6: write results as CSV, JSON Lines or JSON, safely.
 
-Rows are flushed file by file into a hidden partial file beside the output,
-which replaces the output atomically when the run ends, interrupted or not:
-the output is never half-written. `--resume` reads what an earlier run wrote
-(its output, or the partial file a killed run left) and skips those files.
+All pages of one file are written together and flushed into a hidden partial
+file beside the output (`.NAME.partial`), which replaces the output
+atomically when the run ends, interrupted or not: the output is never
+half-written, and a file's results are either all there or not at all.
+`--resume` reads what an earlier run wrote (its output, or the partial file a
+killed run left) and skips those files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import stat
 import sys
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -23,10 +28,11 @@ from digitscan.results import FileResult
 FORMATS = ("csv", "jsonl", "json")
 CSV_COLUMNS = ["file", "page", "string", "digits", "confidence", "x", "y", "w", "h",
                "digit_confidences", "flagged", "error"]  # fmt: skip
+ENCODING, ERRORS = "utf-8", "surrogateescape"  # file names that are not UTF-8 round-trip unchanged
 
 
 def csv_rows(result: FileResult) -> list[dict[str, Any]]:
-    """One row per digit string; a page with none gets one row with empty digits."""
+    """One row per digit string; a page with none (or an error) gets one row with empty digits."""
     base = {"file": result.file, "page": result.page, "error": result.error or ""}
     if not result.strings:
         return [{**base, "string": "", "digits": ""}]
@@ -49,112 +55,254 @@ def format_for(output: Path | None, requested: str | None) -> str:
     return "csv"
 
 
+def partial_path(output: Path) -> Path:
+    """The hidden file results go to until the run ends."""
+    return output.with_name(f".{output.name}.partial")
+
+
+def check_writable(output: Path) -> None:
+    """Raise OutputError now, before any work, if `output` cannot be written."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise OutputError(f"{output}: is a folder; give a file name for --output")
+    if not folder.is_dir():
+        raise OutputError(f"{output}: folder {folder} does not exist")
+    if output.exists() and not stat.S_ISREG(output.stat().st_mode):
+        raise OutputError(f"{output}: not a regular file; leave out --output to write to the terminal")
+    if not os.access(folder, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise OutputError(f"{output}: not writable (permission denied)")
+
+
 class ResultWriter:
-    """Writes results as they come; publishes the output atomically on close."""
+    """Writes results as they come; publishes the output atomically on close.
+
+    `output=None` writes to stdout (JSON is still valid once closed).
+    """
 
     def __init__(self, output: Path | None, fmt: str, resume: bool = False) -> None:
         if fmt not in FORMATS:
             raise OutputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         self.output, self.fmt = output, fmt
         self.done: set[str] = set()
-        self._records: list[dict[str, Any]] = []
+        self._written = 0  # records written, for the JSON separators
+        self._closed = False
+        self._keep_partial = False  # the earlier results came from a killed run's partial file
+        self._csv_header = True
+        self._partial: Path | None = None
         self._stream: IO[str]
-        self._csv: csv.DictWriter | None = None
         if output is None:
-            self._stream, self._partial = sys.stdout, None
-        else:
-            self._partial = output.with_name(f".{output.name}.partial")
-            self._check_writable(output)
-            earlier = self._read_earlier() if resume else []
-            try:
-                self._stream = self._partial.open("w", newline="", encoding="utf-8")
-            except OSError as exc:
-                raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None
-            self._start(earlier)
+            self._stream = sys.stdout
+            self._start([])
             return
-        self._start([])
+        check_writable(output)
+        self._partial = partial_path(output)
+        earlier = self._read_earlier() if resume else []
+        fresh = self._partial.with_name(self._partial.name + ".new")
+        try:
+            self._stream = fresh.open("w", newline="", encoding=ENCODING, errors=ERRORS)
+            self._start(earlier)
+            os.fsync(self._stream.fileno())
+            os.replace(fresh, self._partial)  # the earlier results are never only in memory
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                fresh.unlink()
+            raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None
 
-    @staticmethod
-    def _check_writable(output: Path) -> None:
-        folder = output.parent if str(output.parent) else Path(".")
-        if output.is_dir():
-            raise OutputError(f"{output}: is a folder; give a file name for --output")
-        if not folder.is_dir():
-            raise OutputError(f"{output}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-            raise OutputError(f"{output}: not writable (permission denied)")
+    # -- resuming ---------------------------------------------------------------------------------------------
+
+    def _earlier_source(self) -> tuple[Path | None, bool]:
+        """The finished output, or a killed run's partial file when that is newer."""
+        assert self.output is not None and self._partial is not None
+        partial, output = self._partial, self.output
+        if partial.is_file() and (not output.exists() or partial.stat().st_mtime >= output.stat().st_mtime):
+            return partial, True
+        return (output, False) if output.is_file() else (None, False)
 
     def _read_earlier(self) -> list[Any]:
-        """What an earlier run wrote: the finished output, else a killed run's partial file."""
-        assert self.output is not None and self._partial is not None
-        source = self.output if self.output.exists() else self._partial if self._partial.exists() else None
+        """What an earlier run wrote; sets `done` to the files it holds."""
+        source, from_partial = self._earlier_source()
         if source is None:
             return []
-        text = source.read_text(encoding="utf-8", errors="replace")
-        if self.fmt == "csv":
-            if not text.endswith("\n"):
-                text = text[: text.rfind("\n") + 1]  # drop a row cut short by a kill
-            rows = list(csv.DictReader(io.StringIO(text)))
-            self.done = {r["file"] for r in rows if r.get("file")}
-            return rows
-        if self.fmt == "jsonl":
-            records = []
-            for line in text.splitlines():
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    break  # a line cut short by a kill, and nothing after it
-            self.done = {r["file"] for r in records}
-            return records
         try:
-            records = json.loads(text) if source == self.output else []
-        except ValueError:
-            raise OutputError(f"{source}: cannot resume, it is not valid JSON") from None
+            text = source.read_text(encoding=ENCODING, errors=ERRORS)
+        except OSError as exc:
+            raise OutputError(f"{source}: cannot read it to resume ({exc.strerror or exc})") from None
+        if not text.strip():
+            return []
+        try:
+            records = self._parse(text, complete=not from_partial)
+        except (ValueError, csv.Error, KeyError, TypeError) as exc:
+            kind = self.fmt.upper()
+            raise OutputError(f"{source}: cannot resume, it is not a digitscan {kind} file ({exc})") from None
+        if from_partial and records:
+            last = records[-1]["file"]  # a killed run may have written only some of this file's rows
+            while records and records[-1]["file"] == last:
+                records.pop()
+            self._keep_partial = bool(records)
         self.done = {r["file"] for r in records}
         return records
 
+    def _parse(self, text: str, complete: bool) -> list[dict[str, Any]]:
+        """Records of an earlier output; an incomplete one (a killed run's) loses only its cut-off end."""
+        if self.fmt == "csv":
+            if not text.endswith("\n"):
+                text = text[: text.rfind("\n") + 1]  # drop a row cut short by a kill
+            reader = csv.DictReader(io.StringIO(text))
+            if reader.fieldnames != CSV_COLUMNS:
+                raise ValueError(f"columns {reader.fieldnames}")
+            return [dict(row) for row in reader if row.get("file")]
+        if self.fmt == "jsonl":
+            lines = text.splitlines()
+            records = []
+            for n, line in enumerate(lines):
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    if n == len(lines) - 1 and not text.endswith("\n"):
+                        break  # the last line, cut short by a kill
+                    raise
+            return _checked(records)
+        if complete:
+            records = json.loads(text)
+            if not isinstance(records, list):
+                raise ValueError("not a JSON list")
+            return _checked(records)
+        return _checked(_json_prefix(text))
+
+    # -- writing ----------------------------------------------------------------------------------------------
+
     def _start(self, earlier: list[Any]) -> None:
         if self.fmt == "csv":
-            self._csv = csv.DictWriter(self._stream, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-            self._csv.writeheader()
-            self._csv.writerows(earlier)
+            self._put(_csv_text(earlier, header=True))
         elif self.fmt == "jsonl":
-            for record in earlier:
-                self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._put("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in earlier))
         else:
-            self._records.extend(earlier)
+            self._put("[" + self._json_items(earlier))
         self._stream.flush()
 
-    def write(self, result: FileResult) -> None:
-        """Write one page's result and flush it to disk."""
-        if self.fmt == "csv":
-            assert self._csv is not None
-            self._csv.writerows(csv_rows(result))
-        elif self.fmt == "jsonl":
-            self._stream.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            self._records.append(result.to_dict())
+    def _json_items(self, records: list[dict[str, Any]]) -> str:
+        parts = []
+        for record in records:
+            body = textwrap.indent(json.dumps(record, indent=2, ensure_ascii=False), "  ")
+            parts.append((",\n" if self._written else "\n") + body)
+            self._written += 1
+        return "".join(parts)
+
+    def _put(self, text: str) -> None:
+        """One write call, so a file's rows go out together."""
+        if not text:
             return
-        self._stream.flush()
+        try:
+            self._stream.write(text)
+        except UnicodeEncodeError:  # a terminal that cannot show a file's name
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            self._stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        except OSError as exc:
+            raise OutputError(f"{self.output or 'stdout'}: cannot write ({exc.strerror or exc})") from None
+
+    def write_file(self, results: list[FileResult]) -> None:
+        """Write all pages of one input file at once and flush them to disk."""
+        if self.fmt == "csv":
+            text = _csv_text([row for result in results for row in csv_rows(result)], header=False)
+        elif self.fmt == "jsonl":
+            text = "".join(json.dumps(result.to_dict(), ensure_ascii=False) + "\n" for result in results)
+        else:
+            text = self._json_items([result.to_dict() for result in results])
+        self._put(text)
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputError(f"{self.output or 'stdout'}: cannot write ({exc.strerror or exc})") from None
+
+    def write(self, result: FileResult) -> None:
+        """Write one page's result and flush it (prefer `write_file` for all pages of a file)."""
+        self.write_file([result])
 
     def write_all(self, results: Iterable[FileResult]) -> None:
         for result in results:
             self.write(result)
 
     def close(self) -> None:
-        """Finish the file and move it into place atomically."""
-        if self.fmt == "json":
-            json.dump(self._records, self._stream, indent=2, ensure_ascii=False)
-            self._stream.write("\n")
-        self._stream.flush()
-        if self._partial is None or self.output is None:
+        """Finish the file and move it into place atomically (once; later calls do nothing)."""
+        if self._closed:
             return
-        os.fsync(self._stream.fileno())
-        self._stream.close()
-        os.replace(self._partial, self.output)
+        self._closed = True
+        if self.fmt == "json":
+            self._put("\n]\n" if self._written else "]\n")
+        if self._partial is None or self.output is None:
+            self._stream.flush()
+            return
+        try:
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+            self._stream.close()
+            os.replace(self._partial, self.output)
+        except OSError as exc:
+            raise OutputError(f"{self.output}: cannot finish writing ({exc.strerror or exc}); "
+                              f"what was done is in {self._partial}") from None  # fmt: skip
+        _sync_folder(self.output.parent)
+
+    def abort(self) -> None:
+        """Stop without touching the output: for a run that failed before it did any work.
+
+        The partial file goes too, unless it holds a killed run's results that
+        a later `--resume` still needs.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._partial is None:
+            return
+        with contextlib.suppress(OSError):
+            self._stream.close()
+        if not self._keep_partial:
+            with contextlib.suppress(OSError):
+                self._partial.unlink()
 
     def __enter__(self) -> ResultWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _csv_text(rows: list[dict[str, Any]], header: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _checked(records: list[Any]) -> list[dict[str, Any]]:
+    if not all(isinstance(r, dict) and isinstance(r.get("file"), str) for r in records):
+        raise ValueError("a record without a file name")
+    return records
+
+
+def _json_prefix(text: str) -> list[Any]:
+    """The complete records at the start of a JSON list that was cut off."""
+    decoder = json.JSONDecoder()
+    start = text.find("[")
+    if start < 0:
+        return []
+    records, pos = [], start + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        try:
+            record, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            return records
+        records.append(record)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every system can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

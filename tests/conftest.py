@@ -59,3 +59,35 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory, mnist_subset_path:
     }
     save_model(model, path, card)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_model_path: Path):
+    """The tiny model loaded once (a LoadedModel), for scanning in this process."""
+    from digitscan.modelio import load_model
+
+    return load_model(tiny_model_path)
+
+
+@pytest.fixture(scope="session")
+def digit_page(mnist_subset_path: Path):
+    """A function (seed, count=4) -> uint8 page: `count` MNIST test digits, dark on white, ~40 px, spaced apart.
+
+    Clearly written and well separated, so the scanner finds each one; the
+    same seed always gives the same page.
+    """
+    import cv2
+
+    with np.load(mnist_subset_path) as data:
+        digits = data["x_test"]
+
+    def make(seed: int, count: int = 4, size: int = 40, gap: int = 16, margin: int = 24) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(digits), count, replace=False)
+        page = np.full((2 * margin + size, 2 * margin + count * size + (count - 1) * gap), 255, np.uint8)
+        for k, index in enumerate(chosen):
+            x0 = margin + k * (size + gap)
+            page[margin : margin + size, x0 : x0 + size] = 255 - cv2.resize(digits[index], (size, size))
+        return page
+
+    return make

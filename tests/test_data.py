@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np

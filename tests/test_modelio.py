@@ -22,7 +22,7 @@ from digitscan.modelio import (
     resolve_model_path,
     save_model,
 )
-from digitscan.models import DIGIT_CLASSES, REJECT_CLASS, build, class_names
+from digitscan.models import DIGIT_CLASSES, EXTRA_CLASSES, build, class_names
 
 keras = import_keras()
 layers = keras.layers
@@ -72,10 +72,10 @@ def test_lenet_is_the_tutorial_network():
     assert model.name == "lenet"
 
 
-def test_digitnet_has_a_reject_output():
+def test_digitnet_has_reject_and_several_outputs():
     model = build("digitnet")
     assert tuple(model.input_shape) == (None, 28, 28, 1)
-    assert tuple(model.output_shape) == (None, 11)
+    assert tuple(model.output_shape) == (None, 12)
     assert any(isinstance(layer, layers.BatchNormalization) for layer in model.layers)
 
 
@@ -86,7 +86,8 @@ def test_unknown_architecture():
 
 def test_class_names():
     assert class_names(10) == DIGIT_CLASSES == [str(d) for d in range(10)]
-    assert class_names(11) == [*DIGIT_CLASSES, REJECT_CLASS]
+    assert class_names(11) == [*DIGIT_CLASSES, "not-a-digit"]
+    assert class_names(12) == [*DIGIT_CLASSES, *EXTRA_CLASSES] == [*DIGIT_CLASSES, "not-a-digit", "several-digits"]
 
 
 # --- save + load round trip ------------------------------------------------------------------------------------------
@@ -122,8 +123,8 @@ def test_round_trip_digitnet_without_card(tmp_path, mnist_subset):
     assert not card_path(path).exists()
     loaded = load_model(path)
     assert loaded.card == {}
-    assert loaded.num_outputs == 11
-    assert loaded.classes == [*DIGIT_CLASSES, REJECT_CLASS]
+    assert loaded.num_outputs == 12
+    assert loaded.classes == [*DIGIT_CLASSES, *EXTRA_CLASSES]
     x = digits(mnist_subset, 4)
     np.testing.assert_array_equal(predict(loaded.model, x), predict(model, x))
 

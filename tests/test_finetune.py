@@ -1,0 +1,78 @@
+"""Fine-tuning on a folder in the ORAND layout (labels.csv + boxes.csv), built from MNIST digits."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from digitscan.cli import app
+from digitscan.errors import DataError
+from digitscan.finetune import collect_crops, cut_digit, finetune
+from digitscan.modelio import load_model
+
+
+@pytest.fixture(scope="module")
+def labelled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six images of three-digit strings, dark on light, with labels.csv and boxes.csv."""
+    data = np.load(Path(__file__).parent / "data" / "mnist_subset.npz")
+    x, y = data["x_test"], data["y_test"]
+    folder = tmp_path_factory.mktemp("mine")
+    (folder / "images").mkdir()
+    rng = np.random.default_rng(0)
+    with (folder / "labels.csv").open("w", newline="") as lf, (folder / "boxes.csv").open("w", newline="") as bf:
+        labels, boxes = csv.writer(lf), csv.writer(bf)
+        labels.writerow(["file", "digits"])
+        boxes.writerow(["file", "digit", "x", "y", "w", "h"])
+        for n in range(6):
+            page = np.full((70, 160), 235, np.uint8)
+            picks = rng.integers(0, len(x), 3)
+            name = f"img{n}.png"
+            for k, i in enumerate(picks):
+                glyph = cv2.resize(x[i], (42, 42))
+                left = 10 + 48 * k
+                page[14:56, left : left + 42] = np.minimum(page[14:56, left : left + 42], 255 - glyph)
+                boxes.writerow([name, int(y[i]), left + 4, 16, 34, 38])
+            labels.writerow([name, "".join(str(int(y[i])) for i in picks)])
+            cv2.imwrite(str(folder / "images" / name), page)
+    return folder
+
+
+def test_collect_crops_with_boxes(labelled_folder: Path) -> None:
+    crops = collect_crops(labelled_folder)
+    assert crops.images.shape == (18, 28, 28) and len(crops.labels) == 18
+    assert crops.images.min() >= 0 and crops.images.max() <= 1
+    truth = "".join(row["digits"] for row in csv.DictReader((labelled_folder / "labels.csv").open()))
+    assert "".join(str(d) for d in crops.labels) == truth
+
+
+def test_cut_digit_outside_the_page_is_blank() -> None:
+    assert cut_digit(np.ones((20, 20), np.float32), (50, 50, 10, 10)).max() == 0
+
+
+def test_finetune_writes_a_loadable_model_with_a_card(labelled_folder: Path, tiny_model_path: Path, tmp_path: Path):
+    crops = collect_crops(labelled_folder)
+    path, card = finetune(crops, tiny_model_path, tmp_path, epochs=2, batch_size=8)
+    loaded = load_model(path)
+    assert loaded.num_outputs == 10
+    assert card["finetune_data"]["digits"] == 18 and card["finetune_data"]["held_out_files"] >= 1
+    assert 0 <= card["held_out_digit_accuracy_after"] <= 1
+    assert card["held_out_digit_accuracy_after"] >= card["held_out_digit_accuracy_before"]
+
+
+def test_folder_without_labels_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"labels\.csv"):
+        collect_crops(tmp_path)
+
+
+def test_cli_finetune(labelled_folder: Path, tiny_model_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["train", "--finetune", str(labelled_folder), "--model", str(tiny_model_path), "--epochs", "1",
+              "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "finetuned.h5").is_file() and (tmp_path / "finetuned.card.json").is_file()

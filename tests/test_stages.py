@@ -1,0 +1,151 @@
+"""Each scan stage on constructed images: segmentation, normalisation, assembly, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitscan.assemble import assemble_word
+from digitscan.classify import Scores
+from digitscan.normalise import to_mnist, to_mnist_batch
+from digitscan.segment import Candidate, Word, remove_lines, segment
+
+
+@pytest.fixture(scope="module")
+def digits() -> dict[int, np.ndarray]:
+    """One clear MNIST test digit per label (white on black, uint8)."""
+    data = np.load(__import__("conftest").MNIST_SUBSET)
+    return {d: data["x_test"][np.flatnonzero(data["y_test"] == d)[0]] for d in range(10)}
+
+
+def page_with(glyphs: list[np.ndarray], xs: list[int], height: int = 120, width: int = 400, y: int = 30) -> np.ndarray:
+    """Dark ink on white paper (float, paper 1): each glyph scaled x2 and drawn at its x."""
+    import cv2
+
+    ink = np.zeros((height, width), np.float32)
+    for glyph, x in zip(glyphs, xs, strict=True):
+        big = cv2.resize(glyph.astype(np.float32) / 255.0, (56, 56), interpolation=cv2.INTER_LINEAR)
+        region = ink[y : y + 56, x : x + 56]
+        np.maximum(region, big[: region.shape[0], : region.shape[1]], out=region)
+    return 1.0 - ink
+
+
+def ink_columns(glyph: np.ndarray, x: int) -> tuple[int, int]:
+    cols = np.flatnonzero(glyph.max(axis=0) > 30)
+    return x + 2 * int(cols[0]), x + 2 * int(cols[-1]) + 2
+
+
+def test_to_mnist_matches_mnist_geometry(digits: dict[int, np.ndarray]) -> None:
+    out = to_mnist(digits[3])
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    ys, xs = np.nonzero(out > 0.05)
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) <= 21  # fits the 20x20 box (+ anti-aliasing)
+    total = out.sum()
+    cy, cx = (np.indices(out.shape) * out).sum(axis=(1, 2)) / total
+    assert abs(cy - 14) < 1 and abs(cx - 14) < 1  # centred by centre of mass, as MNIST was
+
+
+def test_to_mnist_is_scale_invariant(digits: dict[int, np.ndarray]) -> None:
+    import cv2
+
+    small = to_mnist(digits[5])
+    big = to_mnist(cv2.resize(digits[5], (112, 112), interpolation=cv2.INTER_CUBIC))
+    assert np.abs(small - big).mean() < 0.05
+
+
+def test_to_mnist_blank_and_degenerate_inputs() -> None:
+    for ink in (np.zeros((5, 5)), np.zeros((0, 0)), np.full((3, 3), np.nan), np.ones((1, 50))):
+        out = to_mnist(ink)
+        assert out.shape == (28, 28) and np.isfinite(out).all() and out.max() <= 1
+    assert to_mnist_batch([]).shape == (0, 28, 28)
+
+
+def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarray]) -> None:
+    xs = [40, 92, 144]
+    words = segment(page_with([digits[4], digits[7], digits[2]], xs))
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    for glyph, x in zip([digits[4], digits[7], digits[2]], xs, strict=True):
+        left, right = ink_columns(glyph, x)
+        # boxes are taken around the deskewed digit, so a slanted digit's box is a little wider
+        assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
+
+
+def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
+    _a_left, a_right = ink_columns(digits[0], 60)
+    b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
+    page = page_with([digits[0], digits[0]], [60, b_x])
+    words = segment(page)
+    assert len(words) == 1
+    word = words[0]
+    assert word.pieces >= 2
+    b_left, _ = ink_columns(digits[0], b_x)
+    junction = (a_right + b_left) / 2
+    cuts = {c.box[0] + c.box[2] for c in word.candidates if c.start == 0 and c.end < word.pieces}
+    assert any(abs(cut - junction) <= 8 for cut in cuts), (cuts, junction)
+
+
+def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray]) -> None:
+    page = page_with([digits[1], digits[8]], [60, 160])
+    binary = (page < 0.5).astype(np.uint8)
+    binary[86:89, :] = 1  # a ruled line the digits sit on
+    cleaned = remove_lines(binary)
+    assert cleaned[86:89, 300:].sum() == 0  # the line is gone where there is no writing
+    assert cleaned[:80].sum() >= 0.9 * binary[:80].sum()  # the digits above it are kept
+
+
+def test_dots_and_dashes_are_not_candidates(digits: dict[int, np.ndarray]) -> None:
+    import cv2
+
+    page = page_with([digits[2], digits[5]], [40, 92])
+    cv2.circle(page, (98, 80), 2, 0.0, -1)  # a dot on the baseline, between the digits
+    cv2.line(page, (150, 60), (175, 60), 0.0, 4)  # a dash after the amount
+    words = segment(page)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    assert all(bx + bw < 148 for bx, _, bw, _ in boxes)  # the dash is no part of any candidate
+    assert not any(bx >= 94 and bx + bw <= 103 for bx, _, bw, _ in boxes)  # nor is the dot one on its own
+
+
+def test_blank_noise_and_black_pages_give_no_absurd_output() -> None:
+    rng = np.random.default_rng(0)
+    assert segment(np.ones((200, 300), np.float32)) == []
+    assert segment(np.zeros((200, 300), np.float32)) == []
+    noise = rng.random((200, 300)).astype(np.float32)
+    assert sum(w.pieces for w in segment(noise)) < 60
+
+
+def _word(pieces: int, spans: list[tuple[int, int]]) -> Word:
+    word = Word(line=0, pieces=pieces, box=(0, 0, 10, 10))
+    word.candidates = [Candidate(a, b, (a * 10, 0, (b - a) * 10, 10), np.zeros((0, 0))) for a, b in spans]
+    return word
+
+
+def test_assemble_prefers_two_confident_digits_over_one_merged() -> None:
+    word = _word(2, [(0, 1), (0, 2), (1, 2)])
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 0], digits[1, 8], digits[2, 0] = 0.95, 0.40, 0.95
+    reject = np.array([0.0, 0.5, 0.0], np.float32)
+    read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0, min_confidence=0.5)
+    assert read is not None and read.text == "00"
+    assert [d.box[0] for d in read.digits] == [0, 10]
+
+
+def test_assemble_drops_a_mark_and_flags_low_confidence() -> None:
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 4], digits[1, 1], digits[2, 7] = 0.97, 0.02, 0.40
+    reject = np.array([0.01, 0.95, 0.1], np.float32)
+    read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0, min_confidence=0.5)
+    assert read is not None and read.text == "47"
+    assert read.shown() == "4?"
+    assert read.digits[1].flagged and not read.digits[0].flagged
+
+
+def test_assemble_maps_boxes_back_to_original_pixels() -> None:
+    word = _word(1, [(0, 1)])
+    digits = np.zeros((1, 10), np.float32)
+    digits[0, 3] = 1.0
+    read = assemble_word(word, Scores(digits, np.zeros(1, np.float32)), offset=0, scale=0.5, min_confidence=0.5)
+    assert read is not None and read.digits[0].box == (0, 0, 20, 20)

@@ -1,0 +1,127 @@
+"""Training: a short real run, its outputs (HDF5 + card + plots), interruption, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from digitscan.cli import app
+from digitscan.data import Mnist
+from digitscan.modelio import card_path, load_model
+from digitscan.train import TrainConfig, split_validation, train
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class Recorder:
+    """A reporter that remembers what training told it, and can stop it like Ctrl-C."""
+
+    def __init__(self, interrupt_after: int | None = None) -> None:
+        self.epochs: list[dict[str, float]] = []
+        self.batches = 0
+        self.interrupt_after = interrupt_after
+
+    def start(self, epochs: int, batches_per_epoch: int, device: str) -> None:
+        self.device = device
+
+    def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        self.batches += 1
+        if self.interrupt_after is not None and epoch >= self.interrupt_after:
+            raise KeyboardInterrupt
+
+    def epoch(self, epoch: int, logs: dict[str, float], saved: bool) -> None:
+        self.epochs.append(logs)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    from digitscan.data import load_mnist
+
+    data = load_mnist(Path(__file__).parent / "data" / "mnist_subset.npz")
+    out = tmp_path_factory.mktemp("run")
+    reporter = Recorder()
+    config = TrainConfig(arch="digitnet", epochs=3, validation_size=400, out=out, seed=3, augment=False)
+    result = train(data, config, reporter)
+    return data, result, reporter, out
+
+
+def test_short_training_learns_far_better_than_chance(trained) -> None:
+    _, result, reporter, _ = trained
+    assert len(reporter.epochs) == 3 and reporter.batches > 0
+    assert result.card["test_accuracy"] > 0.6  # chance is 0.1; 1,600 digits and 3 epochs
+    assert not result.interrupted
+
+
+def test_outputs_are_written_and_round_trip(trained) -> None:
+    data, result, _, out = trained
+    model_file = out / "digitnet.h5"
+    assert result.model_path == model_file and model_file.is_file()
+    card = json.loads(card_path(model_file).read_text())
+    for key in ("architecture", "parameters", "input", "classes", "training_data", "epochs_run", "seed",
+                "validation_accuracy", "test_accuracy", "per_class_test_accuracy", "wall_time_s", "device",
+                "versions", "date"):  # fmt: skip
+        assert key in card, key
+    assert card["classes"] == [*(str(d) for d in range(10)), "not-a-digit", "several-digits"]
+    assert card["training_data"]["sha256"] == data.sha256
+    loaded = load_model(model_file)
+    assert loaded.num_outputs == 12 and loaded.card["test_accuracy"] == card["test_accuracy"]
+    x = (data.x_test[:50].astype(np.float32) / 255)[..., None]
+    accuracy = float((np.asarray(loaded.model.predict_on_batch(x)).argmax(1) == data.y_test[:50]).mean())
+    assert accuracy > 0.6
+    for name in ("curves.png", "confusion.png", "misclassified.png"):
+        assert (out / name).read_bytes()[:8] == PNG_MAGIC
+    history = (out / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,loss,accuracy,val_loss,val_accuracy") and len(history) == 4
+
+
+def test_validation_never_comes_from_the_test_split(mnist_subset: Mnist) -> None:
+    x_train, _, x_val, _ = split_validation(mnist_subset, 300, seed=0)
+    assert len(x_val) == 300 and len(x_train) == len(mnist_subset.x_train) - 300
+    test_rows = {row.tobytes() for row in mnist_subset.x_test}
+    assert not any(row.tobytes() in test_rows for row in x_val)
+
+
+def test_interrupt_keeps_the_best_model_so_far(mnist_subset: Mnist, tmp_path: Path) -> None:
+    reporter = Recorder(interrupt_after=1)
+    config = TrainConfig(arch="lenet", epochs=3, batch_size=64, validation_size=400, out=tmp_path)
+    result = train(mnist_subset, config, reporter)
+    assert result.interrupted
+    assert result.card["epochs_run"] == 1 and (tmp_path / "lenet.h5").is_file()
+    assert load_model(tmp_path / "lenet.h5").num_outputs == 10
+
+
+def test_cli_train_lenet(mnist_subset_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["train", "--data", str(mnist_subset_path), "--arch", "lenet", "--epochs", "1", "--batch-size", "64",
+              "--validation", "400", "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "test accuracy" in result.output
+    assert (tmp_path / "lenet.h5").is_file() and (tmp_path / "lenet.card.json").is_file()
+    card = json.loads((tmp_path / "lenet.card.json").read_text())
+    assert card["parameters"] == 61706 and card["recipe"]["batch_size"] == 64
+
+
+def test_cli_train_without_data_offline_names_the_three_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    def offline() -> None:
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv("DIGITSCAN_MNIST", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    result = CliRunner().invoke(app, ["train"])
+    assert result.exit_code == 2
+    assert "--data" in result.output and "DIGITSCAN_MNIST" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_train_bad_data_file(tmp_path: Path) -> None:
+    bad = tmp_path / "mnist.npz"
+    bad.write_bytes(b"not a zip file")
+    result = CliRunner().invoke(app, ["train", "--data", str(bad)])
+    assert result.exit_code == 2 and "mnist.npz" in result.output and "Traceback" not in result.output
