@@ -17,7 +17,7 @@ from digitscan.classify import Scores
 from digitscan.results import Box, Digit, DigitString
 from digitscan.segment import Word
 
-NOISE_PENALTY = math.log(0.3)
+NOISE_PENALTY = 0.0  # log-probability added to dropping a candidate as a mark
 EPS = 1e-6
 
 

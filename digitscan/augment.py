@@ -81,10 +81,30 @@ def flag_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     x_top = float(xs[ys <= top + 1].mean())
     height = int(ys.max()) - top + 1
     width = max(1, round(ys.size / height))
-    angle = np.deg2rad(rng.uniform(35, 65))
-    length = height * rng.uniform(0.2, 0.4)
+    angle = np.deg2rad(rng.uniform(30, 65))
+    length = height * rng.uniform(0.25, 0.5)
     end = (round(x_top - length * np.cos(angle)), round(top + length * np.sin(angle)))
     cv2.line(img, (round(x_top), top), end, 255.0, max(1, width), cv2.LINE_AA)
+    return img
+
+
+def cross_seven(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Give an MNIST "7" the bar across its stem that many European and Latin American writers add."""
+    img = digit.astype(np.float32)
+    ys, xs = np.nonzero(img > 128)
+    if ys.size < 10:
+        return digit
+    top, bottom = int(ys.min()), int(ys.max())
+    row = round(top + (bottom - top) * rng.uniform(0.45, 0.6))
+    stem = xs[np.abs(ys - row) <= 1]
+    if stem.size == 0:
+        return digit
+    centre = float(stem.mean())
+    half = (int(xs.max()) - int(xs.min()) + 1) * rng.uniform(0.2, 0.3)
+    width = max(1, round(ys.size / (bottom - top + 1) / 1.5))
+    tilt = rng.uniform(-1.5, 1.5)
+    cv2.line(img, (round(centre - half), round(row + tilt)), (round(centre + half), round(row - tilt)), 255.0, width,
+             cv2.LINE_AA)  # fmt: skip
     return img
 
 
@@ -269,7 +289,11 @@ def augmented_epoch(
     heavy = 0.5 * strength
     for i in range(len(x)):
         roll = rng.random()
-        digit = flag_one(x[i], rng) if y[i] == 1 and rng.random() < 0.5 else x[i]
+        digit = x[i]
+        if y[i] == 1 and rng.random() < 0.5:
+            digit = flag_one(digit, rng)
+        elif y[i] == 7 and rng.random() < 0.3:
+            digit = cross_seven(digit, rng)
         if roll < heavy:
             ink = distort(digit, rng)
         elif roll < heavy + 0.15 * strength and reject_fraction > 0:

@@ -83,14 +83,15 @@ def run_scan(
         if overlay is not None:
             _check_folder(overlay)
         paths = [str(p) for p in expand_inputs(inputs, sys.stdin if "-" in inputs else None)]
-        skipped = 0
+        skipped = failed_before = 0
         if writer is not None and writer.done:
             skipped = sum(p in writer.done for p in paths)
+            failed_before = sum(p in writer.failed for p in paths)
             paths = [p for p in paths if p not in writer.done]
         if not paths and not skipped:
             raise DataError(f"no image files found in {' '.join(inputs)}")
         scanner = _scanner(model, workers=workers, batch_size=batch_size, min_confidence=min_confidence,
-                           max_pixels=max_pixels, timeout_per_file=timeout_per_file)  # fmt: skip
+                           max_pixels=max_pixels, timeout_per_file=timeout_per_file) if paths else None  # fmt: skip
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -102,7 +103,7 @@ def run_scan(
     try:
         if progress:
             progress.start()
-        for results in scanner.scan_files(paths):
+        for results in scanner.scan_files(paths) if scanner else ():
             with interrupts_deferred():  # a file's results are written whole, and counted once
                 if writer is not None:
                     writer.write_file(results)
@@ -127,10 +128,11 @@ def run_scan(
                 writer.close()
     if shown:
         out.print(results_table(shown))
-    _summary(err, tally, len(paths), skipped, time.perf_counter() - started, output, interrupted, quiet)
+    _summary(err, tally, len(paths), (skipped, failed_before), time.perf_counter() - started, output, interrupted,
+             quiet)  # fmt: skip
     if interrupted:
         return ExitCode.interrupted
-    return ExitCode.some_files_failed if tally.failed else ExitCode.ok
+    return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
 
 
 @contextlib.contextmanager
@@ -146,12 +148,13 @@ def interrupts_deferred() -> Iterator[None]:
     received: list[int] = []
     previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, lambda number, frame: received.append(number))
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # what the caller ignores stays ignored
+            previous[signum] = signal.signal(signum, lambda number, frame: received.append(number))
     try:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
     if received:
         raise KeyboardInterrupt
 
@@ -187,16 +190,19 @@ def _print_line(out: Console, result: FileResult) -> None:
     out.print(f"{result.file}\t{result.page}\t{text}", highlight=False, markup=False, soft_wrap=True)
 
 
-def _summary(err: Console, tally: Tally, total: int, skipped: int, seconds: float, output: Path | None,
+def _summary(err: Console, tally: Tally, total: int, earlier: tuple[int, int], seconds: float, output: Path | None,
              interrupted: bool, quiet: bool) -> None:  # fmt: skip
-    if quiet and not tally.failed and not interrupted:
+    """One line: how far the run got and what it found; `earlier` is (files done before, of which failed)."""
+    skipped, failed_before = earlier
+    if quiet and not tally.failed and not failed_before and not interrupted:
         return
     head = f"[yellow]interrupted after {tally.files} of {total} files[/]" if interrupted else f"{tally.files} files"
     parts = [head, f"{tally.pages} pages", f"{tally.strings} strings", f"{tally.digits} digits",
              f"{tally.flagged} flagged", f"[{'red' if tally.failed else 'green'}]{tally.failed} failed[/]",
              f"{seconds:.1f} s"]  # fmt: skip
     if skipped:
-        parts.append(f"{skipped} already done (--resume)")
+        failed_note = f", {failed_before} of them failed" if failed_before else ""
+        parts.append(f"{skipped} already done (--resume){failed_note}")
     err.print(" · ".join(parts))
     if output is not None:
         err.print(f"results: {output}" + (" (run again with --resume to finish)" if interrupted else ""))

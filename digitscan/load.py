@@ -70,13 +70,28 @@ def _expand(args: Iterable[str], stdin: Iterable[str] | None) -> Iterator[Path]:
         if path.is_dir():
             yield from _walk(path)
         elif not _lexists(path) and glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
+            matches = _glob(path)
             for match in matches:
-                yield from (_walk(Path(match)) if Path(match).is_dir() else [Path(match)])
+                yield from (_walk(match) if match.is_dir() and not match.is_symlink() else [match])
             if not matches:
                 yield path
         else:
             yield path
+
+
+def _glob(pattern: Path) -> list[Path]:
+    """Sorted matches of a glob pattern; `**` does not follow links to folders.
+
+    The standard `glob` module follows them, and two links back up a tree make
+    it run for ever; pathlib's matching does not.
+    """
+    parts = pattern.parts
+    first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    base = Path(*parts[:first]) if first else Path()
+    try:
+        return sorted(base.glob(str(Path(*parts[first:]))))
+    except (OSError, ValueError, NotImplementedError):
+        return []
 
 
 def _lexists(path: Path) -> bool:
@@ -144,9 +159,11 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
             raise InputError("symbolic link loop") from None
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
+        if path.is_symlink():
+            raise InputError("is a link to a folder (links to folders are not followed), not an image")
         if not os.access(path, os.R_OK | os.X_OK):
             raise InputError("folder cannot be read (permission denied)")
-        raise InputError("is a folder, not an image (and holds no images)")
+        raise InputError("is a folder, not an image")
     if not stat.S_ISREG(info.st_mode):
         raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
     if info.st_size == 0:
@@ -296,8 +313,8 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     if count <= 1 or min(small.shape) < 20:
         return everything
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    points = cv2.findNonZero((labels == largest).astype(np.uint8))
-    hull = cv2.convexHull(points)
+    contours, _ = cv2.findContours((labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(np.concatenate(contours))
     sheet = np.zeros(small.shape, np.uint8)
     cv2.fillConvexPoly(sheet, hull, 1)
     inside, outside = float(small[sheet > 0].mean()), float(small[sheet == 0].mean()) if (sheet == 0).any() else 1.0

@@ -55,9 +55,9 @@ def build_digitnet() -> Any:
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
-            *block(24, 5),
-            *block(48, 3),
-            *block(96, 3),
+            *block(32, 5),
+            *block(64, 3),
+            *block(128, 3),
             layers.Flatten(),
             layers.Dropout(0.3),
             layers.Dense(128, activation="relu"),

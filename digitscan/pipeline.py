@@ -99,7 +99,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])  # no effect once the server runs
+    context.set_forkserver_preload([__name__])  # no effect once the server runs
     return context
 
 
@@ -165,7 +165,8 @@ class Scanner:
             pending = []
         except KeyboardInterrupt:
             prepared_files.close()  # stops the workers first
-            ready.extend(self._classify(pending))
+            queued = {id(results[0]) for results in ready if results}  # in case it struck between two lines above
+            ready.extend(self._classify([p for p in pending if p and id(p[0].result) not in queued]))
             while ready:
                 yield ready.popleft()
             raise

@@ -158,8 +158,9 @@ def segment(grey: np.ndarray) -> list[Word]:
         return []
     binary = remove_lines(binary)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count - 1 > MAX_COMPONENTS:
-        return []
+    specks = int((stats[1:, cv2.CC_STAT_AREA] < 12).sum())
+    if count - 1 > MAX_COMPONENTS or (count - 1 > 100 and specks > 0.25 * (count - 1)):
+        return []  # pure noise or dense speckle, not writing
     tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= 12]
     tall_set = set(tall)
     marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= 3]
@@ -181,6 +182,7 @@ class _Line:
     inverse: np.ndarray  # deskewed -> page (relative to origin)
     origin: tuple[int, int]
     height: float
+    page_shape: tuple[int, ...]
 
 
 def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
@@ -209,7 +211,7 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
         ys, xs = np.nonzero(sheared == i)
         if xs.size:
             boxes[i] = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-    return _Line(sheared, line_ink, boxes, cv2.invertAffineTransform(shear), (x0, y0), line_height)
+    return _Line(sheared, line_ink, boxes, cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
 
 
 def _line_words(
@@ -277,7 +279,9 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
     rows = np.flatnonzero((atom_map > 0).any(axis=1))
     x0, y0 = upright.origin
     word = Word(
-        line=line_no, pieces=len(pieces), box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0)
+        line=line_no,
+        pieces=len(pieces),
+        box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
     )
     for start in range(len(pieces)):
         for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
@@ -289,7 +293,7 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
             ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
             if ink_rows.size == 0:
                 continue
-            box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0)
+            box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0, upright.page_shape)
             word.candidates.append(Candidate(start, end, box, piece_ink[ink_rows[0] : ink_rows[-1] + 1]))
     return word
 
@@ -320,9 +324,13 @@ def pieces_mask(atom_map: np.ndarray, pieces: list[tuple[int, int, int]], left: 
     return out
 
 
-def _page_box(inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int) -> tuple[int, ...]:
+def _page_box(
+    inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """A deskewed box mapped back onto the page, clipped to it."""
     corners = np.float32([[left, top], [right, top], [left, bottom], [right, bottom]])
     page = cv2.transform(corners[None], inverse)[0] + (x0, y0)
-    px0, py0 = np.floor(page.min(axis=0)).astype(int)
-    px1, py1 = np.ceil(page.max(axis=0)).astype(int)
-    return int(px0), int(py0), int(px1 - px0), int(py1 - py0)
+    px0, py0 = (int(v) for v in np.floor(page.min(axis=0)).clip(0, None))
+    px1, py1 = (int(v) for v in np.ceil(page.max(axis=0)))
+    px1, py1 = min(px1, shape[1]), min(py1, shape[0])
+    return px0, py0, max(1, px1 - px0), max(1, py1 - py0)

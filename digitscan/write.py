@@ -83,7 +83,8 @@ class ResultWriter:
         if fmt not in FORMATS:
             raise OutputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         self.output, self.fmt = output, fmt
-        self.done: set[str] = set()
+        self.done: set[str] = set()  # files an earlier run wrote (--resume skips them)
+        self.failed: set[str] = set()  # those of them that could not be read
         self._written = 0  # records written, for the JSON separators
         self._closed = False
         self._keep_partial = False  # the earlier results came from a killed run's partial file
@@ -140,6 +141,7 @@ class ResultWriter:
                 records.pop()
             self._keep_partial = bool(records)
         self.done = {r["file"] for r in records}
+        self.failed = {r["file"] for r in records if r.get("error")}
         return records
 
     def _parse(self, text: str, complete: bool) -> list[dict[str, Any]]:
