@@ -18,6 +18,8 @@ from digitscan.results import Box, Digit, DigitString
 from digitscan.segment import Word
 
 NOISE_PENALTY = 0.0  # log-probability added to dropping a candidate as a mark
+CUT_PENALTY = -1.0
+SPAN_PENALTY = -0.5  # log-probability added for each cut through a connected stroke
 EPS = 1e-6
 
 
@@ -38,9 +40,12 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float, min_con
                 continue
             digit = int(scores.digits[row].argmax())
             options = [(math.log(scores.digits[row, digit] + EPS), digit)]
-            options.append((math.log(scores.reject[row] + EPS) + NOISE_PENALTY, -1))
+            noise = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
+            options.append((noise, -1))
             score, label = max(options)
             total = best[cand.start] + score
+            if cand.start > 0 and word.cuts and word.cuts[cand.start - 1]:
+                total += CUT_PENALTY  # cutting through ink needs the classifier's clear support
             if total > best[end]:
                 best[end], choice[end] = total, (cand.start, row, label)
     if not np.isfinite(best[n]):
@@ -56,7 +61,7 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float, min_con
             confidence = float(scores.digits[row, label])
             digits.append(Digit(str(label), confidence, _scaled(cand.box, scale), confidence < min_confidence))
         end = start
-    if not digits or marks > len(digits):
+    if not digits or 2 * marks > len(digits):
         return None  # mostly marks that are not digits: printed text, scribbles, a pattern
     digits.reverse()
     return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)

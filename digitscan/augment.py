@@ -221,8 +221,10 @@ def _fragment(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-# Printed letters that no handwritten digit resembles (O, I, l, S, Z, B, G, g, q... are left out).
-LETTERS = "ACEFHKLMNPRTUVWXYacdefhkmnprtuvwxy#$%&@*+"
+# Printed letters and symbols: form labels and check text. Printed shapes are geometric where handwriting is
+# not, so even O, S and B are taught as "not a digit" in print (digitscan reads handwritten digits). Bare strokes
+# (I, l, i, j, !, /, |) are left out: a lone stroke is what a handwritten 1 looks like.
+LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZabcdefghkmnopqrstuvwxyz#$%&@*+?()"
 FONTS = (
     cv2.FONT_HERSHEY_SIMPLEX,
     cv2.FONT_HERSHEY_DUPLEX,

@@ -302,6 +302,10 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     ignored. A scan or a crop, all paper, keeps everything.
     """
     height, width = grey.shape
+    everything = np.ones((height, width), np.uint8)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if min(height, width) < 20 or np.median(border) > 0.8 * np.percentile(grey, 90):
+        return everything  # the paper reaches the edges: nothing around it to mask (and no work to do)
     factor = max(1.0, max(height, width) / 400)
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
     small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
@@ -309,7 +313,6 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     _, bright = cv2.threshold((cv2.GaussianBlur(small, (5, 5), 0) * 255).astype(np.uint8), 0, 1,
                               cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # fmt: skip
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    everything = np.ones((height, width), np.uint8)
     if count <= 1 or min(small.shape) < 20:
         return everything
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))

@@ -40,6 +40,7 @@ class Word:
     pieces: int
     box: tuple[int, int, int, int]
     candidates: list[Candidate] = field(default_factory=list)
+    cuts: list[bool] = field(default_factory=list)  # per boundary between pieces: does it cut through ink?
 
 
 def binarise(ink: np.ndarray) -> np.ndarray:
@@ -282,6 +283,7 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
         line=line_no,
         pieces=len(pieces),
         box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
+        cuts=[a[2] == b[2] for a, b in itertools.pairwise(pieces)],
     )
     for start in range(len(pieces)):
         for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):

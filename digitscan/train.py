@@ -296,10 +296,12 @@ def _versions() -> dict[str, str]:
 
 
 def install(result: TrainResult) -> Path:
-    """Copy a trained model and its card over the bundled model."""
+    """Copy a trained model, its card, history and plots over the bundled model's."""
     target = bundled_model_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    for source, dest in ((result.model_path, target), (card_path(result.model_path), card_path(target))):
+    pairs = [(result.model_path, target), (card_path(result.model_path), card_path(target))]
+    pairs += [(p, target.parent / p.name) for p in result.outputs if p.suffix in (".png", ".csv")]
+    for source, dest in pairs:
         tmp = dest.with_name(f".{dest.name}.tmp")
         shutil.copyfile(source, tmp)
         tmp.replace(dest)
