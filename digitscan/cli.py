@@ -267,7 +267,7 @@ def scan(
     batch_size: Annotated[int, typer.Option(min=1, help="Digits classified per batch.")] = 512,
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse images larger than this many pixels.")] = 120_000_000,
     timeout_per_file: Annotated[
-        float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped.")
+        float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped (not with --workers 0).")
     ] = 120.0,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = False,
 ) -> None:

@@ -34,7 +34,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     ink = (ink * (1.0 / peak)).clip(0, 1)
     strokes = ink[ink > 0.05]
     if strokes.size > 8:  # pen strokes scanned grey get MNIST's solid core: scale by their bright end, not one pixel
-        ink = (ink * (1.0 / max(float(np.percentile(strokes, 80)), 0.2))).clip(0, 1)
+        ink = (ink * (1.0 / max(_percentile80(strokes), 0.2))).clip(0, 1)
     rows = np.flatnonzero(ink.max(axis=1) > 0.05)
     cols = np.flatnonzero(ink.max(axis=0) > 0.05)
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -51,6 +51,15 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     shift = np.float32([[1, 0, SIZE / 2 - cx], [0, 1, SIZE / 2 - cy]])
     out = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
     return out.clip(0, 1).astype(np.float32)
+
+
+def _percentile80(values: np.ndarray) -> float:
+    """np.percentile(values, 80) exactly (linear interpolation), by partial sort: several times faster."""
+    rank = 0.8 * (values.size - 1)
+    low = int(rank)
+    high = min(low + 1, values.size - 1)
+    part = np.partition(values, (low, high))
+    return float(part[low] + (part[high] - part[low]) * (rank - low))
 
 
 def to_mnist_batch(inks: list[np.ndarray]) -> np.ndarray:

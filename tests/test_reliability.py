@@ -36,15 +36,6 @@ DIGITSCAN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "digi
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _keep_signal_handlers() -> Iterator[None]:
-    """`digitscan scan` turns SIGTERM into Ctrl-C; keep that out of the test process."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
-
-
 # -- generated inputs ----------------------------------------------------------------------------------------
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +16,6 @@ from digitscan.cli import app
 from digitscan.errors import ExitCode
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _keep_signal_handlers() -> Iterator[None]:
-    """`digitscan scan` turns SIGTERM into Ctrl-C; keep that out of the test process."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 @pytest.fixture
