@@ -2,9 +2,11 @@
 
 A string's pieces can be grouped into digits in many ways. Dynamic programming
 picks the grouping with the highest total log-probability, where a candidate
-counts either as its most likely digit or as a mark to drop ("not a digit",
-with a penalty so real digits are not thrown away). A string that is more
-marks than digits (printed words, scribbles) is dropped whole.
+counts either as its most likely digit or as a mark to drop ("not a digit").
+Cutting through a connected stroke costs a penalty that the classifier must
+overcome, which it does for touching digits ("several digits" on the uncut
+blob) and not for the strokes of a printed letter. A string with more than one
+mark for every two digits (printed words, scribbles) is dropped whole.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from digitscan.classify import Scores
 from digitscan.results import Box, Digit, DigitString
 from digitscan.segment import Word
 
-NOISE_PENALTY = 0.0  # log-probability added to dropping a candidate as a mark
-CUT_PENALTY = -1.0
-SPAN_PENALTY = -0.5  # log-probability added for each cut through a connected stroke
+# Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
+NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
+CUT_PENALTY = -1.0  # for each cut through a connected stroke
+SPAN_PENALTY = -1.0  # per extra piece when several pieces are dropped together as one mark
 EPS = 1e-6
 
 
