@@ -30,17 +30,22 @@ def draw(result: FileResult) -> np.ndarray:
     with Image.open(result.file) as image:
         frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == result.page)
         bgr = to_bgr(ImageOps.exif_transpose(frame) if result.page == 0 else frame)
+    zoom = max(1, -(-600 // max(bgr.shape[:2])))  # small crops are enlarged so the labels stay legible
+    if zoom > 1:
+        bgr = cv2.resize(bgr, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
     thick = max(1, round(max(bgr.shape[:2]) / 800))
     for s in result.strings:
-        x, y, w, h = s.box
+        x, y, w, h = (v * zoom for v in s.box)
         cv2.rectangle(bgr, (x - 2, y - 2), (x + w + 2, y + h + 2), (255, 120, 0), thick)
-        for d in s.digits:
-            dx, dy, dw, dh = d.box
+        for n, d in enumerate(s.digits):
+            dx, dy, dw, dh = (v * zoom for v in d.box)
             colour = (0, 0, 255) if d.flagged else (0, 160, 0)
             cv2.rectangle(bgr, (dx, dy), (dx + dw, dy + dh), colour, thick)
-            scale = max(0.35, dh / 60)
-            cv2.putText(bgr, f"{d.char} {d.confidence:.2f}", (dx, max(10, dy - 3)), cv2.FONT_HERSHEY_SIMPLEX,
-                        scale, colour, thick, cv2.LINE_AA)  # fmt: skip
+            scale = min(max(0.4, dh / 70), 2.0)
+            label = f"{d.char} {d.confidence:.2f}"
+            # alternate labels above and below the boxes so neighbours' labels do not overlap
+            y_text = max(12, dy - 4) if n % 2 == 0 else min(bgr.shape[0] - 4, dy + dh + int(22 * scale))
+            cv2.putText(bgr, label, (dx, y_text), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
     return bgr
 
 
