@@ -288,7 +288,7 @@ def augmented_epoch(
     n_several = n_reject // 2 if reject_fraction > 0 else 0
     out_x = np.empty((len(x) + n_reject + n_several, 28, 28), np.float32)
     out_y = np.empty(len(out_x), np.int64)
-    heavy = 0.5 * strength
+    heavy = 0.4 * strength
     for i in range(len(x)):
         roll = rng.random()
         digit = x[i]

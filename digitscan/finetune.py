@@ -123,12 +123,13 @@ def finetune(
     before = _evaluate(model, x_val, y_val)["val_accuracy"]
     best, best_epoch, started = before, 0, time.perf_counter()
     save_model(model, path)
-    steps = -(-2 * len(x_user) // batch_size)
+    mixed = mnist is not None and loaded.num_outputs > 10
+    steps = -(-int(len(x_user) * (2.18 if mixed else 1)) // batch_size)  # user digits (+ MNIST, non-digits)
     if reporter is not None:
         reporter.start(epochs, steps, accelerator())
     for epoch in range(epochs):
         x_epoch, y_epoch = _light_copies(x_user, rng), y_user
-        if mnist is not None and loaded.num_outputs > 10:
+        if mixed:
             pick = rng.choice(len(mnist.x_train), size=len(x_user), replace=False)
             x_m, y_m = augmented_epoch(mnist.x_train[pick], mnist.y_train[pick], rng)
             known = y_m < loaded.num_outputs  # an 11-output model has no "several digits" class
@@ -154,7 +155,7 @@ def finetune(
         "best_epoch": best_epoch,
         "epochs_run": epochs,
         "wall_time_s": round(time.perf_counter() - started, 1),
-        "mixed_with_mnist": mnist is not None,
+        "mixed_with_mnist": mixed,
     }
     best_model = load_model(path)
     save_model(best_model.model, path, card)

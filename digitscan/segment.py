@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-MIN_DIGIT_HEIGHT = 8  # working pixels; anything shorter is a mark, not a digit
+MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
 MAX_PIECES_PER_CANDIDATE = 4
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing

@@ -45,7 +45,7 @@ class Recipe:
 RECIPES = {
     # The tutorial, exactly: plain Adam, batch 16, 5 epochs, no augmentation.
     "lenet": Recipe(epochs=5, batch_size=16, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False),
-    "digitnet": Recipe(epochs=18, batch_size=128, learning_rate=3e-3, augment=True, reject_fraction=0.12, cosine=True),
+    "digitnet": Recipe(epochs=24, batch_size=128, learning_rate=3e-3, augment=True, reject_fraction=0.12, cosine=True),
 }
 
 
