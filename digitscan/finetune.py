@@ -27,7 +27,7 @@ from digitscan.load import load_pages
 from digitscan.modelio import load_model, save_model
 from digitscan.normalise import to_mnist
 from digitscan.segment import binarise
-from digitscan.train import Reporter, _evaluate, _fit_epoch
+from digitscan.train import BestCheckpoint, Reporter, _evaluate, train_epoch
 
 
 @dataclass
@@ -121,8 +121,8 @@ def finetune(
     out.mkdir(parents=True, exist_ok=True)
     path = out / "finetuned.h5"
     before = _evaluate(model, x_val, y_val)["val_accuracy"]
-    best, best_epoch, started = before, 0, time.perf_counter()
-    save_model(model, path)
+    save_model(model, path)  # the base model stays unless an epoch beats it on the held-out files
+    best, started = BestCheckpoint(path, accuracy=before), time.perf_counter()
     mixed = mnist is not None and loaded.num_outputs > 10
     steps = -(-int(len(x_user) * (2.18 if mixed else 1)) // batch_size)  # user digits (+ MNIST, non-digits)
     if reporter is not None:
@@ -138,21 +138,14 @@ def finetune(
             y_epoch = np.concatenate([y_epoch, y_m])
         else:
             x_epoch = x_epoch[..., None]
-        logs = _fit_epoch(model, x_epoch, y_epoch, batch_size, epoch, reporter, rng)
-        logs.update(_evaluate(model, x_val, y_val))
-        saved = logs["val_accuracy"] > best
-        if saved:
-            best, best_epoch = logs["val_accuracy"], epoch + 1
-            save_model(model, path)
-        if reporter is not None:
-            reporter.epoch(epoch, logs, saved)
+        train_epoch(model, (x_epoch, y_epoch), (x_val, y_val), batch_size, epoch, rng, best, reporter)
     card = {
         **{k: v for k, v in loaded.card.items() if k in ("architecture", "parameters", "input", "output", "classes")},
         "base_model": str(loaded.path),
         "finetune_data": {"digits": len(crops.labels), "files": len(files), "held_out_files": len(held)},
         "held_out_digit_accuracy_before": round(before, 5),
-        "held_out_digit_accuracy_after": round(best, 5),
-        "best_epoch": best_epoch,
+        "held_out_digit_accuracy_after": round(best.accuracy, 5),
+        "best_epoch": best.epoch,
         "epochs_run": epochs,
         "wall_time_s": round(time.perf_counter() - started, 1),
         "mixed_with_mnist": mixed,

@@ -140,6 +140,35 @@ def _fit_epoch(
     return {"loss": total_loss / seen, "accuracy": total_correct / seen}
 
 
+@dataclass
+class BestCheckpoint:
+    """Keeps the model with the best validation accuracy on disk as soon as it appears (so Ctrl-C loses nothing)."""
+
+    path: Path
+    accuracy: float = -1.0
+    epoch: int = 0
+
+    def offer(self, model: Any, epoch: int, accuracy: float) -> bool:
+        if accuracy <= self.accuracy:
+            return False
+        self.accuracy, self.epoch = accuracy, epoch + 1
+        save_model(model, self.path)
+        return True
+
+
+def train_epoch(
+    model: Any, data: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray], batch_size: int,
+    epoch: int, rng: np.random.Generator, best: BestCheckpoint, reporter: Reporter | None,
+) -> dict[str, float]:  # fmt: skip
+    """Fit one epoch, validate, keep the best checkpoint, tell the reporter; returns the epoch's logs."""
+    logs = _fit_epoch(model, *data, batch_size, epoch, reporter, rng)
+    logs.update(_evaluate(model, *validation))
+    saved = best.offer(model, epoch, logs["val_accuracy"])
+    if reporter is not None:
+        reporter.epoch(epoch, logs, saved)
+    return logs
+
+
 def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) -> TrainResult:
     """Train, evaluate on the test split once, and write every output to `config.out`."""
     keras = import_keras()
@@ -171,7 +200,7 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / f"{config.arch}.h5"
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
-    best_val, best_epoch, interrupted = -1.0, 0, False
+    best, interrupted = BestCheckpoint(model_path), False
     x_val_input, y_val = _as_input(x_val), y_val.astype(np.int64)
     shuffle = np.random.default_rng(config.seed)
     started = time.perf_counter()
@@ -184,27 +213,22 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
                 x_epoch, y_epoch = upcoming.result()
                 if epoch + 1 < recipe.epochs and recipe.augment:
                     upcoming = pool.submit(_make_epoch, x_train, y_train, recipe, config.seed, epoch + 1)
-                logs = _fit_epoch(model, x_epoch, y_epoch, recipe.batch_size, epoch, reporter, shuffle)
-                logs.update(_evaluate(model, x_val_input, y_val))
+                validation = (x_val_input, y_val)
+                logs = train_epoch(model, (x_epoch, y_epoch), validation, recipe.batch_size, epoch, shuffle, best,
+                                   reporter)  # fmt: skip
                 for key in history:
                     history[key].append(logs[key])
-                saved = logs["val_accuracy"] > best_val
-                if saved:
-                    best_val, best_epoch = logs["val_accuracy"], epoch + 1
-                    save_model(model, model_path)
-                if reporter is not None:
-                    reporter.epoch(epoch, logs, saved)
         except KeyboardInterrupt:
             interrupted = True
             upcoming.cancel()
     wall = time.perf_counter() - started
-    if best_epoch == 0:
+    if best.epoch == 0:
         return TrainResult(model_path=model_path, card={}, interrupted=True)
-    best = keras.models.load_model(model_path, compile=False)
+    best_model = keras.models.load_model(model_path, compile=False)
     card, outputs = _evaluate_and_write(
-        best, data, config, recipe, history, best_epoch, best_val, wall, device, out, len(x_val)
+        best_model, data, config, recipe, history, best.epoch, best.accuracy, wall, device, out, len(x_val)
     )
-    save_model(best, model_path, card)
+    save_model(best_model, model_path, card)
     return TrainResult(model_path, card, [model_path, card_path(model_path), *outputs], interrupted)
 
 
