@@ -32,7 +32,13 @@ Status = Literal["OK", "WARN", "FAIL"]
 STATUS_STYLE = {"OK": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
 
 MIN_PYTHON = (3, 10)
-MIN_VERSIONS = {"tensorflow": (2, 16), "keras": (3, 3), "opencv": (4, 8), "pillow": (10, 0)}  # as in pyproject.toml
+# Each library's minimum version and pip package, as in pyproject.toml.
+REQUIREMENTS = {
+    "TensorFlow": ((2, 16), "tensorflow"),
+    "Keras": ((3, 3), "keras"),
+    "OpenCV": ((4, 8), "opencv-python-headless"),
+    "Pillow": ((10, 0), "pillow"),
+}
 SPEED_BATCH = 2048  # random digits per timed predict call: big enough to amortise overhead, well under a second
 GPU_FIX = "install tensorflow[and-cuda] on a machine with an NVIDIA GPU (pip install 'tensorflow[and-cuda]')"
 TRAIN_FIX = "train one with `digitscan train --install` or pass --model"
@@ -81,9 +87,19 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _too_old(version: str, minimum: tuple[int, int]) -> bool:
+def _pip(library: str, upgrade: bool = False) -> str:
+    """The install command for a library at the version digitscan needs."""
+    (major, minor), package = REQUIREMENTS[library]
+    return f"pip install {'-U ' if upgrade else ''}'{package}>={major}.{minor}'"
+
+
+def _too_old(library: str, version: str, detail: str) -> Check | None:
+    """A FAIL row when `library` is older than digitscan needs, else None."""
+    minimum = REQUIREMENTS[library][0]
     found = _version_tuple(version)
-    return bool(found) and found < minimum
+    if not found or found >= minimum:
+        return None
+    return _fail(library, f"{detail}: digitscan needs {minimum[0]}.{minimum[1]} or newer", _pip(library, upgrade=True))
 
 
 class _Context:
@@ -133,14 +149,11 @@ def _tensorflow(ctx: _Context) -> Iterator[Check]:
 
         ctx.tf = tf
     except Exception as exc:  # noqa: BLE001
-        yield _fail("TensorFlow", f"cannot import tensorflow ({_reason(exc)})", "pip install 'tensorflow>=2.16'")
+        yield _fail("TensorFlow", f"cannot import tensorflow ({_reason(exc)})", _pip("TensorFlow"))
     else:
         version = getattr(tf, "__version__", "?")
         detail = f"{version} (git {tf.version.GIT_VERSION})"
-        if _too_old(version, MIN_VERSIONS["tensorflow"]):
-            yield _fail("TensorFlow", f"{detail}: digitscan needs 2.16 or newer", "pip install -U 'tensorflow>=2.16'")
-        else:
-            yield _ok("TensorFlow", detail)
+        yield _too_old("TensorFlow", version, detail) or _ok("TensorFlow", detail)
     if keras_error is not None or ctx.keras is None:
         reason = _reason(keras_error) if keras_error else "not importable"
         ctx.keras = None
@@ -150,8 +163,8 @@ def _tensorflow(ctx: _Context) -> Iterator[Check]:
     version = getattr(keras, "__version__", "?")
     backend = keras.backend.backend()
     detail = f"{version}, backend {backend}"
-    if _too_old(version, MIN_VERSIONS["keras"]):
-        yield _fail("Keras", f"{detail}: digitscan needs Keras 3.3 or newer", "pip install -U 'keras>=3.3'")
+    if too_old := _too_old("Keras", version, detail):
+        yield too_old
     elif backend != "tensorflow":
         yield _warn("Keras", f"{detail}: digitscan is built and tested on the tensorflow backend",
                     "set KERAS_BACKEND=tensorflow")  # fmt: skip
@@ -273,14 +286,10 @@ def _opencv(ctx: _Context) -> Iterator[Check]:
     try:
         import cv2
     except Exception as exc:  # noqa: BLE001
-        yield _fail("OpenCV", f"cannot import cv2 ({_reason(exc)})", "pip install 'opencv-python-headless>=4.8'")
+        yield _fail("OpenCV", f"cannot import cv2 ({_reason(exc)})", _pip("OpenCV"))
         return
     version = getattr(cv2, "__version__", "?")
-    if _too_old(version, MIN_VERSIONS["opencv"]):
-        fix = "pip install -U 'opencv-python-headless>=4.8'"
-        yield _fail("OpenCV", f"{version}: digitscan needs 4.8 or newer", fix)
-    else:
-        yield _ok("OpenCV", version)
+    yield _too_old("OpenCV", version, version) or _ok("OpenCV", version)
 
     def encode(suffix: str) -> Callable[[Any], bytes]:
         def run(image: Any) -> bytes:
@@ -316,13 +325,10 @@ def _pillow(ctx: _Context) -> Iterator[Check]:
         import PIL
         from PIL import Image, features
     except Exception as exc:  # noqa: BLE001
-        yield _fail("Pillow", f"cannot import PIL ({_reason(exc)})", "pip install 'pillow>=10.0'")
+        yield _fail("Pillow", f"cannot import PIL ({_reason(exc)})", _pip("Pillow"))
         return
     version = getattr(PIL, "__version__", "?")
-    if _too_old(version, MIN_VERSIONS["pillow"]):
-        yield _fail("Pillow", f"{version}: digitscan needs 10.0 or newer", "pip install -U 'pillow>=10.0'")
-    else:
-        yield _ok("Pillow", version)
+    yield _too_old("Pillow", version, version) or _ok("Pillow", version)
 
     def encode(fmt: str) -> Callable[[Any], bytes]:
         def run(image: Any) -> bytes:

@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 import textwrap
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -219,10 +218,6 @@ class ResultWriter:
     def write(self, result: FileResult) -> None:
         """Write one page's result and flush it (prefer `write_file` for all pages of a file)."""
         self.write_file([result])
-
-    def write_all(self, results: Iterable[FileResult]) -> None:
-        for result in results:
-            self.write(result)
 
     def close(self) -> None:
         """Finish the file and move it into place atomically (once; later calls do nothing)."""
