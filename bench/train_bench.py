@@ -8,8 +8,9 @@ Run from the repository root::
 Each configuration runs in its own subprocess (this script again, with a hidden ``--child``), so its peak
 memory (``ru_maxrss``) is its own. Measured per configuration: wall time, test accuracy, peak RSS; for the
 default recipe also the test accuracy after every epoch, to find when it first reaches the tutorial's test
-accuracy. Those per-epoch test figures are taken by the benchmark only (it wraps ``digitscan.train._fit_epoch``);
-the library never sees them, and their cost is subtracted from the default recipe's times.
+accuracy. Those per-epoch test figures are taken by the benchmark only (it wraps ``digitscan.train.train_epoch`` and
+scores the best checkpoint on disk after each epoch); the library never sees them, and their cost is subtracted
+from the default recipe's times.
 
 Timing: MNIST loading is excluded from both. The tutorial's time covers preprocessing, build, compile, ``fit``
 (``verbose=2``: a log line per epoch instead of a progress bar; the recipe is unchanged) and the test evaluation.
@@ -108,22 +109,37 @@ class EpochClock:
 
 
 class TestProbe:
-    """Wraps `_fit_epoch`: after each epoch, scores the test split and keeps the time that took."""
+    """Wraps `train_epoch`: after each epoch, scores the best checkpoint on disk on the test split.
 
-    def __init__(self, original: Callable[..., dict[str, float]], x_test: np.ndarray, y_test: np.ndarray) -> None:
-        self.original, self.x_test, self.y_test = original, x_test, y_test
+    The checkpoint is what a user has at that moment; it is scored in the
+    recipe's input representation (`to_mnist` for the default), and the time the
+    scoring takes is kept so it can be subtracted.
+    """
+
+    def __init__(self, original: Callable[..., dict[str, float]], data: Any, normalise: bool) -> None:
+        from digitscan.train import mnist_inputs
+
+        self.original, self.y_test = original, data.y_test.astype(np.int64)
+        self.x_test = mnist_inputs(data.x_test, normalise)
         self.accuracy: list[float] = []
         self.overhead_through: list[float] = []  # cumulative probe seconds up to and including each epoch
         self.overhead = 0.0
 
-    def __call__(self, model: Any, x: np.ndarray, y: np.ndarray, batch_size: int, epoch: int, reporter: Any,
-                 rng: np.random.Generator) -> dict[str, float]:  # fmt: skip
-        logs = self.original(model, x, y, batch_size, epoch, reporter, rng)
+    def __call__(self, model: Any, data: Any, validation: Any, batch_size: int, epoch: int, rng: Any, best: Any,
+                 reporter: Any) -> dict[str, float]:  # fmt: skip
+        saved_before = best.epoch
+        logs = self.original(model, data, validation, batch_size, epoch, rng, best, reporter)
         started = time.perf_counter()
-        self.accuracy.append(test_accuracy(model, self.x_test, self.y_test))
+        if best.epoch != saved_before or not self.accuracy:
+            from digitscan.modelio import load_model
+
+            self.accuracy.append(test_accuracy(load_model(best.path).model, self.x_test, self.y_test))
+        else:
+            self.accuracy.append(self.accuracy[-1])  # the checkpoint on disk did not change
         self.overhead += time.perf_counter() - started
         self.overhead_through.append(self.overhead)
-        print(f"    test accuracy after epoch {epoch + 1}: {self.accuracy[-1]:.4%} (benchmark probe)", flush=True)
+        print(f"    test accuracy of the checkpoint after epoch {epoch + 1}: {self.accuracy[-1]:.4%} (benchmark probe)",
+              flush=True)  # fmt: skip
         return logs
 
 
@@ -132,19 +148,19 @@ def run_default(data: Any, epochs: int | None) -> dict[str, Any]:
     import digitscan.train as train_module
     from digitscan.train import TrainConfig
 
-    x_test = (data.x_test.astype(np.float32) / 255.0)[..., None]
-    probe = TestProbe(train_module._fit_epoch, x_test, data.y_test.astype(np.int64))
     clock = EpochClock()
-    original = train_module._fit_epoch
-    train_module._fit_epoch = probe  # type: ignore[assignment]
+    original = train_module.train_epoch
+    config = TrainConfig(epochs=epochs)
+    probe = TestProbe(original, data, config.recipe().normalise)
+    train_module.train_epoch = probe  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="digitscan-train-bench-") as out:
-            config = TrainConfig(out=Path(out), epochs=epochs)
+            config.out = Path(out)
             started = time.perf_counter()
             result = train_module.train(data, config, clock)
             wall = time.perf_counter() - started
     finally:
-        train_module._fit_epoch = original
+        train_module.train_epoch = original
     per_epoch = [
         {"epoch": i + 1, "elapsed_s": end - started - probe.overhead_through[i], "test_accuracy": probe.accuracy[i],
          "val_accuracy": logs["val_accuracy"], "loss": logs["loss"], "saved": saved}
@@ -155,8 +171,10 @@ def run_default(data: Any, epochs: int | None) -> dict[str, Any]:
     return {"config": "default", "arch": config.arch, "epochs": len(per_epoch), "recipe": card.get("recipe"),
             "train_images": train_images, "wall_s": wall - probe.overhead,
             "probe_overhead_s": probe.overhead, "loop_wall_s_card": card.get("wall_time_s"),
-            "test_accuracy": card.get("test_accuracy"), "best_epoch": card.get("best_epoch"),
-            "per_epoch": per_epoch, "device": clock.device, "interrupted": result.interrupted}  # fmt: skip
+            "test_accuracy": card.get("test_accuracy"), "test_inputs": card.get("test_inputs"),
+            "test_accuracy_raw_pixels": card.get("test_accuracy_raw_pixels"), "best_epoch": card.get("best_epoch"),
+            "per_epoch": per_epoch, "device": clock.device,
+            "interrupted": result.interrupted}  # fmt: skip
 
 
 def child(args: argparse.Namespace) -> None:
@@ -230,7 +248,7 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
     console.print(table)
     default = results.get("default", {})
     if "per_epoch" in default:
-        epochs = Table(title="default recipe per epoch (test accuracy from the benchmark's probe)")
+        epochs = Table(title="default recipe per epoch (test accuracy of the checkpoint, from the benchmark's probe)")
         for column in ("epoch", "elapsed", "val accuracy", "test accuracy", "saved"):
             epochs.add_column(column, justify="right")
         for e in default["per_epoch"]:
@@ -258,9 +276,11 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
     ratios.add_row(label, value, "≤ 0.333", verdict(met))
     full = summary.get("full_time_ratio")
     ratios.add_row("default full time / tutorial time", "-" if full is None else f"{full:.3f}", "", "")
-    acc = default.get("test_accuracy")
-    ratios.add_row("default final test accuracy", "-" if acc is None else f"{acc:.2%}", "≥ 99.50%",
+    acc, raw = default.get("test_accuracy"), default.get("test_accuracy_raw_pixels")
+    ratios.add_row(f"default final test accuracy ({default.get('test_inputs', '?')})",
+                   "-" if acc is None else f"{acc:.2%}", "≥ 99.50%",
                    verdict(None if acc is None else acc >= TARGET_ACCURACY))  # fmt: skip
+    ratios.add_row("default final test accuracy (raw pixels / 255)", "-" if raw is None else f"{raw:.2%}", "", "")
     peak = default.get("peak_rss_bytes")
     ratios.add_row("default peak RSS", gb(peak), "< 3.00 GB",
                    verdict(None if peak is None else peak < TARGET_PEAK_BYTES))  # fmt: skip

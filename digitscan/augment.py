@@ -314,3 +314,15 @@ def augmented_epoch(
         out_y[j] = SEVERAL
     order = rng.permutation(len(out_x))
     return out_x[order, ..., None], out_y[order]
+
+
+def training_epoch(
+    x: np.ndarray, y: np.ndarray, seed: int, epoch: int, reject_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch `epoch` of the default recipe: the heavy distortions ramp up over the first three epochs.
+
+    A pure function of its arguments, so epochs can be made in any order, in
+    other processes, and a run is reproducible from its seed.
+    """
+    strength = min(1.0, (epoch + 1) / 3)
+    return augmented_epoch(x, y, np.random.default_rng(seed + epoch), reject_fraction, strength)

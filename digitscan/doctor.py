@@ -41,6 +41,7 @@ REQUIREMENTS = {
 }
 SPEED_BATCH = 2048  # random digits per timed predict call: big enough to amortise overhead, well under a second
 GPU_FIX = "install tensorflow[and-cuda] on a machine with an NVIDIA GPU (pip install 'tensorflow[and-cuda]')"
+JAX_GPU_FIX = "install JAX's CUDA build on a machine with an NVIDIA GPU (pip install 'jax[cuda12]')"
 TRAIN_FIX = "train one with `digitscan train --install` or pass --model"
 
 
@@ -110,6 +111,7 @@ class _Context:
         self.self_test = self_test
         self.keras: Any = None
         self.tf: Any = None
+        self.jax: Any = None  # set instead of tf when KERAS_BACKEND=jax
         self.gpus: list[dict[str, Any]] = []  # name, compute_capability, memory
         self.loaded: Any = None  # the LoadedModel that `digitscan scan` would use, if it loaded
 
@@ -133,43 +135,57 @@ def _cpu(ctx: _Context) -> Iterator[Check]:
     yield _ok("CPU", f"{detail}, {platform.machine() or 'unknown architecture'}")
 
 
-def _tensorflow(ctx: _Context) -> Iterator[Check]:
-    """TensorFlow and Keras: training and scanning both need them."""
+def _backend(ctx: _Context) -> Iterator[Check]:
+    """Keras and the library it computes with: TensorFlow by default, JAX where KERAS_BACKEND=jax."""
     from digitscan._keras import import_keras
 
     keras_error: BaseException | None = None
     try:
         ctx.keras = import_keras()  # first: it imports TensorFlow with its C++ logs silenced
         if ctx.keras is None:  # an earlier failed import left None in sys.modules
-            import keras  # raises the ImportError that says why
+            import keras  # noqa: F401 - raises the ImportError that says why
     except Exception as exc:  # noqa: BLE001 - a broken install is what we are here to report
         keras_error = exc
-    try:
-        import tensorflow as tf
-
-        ctx.tf = tf
-    except Exception as exc:  # noqa: BLE001
-        yield _fail("TensorFlow", f"cannot import tensorflow ({_reason(exc)})", _pip("TensorFlow"))
+    backend = ctx.keras.backend.backend() if ctx.keras is not None else os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "jax":
+        yield _jax(ctx)
     else:
-        version = getattr(tf, "__version__", "?")
-        detail = f"{version} (git {tf.version.GIT_VERSION})"
-        yield _too_old("TensorFlow", version, detail) or _ok("TensorFlow", detail)
+        yield _tensorflow(ctx)
     if keras_error is not None or ctx.keras is None:
         reason = _reason(keras_error) if keras_error else "not importable"
         ctx.keras = None
         yield _fail("Keras", f"cannot import keras ({reason})", "pip install 'keras>=3.3' 'tensorflow>=2.16'")
         return
-    keras = ctx.keras
-    version = getattr(keras, "__version__", "?")
-    backend = keras.backend.backend()
+    version = getattr(ctx.keras, "__version__", "?")
     detail = f"{version}, backend {backend}"
     if too_old := _too_old("Keras", version, detail):
         yield too_old
-    elif backend != "tensorflow":
-        yield _warn("Keras", f"{detail}: digitscan is built and tested on the tensorflow backend",
+    elif backend not in ("tensorflow", "jax"):
+        yield _warn("Keras", f"{detail}: digitscan is built and tested on the tensorflow and jax backends",
                     "set KERAS_BACKEND=tensorflow")  # fmt: skip
     else:
         yield _ok("Keras", detail)
+
+
+def _tensorflow(ctx: _Context) -> Check:
+    try:
+        import tensorflow as tf
+    except Exception as exc:  # noqa: BLE001
+        return _fail("TensorFlow", f"cannot import tensorflow ({_reason(exc)})", _pip("TensorFlow"))
+    ctx.tf = tf
+    version = getattr(tf, "__version__", "?")
+    detail = f"{version} (git {tf.version.GIT_VERSION})"
+    return _too_old("TensorFlow", version, detail) or _ok("TensorFlow", detail)
+
+
+def _jax(ctx: _Context) -> Check:
+    try:
+        import jax
+    except Exception as exc:  # noqa: BLE001
+        return _fail("JAX", f"KERAS_BACKEND=jax but jax does not import ({_reason(exc)})",
+                     "pip install jax, or unset KERAS_BACKEND to use TensorFlow")  # fmt: skip
+    ctx.jax = jax
+    return _ok("JAX", f"{jax.__version__}, default device {jax.default_backend()}")
 
 
 def _driver_present() -> bool:
@@ -190,31 +206,60 @@ def _nvidia_smi_memory() -> list[str]:
     return [line.strip() for line in done.stdout.splitlines() if line.strip()]
 
 
-def _gpu(ctx: _Context) -> Iterator[Check]:
-    """CUDA build, visible GPUs, mixed precision and XLA: what makes training fast."""
-    tf = ctx.tf
-    if tf is None:
-        yield _fail("GPU", "not checked: TensorFlow did not import", "fix the TensorFlow row first")
-        return
+def _tensorflow_gpus(tf: Any) -> tuple[Check, list[dict[str, Any]]]:
+    """TensorFlow's CUDA build row, and the GPUs it sees."""
     info = dict(tf.sysconfig.get_build_info())
     if tf.test.is_built_with_cuda():
         cuda, cudnn = info.get("cuda_version", "?"), info.get("cudnn_version", "?")
         caps = info.get("cuda_compute_capabilities") or []
         built_for = f" (built for {', '.join(caps)})" if caps else ""
-        yield _ok("CUDA build", f"yes: CUDA {cuda}, cuDNN {cudnn}{built_for}")
+        build = _ok("CUDA build", f"yes: CUDA {cuda}, cuDNN {cudnn}{built_for}")
     else:
-        yield _warn("CUDA build", "no: this TensorFlow runs on the CPU only", GPU_FIX)
-
-    devices = tf.config.list_physical_devices("GPU")
-    memory = _nvidia_smi_memory()
-    rows = []
-    for index, device in enumerate(devices):
+        build = _warn("CUDA build", "no: this TensorFlow runs on the CPU only", GPU_FIX)
+    gpus = []
+    for device in tf.config.list_physical_devices("GPU"):
         try:
             details = tf.config.experimental.get_device_details(device) or {}
         except Exception:  # noqa: BLE001 - details are a nicety; the device is still usable
             details = {}
-        gpu = {"name": details.get("device_name", device.name), "compute_capability": details.get("compute_capability"),
-               "memory": memory[index] if len(memory) == len(devices) else None}  # fmt: skip
+        gpus.append(
+            {"name": details.get("device_name", device.name), "compute_capability": details.get("compute_capability")}
+        )
+    return build, gpus
+
+
+def _jax_gpus(jax: Any) -> tuple[Check, list[dict[str, Any]]]:
+    """JAX's CUDA plugin row, and the GPUs it sees."""
+    try:
+        devices = jax.devices("gpu")
+    except RuntimeError:  # no GPU backend: a CPU-only jaxlib
+        devices = []
+    if not devices:
+        return _warn(
+            "CUDA build", "no: this JAX runs on the CPU only", "pip install 'jax[cuda12]' on a GPU machine"
+        ), []
+    gpus = []
+    for device in devices:
+        capability = str(getattr(device, "compute_capability", "") or "")
+        parsed = tuple(int(part) for part in capability.split(".") if part.isdigit()) or None
+        gpus.append({"name": device.device_kind, "compute_capability": parsed})
+    return _ok("CUDA build", f"yes: JAX's CUDA backend ({jax.default_backend()})"), gpus
+
+
+def _gpu(ctx: _Context) -> Iterator[Check]:
+    """CUDA build, visible GPUs, mixed precision and XLA: what makes training fast."""
+    if ctx.jax is not None:
+        build, gpus = _jax_gpus(ctx.jax)
+    elif ctx.tf is not None:
+        build, gpus = _tensorflow_gpus(ctx.tf)
+    else:
+        yield _fail("GPU", "not checked: neither TensorFlow nor JAX imported", "fix the row above first")
+        return
+    yield build
+    memory = _nvidia_smi_memory()
+    rows = []
+    for index, gpu in enumerate(gpus):
+        gpu["memory"] = memory[index] if len(memory) == len(gpus) else None
         ctx.gpus.append(gpu)
         text = gpu["name"]
         if gpu["compute_capability"]:
@@ -222,13 +267,15 @@ def _gpu(ctx: _Context) -> Iterator[Check]:
         if gpu["memory"]:
             text += f", {gpu['memory']}"
         rows.append(text)
+    library = "JAX" if ctx.jax is not None else "TensorFlow"
     if rows:
         yield _ok("GPU", "; ".join(rows))
     elif _driver_present():
-        yield _warn("GPU", "an NVIDIA driver is installed but TensorFlow sees no GPU; training runs on the CPU",
-                    "pip install 'tensorflow[and-cuda]' (the CUDA libraries) and check nvidia-smi")  # fmt: skip
+        yield _warn("GPU", f"an NVIDIA driver is installed but {library} sees no GPU; training runs on the CPU",
+                    f"install {library}'s CUDA build and check nvidia-smi")  # fmt: skip
     else:
-        yield _warn("GPU", "none: training runs on the CPU (slower); scanning is fine on the CPU", GPU_FIX)
+        fix = JAX_GPU_FIX if ctx.jax is not None else GPU_FIX
+        yield _warn("GPU", "none: training runs on the CPU (slower); scanning is fine on the CPU", fix)
 
     # `digitscan train` switches to mixed_float16 on any GPU: fast only with tensor cores (compute capability >= 7.0).
     # On the CPU it is never used, so there is nothing to fix: OK, marked not applicable.
@@ -243,22 +290,25 @@ def _gpu(ctx: _Context) -> Iterator[Check]:
             yield _warn("mixed precision", f"compute capability {low} < 7.0: mixed_float16 training gains little",
                         "use a GPU with compute capability 7.0 or newer (Volta, Turing, Ampere, ...)")  # fmt: skip
         else:
-            yield _warn("mixed precision", "unknown: TensorFlow did not report the GPU's compute capability",
+            yield _warn("mixed precision", f"unknown: {library} did not report the GPU's compute capability",
                         "check the GPU with nvidia-smi")  # fmt: skip
-    yield _xla(tf, on_gpu=bool(ctx.gpus))
+    yield _xla(ctx, on_gpu=bool(ctx.gpus))
 
 
-def _xla(tf: Any, on_gpu: bool) -> Check:
+def _xla(ctx: _Context, on_gpu: bool) -> Check:
     """Compile a tiny function with XLA; `digitscan train` uses jit_compile on a GPU, so there it is needed."""
     try:
-        double = tf.function(lambda x: x * 2.0 + 1.0, jit_compile=True)
-        value = double(tf.constant([1.0, 2.0])).numpy().tolist()
+        if ctx.jax is not None:
+            value = ctx.jax.jit(lambda x: x * 2.0 + 1.0)(ctx.jax.numpy.array([1.0, 2.0])).tolist()
+        else:
+            double = ctx.tf.function(lambda x: x * 2.0 + 1.0, jit_compile=True)
+            value = double(ctx.tf.constant([1.0, 2.0])).numpy().tolist()
         if value != [3.0, 5.0]:
             raise RuntimeError(f"computed {value}, expected [3.0, 5.0]")
     except Exception as exc:  # noqa: BLE001
         if on_gpu:
             return _fail("XLA", f"jit_compile fails ({_reason(exc)}); GPU training compiles with XLA",
-                         "reinstall tensorflow[and-cuda] so its CUDA libraries match")  # fmt: skip
+                         "reinstall the CUDA build so its CUDA libraries match")  # fmt: skip
         return _warn("XLA", f"jit_compile fails ({_reason(exc)}); not used for CPU training",
                      "reinstall tensorflow if you move to a GPU")  # fmt: skip
     return _ok("XLA", f"jit_compile works on the {'GPU' if on_gpu else 'CPU'}")
@@ -512,7 +562,7 @@ def _speed(ctx: _Context) -> Iterator[Check]:
 
 
 CHECKS: tuple[Callable[[_Context], Iterator[Check]], ...] = (
-    _python, _cpu, _tensorflow, _gpu, _opencv, _pillow, _models, _self_test, _speed,
+    _python, _cpu, _backend, _gpu, _opencv, _pillow, _models, _self_test, _speed,
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import math
 import os
 import stat
 import sys
@@ -213,8 +214,13 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
             warnings.simplefilter("ignore")
             for index, frame in enumerate(ImageSequence.Iterator(image)):
                 check_size(frame.size, max_pixels)
-                grey = to_grey(ImageOps.exif_transpose(frame) if index == 0 else frame)
-                pages.append(prepare(grey, index))
+                if index == 0:
+                    size = _upright_size(frame)
+                    _draft(frame)
+                    frame = ImageOps.exif_transpose(frame)
+                else:
+                    size = frame.size
+                pages.append(prepare(to_grey(frame), index, size))
     except InputError:
         raise
     except MemoryError:
@@ -226,6 +232,29 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
     if not pages:
         raise InputError("image has no pages")
     return pages
+
+
+def _upright_size(frame: Image.Image) -> tuple[int, int]:
+    """The frame's full size as the reader sees it, after its EXIF orientation (a quarter turn swaps the sides)."""
+    width, height = frame.size
+    turned = frame.getexif().get(0x0112) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
+
+
+def _draft(frame: Image.Image) -> None:
+    """Let a JPEG decode straight to grey at 1/2, 1/4 or 1/8 scale when the page is shrunk to that anyway.
+
+    JPEG can scale down while decoding (in the DCT), several times faster than
+    decoding every pixel of a phone photo and shrinking it after; other formats
+    ignore this.
+    """
+    width, height = frame.size
+    scale = WORKING_MAX_SIDE / max(width, height)
+    if frame.format != "JPEG" or scale >= 1:
+        return
+    frame.draft(
+        "L" if frame.mode in ("RGB", "L") else frame.mode, (math.ceil(width * scale), math.ceil(height * scale))
+    )
 
 
 NUMERIC_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -260,17 +289,19 @@ def to_grey(frame: Image.Image) -> np.ndarray:
         return np.asarray(frame.convert("RGB").convert("L"))
 
 
-def prepare(grey: np.ndarray, index: int = 0) -> Page:
+def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
     """Shrink to the working resolution and flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
+    `original_size` (width, height) is the page's size in the file when `grey`
+    was decoded smaller (a JPEG draft); boxes are reported in those pixels.
     """
     grey = as_uint8_grey(grey)
-    height, width = grey.shape
+    height, width = original_size[::-1] if original_size else grey.shape
     scale = min(1.0, WORKING_MAX_SIDE / max(height, width))
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size != grey.shape[::-1]:
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     flat = flatten_illumination(grey)
     flat[paper_mask(grey) == 0] = 1.0  # the desk around a photographed page is not writing

@@ -103,9 +103,13 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them cleanly."""
+def _start_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them cleanly, and use one OpenCV thread each:
+    there is a worker per core already, and more threads than cores only fight over them."""
+    import cv2
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cv2.setNumThreads(1)
 
 
 class Scanner:
@@ -189,7 +193,7 @@ class Scanner:
         context = _worker_context()
         workers = min(self.workers, len(paths))
         window = 4 * workers
-        with ProcessPool(max_workers=workers, initializer=_ignore_sigint, context=context) as pool:
+        with ProcessPool(max_workers=workers, initializer=_start_worker, context=context) as pool:
             queue: deque[tuple[str, Future]] = deque()
             remaining = iter(paths)
             try:

@@ -151,3 +151,46 @@ def test_render_json() -> None:
     report = json.loads(console.export_text())
     assert report["ok"] is False
     assert report["checks"][1] == {"name": "b", "status": "FAIL", "detail": "gone", "fix": "fix it"}
+
+
+class FakeJax:
+    """Just enough of `jax` for the doctor's GPU rows: the devices it sees and a jit that computes."""
+
+    class Device:
+        device_kind = "NVIDIA H100 80GB HBM3"
+        compute_capability = "9.0"
+
+    def __init__(self, gpus: int) -> None:
+        import numpy
+
+        self.gpus, self.numpy, self.__version__ = gpus, numpy, "0.0-fake"
+
+    def devices(self, kind: str = "") -> list:
+        if not self.gpus:
+            raise RuntimeError("Unknown backend gpu")
+        return [self.Device() for _ in range(self.gpus)]
+
+    def default_backend(self) -> str:
+        return "gpu" if self.gpus else "cpu"
+
+    def jit(self, function: object) -> object:
+        return function
+
+
+@pytest.mark.parametrize("gpus", [0, 1])
+def test_gpu_rows_under_the_jax_backend(gpus: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(doctor, "_nvidia_smi_memory", lambda: ["81559 MiB"] * gpus)
+    monkeypatch.setattr(doctor, "_driver_present", lambda: bool(gpus))
+    ctx = doctor._Context(None, self_test=False)
+    ctx.jax = FakeJax(gpus)
+    checks = by_name(list(doctor._gpu(ctx)))
+    if gpus:
+        assert checks["CUDA build"].status == "OK" and checks["GPU"].status == "OK"
+        assert checks["GPU"].detail == "NVIDIA H100 80GB HBM3, compute capability 9.0, 81559 MiB"
+        assert checks["mixed precision"].status == "OK" and "tensor cores" in checks["mixed precision"].detail
+        assert checks["XLA"].detail == "jit_compile works on the GPU"
+    else:
+        assert checks["CUDA build"].status == "WARN" and "jax" in checks["CUDA build"].fix
+        assert checks["GPU"].status == "WARN" and "jax" in checks["GPU"].fix
+        assert checks["mixed precision"].detail.startswith("not applicable")
+        assert checks["XLA"].status == "OK"

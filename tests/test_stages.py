@@ -149,3 +149,32 @@ def test_assemble_maps_boxes_back_to_original_pixels() -> None:
     digits[0, 3] = 1.0
     read = assemble_word(word, Scores(digits, np.zeros(1, np.float32)), offset=0, scale=0.5, min_confidence=0.5)
     assert read is not None and read.digits[0].box == (0, 0, 20, 20)
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_large_jpeg_decoded_at_reduced_scale_keeps_the_page_geometry(tmp_path, orientation: int) -> None:
+    """JPEG draft decoding (1/2 scale here) gives the page a full decode would, boxes still in the file's pixels."""
+    from PIL import Image, ImageOps
+
+    from digitscan.load import load_pages, prepare, to_grey
+
+    rng = np.random.default_rng(0)
+    pixels = np.full((1200, 4400, 3), 235, np.uint8)
+    pixels[300:900, 1000:1400] = 20  # a dark block to find again
+    pixels = (pixels.astype(np.int16) + rng.integers(-8, 8, pixels.shape)).clip(0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(pixels).save(path, quality=92, exif=exif)
+
+    (page,) = load_pages(path)
+    with Image.open(path) as image:
+        upright = ImageOps.exif_transpose(image)
+        full = prepare(to_grey(upright))  # decoded in full, then shrunk
+    expected_size = (4400, 1200) if orientation == 1 else (1200, 4400)
+    assert page.original_size == full.original_size == expected_size
+    assert page.scale == pytest.approx(full.scale) and page.grey.shape == full.grey.shape
+    assert np.abs(page.grey - full.grey).mean() < 0.02  # the same picture, within JPEG scaling differences
+    dark = np.argwhere(page.grey < 0.5)
+    centre = dark.mean(axis=0) / page.scale  # (row, column) in the file's upright pixels
+    assert centre == pytest.approx((600, 1200) if orientation == 1 else (1200, 600), abs=6)

