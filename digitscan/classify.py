@@ -35,9 +35,19 @@ class Classifier:
         for start in range(0, len(images), self.batch_size):
             chunk = images[start : start + self.batch_size, ..., None].astype(np.float32)
             size = len(chunk)
-            if size < self.batch_size and len(images) > self.batch_size:
-                chunk = np.concatenate([chunk, np.zeros((self.batch_size - size, 28, 28, 1), np.float32)])
+            padded = bucket(size, self.batch_size)
+            if padded > size:
+                chunk = np.concatenate([chunk, np.zeros((padded - size, 28, 28, 1), np.float32)])
             probs[start : start + size] = np.asarray(self.loaded.model.predict_on_batch(chunk))[:size]
         rejects = [i for i, name in enumerate(self.loaded.classes) if i >= 10 and name == "not-a-digit"]
         reject = probs[:, rejects].sum(axis=1) if rejects else np.zeros(len(probs), np.float32)
         return Scores(digits=probs[:, :10], reject=reject)
+
+
+def bucket(size: int, largest: int, smallest: int = 32) -> int:
+    """The batch shape to run `size` images as: the next power of two, between `smallest` and `largest`.
+
+    A handful of shapes keeps the model from being traced again for every new
+    batch size, while padding wastes at most half a batch, not a whole one.
+    """
+    return min(largest, max(smallest, 1 << max(0, size - 1).bit_length()))

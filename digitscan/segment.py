@@ -207,12 +207,26 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     sheared = cv2.warpAffine(crop.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST).astype(np.int32)
     line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
     line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    boxes = {}
-    for i in members:
-        ys, xs = np.nonzero(sheared == i)
-        if xs.size:
-            boxes[i] = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-    return _Line(sheared, line_ink, boxes, cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
+    return _Line(sheared, line_ink, _boxes(sheared), cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
+
+
+def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
+    """Every component's bounding box (x, y, w, h) in one pass over the labelled pixels."""
+    ys, xs = np.nonzero(labels)
+    if xs.size == 0:
+        return {}
+    ids = labels[ys, xs]
+    size = int(ids.max()) + 1
+    lows = np.full((2, size), np.iinfo(np.int64).max)
+    highs = np.full((2, size), -1)
+    np.minimum.at(lows, (0, ids), xs)
+    np.minimum.at(lows, (1, ids), ys)
+    np.maximum.at(highs, (0, ids), xs)
+    np.maximum.at(highs, (1, ids), ys)
+    return {
+        int(i): (int(lows[0, i]), int(lows[1, i]), int(highs[0, i] - lows[0, i] + 1), int(highs[1, i] - lows[1, i] + 1))
+        for i in np.flatnonzero(highs[0] >= 0)
+    }
 
 
 def _line_words(
