@@ -222,7 +222,7 @@ def _render_training(result: object) -> None:
         err.print(f"[yellow]interrupted:[/] the best model so far (epoch {card['best_epoch']}) is kept")
     table = Table(title=f"{card['architecture']}: training summary", show_header=False)
     table.add_row("test accuracy", f"[bold]{card['test_accuracy']:.4%}[/] (inputs: {card['test_inputs']})")
-    if card["test_inputs"] != "raw pixels / 255":
+    if card["recipe"]["normalise"]:  # scored through to_mnist: give the raw-pixel figure too
         table.add_row("on raw MNIST pixels", f"{card['test_accuracy_raw_pixels']:.4%}")
     table.add_row("validation accuracy", f"{card['validation_accuracy']:.4%} (epoch {card['best_epoch']})")
     table.add_row(
