@@ -290,7 +290,7 @@ def score(results: list[Any], truth: dict[str, Any]) -> dict[str, Any]:
 def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     """Milliseconds per image of each stage, in this process alone, calling the stage functions directly."""
     from digitscan.assemble import assemble
-    from digitscan.classify import Classifier, Scores
+    from digitscan.classify import Classifier
     from digitscan.load import load_pages
     from digitscan.normalise import to_mnist_batch
     from digitscan.segment import segment
@@ -318,7 +318,7 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     offset = 0
     for words, images, scale in prepared:
         n = len(images)
-        assemble(words, Scores(scores.digits[offset : offset + n], scores.reject[offset : offset + n]), scale, 0.5)
+        assemble(words, scores.rows(offset, offset + n), scale, 0.5)
         offset += n
     totals["classify"] = t5 - t4
     totals["assemble"] = time.perf_counter() - t5
@@ -443,7 +443,7 @@ def report(results: dict[str, Any]) -> None:
     if tess and "orand" in results and "images_per_s" in results["orand"]:
         ratio = results["orand"]["images_per_s"] / tess["images_per_s"]
         console.print(f"digitscan / tesseract images per second on ORAND crops: [bold]{ratio:.2f}x[/]")
-    elif not tess:
+    elif "tesseract" in results:
         console.print("tesseract: not on PATH, comparison skipped")
     stages = Table(title="time per stage, one process, no workers (ms per image)")
     stages.add_column("stage")
@@ -519,8 +519,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(a) {len(orand)} ORAND crops ...", flush=True)
             results["orand"] = throughput(loaded, orand, args.workers, truth)
             results["orand_stages"] = stage_times(loaded, orand)
-            subset = orand[: args.tesseract_limit]
-            results["tesseract"] = tesseract(subset, args.workers, truth)
+            if args.tesseract_limit > 0:
+                results["tesseract"] = tesseract(orand[: args.tesseract_limit], args.workers, truth)
         else:
             print(f"(a) skipped: no images folder {args.orand}", flush=True)
         if pages:

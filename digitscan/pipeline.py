@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.assemble import assemble
-from digitscan.classify import Classifier, Scores
+from digitscan.classify import Classifier
 from digitscan.errors import InputError
 from digitscan.load import DEFAULT_MAX_PIXELS, expand_inputs, load_pages
 from digitscan.modelio import LoadedModel
@@ -230,7 +230,7 @@ class Scanner:
         for item in pages:
             count = len(item.images)
             if item.result.error is None:
-                page_scores = Scores(scores.digits[offset : offset + count], scores.reject[offset : offset + count])
+                page_scores = scores.rows(offset, offset + count)
                 strings = assemble(item.words, page_scores, item.scale, self.min_confidence)
                 item.result.strings = on_page(strings, item.result.size)
             offset += count

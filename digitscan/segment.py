@@ -11,6 +11,7 @@ them all and `assemble` picks the best path through them.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -343,10 +344,10 @@ def pieces_mask(atom_map: np.ndarray, pieces: list[tuple[int, int, int]], left: 
 def _page_box(
     inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int, shape: tuple[int, ...]
 ) -> tuple[int, int, int, int]:
-    """A deskewed box mapped back onto the page, clipped to it."""
-    corners = np.float32([[left, top], [right, top], [left, bottom], [right, bottom]])
-    page = cv2.transform(corners[None], inverse)[0] + (x0, y0)
-    px0, py0 = (int(v) for v in np.floor(page.min(axis=0)).clip(0, None))
-    px1, py1 = (int(v) for v in np.ceil(page.max(axis=0)))
-    px1, py1 = min(px1, shape[1]), min(py1, shape[0])
+    """A deskewed box mapped back onto the page, clipped to it (plain arithmetic: called for every candidate)."""
+    (a, b, c), (d, e, f) = inverse.tolist()
+    xs = [a * x + b * y + c + x0 for x in (left, right) for y in (top, bottom)]
+    ys = [d * x + e * y + f + y0 for x in (left, right) for y in (top, bottom)]
+    px0, py0 = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
+    px1, py1 = min(math.ceil(max(xs)), shape[1]), min(math.ceil(max(ys)), shape[0])
     return px0, py0, max(1, px1 - px0), max(1, py1 - py0)
