@@ -140,6 +140,11 @@ def _cut_columns(profile: np.ndarray, height: float) -> list[int]:
     return sorted(cuts)
 
 
+def _borders_inked(binary: np.ndarray) -> int:
+    """On how many of the four image borders there is ink."""
+    return int(binary[0].any()) + int(binary[-1].any()) + int(binary[:, 0].any()) + int(binary[:, -1].any())
+
+
 def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
     """A dark surround (the desk around a photographed page) touches three borders and spans the image."""
     x, y, w, h, _ = stat
@@ -152,10 +157,11 @@ def segment(grey: np.ndarray) -> list[Word]:
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates."""
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
     binary = binarise(ink)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    for i in range(1, count):
-        if _is_background(stats[i], binary.shape):
-            binary[labels == i] = 0
+    if _borders_inked(binary) >= 3:  # only then can a dark surround be there: skip labelling a whole page for nothing
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        for i in range(1, count):
+            if _is_background(stats[i], binary.shape):
+                binary[labels == i] = 0
     if binary.mean() > MAX_INK_FRACTION:
         return []
     binary = remove_lines(binary)
