@@ -146,11 +146,16 @@ def _borders_inked(binary: np.ndarray) -> int:
 
 
 def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
-    """A dark surround (the desk around a photographed page) touches three borders and spans the image."""
-    x, y, w, h, _ = stat
+    """A dark surround (the desk around a photographed page): touches three borders, spans the image, and is solid.
+
+    The last test keeps the thin frame of a form or of a check's amount box
+    (and the digits that touch it) for `remove_lines` to deal with.
+    """
+    x, y, w, h, area = (int(v) for v in stat)
     height, width = shape
     borders = (x == 0) + (y == 0) + (x + w >= width) + (y + h >= height)
-    return borders >= 3 and w > 0.8 * width and h > 0.8 * height
+    thickness = area / (2 * (w + h))  # of a band around the image holding this many pixels
+    return borders >= 3 and w > 0.8 * width and h > 0.8 * height and thickness >= max(8, 0.02 * min(height, width))
 
 
 def segment(grey: np.ndarray) -> list[Word]:

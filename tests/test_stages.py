@@ -72,6 +72,27 @@ def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarr
         assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
 
 
+@pytest.mark.parametrize("surround", ["desk on 4 sides", "desk on 3 sides", "thin frame touching a digit"])
+def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str) -> None:
+    """A page photographed on a dark desk, or a crop with the thin box of a check amount: only the digits are read."""
+    glyphs, xs = [digits[4], digits[7], digits[2]], [40, 92, 144]
+    framed = np.pad(page_with(glyphs, xs), 30, constant_values=0.1)
+    shift = 30
+    if surround == "desk on 3 sides":
+        framed, shift = framed[:, 30:], 0
+    elif surround == "thin frame touching a digit":
+        framed, shift = page_with(glyphs, xs, height=116), 0
+        framed[:3], framed[-3:], framed[:, :3], framed[:, -3:] = 0.1, 0.1, 0.1, 0.1
+        framed[70:113, 170:173] = 0.1  # a stroke from the 2 down into the frame
+    words = segment(framed)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    for glyph, x in zip(glyphs, xs, strict=True):
+        left, right = ink_columns(glyph, x)
+        left, right = left + shift, right + shift
+        assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
+
+
 def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
     _a_left, a_right = ink_columns(digits[0], 60)
     b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
