@@ -57,7 +57,15 @@ Mnist = tuple[np.ndarray, dict[int, np.ndarray]]  # MNIST test images, and the i
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident set size (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """This process's peak resident set size.
+
+    On Linux this is VmHWM: ru_maxrss survives exec, so a subprocess started
+    from a big parent would report the parent's peak as its own. Elsewhere
+    ru_maxrss (KiB on Linux, bytes on macOS).
+    """
+    hwm = _peak_rss_kib(os.getpid())
+    if hwm:
+        return hwm * 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
