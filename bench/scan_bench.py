@@ -472,7 +472,7 @@ def report(results: dict[str, Any]) -> None:
             memory.add_column(column, justify="left" if column == "measure" else "right")
         rss, tree = many["peak_rss_bytes"], many.get("tree_peak_rss_upper_bytes")
         helpers = many.get("helpers_peak_rss_bytes", [])
-        memory.add_row("scanning process, ru_maxrss", gb(rss), "< 1.50 GB", verdict(rss < TARGET_MANY_BYTES))
+        memory.add_row("scanning process, peak RSS (VmHWM)", gb(rss), "< 1.50 GB", verdict(rss < TARGET_MANY_BYTES))
         memory.add_row(f"forkserver and workers, each one's peak RSS ({len(helpers)} processes)",
                        ", ".join(gb(b) for b in helpers) or "-", "", "")  # fmt: skip
         memory.add_row("upper bound for all together: sum of every process's peak (shared pages counted per process)",

@@ -335,7 +335,7 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if min(height, width) < 20 or np.median(border) > 0.8 * np.percentile(grey, 90):
+    if min(height, width) < 20 or np.median(border) > 0.8 * percentile_uint8(grey, 90):
         return everything  # the paper reaches the edges: nothing around it to mask (and no work to do)
     factor = max(1.0, max(height, width) / 400)
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
@@ -358,6 +358,17 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
 
 
+def percentile_uint8(grey: np.ndarray, q: float) -> float:
+    """np.percentile(grey, q) of a uint8 image, exactly, from its histogram: ten times faster on a page."""
+    counts = cv2.calcHist([np.ascontiguousarray(grey)], [0], None, [256], [0, 256]).ravel()
+    below = np.cumsum(counts.astype(np.int64))  # below[v]: how many pixels are <= v
+    rank = q / 100 * (grey.size - 1)
+    low = int(rank)
+    value_low = int(np.searchsorted(below, low, side="right"))
+    value_high = int(np.searchsorted(below, min(low + 1, grey.size - 1), side="right"))
+    return value_low + (value_high - value_low) * (rank - low)
+
+
 def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     """Divide out the paper's brightness so shadows and gradients vanish.
 
@@ -365,7 +376,8 @@ def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     (which erases dark strokes thinner than the kernel) on a reduced copy,
     then smoothed.
     """
-    img = grey.astype(np.float32) / 255.0
+    img = grey.astype(np.float32)
+    img /= np.float32(255)
     height, width = img.shape
     if min(height, width) < 8:
         return img
@@ -376,4 +388,5 @@ def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     background = cv2.GaussianBlur(background, (0, 0), size / 3)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    return (img / np.maximum(background, 0.05)).clip(0, 1).astype(np.float32)
+    np.divide(img, np.maximum(background, 0.05, out=background), out=img)
+    return np.minimum(img, 1.0, out=img)  # never below 0: grey and background are not

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from digitscan.assemble import assemble_word
 from digitscan.classify import Scores
@@ -255,3 +258,14 @@ def test_batch_norm_folded_into_the_layer_before_it_gives_the_same_scores(which:
     np.testing.assert_allclose(folded.predict_on_batch(x), model.predict_on_batch(x), atol=1e-5)
     lenet = build("lenet")
     assert fold_batch_norm(lenet) is lenet  # nothing to fold
+
+
+@given(
+    pixels=hnp.arrays(np.uint8, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=60)),
+    q=st.floats(0, 100),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_histogram_percentile_equals_numpys(pixels: np.ndarray, q: float) -> None:
+    from digitscan.load import percentile_uint8
+
+    assert percentile_uint8(pixels, q) == pytest.approx(float(np.percentile(pixels, q)), abs=1e-9)
