@@ -269,3 +269,23 @@ def test_the_histogram_percentile_equals_numpys(pixels: np.ndarray, q: float) ->
     from digitscan.load import percentile_uint8
 
     assert percentile_uint8(pixels, q) == pytest.approx(float(np.percentile(pixels, q)), abs=1e-9)
+
+
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 39), st.integers(-20, 119), st.integers(1, 120)), max_size=12),
+    length=st.integers(2, 60),
+    noise=st.floats(0, 0.3),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=200, deadline=None)
+def test_long_runs_equal_the_opening(runs: list[tuple[int, int, int]], length: int, noise: float, seed: int) -> None:
+    """Opening only the rows with enough ink gives the whole image's opening, runs at the edges included."""
+    import cv2
+
+    from digitscan.segment import horizontal_runs
+
+    binary = (np.random.default_rng(seed).random((40, 100)) < noise).astype(np.uint8)
+    for row, start, size in runs:
+        binary[row, max(0, start) : start + size] = 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    np.testing.assert_array_equal(horizontal_runs(binary, length), cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel))
