@@ -19,6 +19,7 @@ import numpy as np
 
 MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
 MAX_PIECES_PER_CANDIDATE = 4
+SMALL_FRACTION = 0.45  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
 
@@ -282,7 +283,7 @@ def _atoms(
     line: list[int], marks: list[int], boxes: dict[int, tuple[int, int, int, int]], line_height: float
 ) -> list[list[int]]:
     """Merge components stacked above each other (a 5's bar, a broken 4); attach or drop small marks."""
-    small = [i for i in line if boxes[i][3] < 0.45 * line_height]
+    small = [i for i in line if boxes[i][3] < SMALL_FRACTION * line_height]
     small_set = set(small)
     atoms: list[list[int]] = []
     for i in line:
