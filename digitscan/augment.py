@@ -272,6 +272,12 @@ def light(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(img, m, (CANVAS, CANVAS), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
+def extra_samples(digits: int, reject_fraction: float) -> tuple[int, int]:
+    """How many "not a digit" and "several digits" samples an epoch of `digits` digits gets."""
+    n_reject = int(digits * reject_fraction)
+    return n_reject, n_reject // 2
+
+
 def augmented_epoch(
     x: np.ndarray, y: np.ndarray, rng: np.random.Generator, reject_fraction: float = 0.12, strength: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -284,8 +290,7 @@ def augmented_epoch(
     (for 10-output networks); otherwise `reject_fraction` of "not a digit"
     samples and half as many "several digits" ones are added.
     """
-    n_reject = int(len(x) * reject_fraction)
-    n_several = n_reject // 2 if reject_fraction > 0 else 0
+    n_reject, n_several = extra_samples(len(x), reject_fraction)
     out_x = np.empty((len(x) + n_reject + n_several, 28, 28), np.float32)
     out_y = np.empty(len(out_x), np.int64)
     heavy = 0.4 * strength

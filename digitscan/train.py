@@ -29,7 +29,7 @@ import numpy as np
 
 from digitscan import __version__
 from digitscan._keras import accelerator, import_keras
-from digitscan.augment import training_epoch
+from digitscan.augment import extra_samples, training_epoch
 from digitscan.data import Mnist
 from digitscan.modelio import bundled_model_path, card_path, save_model
 from digitscan.models import build, class_names
@@ -261,8 +261,8 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
         keras.mixed_precision.set_global_policy("mixed_float16")
     model = build(config.arch)
     x_train, y_train, x_val, y_val = split_validation(data, config.validation_size, config.seed)
-    extra = int(len(x_train) * recipe.reject_fraction) if recipe.augment else 0
-    steps = -(-(len(x_train) + extra + extra // 2) // recipe.batch_size)  # digits, non-digits, several digits
+    extra = sum(extra_samples(len(x_train), recipe.reject_fraction)) if recipe.augment else 0
+    steps = -(-(len(x_train) + extra) // recipe.batch_size)  # digits, non-digits, several digits
     lr: Any = recipe.learning_rate
     if recipe.cosine:
         lr = keras.optimizers.schedules.CosineDecay(

@@ -27,6 +27,7 @@ class Recorder:
 
     def start(self, epochs: int, batches_per_epoch: int, device: str) -> None:
         self.device = device
+        self.announced = epochs * batches_per_epoch
 
     def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
         self.batches += 1
@@ -129,6 +130,16 @@ def test_cli_train_bad_data_file(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip file")
     result = CliRunner().invoke(app, ["train", "--data", str(bad)])
     assert result.exit_code == 2 and "mnist.npz" in result.output and "Traceback" not in result.output
+
+
+def test_the_announced_batches_are_the_batches_run(mnist_subset: Mnist, tmp_path: Path) -> None:
+    """The learning-rate schedule is laid out over the announced steps: with the synthetic samples of an augmented
+    epoch counted in, they are exactly the steps trained."""
+    data = Mnist(mnist_subset.x_train[:700], mnist_subset.y_train[:700], mnist_subset.x_test[:100],
+                 mnist_subset.y_test[:100], mnist_subset.source, mnist_subset.sha256)  # fmt: skip
+    reporter = Recorder()
+    train(data, TrainConfig(epochs=1, batch_size=64, validation_size=100, out=tmp_path, seed=2), reporter)
+    assert reporter.batches == reporter.announced == -(-(600 + 72 + 36) // 64)
 
 
 def test_epochs_made_in_worker_processes_equal_those_made_here(mnist_subset: Mnist) -> None:
