@@ -17,6 +17,7 @@ from digitscan.normalise import to_mnist
 REJECT = 10  # "not a digit": marks, printed letters, fragments
 SEVERAL = 11  # "several digits": touching pairs and triples, to be cut apart
 CANVAS = 56  # 2x MNIST resolution, room for rotation and shear
+REJECT_FRACTION = 0.12  # "not a digit" samples per digit in an epoch (and half as many "several digits")
 
 
 def _upscale(digit: np.ndarray) -> np.ndarray:
@@ -279,7 +280,11 @@ def extra_samples(digits: int, reject_fraction: float) -> tuple[int, int]:
 
 
 def augmented_epoch(
-    x: np.ndarray, y: np.ndarray, rng: np.random.Generator, reject_fraction: float = 0.12, strength: float = 1.0
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    reject_fraction: float = REJECT_FRACTION,
+    strength: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One epoch of training data: digits clean, lightly or heavily distorted, plus synthetic non-digits.
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from digitscan._keras import accelerator, import_keras
-from digitscan.augment import augmented_epoch, light
+from digitscan.augment import REJECT_FRACTION, SEVERAL, augmented_epoch, extra_samples, light
 from digitscan.data import Mnist
 from digitscan.errors import DataError
 from digitscan.evaluate import locate, read_truth
@@ -124,14 +124,17 @@ def finetune(
     save_model(model, path)  # the base model stays unless an epoch beats it on the held-out files
     best, started = BestCheckpoint(path, accuracy=before), time.perf_counter()
     mixed = mnist is not None and loaded.num_outputs > 10
-    steps = -(-int(len(x_user) * (2.18 if mixed else 1)) // batch_size)  # user digits (+ MNIST, non-digits)
+    n_reject, n_several = extra_samples(len(x_user), REJECT_FRACTION)
+    known_several = n_several if loaded.num_outputs > SEVERAL else 0  # an 11-output model has no "several digits"
+    per_epoch = len(x_user) + (len(x_user) + n_reject + known_several if mixed else 0)  # user digits (+ MNIST)
+    steps = -(-per_epoch // batch_size)
     if reporter is not None:
         reporter.start(epochs, steps, accelerator())
     for epoch in range(epochs):
         x_epoch, y_epoch = _light_copies(x_user, rng), y_user
         if mixed:
             pick = rng.choice(len(mnist.x_train), size=len(x_user), replace=False)
-            x_m, y_m = augmented_epoch(mnist.x_train[pick], mnist.y_train[pick], rng)
+            x_m, y_m = augmented_epoch(mnist.x_train[pick], mnist.y_train[pick], rng, REJECT_FRACTION)
             known = y_m < loaded.num_outputs  # an 11-output model has no "several digits" class
             x_m, y_m = x_m[known], y_m[known]
             x_epoch = np.concatenate([x_epoch[..., None], x_m])

@@ -29,7 +29,7 @@ import numpy as np
 
 from digitscan import __version__
 from digitscan._keras import accelerator, import_keras
-from digitscan.augment import extra_samples, training_epoch
+from digitscan.augment import REJECT_FRACTION, extra_samples, training_epoch
 from digitscan.data import Mnist
 from digitscan.modelio import bundled_model_path, card_path, save_model
 from digitscan.models import build, class_names
@@ -54,8 +54,8 @@ RECIPES = {
     # The tutorial, exactly: plain Adam, batch 16, 5 epochs, no augmentation, raw MNIST pixels.
     "lenet": Recipe(epochs=5, batch_size=16, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False,
                     normalise=False),
-    "digitnet": Recipe(epochs=24, batch_size=128, learning_rate=3e-3, augment=True, reject_fraction=0.12, cosine=True,
-                       normalise=True),
+    "digitnet": Recipe(epochs=24, batch_size=128, learning_rate=3e-3, augment=True, reject_fraction=REJECT_FRACTION,
+                       cosine=True, normalise=True),
 }
 # fmt: on
 
