@@ -29,6 +29,8 @@ from digitscan.errors import InputError
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
 DEFAULT_MAX_PIXELS = 120_000_000  # about 11,000 x 11,000; --max-pixels changes it
 WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation
+WRITING_LEVEL = 0.6  # flattened grey below this, and this much darker than around it, is a pen stroke
+STROKE_MAX = 9  # working pixels: pen strokes are thinner (a desk's edge or a shadow is not)
 
 Image.MAX_IMAGE_PIXELS = None  # our own, settable limit applies instead (see open_image)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -304,7 +306,7 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     if size != grey.shape[::-1]:
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     flat = flatten_illumination(grey)
-    flat[paper_mask(grey) == 0] = 1.0  # the desk around a photographed page is not writing
+    flat[paper_mask(grey, flat) == 0] = 1.0  # the desk around a photographed page is not writing
     return Page(grey=flat, scale=scale, index=index, original_size=(width, height))
 
 
@@ -325,12 +327,15 @@ def as_uint8_grey(grey: np.ndarray) -> np.ndarray:
     return np.round(unit * 255).astype(np.uint8)
 
 
-def paper_mask(grey: np.ndarray) -> np.ndarray:
+def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     """1 on the sheet of paper, 0 on the desk around a photographed page (`grey` is uint8).
 
     The paper is the largest bright region; when it fills only part of the
     frame, everything outside its convex hull (desk, shadow, page edge) is
-    ignored. A scan or a crop, all paper, keeps everything.
+    ignored. A scan or a crop, all paper, keeps everything. So does paper in
+    two tones (a check's shaded band, a form's grey field): given the
+    flattened page `flat`, a darker surround that holds as much writing as
+    the bright part is paper too.
     """
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
@@ -355,7 +360,19 @@ def paper_mask(grey: np.ndarray) -> np.ndarray:
     if not 0.15 < sheet.mean() < 0.9 or outside > 0.7 * inside:
         return everything  # no darker surround: a scan or a crop, all paper
     sheet = cv2.erode(sheet, np.ones((5, 5), np.uint8))
-    return cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
+    sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
+    if flat is not None:
+        strokes = pen_strokes(flat)
+        outside, inside = float(strokes[sheet == 0].mean()), float(strokes[sheet > 0].mean())
+        if outside > 0 and outside >= 0.5 * inside:
+            return everything  # the "desk" is written on: paper in two tones
+    return sheet
+
+
+def pen_strokes(flat: np.ndarray) -> np.ndarray:
+    """Where a flattened page has pen strokes: dark, and thinner than a few pixels (not a shadow or a desk's edge)."""
+    closed = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((STROKE_MAX, STROKE_MAX), np.uint8))
+    return (flat < WRITING_LEVEL) & (closed - flat > 1 - WRITING_LEVEL)
 
 
 def percentile_uint8(grey: np.ndarray, q: float) -> float:

@@ -96,6 +96,31 @@ def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str
         assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
 
 
+@pytest.mark.parametrize("layout", ["two-tone check", "page on a desk"])
+def test_load_drops_a_desk_but_not_a_darker_band_of_the_paper(digits: dict[int, np.ndarray], layout: str) -> None:
+    """A check printed in two tones has its amount on the darker band: that band is paper, and its ink is kept.
+    A page photographed on a desk has a dark surround with no writing on it: that is dropped."""
+    from digitscan.load import prepare
+
+    written = page_with([digits[2], digits[3], digits[1]], [40, 110, 180], height=120, width=300)  # paper 1, ink 0
+    if layout == "two-tone check":
+        grey = written * 0.55  # the amount sits on a grey band...
+        grey[:25] = np.maximum(grey[:25], 0.85)  # ...under a light strip across the top
+        ink = written < 0.3
+        ink[:25] = False
+    else:
+        grey = np.full((240, 420), 0.2, np.float32)  # a dark desk around the page, on all sides
+        grey[60:180, 60:360] = written * 0.9
+        ink = np.zeros(grey.shape, bool)
+        ink[60:180, 60:360] = written < 0.3
+    flat = prepare((grey * 255).astype(np.uint8)).grey
+    assert ink.sum() > 200
+    kept = float((flat[ink] < 0.6).mean())
+    assert kept > 0.9, kept  # the digits' strokes are still there to read
+    if layout == "page on a desk":
+        assert (flat[:40] == 1.0).all() and (flat[:, :40] == 1.0).all()  # the desk became blank paper
+
+
 def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
     _a_left, a_right = ink_columns(digits[0], 60)
     b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
