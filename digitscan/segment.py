@@ -20,6 +20,7 @@ import numpy as np
 MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
 MAX_PIECES_PER_CANDIDATE = 4
 MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall
+MAX_GAP = 0.15  # line heights of blank space between side-by-side pieces that can still be one (broken) digit
 SMALL_FRACTION = 0.45  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
@@ -326,12 +327,15 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
         box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
         cuts=[a[2] == b[2] for a, b in itertools.pairwise(pieces)],
     )
+    gap = MAX_GAP * upright.height
     for start in range(len(pieces)):
         for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
             a = min(p[0] for p in pieces[start:end])
             b = max(p[1] for p in pieces[start:end])
             if end - start > 1 and b - a > MAX_CANDIDATE_WIDTH * upright.height:
                 break
+            if end - start > 1 and pieces[end - 1][0] - max(p[1] for p in pieces[start : end - 1]) > gap:
+                break  # blank space between two blobs side by side: two digits, never one
             piece_ink = upright.ink[:, a:b] * pieces_mask(atom_map, pieces[start:end], a, b)
             ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
             if ink_rows.size == 0:

@@ -75,6 +75,26 @@ def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarr
         assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
 
 
+def test_blobs_side_by_side_with_space_between_are_never_one_digit(digits: dict[int, np.ndarray]) -> None:
+    """A "1" and an "8" a few pixels apart are two candidates, never one "8" (a gap of about a third of the
+    height); a "0" broken by a hairline (a few percent of the height) still has a candidate that holds it whole."""
+    apart = segment(page_with([digits[1], digits[8]], [60, 104]))
+    (one_left, one_right), (eight_left, eight_right) = ink_columns(digits[1], 60), ink_columns(digits[8], 104)
+    assert 10 <= eight_left - one_right <= 25  # the blank space between them, on a line about 45 px high
+    assert len(apart) == 1
+    boxes = [c.box for c in apart[0].candidates]
+    assert any(abs(bx - one_left) <= 8 and abs(bx + bw - one_right) <= 8 for bx, _, bw, _ in boxes)
+    assert any(abs(bx - eight_left) <= 8 and abs(bx + bw - eight_right) <= 8 for bx, _, bw, _ in boxes)
+    assert not any(bx < one_right and bx + bw > eight_left for bx, _, bw, _ in boxes), boxes
+
+    zero = digits[0].copy()
+    cols = np.flatnonzero(zero.max(axis=0) > 30)
+    zero[:, (cols[0] + cols[-1]) // 2] = 0  # a one-pixel break, two pixels on the page
+    broken = segment(page_with([zero], [60]))
+    assert len(broken) == 1 and broken[0].pieces == 2
+    assert any(c.start == 0 and c.end == 2 for c in broken[0].candidates)
+
+
 @pytest.mark.parametrize("surround", ["desk on 4 sides", "desk on 3 sides", "thin frame touching a digit"])
 def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str) -> None:
     """A page photographed on a dark desk, or a crop with the thin box of a check amount: only the digits are read."""
