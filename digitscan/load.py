@@ -29,7 +29,7 @@ from digitscan.errors import InputError
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
 DEFAULT_MAX_PIXELS = 120_000_000  # about 11,000 x 11,000; --max-pixels changes it
 WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation
-WRITING_LEVEL = 0.6  # flattened grey below this, and this much darker than around it, is a pen stroke
+WRITING_LEVEL = 0.6  # flattened grey below this, and darker than its surroundings by 1 - this, is a pen stroke
 STROKE_MAX = 9  # working pixels: pen strokes are thinner (a desk's edge or a shadow is not)
 
 Image.MAX_IMAGE_PIXELS = None  # our own, settable limit applies instead (see open_image)
@@ -334,8 +334,8 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     frame, everything outside its convex hull (desk, shadow, page edge) is
     ignored. A scan or a crop, all paper, keeps everything. So does paper in
     two tones (a check's shaded band, a form's grey field): given the
-    flattened page `flat`, a darker surround that holds as much writing as
-    the bright part is paper too.
+    flattened page `flat`, a darker surround that holds at least half as much
+    writing per pixel as the bright part is paper too.
     """
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
@@ -361,7 +361,7 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
         return everything  # no darker surround: a scan or a crop, all paper
     sheet = cv2.erode(sheet, np.ones((5, 5), np.uint8))
     sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
-    if flat is not None:
+    if flat is not None and sheet.any() and not sheet.all():
         strokes = pen_strokes(flat)
         outside, inside = float(strokes[sheet == 0].mean()), float(strokes[sheet > 0].mean())
         if outside > 0 and outside >= 0.5 * inside:
