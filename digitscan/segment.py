@@ -3,7 +3,8 @@
 The segmenter does not decide alone how a touching pair like "00" splits. It
 binarises the page, removes ruling lines and form boxes, groups ink into lines
 and strings, drops specks and dots, straightens each line's slant, and then
-over-segments every string into *pieces* at plausible cut columns. Every run of
+over-segments every string into *pieces* at plausible cut columns (where a
+blob's ink spans least height, as between touching digits). Every run of
 up to four neighbouring pieces is a *candidate* digit; the classifier scores
 them all and `assemble` picks the best path through them.
 """
@@ -20,6 +21,7 @@ import numpy as np
 MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
 MAX_PIECES_PER_CANDIDATE = 4
 MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall
+VALLEY = 0.05  # a cut column's ink extent is at least this much below the highest on each side of it
 MAX_GAP = 0.15  # line heights of blank space between side-by-side pieces that can still be one (broken) digit
 SMALL_FRACTION = 0.45  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
@@ -136,15 +138,36 @@ def estimate_slant(mask: np.ndarray) -> float:
     return best
 
 
+def ink_extent(mask: np.ndarray) -> np.ndarray:
+    """Per column, the height the ink spans (bottom-most minus top-most ink row, plus one; 0 without ink).
+
+    Where two round digits touch ("00"), the ink spans little height, while
+    inside a loop it spans all of it (the top and the bottom arc): unlike the
+    count of ink pixels, which is as low inside a 0 as between two of them.
+    """
+    rows = np.arange(mask.shape[0])[:, None]
+    top = np.where(mask, rows, mask.shape[0]).min(axis=0)
+    bottom = np.where(mask, rows, -1).max(axis=0)
+    return np.maximum(bottom - top + 1, 0)
+
+
 def _cut_columns(profile: np.ndarray, height: float) -> list[int]:
-    """Plausible cut positions inside a wide blob: thin columns between digit-wide parts."""
+    """Plausible cut positions inside a wide blob: valleys of its ink extent (`ink_extent`), a digit apart.
+
+    A cut column must lie lower than the profile rises on both sides of it: on
+    a plateau (a loop's inside, a long bar) every column is as low as its
+    neighbours, and cutting there only makes fragments to classify.
+    """
     width = len(profile)
     margin = max(2, int(0.22 * height))
     if width < 2 * margin + 1:
         return []
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
     inner = range(margin, width - margin)
-    minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    left_peak = np.maximum.accumulate(smooth)
+    right_peak = np.maximum.accumulate(smooth[::-1])[::-1]
+    floor = (1 - VALLEY) * np.minimum(left_peak, right_peak)  # a valley, not a plateau: the inside of a loop
+    minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1] and smooth[x] <= floor[x]]
     minima.sort(key=lambda x: smooth[x])
     wanted = int(np.ceil(width / (0.3 * height)))
     cuts: list[int] = []
@@ -355,8 +378,7 @@ def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[t
         left, right = int(cols[0]), int(cols[-1]) + 1
         cuts = []
         if right - left > 0.75 * line_height:
-            profile = (atom_map[:, left:right] == n).sum(axis=0)
-            cuts = [left + c for c in _cut_columns(profile, line_height)]
+            cuts = [left + c for c in _cut_columns(ink_extent(atom_map[:, left:right] == n), line_height)]
         edges = [left, *cuts, right]
         pieces.extend((a, b, n) for a, b in itertools.pairwise(edges) if b > a)
     pieces.sort()

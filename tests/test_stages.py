@@ -155,6 +155,31 @@ def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.nd
     assert any(abs(cut - junction) <= 8 for cut in cuts), (cuts, junction)
 
 
+def test_ink_extent_is_low_where_round_digits_touch_not_inside_a_loop() -> None:
+    import cv2
+
+    from digitscan.segment import ink_extent
+
+    mask = np.zeros((30, 60), np.uint8)
+    cv2.ellipse(mask, (15, 15), (12, 12), 0, 0, 360, 1, 2)  # a "0" over columns 2-28
+    cv2.ellipse(mask, (42, 15), (12, 12), 0, 0, 360, 1, 2)  # another, touching it at columns 28-29
+    extent = ink_extent(mask.astype(bool))
+    assert extent[0] == 0 and extent[-1] == 0
+    assert extent[8:22].min() >= 20 and extent[35:49].min() >= 20  # the top and the bottom arc of each loop
+    assert extent[26:31].min() <= 10  # where they touch
+
+
+def test_a_wide_zero_is_not_cut_inside_its_loop() -> None:
+    """A zero written wide stays one piece: between its sides its ink spans its full height in every column
+    (counting ink pixels instead finds its thin top and bottom arcs and cuts it there)."""
+    import cv2
+
+    page = np.ones((140, 200), np.float32)
+    cv2.ellipse(page, (100, 70), (38, 26), 0, 0, 360, 0.0, 5)  # 1.45 times as wide as tall
+    words = segment(page)
+    assert len(words) == 1 and words[0].pieces == 1
+
+
 def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray]) -> None:
     page = page_with([digits[1], digits[8]], [60, 160])
     binary = (page < 0.5).astype(np.uint8)
