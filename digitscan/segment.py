@@ -23,7 +23,7 @@ MAX_PIECES_PER_CANDIDATE = 4
 MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall
 VALLEY = 0.05  # a cut column's ink extent is at least this much below the highest on each side of it
 MAX_GAP = 0.15  # line heights of blank space between side-by-side pieces that can still be one (broken) digit
-SMALL_FRACTION = 0.45  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
+SMALL_FRACTION = 0.3  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
 

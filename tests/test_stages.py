@@ -180,6 +180,31 @@ def test_a_wide_zero_is_not_cut_inside_its_loop() -> None:
     assert len(words) == 1 and words[0].pieces == 1
 
 
+def test_small_digits_after_big_ones_are_digits_not_marks(digits: dict[int, np.ndarray]) -> None:
+    """Amounts often end in zeros written smaller ("16700" with the zeros at 40 % of the 1's height): each small
+    zero is a candidate of its own, not a mark to drop."""
+    import cv2
+
+    page = page_with([digits[1], digits[6]], [40, 90], height=140, width=320, y=30)
+    small = cv2.resize(digits[0].astype(np.float32) / 255.0, (24, 24), interpolation=cv2.INTER_AREA)
+    for x in (150, 176):  # on the same baseline as the big digits (their ink ends near row 80)
+        region = page[56:80, x : x + 24]
+        np.minimum(region, 1.0 - small, out=region)
+    words = segment(page)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates if c.end - c.start == 1]
+    for x in (150, 176):
+        left, right = (
+            x + int(np.flatnonzero(small.max(axis=0) > 0.1)[0]),
+            x + int(np.flatnonzero(small.max(axis=0) > 0.1)[-1]),
+        )
+        assert any(abs(bx - left) <= 4 and abs(bx + bw - 1 - right) <= 4 for bx, _, bw, _ in boxes), (
+            left,
+            right,
+            boxes,
+        )
+
+
 def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray]) -> None:
     page = page_with([digits[1], digits[8]], [60, 160])
     binary = (page < 0.5).astype(np.uint8)
