@@ -352,13 +352,14 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
     )
     gap = MAX_GAP * upright.height
     for start in range(len(pieces)):
+        b = pieces[start][1]  # right edge of the run so far
         for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
+            if end - start > 1 and pieces[end - 1][0] - b > gap:
+                break  # blank space between two blobs side by side: two digits, never one
             a = min(p[0] for p in pieces[start:end])
-            b = max(p[1] for p in pieces[start:end])
+            b = max(b, pieces[end - 1][1])
             if end - start > 1 and b - a > MAX_CANDIDATE_WIDTH * upright.height:
                 break
-            if end - start > 1 and pieces[end - 1][0] - max(p[1] for p in pieces[start : end - 1]) > gap:
-                break  # blank space between two blobs side by side: two digits, never one
             piece_ink = upright.ink[:, a:b] * pieces_mask(atom_map, pieces[start:end], a, b)
             ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
             if ink_rows.size == 0:

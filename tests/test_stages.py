@@ -193,11 +193,9 @@ def test_small_digits_after_big_ones_are_digits_not_marks(digits: dict[int, np.n
     words = segment(page)
     assert len(words) == 1
     boxes = [c.box for c in words[0].candidates if c.end - c.start == 1]
+    cols = np.flatnonzero(small.max(axis=0) > 0.1)
     for x in (150, 176):
-        left, right = (
-            x + int(np.flatnonzero(small.max(axis=0) > 0.1)[0]),
-            x + int(np.flatnonzero(small.max(axis=0) > 0.1)[-1]),
-        )
+        left, right = x + int(cols[0]), x + int(cols[-1])
         assert any(abs(bx - left) <= 4 and abs(bx + bw - 1 - right) <= 4 for bx, _, bw, _ in boxes), (
             left,
             right,
