@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from digitscan.errors import DataError, ExitCode, OutputError
+from digitscan.errors import DataError, ExitCode, OutputError, is_interrupt
 from digitscan.load import expand_inputs
 from digitscan.results import FileResult
 from digitscan.ui import results_table, scan_progress
@@ -118,7 +118,9 @@ def run_scan(
             if progress:
                 elapsed = time.perf_counter() - started
                 progress.update(task, completed=tally.files, digits=tally.digits, rate=tally.files / elapsed)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
         interrupted = True
     finally:
         if progress:
@@ -247,7 +249,9 @@ def run_eval(
                 results[name] = result
             if progress:
                 progress.update(task, completed=n, rate=n / (time.perf_counter() - started))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
         interrupted = True
     finally:
         if progress:

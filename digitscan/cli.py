@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 
 from digitscan import __version__
-from digitscan.errors import DigitscanError, ExitCode
+from digitscan.errors import DigitscanError, ExitCode, is_interrupt
 
 app = typer.Typer(
     name="digitscan",
@@ -63,12 +63,14 @@ def errors_to_exit_codes() -> Iterator[None]:
         yield
     except DigitscanError as exc:
         fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        raise typer.Exit(int(ExitCode.interrupted)) from None
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as exc:  # noqa: BLE001 - a bug still gets one line, not a traceback (--verbose shows it)
+    except BaseException as exc:
+        if is_interrupt(exc):
+            err.print("[yellow]interrupted[/]")
+            raise typer.Exit(int(ExitCode.interrupted)) from None
+        if not isinstance(exc, Exception):
+            raise  # SystemExit and the like are not errors
         if State.verbose:
             err.print_exception()
         fail(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details, and please report it)")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.errors import DataError
+from digitscan.errors import DataError, is_interrupt
 
 DATA_ENV = "DIGITSCAN_MNIST"
 IDX_NAMES = {
@@ -114,7 +114,9 @@ def _load_keras_download() -> Mnist:
     keras = import_keras()
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as exc:  # noqa: BLE001 - offline, proxy, corrupt cache...
+    except Exception as exc:  # offline, proxy, corrupt cache...
+        if is_interrupt(exc):
+            raise
         raise DataError(f"no MNIST data: Keras could not download it ({type(exc).__name__}); {HOW_TO_GIVE}") from None
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     validate(arrays, Path("keras.datasets.mnist"))

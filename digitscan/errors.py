@@ -41,3 +41,20 @@ class InputError(DigitscanError):
 
 class OutputError(DigitscanError):
     """An output file or folder cannot be written."""
+
+
+def is_interrupt(exc: BaseException | None) -> bool:
+    """Whether `exc` is Ctrl-C or SIGTERM: a KeyboardInterrupt, or an error raised because of one.
+
+    A signal lands between any two bytecodes. When that is inside Python code
+    that C code called (numpy's `__array__` under TensorFlow), the
+    KeyboardInterrupt comes out as a SystemError caused by it: still the
+    user's interrupt, not a bug.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -21,7 +21,7 @@ import numpy as np
 from digitscan._keras import accelerator, import_keras
 from digitscan.augment import REJECT_FRACTION, SEVERAL, augmented_epoch, extra_samples, light
 from digitscan.data import Mnist
-from digitscan.errors import DataError
+from digitscan.errors import DataError, is_interrupt
 from digitscan.evaluate import locate, read_truth
 from digitscan.load import load_pages
 from digitscan.modelio import load_model, save_model
@@ -74,7 +74,9 @@ def collect_crops(folder: Path, labels_file: Path | None = None, model: Any = No
         digits = digits.replace(" ", "")
         try:
             page = load_pages(paths[name])[0]
-        except Exception:  # noqa: BLE001 - an unreadable training image is skipped, not fatal
+        except Exception as exc:  # an unreadable training image is skipped, not fatal
+            if is_interrupt(exc):
+                raise
             continue
         rows = boxes.get(name)
         if rows is None:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
-from digitscan.errors import InputError
+from digitscan.errors import InputError, is_interrupt
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
 DEFAULT_MAX_PIXELS = 120_000_000  # about 11,000 x 11,000; --max-pixels changes it
@@ -183,7 +183,9 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
         raise InputError("not an image, or an image format that cannot be read") from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a malformed header may raise anything inside Pillow
+    except Exception as exc:  # a malformed header may raise anything inside Pillow
+        if is_interrupt(exc):
+            raise
         raise InputError(f"not a readable image ({type(exc).__name__}: {exc})") from None
     try:
         check_size(image.size, max_pixels)
@@ -229,7 +231,9 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
         raise InputError("not enough memory to decode this image") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InputError(f"corrupt or truncated image: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a malformed file may raise anything inside Pillow
+    except Exception as exc:  # a malformed file may raise anything inside Pillow
+        if is_interrupt(exc):
+            raise
         raise InputError(f"corrupt image ({type(exc).__name__}: {exc})") from None
     if not pages:
         raise InputError("image has no pages")

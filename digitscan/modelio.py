@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from digitscan._keras import import_keras
-from digitscan.errors import ModelError
+from digitscan.errors import ModelError, is_interrupt
 from digitscan.models import class_names
 
 MODEL_ENV = "DIGITSCAN_MODEL"
@@ -199,7 +199,9 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
     keras = import_keras()
     try:
         model = keras.models.load_model(path, compile=False, safe_mode=True, custom_objects={})
-    except Exception as exc:  # noqa: BLE001 - any failure inside Keras is a bad file
+    except Exception as exc:  # any failure inside Keras is a bad file
+        if is_interrupt(exc):
+            raise
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     check_contract(model, path)
     card: dict[str, Any] = {}

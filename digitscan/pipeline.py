@@ -25,7 +25,7 @@ import numpy as np
 
 from digitscan.assemble import assemble
 from digitscan.classify import Classifier
-from digitscan.errors import InputError
+from digitscan.errors import InputError, is_interrupt
 from digitscan.load import DEFAULT_MAX_PIXELS, expand_inputs, load_pages
 from digitscan.modelio import LoadedModel
 from digitscan.normalise import to_mnist_batch
@@ -69,7 +69,9 @@ def prepare_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Prepar
             words = segment(page.grey)
             inks = [c.ink for w in words for c in w.candidates]
             images = to_mnist_batch(inks)
-        except Exception as exc:  # noqa: BLE001 - one page's failure never stops the file or the batch
+        except Exception as exc:  # one page's failure never stops the file or the batch
+            if is_interrupt(exc):
+                raise
             result.error = f"internal error reading this page: {type(exc).__name__}: {exc}"
             prepared.append(Prepared(result))
             continue
@@ -167,7 +169,9 @@ class Scanner:
                     yield ready.popleft()
             ready.extend(self._classify(pending))
             pending = []
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not is_interrupt(exc):
+                raise
             prepared_files.close()  # stops the workers first
             queued = {id(results[0]) for results in ready if results}  # in case it struck between two lines above
             ready.extend(self._classify([p for p in pending if p and id(p[0].result) not in queued]))
@@ -264,7 +268,9 @@ def on_page(strings: list[DigitString], size: tuple[int, int] | None) -> list[Di
 def _safely(function: Worker, path: str, max_pixels: int) -> list[Prepared]:
     try:
         return function(path, max_pixels)
-    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
+    except Exception as exc:  # one file's failure never stops the batch
+        if is_interrupt(exc):
+            raise
         return [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
 
 

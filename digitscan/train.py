@@ -31,6 +31,7 @@ from digitscan import __version__
 from digitscan._keras import accelerator, import_keras
 from digitscan.augment import REJECT_FRACTION, extra_samples, training_epoch
 from digitscan.data import Mnist
+from digitscan.errors import is_interrupt
 from digitscan.modelio import bundled_model_path, card_path, save_model
 from digitscan.models import build, class_names
 from digitscan.normalise import to_mnist_batch
@@ -293,7 +294,9 @@ def train(data: Mnist, config: TrainConfig, reporter: Reporter | None = None) ->
             logs = train_epoch(model, feed.get(epoch), validation, recipe.batch_size, epoch, shuffle, best, reporter)
             for key in history:
                 history[key].append(logs[key])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
         interrupted = True
     finally:
         feed.close()

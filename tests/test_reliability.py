@@ -28,7 +28,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from digitscan.cli import app
-from digitscan.errors import ExitCode, InputError
+from digitscan.errors import ExitCode, InputError, is_interrupt
 from digitscan.pipeline import Prepared, Scanner, prepare_file
 
 _SCRIPT = Path(sys.executable).with_name("digitscan")
@@ -283,7 +283,8 @@ def flaky_worker(path: str, max_pixels: int) -> list[Prepared]:
     """Stands in for `prepare_file` in the worker, by file name.
 
     `crash*` kills the worker, `hang*` never ends, `raise*` raises, `ctrlc*`
-    is a Ctrl-C (only in-process), anything else is read as usual.
+    is a Ctrl-C and `cinterrupt*` one that C code wrapped (only in-process),
+    anything else is read as usual.
     """
     name = os.path.basename(path)
     if name.startswith("crash"):
@@ -294,6 +295,8 @@ def flaky_worker(path: str, max_pixels: int) -> list[Prepared]:
         raise RuntimeError("boom")
     if name.startswith("ctrlc"):
         raise KeyboardInterrupt
+    if name.startswith("cinterrupt"):
+        raise interrupt_in_c_code()
     return prepare_file(path, max_pixels)
 
 
@@ -321,15 +324,16 @@ def test_crashed_and_hung_workers_are_replaced_and_the_batch_goes_on(
             assert result.error is None and result.text and result.text == reference[result.file].text
 
 
+@pytest.mark.parametrize(("interrupt", "raised"), [("ctrlc", KeyboardInterrupt), ("cinterrupt", SystemError)])
 def test_without_workers_a_failing_file_is_reported_and_ctrl_c_keeps_finished_work(
-    tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray]
+    tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray], interrupt: str, raised: type[BaseException]
 ) -> None:
-    names = ["a.png", "raise.png", "b.png", "ctrlc.png", "never.png"]
+    names = ["a.png", "raise.png", "b.png", f"{interrupt}.png", "never.png"]
     for n, name in enumerate(names):
         save(digit_page(n), tmp_path / name)
     scanner = Scanner(tiny_model, workers=0, batch_size=10_000, worker=flaky_worker)  # all wait for one batch
     got = []
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(raised):
         for results in scanner.scan_files([str(tmp_path / name) for name in names]):
             got.extend(results)
     assert [Path(r.file).name for r in got] == ["a.png", "raise.png", "b.png"]  # decoded before Ctrl-C: still read
@@ -487,3 +491,68 @@ def _rows_of_clean_run(tiny_model, paths: list[str], tmp_path: Path) -> list[dic
         for results in Scanner(tiny_model, workers=0, batch_size=8).scan_files(paths):
             writer.write_file(results)
     return _rows(out)
+
+
+def interrupt_in_c_code() -> SystemError:
+    """What CPython raises when a signal's KeyboardInterrupt lands in Python code called from C (numpy's __array__)."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        error = SystemError("<built-in method __array__> returned a result with an exception set")
+        error.__cause__ = interrupt
+        return error
+
+
+def test_an_interrupt_wrapped_by_c_code_is_still_an_interrupt() -> None:
+    assert is_interrupt(KeyboardInterrupt())
+    assert is_interrupt(interrupt_in_c_code())
+    try:
+        raise RuntimeError("cleanup failed") from interrupt_in_c_code()
+    except RuntimeError as chained:
+        assert is_interrupt(chained)
+    assert not is_interrupt(SystemError("a real bug"))
+    assert not is_interrupt(RuntimeError("boom"))
+    assert not is_interrupt(None)
+
+
+def test_a_signal_landing_inside_c_code_stops_the_scan_as_an_interrupt(
+    tmp_path: Path, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SIGTERM test's rare failure: exit 2, "internal error: SystemError", instead of 130 and a resumable file."""
+    from digitscan import batch
+    from digitscan.results import FileResult
+
+    names = [tmp_path / f"p{n}.png" for n in range(3)]
+    for n, name in enumerate(names):
+        save(digit_page(n), name)
+
+    class Interrupted:
+        def scan_files(self, paths: list[str]) -> Iterator[list[FileResult]]:
+            yield [FileResult(file=paths[0])]
+            raise interrupt_in_c_code()
+
+    monkeypatch.setattr(batch, "_scanner", lambda *args, **kwargs: Interrupted())
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["scan", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == ExitCode.interrupted, result.output
+    assert "internal error" not in result.output and "--resume" in result.output
+    assert [row["file"] for row in csv.DictReader(out.open())] == [str(names[0])]
+
+
+def test_an_interrupt_inside_the_decoder_is_not_taken_for_an_unreadable_file(
+    tmp_path: Path, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digitscan import load
+
+    save(digit_page(0), tmp_path / "p.png")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise interrupt_in_c_code()
+
+    monkeypatch.setattr(load.Image, "open", interrupted)
+    with pytest.raises(SystemError) as raised:
+        load.load_pages(tmp_path / "p.png")
+    assert is_interrupt(raised.value)
+    monkeypatch.setattr(load.Image, "open", lambda *args, **kwargs: 1 / 0)  # a real failure is still the file's
+    with pytest.raises(InputError):
+        load.load_pages(tmp_path / "p.png")

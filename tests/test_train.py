@@ -177,3 +177,28 @@ def test_models_trained_in_mixed_precision_are_saved_as_float32(tmp_path: Path) 
     loaded = load_model(tmp_path / "m.h5").model
     x = np.random.default_rng(0).random((4, 28, 28, 1), np.float32)
     np.testing.assert_allclose(loaded.predict_on_batch(x), copy.predict_on_batch(x), atol=1e-5)
+
+
+def test_an_interrupt_wrapped_by_c_code_keeps_the_best_model_too(mnist_subset: Mnist, tmp_path: Path) -> None:
+    """A signal landing inside TensorFlow's C code comes out as a SystemError caused by the KeyboardInterrupt."""
+
+    class Wrapped(Recorder):
+        def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+            try:
+                super().batch(epoch, batch, logs)
+            except KeyboardInterrupt as interrupt:
+                raise SystemError("returned a result with an exception set") from interrupt
+
+    config = TrainConfig(arch="lenet", epochs=3, batch_size=64, validation_size=400, out=tmp_path)
+    result = train(mnist_subset, config, Wrapped(interrupt_after=1))
+    assert result.interrupted and result.card["epochs_run"] == 1
+
+
+def test_a_real_error_during_training_is_not_taken_for_an_interrupt(mnist_subset: Mnist, tmp_path: Path) -> None:
+    class Broken(Recorder):
+        def batch(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+            raise SystemError("a real bug")
+
+    config = TrainConfig(arch="lenet", epochs=1, batch_size=64, validation_size=400, out=tmp_path)
+    with pytest.raises(SystemError, match="a real bug"):
+        train(mnist_subset, config, Broken())
