@@ -118,7 +118,7 @@ def train(
     arch: Annotated[
         Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")
     ] = Arch.digitnet,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the architecture's recipe).")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the recipe's; 15 to fine-tune).")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Batch size (default: the recipe's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed, for reproducible runs.")] = 1,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: runs/ARCH).")] = None,
@@ -182,23 +182,29 @@ def _finetune(
     from digitscan.ui import TrainProgress
 
     with errors_to_exit_codes():
+        from digitscan.augment import REJECT, SEVERAL
         from digitscan.data import load_mnist
-        from digitscan.finetune import collect_crops, finetune
+        from digitscan.finetune import FINETUNE_EPOCHS, collect_crops, finetune
 
         if not folder.is_dir():
             fail(f"{folder}: not a folder of labelled images")
         out = out_dir or Path("runs") / "finetuned"
         _check_out_dir(out)
         crops = collect_crops(folder, labels, model)
-        err.print(f"{len(crops.labels)} labelled digits from {len(set(crops.files))} images in {folder}")
+        err.print(
+            f"{int(crops.digits.sum())} labelled digits from {len(set(crops.files))} images in {folder}, "
+            f"{crops.count(REJECT)} marks and {crops.count(SEVERAL)} neighbour pairs around them"
+        )
         mnist = load_mnist(data) if data or os.environ.get("DIGITSCAN_MNIST") else None
         if mnist is None:
             err.print("[yellow]no --data: fine-tuning on your digits only (MNIST mixed in keeps the model general)[/]")
         _terminate_as_interrupt()
         reporter = TrainProgress(err, quiet=State.quiet)
         try:
-            path, card = finetune(crops, model, out, mnist=mnist, epochs=epochs or 6, batch_size=batch_size or 64,
-                                  seed=seed, reporter=reporter)  # fmt: skip
+            path, card = finetune(
+                crops, model, out, mnist=mnist, epochs=epochs or FINETUNE_EPOCHS, batch_size=batch_size or 64,
+                seed=seed, reporter=reporter,
+            )  # fmt: skip
         finally:
             reporter.stop()
         err.print(

@@ -10,15 +10,18 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from digitscan.augment import REJECT, SEVERAL
 from digitscan.cli import app
 from digitscan.errors import DataError
-from digitscan.finetune import collect_crops, cut_digit, finetune
-from digitscan.modelio import load_model
+from digitscan.finetune import collect_crops, cut_digit, finetune, marks_and_pairs
+from digitscan.modelio import load_model, save_model
+from digitscan.models import build
 
 
 @pytest.fixture(scope="module")
 def labelled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Six images of three-digit strings, dark on light, with labels.csv and boxes.csv."""
+    """Six images of three-digit strings, dark on light, with labels.csv and boxes.csv; a dot after the first digit
+    of the first image (outside every box)."""
     data = np.load(Path(__file__).parent / "data" / "mnist_subset.npz")
     x, y = data["x_test"], data["y_test"]
     folder = tmp_path_factory.mktemp("mine")
@@ -37,6 +40,8 @@ def labelled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 left = 10 + 48 * k
                 page[14:56, left : left + 42] = np.minimum(page[14:56, left : left + 42], 255 - glyph)
                 boxes.writerow([name, int(y[i]), left + 4, 16, 34, 38])
+            if n == 0:
+                cv2.circle(page, (55, 52), 3, 20, -1)
             labels.writerow([name, "".join(str(int(y[i])) for i in picks)])
             cv2.imwrite(str(folder / "images" / name), page)
     return folder
@@ -44,10 +49,30 @@ def labelled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_collect_crops_with_boxes(labelled_folder: Path) -> None:
     crops = collect_crops(labelled_folder)
-    assert crops.images.shape == (18, 28, 28) and len(crops.labels) == 18
+    assert crops.images.shape[1:] == (28, 28) and len(crops.images) == len(crops.labels) == len(crops.files)
     assert crops.images.min() >= 0 and crops.images.max() <= 1
     truth = "".join(row["digits"] for row in csv.DictReader((labelled_folder / "labels.csv").open()))
-    assert "".join(str(d) for d in crops.labels) == truth
+    assert "".join(str(d) for d in crops.labels[crops.digits]) == truth
+    assert crops.count(SEVERAL) == 6 * 2  # each image's two neighbour pairs
+    marks = np.flatnonzero(crops.labels == REJECT)
+    assert len(marks) == 1 and crops.files[marks[0]] == "img0.png"  # the dot, and nothing of the digits
+    pairs = crops.images[crops.labels == SEVERAL]
+    assert (pairs.sum(axis=(1, 2)) > 0).all()
+
+
+def test_marks_and_pairs_of_a_constructed_string() -> None:
+    """Two boxed blobs, a dash outside both, a speck and a long rule: one pair, one mark."""
+    grey = np.ones((60, 200), np.float32)
+    cv2.rectangle(grey, (20, 10), (40, 40), 0.0, 3)
+    cv2.rectangle(grey, (60, 10), (80, 40), 0.0, 3)
+    cv2.line(grey, (95, 30), (110, 30), 0.0, 3)  # a dash
+    grey[50, 150] = 0.0  # a speck
+    cv2.line(grey, (0, 55), (199, 55), 0.0, 2)  # a rule under the amount
+    samples = marks_and_pairs(grey, [(18, 8, 25, 35), (58, 8, 25, 35)])
+    assert sorted(label for _, label in samples) == [REJECT, SEVERAL]
+    dash = next(image for image, label in samples if label == REJECT)
+    ys, xs = np.nonzero(dash > 0.5)
+    assert np.ptp(xs) > 3 * np.ptp(ys)  # the dash, normalised: wide and flat
 
 
 def test_cut_digit_outside_the_page_is_blank() -> None:
@@ -59,9 +84,22 @@ def test_finetune_writes_a_loadable_model_with_a_card(labelled_folder: Path, tin
     path, card = finetune(crops, tiny_model_path, tmp_path, epochs=2, batch_size=8)
     loaded = load_model(path)
     assert loaded.num_outputs == 10
-    assert card["finetune_data"]["digits"] == 18 and card["finetune_data"]["held_out_files"] >= 1
+    data = card["finetune_data"]
+    assert data["digits"] == 18 and data["held_out_files"] >= 1
+    assert data["trained_on"]["marks"] == data["trained_on"]["pairs"] == 0  # a 10-output model has neither class
     assert 0 <= card["held_out_digit_accuracy_after"] <= 1
     assert card["held_out_digit_accuracy_after"] >= card["held_out_digit_accuracy_before"]
+
+
+def test_a_twelve_output_model_learns_the_users_marks_and_pairs(labelled_folder: Path, tmp_path: Path) -> None:
+    base = tmp_path / "digitnet.h5"
+    save_model(build("digitnet"), base)
+    crops = collect_crops(labelled_folder)
+    _, card = finetune(crops, base, tmp_path / "out", epochs=1, batch_size=16)
+    trained, held = card["finetune_data"]["trained_on"], card["finetune_data"]["held_out_files"]
+    assert held == 1  # of six files
+    assert trained["digits"] == 15 and trained["pairs"] == 10  # those of the five files not held out
+    assert trained["marks"] in (0, 1)  # the dot, unless its file is the one held out
 
 
 def test_folder_without_labels_is_a_clear_error(tmp_path: Path) -> None:
