@@ -279,6 +279,9 @@ def _render_report(out: Console, report: object, worst: int, seconds: float) -> 
     table.add_row("digit accuracy (1 - CER)", f"[bold]{r.digit_accuracy:.2%}[/]")  # type: ignore[attr-defined]
     for length, (count, accuracy) in r.by_length().items():  # type: ignore[attr-defined]
         table.add_row(f"  strings of {length} digits", f"{accuracy:.2%} of {count}")
+    for threshold, (count, accuracy) in r.by_confidence().items():  # type: ignore[attr-defined]
+        share = count / max(1, len(r.cases))  # type: ignore[attr-defined]
+        table.add_row(f"  read at confidence ≥ {threshold:g}", f"{accuracy:.2%} of {count} ({share:.0%} of images)")
     out.print(table)
     cases = r.worst(worst)  # type: ignore[attr-defined]
     if cases:
@@ -296,9 +299,9 @@ def _write_cases(output: Path, report: object) -> None:
     try:
         with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             writer = csv.writer(f)
-            writer.writerow(["file", "truth", "read", "errors", "error"])
+            writer.writerow(["file", "truth", "read", "errors", "confidence", "error"])
             for c in report.cases:  # type: ignore[attr-defined]
-                writer.writerow([c.file, c.truth, c.read, c.errors, c.failure or ""])
+                writer.writerow([c.file, c.truth, c.read, c.errors, round(c.confidence, 4), c.failure or ""])
         tmp.replace(output)
     except OSError as exc:
         raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None

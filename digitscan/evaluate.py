@@ -7,6 +7,7 @@ minus the character error rate (edit distance over the true digits).
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,12 @@ class Case:
     read: str
     errors: int
     failure: str | None = None
+    confidence: float = 0.0  # that the whole reading is right: the product of its digits' confidences
+
+
+# Confidence thresholds the report gives coverage and accuracy for: where to draw the line between readings
+# accepted as they are and readings a person checks.
+THRESHOLDS = (0.99, 0.95, 0.9, 0.8, 0.5)
 
 
 @dataclass
@@ -79,7 +86,9 @@ class Report:
 
     def add(self, name: str, truth: str, result: FileResult) -> Case:
         read = reading(result, truth)
-        case = Case(name, truth, read, edit_distance(read.replace(" ", ""), truth.replace(" ", "")), result.error)
+        confidence = math.prod(s.confidence for s in result.strings) if result.strings else 0.0
+        errors = edit_distance(read.replace(" ", ""), truth.replace(" ", ""))
+        case = Case(name, truth, read, errors, result.error, confidence)
         self.cases.append(case)
         return case
 
@@ -98,6 +107,14 @@ class Report:
         for c in self.cases:
             groups[len(c.truth.replace(" ", ""))].append(c)
         return {n: (len(g), sum(c.read == c.truth for c in g) / len(g)) for n, g in sorted(groups.items())}
+
+    def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
+        """Per threshold: how many readings are at least that confident, and the string accuracy among them."""
+        table = {}
+        for t in thresholds:
+            kept = [c for c in self.cases if c.confidence >= t]
+            table[t] = (len(kept), sum(c.read == c.truth for c in kept) / max(1, len(kept)))
+        return table
 
     def worst(self, count: int) -> list[Case]:
         wrong = [c for c in self.cases if c.read != c.truth]

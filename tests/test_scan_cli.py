@@ -163,6 +163,8 @@ def test_eval_checks_its_output_before_work_and_reports_failures(
     rows = {r["file"]: r for r in csv.DictReader(cases.open())}
     assert set(rows) == {"page0.png", "page1.png", "gone.png"}
     assert rows["gone.png"]["error"] == "no such file" and not rows["page0.png"]["error"]
+    assert float(rows["gone.png"]["confidence"]) == 0 and 0 < float(rows["page0.png"]["confidence"]) <= 1
+    assert "read at confidence ≥ 0.99" in result.stdout
 
 
 def test_resume_with_nothing_left_loads_no_model_and_still_reports_earlier_failures(
