@@ -97,6 +97,18 @@ def _glob(pattern: Path) -> list[Path]:
         return []
 
 
+def _unreadable_reason(path: Path) -> str:
+    """Why Pillow cannot open a file, with the way out where the file is a known document format."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError:
+        head = b""
+    if head.startswith(b"%PDF"):
+        return "a PDF, not an image: render its pages to images first (for example: pdftoppm -r 300 -png FILE page)"
+    return "not an image, or an image format that cannot be read"
+
+
 def _lexists(path: Path) -> bool:
     """True for anything at `path`, a broken or looping symbolic link included."""
     return os.path.lexists(path)
@@ -180,7 +192,7 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     except PermissionError:
         raise InputError("permission denied") from None
     except UnidentifiedImageError:
-        raise InputError("not an image, or an image format that cannot be read") from None
+        raise InputError(_unreadable_reason(path)) from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
     except Exception as exc:  # a malformed header may raise anything inside Pillow

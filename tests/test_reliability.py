@@ -217,6 +217,18 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
         load.load_pages(path)
 
 
+def test_a_pdf_is_named_as_one_with_the_way_out(tmp_path: Path) -> None:
+    from digitscan.load import load_pages
+
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    with pytest.raises(InputError, match="a PDF, not an image: render its pages"):
+        load_pages(pdf)
+    (tmp_path / "notes.png").write_text("plain text\n")
+    with pytest.raises(InputError, match=r"^not an image"):
+        load_pages(tmp_path / "notes.png")
+
+
 def test_folder_named_like_an_image_and_leading_dash_names_on_the_command_line(
     tmp_path: Path, tiny_model_path: Path, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
