@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from digitscan.errors import DataError, ExitCode, OutputError, is_interrupt
-from digitscan.load import expand_inputs
+from digitscan.load import expand_inputs, folder_links
 from digitscan.results import FileResult
 from digitscan.ui import results_table, scan_progress
 from digitscan.write import ResultWriter, check_writable, format_for
@@ -89,7 +89,9 @@ def run_scan(
             failed_before = sum(p in writer.failed for p in paths)
             paths = [p for p in paths if p not in writer.done]
         if not paths and not skipped:
-            raise DataError(f"no image files found in {' '.join(inputs)}")
+            links = [link for arg in inputs for link in folder_links(Path(arg))]
+            hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
+            raise DataError(f"no image files found in {' '.join(inputs)}{hint}")
         scanner = _scanner(model, workers=workers, batch_size=batch_size, min_confidence=min_confidence,
                            max_pixels=max_pixels, timeout_per_file=timeout_per_file) if paths else None  # fmt: skip
     except BaseException:

@@ -118,6 +118,17 @@ def _looks_like_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
+def folder_links(folder: Path) -> list[Path]:
+    """The symbolic links to folders below `folder`, which the walk does not follow: what to suggest when it finds
+    nothing."""
+    if not folder.is_dir():
+        return []
+    try:
+        return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.is_dir())
+    except OSError:
+        return []
+
+
 def _walk(folder: Path) -> list[Path]:
     """Image files below `folder`: each folder's files sorted, then its subfolders.
 

@@ -83,7 +83,16 @@ def test_no_images_found_exits_2_and_leaves_the_output_alone(tmp_path: Path, no_
     result = scan(str(empty), "-o", str(out))
     assert result.exit_code == ExitCode.usage_error
     assert said(result.stderr, "no image files found")
+    assert not said(result.stderr, "links to folders")
     assert out.read_text() == "earlier results\n" and not list(tmp_path.glob(".*"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Image.new("L", (40, 40), 255).save(elsewhere / "scan.png")
+    (empty / "scans").symlink_to(elsewhere, target_is_directory=True)
+    result = scan(str(empty), "-o", str(out))
+    assert result.exit_code == ExitCode.usage_error
+    assert said(result.stderr, "links to folders are not followed; name one to read it:")
+    assert said(result.stderr, str(empty / "scans"))
 
 
 @pytest.mark.parametrize("case", ["missing folder", "a folder", "read-only folder"])
