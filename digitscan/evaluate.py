@@ -94,7 +94,7 @@ class Report:
 
     @property
     def string_accuracy(self) -> float:
-        return sum(c.read == c.truth for c in self.cases) / max(1, len(self.cases))
+        return _read_right(self.cases)
 
     @property
     def digit_accuracy(self) -> float:
@@ -106,16 +106,21 @@ class Report:
         groups: dict[int, list[Case]] = defaultdict(list)
         for c in self.cases:
             groups[len(c.truth.replace(" ", ""))].append(c)
-        return {n: (len(g), sum(c.read == c.truth for c in g) / len(g)) for n, g in sorted(groups.items())}
+        return {n: (len(g), _read_right(g)) for n, g in sorted(groups.items())}
 
     def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
         """Per threshold: how many readings are at least that confident, and the string accuracy among them."""
         table = {}
         for t in thresholds:
             kept = [c for c in self.cases if c.confidence >= t]
-            table[t] = (len(kept), sum(c.read == c.truth for c in kept) / max(1, len(kept)))
+            table[t] = (len(kept), _read_right(kept))
         return table
 
     def worst(self, count: int) -> list[Case]:
         wrong = [c for c in self.cases if c.read != c.truth]
         return sorted(wrong, key=lambda c: (-c.errors, c.file))[:count]
+
+
+def _read_right(cases: list[Case]) -> float:
+    """The share of cases read exactly right (0 for none)."""
+    return sum(c.read == c.truth for c in cases) / max(1, len(cases))

@@ -91,7 +91,8 @@ def marks_and_pairs(grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) ->
         samples.append((cut_digit(grey, (left, top, right - left, bottom - top)), SEVERAL))
     if not boxes:
         return samples
-    binary = binarise((1.0 - grey).clip(0, 1))
+    ink = (1.0 - grey).clip(0, 1)
+    binary = binarise(ink)
     in_a_box = np.zeros_like(binary)
     for x, y, w, h in boxes:
         in_a_box[max(0, y) : y + h, max(0, x) : x + w] = 1
@@ -104,7 +105,7 @@ def marks_and_pairs(grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) ->
         blob = blobs[y : y + h, x : x + w] == i
         if in_a_box[y : y + h, x : x + w][blob].mean() > 0.1:
             continue  # part of a digit
-        samples.append((to_mnist((1.0 - grey[y : y + h, x : x + w]).clip(0, 1) * blob), REJECT))
+        samples.append((to_mnist(ink[y : y + h, x : x + w] * blob), REJECT))
     return samples
 
 
