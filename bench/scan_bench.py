@@ -5,8 +5,8 @@ Run from the repository root::
     python bench/scan_bench.py                                   # full run
     python bench/scan_bench.py --limit 20 --pages 2 --many 200   # smoke test
 
-Cases, each through the library's ``Scanner(model, workers=W).scan(paths)`` with the model loaded once, before
-any timing:
+Cases, each through the library's ``Scanner(model, ScanOptions(workers=W)).scan(paths)`` with the model loaded once,
+before any timing:
 
 (a) the ORAND-CAR-A development crops (600 JPEG files, about 150x45);
 (b) full-page phone-photo-sized pages (3000x4000 JPEG, quality 90) generated here from MNIST *test* digits;
@@ -149,8 +149,9 @@ def glyph(rng: np.random.Generator, mnist: Mnist, label: int, height: int) -> np
     return np.clip((img - 0.15) / 0.55, 0.0, 1.0)
 
 
-def write_string(rng: np.random.Generator, cover: np.ndarray, mnist: Mnist, text: str, x: int, bottom: int,
-                 height: int) -> int:  # fmt: skip
+def write_string(
+    rng: np.random.Generator, cover: np.ndarray, mnist: Mnist, text: str, x: int, bottom: int, height: int
+) -> int:
     """Add the digits of `text` to the ink coverage, left to right from `x`; returns the right edge."""
     for i, ch in enumerate(text):
         if i:
@@ -167,8 +168,9 @@ def digits_text(rng: np.random.Generator, low: int, high: int) -> str:
     return "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(low, high + 1))))
 
 
-def make_page(rng: np.random.Generator, mnist: Mnist, width: int = 3000, height: int = 4000
-              ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+def make_page(
+    rng: np.random.Generator, mnist: Mnist, width: int = 3000, height: int = 4000
+) -> tuple[np.ndarray, list[str]]:
     """A phone photo of a page: off-white paper, a shadow gradient, lines of handwritten digit strings, noise."""
     cover = np.zeros((height, width), np.float32)
     strings: list[str] = []
@@ -237,7 +239,7 @@ def make_many(folder: Path, count: int, mnist: Mnist, seed: int, distinct: int =
 
 def warm_up(loaded: Any, workers: int, folder: Path, mnist: Mnist) -> float:
     """Start the forkserver and trace the predict function once, with a 3-file scan; returns its seconds."""
-    from digitscan.pipeline import Scanner
+    from digitscan.scan.pipeline import Scanner, ScanOptions
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -247,8 +249,8 @@ def warm_up(loaded: Any, workers: int, folder: Path, mnist: Mnist) -> float:
         cv2.imwrite(str(path), make_crop(rng, mnist)[0])
         paths.append(path)
     started = time.perf_counter()
-    list(Scanner(loaded, workers=workers).scan(paths))
-    scanner = Scanner(loaded, workers=0)
+    list(Scanner(loaded, ScanOptions(workers=workers)).scan(paths))
+    scanner = Scanner(loaded, ScanOptions(workers=0))
     for n in (1, 7, 33, scanner.batch_size):  # a few batch shapes, as a scan's batches have
         scanner.classifier.scores(np.zeros((n, 28, 28), np.float32))
     return time.perf_counter() - started
@@ -260,9 +262,9 @@ def normalised(text: str) -> str:
 
 def throughput(loaded: Any, paths: list[Path], workers: int, truth: dict[str, Any] | None = None) -> dict[str, Any]:
     """Images per second of Scanner.scan over `paths` (results consumed as they come, as the CLI does)."""
-    from digitscan.pipeline import Scanner
+    from digitscan.scan.pipeline import Scanner, ScanOptions
 
-    scanner = Scanner(loaded, workers=workers)
+    scanner = Scanner(loaded, ScanOptions(workers=workers))
     started = time.perf_counter()
     first = None
     results = []
@@ -270,10 +272,15 @@ def throughput(loaded: Any, paths: list[Path], workers: int, truth: dict[str, An
         first = first if first is not None else time.perf_counter() - started
         results.append(result)
     seconds = time.perf_counter() - started
-    out: dict[str, Any] = {"images": len(paths), "workers": workers, "seconds": seconds,
-                           "images_per_s": len(paths) / seconds, "first_result_s": first,
-                           "errors": sum(r.error is not None for r in results),
-                           "strings": sum(len(r.strings) for r in results)}  # fmt: skip
+    out: dict[str, Any] = {
+        "images": len(paths),
+        "workers": workers,
+        "seconds": seconds,
+        "images_per_s": len(paths) / seconds,
+        "first_result_s": first,
+        "errors": sum(r.error is not None for r in results),
+        "strings": sum(len(r.strings) for r in results),
+    }
     if truth:
         out.update(score(results, truth))
     return out
@@ -297,11 +304,11 @@ def score(results: list[Any], truth: dict[str, Any]) -> dict[str, Any]:
 
 def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     """Milliseconds per image of each stage, in this process alone, calling the stage functions directly."""
-    from digitscan.assemble import assemble
-    from digitscan.classify import Classifier
-    from digitscan.load import load_pages
-    from digitscan.normalise import to_mnist_batch
-    from digitscan.segment import segment
+    from digitscan.scan.assemble import assemble
+    from digitscan.scan.classify import Classifier
+    from digitscan.scan.load import load_pages
+    from digitscan.scan.normalise import to_mnist_batch
+    from digitscan.scan.segment import segment
 
     totals = dict.fromkeys(STAGES, 0.0)
     prepared = []
@@ -326,14 +333,17 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     offset = 0
     for words, images, scale in prepared:
         n = len(images)
-        assemble(words, scores.rows(offset, offset + n), scale, 0.5)
+        assemble(words, scores.rows(offset, offset + n), scale)
         offset += n
     totals["classify"] = t5 - t4
     totals["assemble"] = time.perf_counter() - t5
     count = max(1, len(paths))
-    return {"images": len(paths), "candidates": len(stacked),
-            "ms_per_image": {k: 1000 * v / count for k, v in totals.items()},
-            "ms_per_image_total": 1000 * sum(totals.values()) / count}  # fmt: skip
+    return {
+        "images": len(paths),
+        "candidates": len(stacked),
+        "ms_per_image": {k: 1000 * v / count for k, v in totals.items()},
+        "ms_per_image_total": 1000 * sum(totals.values()) / count,
+    }
 
 
 def tesseract(paths: list[Path], workers: int, truth: dict[str, Any]) -> dict[str, Any] | None:
@@ -353,9 +363,15 @@ def tesseract(paths: list[Path], workers: int, truth: dict[str, Any]) -> dict[st
         outputs = list(pool.map(read, paths))
     seconds = time.perf_counter() - started
     correct = sum(normalised(text) == truth.get(path) for path, text in outputs)
-    return {"images": len(paths), "processes": max(1, workers), "seconds": seconds,
-            "images_per_s": len(paths) / seconds, "strings_expected": sum(p in truth for p, _ in outputs),
-            "strings_correct": correct, "executable": exe}  # fmt: skip
+    return {
+        "images": len(paths),
+        "processes": max(1, workers),
+        "seconds": seconds,
+        "images_per_s": len(paths) / seconds,
+        "strings_expected": sum(p in truth for p, _ in outputs),
+        "strings_correct": correct,
+        "executable": exe,
+    }
 
 
 def orand_truth(folder: Path) -> dict[str, str]:
@@ -369,29 +385,48 @@ def orand_truth(folder: Path) -> dict[str, str]:
 
 def many_child(args: argparse.Namespace) -> None:
     """Case (c) inside the subprocess: load the model, scan the folder, write the figures as JSON."""
-    from digitscan.load import expand_inputs
-    from digitscan.modelio import load_model
-    from digitscan.pipeline import Scanner
+    from digitscan.model.files import load_model
+    from digitscan.scan.inputs import expand_inputs
+    from digitscan.scan.pipeline import Scanner, ScanOptions
 
     loaded = load_model(args.model)
-    Scanner(loaded, workers=0).classifier.scores(np.zeros((1, 28, 28), np.float32))  # trace, as model loading
+    Scanner(loaded, ScanOptions(workers=0)).classifier.scores(
+        np.zeros((1, 28, 28), np.float32)
+    )  # trace, as model loading
     paths = list(expand_inputs([str(args.child_many)]))
     started = time.perf_counter()
     count = errors = 0
-    for result in Scanner(loaded, workers=args.workers).scan(paths):
+    for result in Scanner(loaded, ScanOptions(workers=args.workers)).scan(paths):
         count += 1
         errors += result.error is not None
     seconds = time.perf_counter() - started
-    figures = {"images": len(paths), "results": count, "errors": errors, "workers": args.workers, "seconds": seconds,
-               "images_per_s": len(paths) / seconds, "peak_rss_bytes": peak_rss_bytes()}  # fmt: skip
+    figures = {
+        "images": len(paths),
+        "results": count,
+        "errors": errors,
+        "workers": args.workers,
+        "seconds": seconds,
+        "images_per_s": len(paths) / seconds,
+        "peak_rss_bytes": peak_rss_bytes(),
+    }
     Path(args.result_file).write_text(json.dumps(figures))
 
 
 def run_many(folder: Path, model_path: Path, workers: int) -> dict[str, Any]:
     """Case (c) in its own subprocess, sampling the memory of its whole process tree while it runs."""
     result_file = folder.parent / "many_result.json"
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-many", str(folder), "--model", str(model_path),
-               "--workers", str(workers), "--result-file", str(result_file)]  # fmt: skip
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child-many",
+        str(folder),
+        "--model",
+        str(model_path),
+        "--workers",
+        str(workers),
+        "--result-file",
+        str(result_file),
+    ]
     process = subprocess.Popen(command, cwd=ROOT)
     with TreeMemory(process.pid) as tree:
         code = process.wait()
@@ -422,8 +457,10 @@ def report(results: dict[str, Any]) -> None:
     console = Console()
     if not console.is_terminal:
         console = Console(width=140)
-    console.print(f"model: {results['model']}  ·  workers: {results['workers']}  ·  "
-                  f"warm-up scan (forkserver start, first predict): {results['warm_up_s']:.2f} s")  # fmt: skip
+    console.print(
+        f"model: {results['model']}  ·  workers: {results['workers']}  ·  "
+        f"warm-up scan (forkserver start, first predict): {results['warm_up_s']:.2f} s"
+    )
     table = Table(title="scan throughput (model load excluded)")
     for column in ("case", "images", "seconds", "images/s", "1st result", "errors", "read right", "target", ""):
         table.add_column(column, justify="left" if column == "case" else "right")
@@ -439,14 +476,31 @@ def report(results: dict[str, Any]) -> None:
         right = f"{r['strings_correct']}/{r['strings_expected']}" if "strings_expected" in r else "-"
         first = f"{r['first_result_s']:.2f} s" if r.get("first_result_s") is not None else "-"
         target = targets.get(key)
-        table.add_row(names[key], f"{r['images']:,}", f"{r['seconds']:.2f}", f"{r['images_per_s']:.1f}", first,
-                      str(r["errors"]), right, f"≥ {target:g}/s" if target else "",
-                      verdict(r["images_per_s"] >= target) if target else "")  # fmt: skip
+        table.add_row(
+            names[key],
+            f"{r['images']:,}",
+            f"{r['seconds']:.2f}",
+            f"{r['images_per_s']:.1f}",
+            first,
+            str(r["errors"]),
+            right,
+            f"≥ {target:g}/s" if target else "",
+            verdict(r["images_per_s"] >= target) if target else "",
+        )
     tess = results.get("tesseract")
     if tess:
         right = f"{tess['strings_correct']}/{tess['strings_expected']}"
-        table.add_row(f"tesseract on (a), {tess['processes']} processes", str(tess["images"]), f"{tess['seconds']:.2f}",
-                      f"{tess['images_per_s']:.1f}", "", "", right, "", "")  # fmt: skip
+        table.add_row(
+            f"tesseract on (a), {tess['processes']} processes",
+            str(tess["images"]),
+            f"{tess['seconds']:.2f}",
+            f"{tess['images_per_s']:.1f}",
+            "",
+            "",
+            right,
+            "",
+            "",
+        )
     console.print(table)
     if tess and "orand" in results and "images_per_s" in results["orand"]:
         ratio = results["orand"]["images_per_s"] / tess["images_per_s"]
@@ -461,9 +515,10 @@ def report(results: dict[str, Any]) -> None:
     for stage in STAGES:
         stages.add_row(stage, *(f"{results[f'{k}_stages']['ms_per_image'][stage]:.2f}" for k in keys))
     stages.add_row("[bold]total[/]", *(f"{results[f'{k}_stages']['ms_per_image_total']:.2f}" for k in keys))
-    stages.add_row("candidates per image",
-                   *(f"{results[f'{k}_stages']['candidates'] / max(1, results[f'{k}_stages']['images']):.1f}"
-                     for k in keys))  # fmt: skip
+    stages.add_row(
+        "candidates per image",
+        *(f"{results[f'{k}_stages']['candidates'] / max(1, results[f'{k}_stages']['images']):.1f}" for k in keys),
+    )
     console.print(stages)
     many = results.get("many")
     if many and "error" not in many:
@@ -473,16 +528,28 @@ def report(results: dict[str, Any]) -> None:
         rss, tree = many["peak_rss_bytes"], many.get("tree_peak_rss_upper_bytes")
         helpers = many.get("helpers_peak_rss_bytes", [])
         memory.add_row("scanning process, peak RSS (VmHWM)", gb(rss), "< 1.50 GB", verdict(rss < TARGET_MANY_BYTES))
-        memory.add_row(f"forkserver and workers, each one's peak RSS ({len(helpers)} processes)",
-                       ", ".join(gb(b) for b in helpers) or "-", "", "")  # fmt: skip
-        memory.add_row("upper bound for all together: sum of every process's peak (shared pages counted per process)",
-                       gb(tree), "< 1.50 GB", verdict(None if tree is None else tree < TARGET_MANY_BYTES))  # fmt: skip
+        memory.add_row(
+            f"forkserver and workers, each one's peak RSS ({len(helpers)} processes)",
+            ", ".join(gb(b) for b in helpers) or "-",
+            "",
+            "",
+        )
+        memory.add_row(
+            "upper bound for all together: sum of every process's peak (shared pages counted per process)",
+            gb(tree),
+            "< 1.50 GB",
+            verdict(None if tree is None else tree < TARGET_MANY_BYTES),
+        )
         console.print(memory)
 
 
 def machine() -> dict[str, Any]:
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -508,8 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         many_child(args)
         return 0
     from digitscan._keras import import_keras
-    from digitscan.load import expand_inputs
-    from digitscan.modelio import load_model
+    from digitscan.model.files import load_model
+    from digitscan.scan.inputs import expand_inputs
 
     import_keras()
     loaded = load_model(args.model)
@@ -541,8 +608,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     report(results)
     if args.json:
-        payload = {"benchmark": "scan", "machine": machine(), "options": {k: str(v) for k, v in vars(args).items()},
-                   "results": results}  # fmt: skip
+        payload = {
+            "benchmark": "scan",
+            "machine": machine(),
+            "options": {k: str(v) for k, v in vars(args).items()},
+            "results": results,
+        }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
     return 1 if any(isinstance(r, dict) and "error" in r for r in results.values()) else 0
 

@@ -69,7 +69,7 @@ def test_accuracy(model: Any, x: np.ndarray, y: np.ndarray, chunk: int = 1024) -
 
 def load_data(path: Path, limit: int | None) -> Any:
     """MNIST through the library's loader, optionally cut to the first `limit` training digits."""
-    from digitscan.data import Mnist, load_mnist
+    from digitscan.training.data import Mnist, load_mnist
 
     data = load_mnist(path)
     if limit:
@@ -80,7 +80,7 @@ def load_data(path: Path, limit: int | None) -> Any:
 def run_lenet(data: Any) -> dict[str, Any]:
     """The tutorial exactly: LeNet, Adam (default lr), batch 16, 5 epochs, plain fit on NumPy arrays."""
     from digitscan._keras import accelerator, import_keras
-    from digitscan.models import build
+    from digitscan.model.architectures import build
 
     keras = import_keras()
     keras.utils.set_random_seed(1)
@@ -93,8 +93,15 @@ def run_lenet(data: Any) -> dict[str, Any]:
     fitted = time.perf_counter()
     accuracy = test_accuracy(model, x_test, data.y_test)
     wall = time.perf_counter() - started
-    return {"config": "lenet", "epochs": 5, "train_images": len(x_train), "wall_s": wall,
-            "fit_s": fitted - started, "test_accuracy": accuracy, "device": accelerator()}  # fmt: skip
+    return {
+        "config": "lenet",
+        "epochs": 5,
+        "train_images": len(x_train),
+        "wall_s": wall,
+        "fit_s": fitted - started,
+        "test_accuracy": accuracy,
+        "device": accelerator(),
+    }
 
 
 class EpochClock:
@@ -115,8 +122,11 @@ class EpochClock:
 
     def epoch(self, epoch: int, logs: dict[str, float], saved: bool) -> None:
         self.ends.append((time.perf_counter(), dict(logs), saved))
-        print(f"epoch {epoch + 1}/{self.epochs}: loss {logs['loss']:.4f} val_acc {logs['val_accuracy']:.4f}"
-              f"{'  (saved)' if saved else ''}", flush=True)  # fmt: skip
+        print(
+            f"epoch {epoch + 1}/{self.epochs}: loss {logs['loss']:.4f} val_acc {logs['val_accuracy']:.4f}"
+            f"{'  (saved)' if saved else ''}",
+            flush=True,
+        )
 
 
 class TestProbe:
@@ -128,7 +138,7 @@ class TestProbe:
     """
 
     def __init__(self, original: Callable[..., dict[str, float]], data: Any, normalise: bool) -> None:
-        from digitscan.train import mnist_inputs
+        from digitscan.training.feed import mnist_inputs
 
         self.original, self.y_test = original, data.y_test.astype(np.int64)
         self.x_test = mnist_inputs(data.x_test, normalise)
@@ -136,32 +146,35 @@ class TestProbe:
         self.overhead_through: list[float] = []  # cumulative probe seconds up to and including each epoch
         self.overhead = 0.0
 
-    def __call__(self, model: Any, data: Any, validation: Any, batch_size: int, epoch: int, rng: Any, best: Any,
-                 reporter: Any) -> dict[str, float]:  # fmt: skip
+    def __call__(
+        self, model: Any, data: Any, validation: Any, batch_size: int, epoch: int, rng: Any, best: Any, reporter: Any
+    ) -> dict[str, float]:
         saved_before = best.epoch
         logs = self.original(model, data, validation, batch_size, epoch, rng, best, reporter)
         started = time.perf_counter()
         if best.epoch != saved_before or not self.accuracy:
-            from digitscan.modelio import load_model
+            from digitscan.model.files import load_model
 
             self.accuracy.append(test_accuracy(load_model(best.path).model, self.x_test, self.y_test))
         else:
             self.accuracy.append(self.accuracy[-1])  # the checkpoint on disk did not change
         self.overhead += time.perf_counter() - started
         self.overhead_through.append(self.overhead)
-        print(f"    test accuracy of the checkpoint after epoch {epoch + 1}: {self.accuracy[-1]:.4%} (benchmark probe)",
-              flush=True)  # fmt: skip
+        print(
+            f"    test accuracy of the checkpoint after epoch {epoch + 1}: {self.accuracy[-1]:.4%} (benchmark probe)",
+            flush=True,
+        )
         return logs
 
 
 def run_default(data: Any, epochs: int | None) -> dict[str, Any]:
     """`digitscan train` with its defaults, through the library, with the benchmark's per-epoch test probe."""
-    import digitscan.train as train_module
-    from digitscan.train import TrainConfig
+    import digitscan.training.train as train_module
+    from digitscan.training.recipe import TrainOptions
 
     clock = EpochClock()
     original = train_module.train_epoch
-    config = TrainConfig(epochs=epochs)
+    config = TrainOptions(epochs=epochs)
     probe = TestProbe(original, data, config.recipe().normalise)
     train_module.train_epoch = probe  # type: ignore[assignment]
     try:
@@ -173,19 +186,35 @@ def run_default(data: Any, epochs: int | None) -> dict[str, Any]:
     finally:
         train_module.train_epoch = original
     per_epoch = [
-        {"epoch": i + 1, "elapsed_s": end - started - probe.overhead_through[i], "test_accuracy": probe.accuracy[i],
-         "val_accuracy": logs["val_accuracy"], "loss": logs["loss"], "saved": saved}
+        {
+            "epoch": i + 1,
+            "elapsed_s": end - started - probe.overhead_through[i],
+            "test_accuracy": probe.accuracy[i],
+            "val_accuracy": logs["val_accuracy"],
+            "loss": logs["loss"],
+            "saved": saved,
+        }
         for i, (end, logs, saved) in enumerate(clock.ends)
-    ]  # fmt: skip
+    ]
     card = result.card
     train_images = len(data.x_train) - min(config.validation_size, len(data.x_train) // 5)  # as split_validation
-    return {"config": "default", "arch": config.arch, "epochs": len(per_epoch), "recipe": card.get("recipe"),
-            "train_images": train_images, "wall_s": wall - probe.overhead,
-            "probe_overhead_s": probe.overhead, "loop_wall_s_card": card.get("wall_time_s"),
-            "test_accuracy": card.get("test_accuracy"), "test_inputs": card.get("test_inputs"),
-            "test_accuracy_raw_pixels": card.get("test_accuracy_raw_pixels"), "best_epoch": card.get("best_epoch"),
-            "per_epoch": per_epoch, "device": clock.device,
-            "interrupted": result.interrupted}  # fmt: skip
+    return {
+        "config": "default",
+        "arch": config.arch,
+        "epochs": len(per_epoch),
+        "recipe": card.get("recipe"),
+        "train_images": train_images,
+        "wall_s": wall - probe.overhead,
+        "probe_overhead_s": probe.overhead,
+        "loop_wall_s_card": card.get("wall_time_s"),
+        "test_accuracy": card.get("test_accuracy"),
+        "test_inputs": card.get("test_inputs"),
+        "test_accuracy_raw_pixels": card.get("test_accuracy_raw_pixels"),
+        "best_epoch": card.get("best_epoch"),
+        "per_epoch": per_epoch,
+        "device": clock.device,
+        "interrupted": result.interrupted,
+    }
 
 
 def child(args: argparse.Namespace) -> None:
@@ -200,8 +229,16 @@ def run_in_subprocess(name: str, args: argparse.Namespace) -> dict[str, Any]:
     """This script again, with --child NAME; its output streams through; its figures come back as JSON."""
     with tempfile.TemporaryDirectory(prefix="digitscan-train-bench-") as tmp:
         result_file = Path(tmp) / "result.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--result-file", str(result_file),
-                   "--data", str(args.data)]  # fmt: skip
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            name,
+            "--result-file",
+            str(result_file),
+            "--data",
+            str(args.data),
+        ]
         if args.limit:
             command += ["--limit", str(args.limit)]
         if args.epochs_default:
@@ -254,8 +291,15 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
         if "error" in r:
             table.add_row(names[name], "", "", "", f"[red]{r['error']}[/]", "", "")
             continue
-        table.add_row(names[name], str(r["epochs"]), f"{r['train_images']:,}", f"{r['wall_s']:.1f} s",
-                      f"{r['test_accuracy']:.2%}", gb(r["peak_rss_bytes"]), r["device"])  # fmt: skip
+        table.add_row(
+            names[name],
+            str(r["epochs"]),
+            f"{r['train_images']:,}",
+            f"{r['wall_s']:.1f} s",
+            f"{r['test_accuracy']:.2%}",
+            gb(r["peak_rss_bytes"]),
+            r["device"],
+        )
     console.print(table)
     default = results.get("default", {})
     if "per_epoch" in default:
@@ -263,11 +307,18 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
         for column in ("epoch", "elapsed", "val accuracy", "test accuracy", "saved"):
             epochs.add_column(column, justify="right")
         for e in default["per_epoch"]:
-            epochs.add_row(str(e["epoch"]), f"{e['elapsed_s']:.1f} s", f"{e['val_accuracy']:.2%}",
-                           f"{e['test_accuracy']:.2%}", "yes" if e["saved"] else "")  # fmt: skip
+            epochs.add_row(
+                str(e["epoch"]),
+                f"{e['elapsed_s']:.1f} s",
+                f"{e['val_accuracy']:.2%}",
+                f"{e['test_accuracy']:.2%}",
+                "yes" if e["saved"] else "",
+            )
         console.print(epochs)
-        console.print(f"benchmark probe time subtracted: {default['probe_overhead_s']:.1f} s; the final test accuracy "
-                      f"is the card's (best-validation checkpoint, epoch {default['best_epoch']})")  # fmt: skip
+        console.print(
+            f"benchmark probe time subtracted: {default['probe_overhead_s']:.1f} s; the final test accuracy "
+            f"is the card's (best-validation checkpoint, epoch {default['best_epoch']})"
+        )
     ratios = Table(title="against the targets")
     for column in ("measure", "value", "target", ""):
         ratios.add_column(column, justify="left" if column == "measure" else "right")
@@ -288,13 +339,17 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
     full = summary.get("full_time_ratio")
     ratios.add_row("default full time / tutorial time", "-" if full is None else f"{full:.3f}", "", "")
     acc, raw = default.get("test_accuracy"), default.get("test_accuracy_raw_pixels")
-    ratios.add_row(f"default final test accuracy ({default.get('test_inputs', '?')})",
-                   "-" if acc is None else f"{acc:.2%}", "≥ 99.50%",
-                   verdict(None if acc is None else acc >= TARGET_ACCURACY))  # fmt: skip
+    ratios.add_row(
+        f"default final test accuracy ({default.get('test_inputs', '?')})",
+        "-" if acc is None else f"{acc:.2%}",
+        "≥ 99.50%",
+        verdict(None if acc is None else acc >= TARGET_ACCURACY),
+    )
     ratios.add_row("default final test accuracy (raw pixels / 255)", "-" if raw is None else f"{raw:.2%}", "", "")
     peak = default.get("peak_rss_bytes")
-    ratios.add_row("default peak RSS", gb(peak), "< 3.00 GB",
-                   verdict(None if peak is None else peak < TARGET_PEAK_BYTES))  # fmt: skip
+    ratios.add_row(
+        "default peak RSS", gb(peak), "< 3.00 GB", verdict(None if peak is None else peak < TARGET_PEAK_BYTES)
+    )
     lenet_peak = results.get("lenet", {}).get("peak_rss_bytes")
     if lenet_peak is not None:
         ratios.add_row("tutorial peak RSS", gb(lenet_peak), "", "")
@@ -302,8 +357,12 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
 
 
 def machine() -> dict[str, Any]:
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -312,8 +371,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs-default", type=int, default=None, help="epochs of the default recipe (its own)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training digits (smoke tests)")
     parser.add_argument("--only", choices=CONFIGS, default=None, help="run only this configuration")
-    parser.add_argument("--tutorial-accuracy", type=float, default=None,
-                        help="tutorial's test accuracy, for time-to-accuracy with --only default")  # fmt: skip
+    parser.add_argument(
+        "--tutorial-accuracy",
+        type=float,
+        default=None,
+        help="tutorial's test accuracy, for time-to-accuracy with --only default",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     parser.add_argument("--child", choices=CONFIGS, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", default=None, help=argparse.SUPPRESS)
@@ -331,8 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     report(results, summary)
     if args.json:
-        payload = {"benchmark": "train", "machine": machine(), "options": {k: str(v) for k, v in vars(args).items()},
-                   "results": results, "summary": summary}  # fmt: skip
+        payload = {
+            "benchmark": "train",
+            "machine": machine(),
+            "options": {k: str(v) for k, v in vars(args).items()},
+            "results": results,
+            "summary": summary,
+        }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
     return 1 if any("error" in r for r in results.values()) else 0
 

@@ -7,6 +7,8 @@ code in one place instead of a traceback.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from enum import IntEnum
 
 
@@ -58,3 +60,25 @@ def is_interrupt(exc: BaseException | None) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+class Interruption:
+    """Whether the block of `interrupts_caught` was stopped by Ctrl-C or SIGTERM."""
+
+    happened = False
+
+
+@contextlib.contextmanager
+def interrupts_caught() -> Iterator[Interruption]:
+    """Stop the block at Ctrl-C or SIGTERM and go on after it, as a run that keeps what it finished does.
+
+    `with interrupts_caught() as interruption: ...`, then `interruption.happened`
+    says whether the block was cut short. Any other error goes on as it was.
+    """
+    interruption = Interruption()
+    try:
+        yield interruption
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
+        interruption.happened = True

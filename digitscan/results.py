@@ -13,7 +13,7 @@ class Digit:
     char: str
     confidence: float
     box: Box
-    flagged: bool = False  # below --min-confidence: a person should check it
+    flagged: bool = False  # below --min-confidence: a person should check it (set by `flag_below`)
 
 
 @dataclass
@@ -37,6 +37,18 @@ class DigitString:
     def shown(self) -> str:
         """The text with digits below the confidence threshold shown as '?'."""
         return "".join("?" if d.flagged else d.char for d in self.digits)
+
+
+def flag_below(strings: list[DigitString], min_confidence: float) -> list[DigitString]:
+    """Flag the digits a person should check: those less sure than `min_confidence`.
+
+    A display threshold, applied to readings already chosen: it never changes
+    what is read.
+    """
+    for s in strings:
+        for d in s.digits:
+            d.flagged = d.confidence < min_confidence
+    return strings
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import sys
@@ -30,8 +31,8 @@ def mnist_subset_path() -> Path:
 
 @pytest.fixture
 def mnist_subset(mnist_subset_path: Path):
-    """The subset loaded and validated by digitscan.data.load_mnist (fresh arrays per test)."""
-    from digitscan.data import load_mnist
+    """The subset loaded and validated by digitscan.training.data.load_mnist (fresh arrays per test)."""
+    from digitscan.training.data import load_mnist
 
     return load_mnist(mnist_subset_path)
 
@@ -40,9 +41,10 @@ def mnist_subset(mnist_subset_path: Path):
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory, mnist_subset_path: Path) -> Path:
     """A LeNet trained for one epoch on the subset, saved as lenet.h5 with its card."""
     from digitscan._keras import import_keras
-    from digitscan.data import load_mnist
-    from digitscan.modelio import save_model
-    from digitscan.models import build, class_names
+    from digitscan.model.architectures import build
+    from digitscan.model.contract import class_names
+    from digitscan.model.files import save_model
+    from digitscan.training.data import load_mnist
 
     keras = import_keras()
     keras.utils.set_random_seed(0)
@@ -66,7 +68,7 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory, mnist_subset_path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_path: Path):
     """The tiny model loaded once (a LoadedModel), for scanning in this process."""
-    from digitscan.modelio import load_model
+    from digitscan.model.files import load_model
 
     return load_model(tiny_model_path)
 
@@ -102,3 +104,41 @@ def _keep_signal_handlers() -> Iterator[None]:
     yield
     for signum, handler in saved.items():
         signal.signal(signum, handler)
+
+
+@pytest.fixture(scope="session")
+def digits() -> dict[int, np.ndarray]:
+    """One clear MNIST test digit per label (white on black, uint8)."""
+    data = np.load(MNIST_SUBSET)
+    return {d: data["x_test"][np.flatnonzero(data["y_test"] == d)[0]] for d in range(10)}
+
+
+@pytest.fixture(scope="session")
+def labelled_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six images of three-digit strings, dark on light, with labels.csv and boxes.csv; a dot after the first digit
+    of the first image (outside every box)."""
+    import cv2
+
+    data = np.load(MNIST_SUBSET)
+    x, y = data["x_test"], data["y_test"]
+    folder = tmp_path_factory.mktemp("mine")
+    (folder / "images").mkdir()
+    rng = np.random.default_rng(0)
+    with (folder / "labels.csv").open("w", newline="") as lf, (folder / "boxes.csv").open("w", newline="") as bf:
+        labels, boxes = csv.writer(lf), csv.writer(bf)
+        labels.writerow(["file", "digits"])
+        boxes.writerow(["file", "digit", "x", "y", "w", "h"])
+        for n in range(6):
+            page = np.full((70, 160), 235, np.uint8)
+            picks = rng.integers(0, len(x), 3)
+            name = f"img{n}.png"
+            for k, i in enumerate(picks):
+                glyph = cv2.resize(x[i], (42, 42))
+                left = 10 + 48 * k
+                page[14:56, left : left + 42] = np.minimum(page[14:56, left : left + 42], 255 - glyph)
+                boxes.writerow([name, int(y[i]), left + 4, 16, 34, 38])
+            if n == 0:
+                cv2.circle(page, (55, 52), 3, 20, -1)
+            labels.writerow([name, "".join(str(int(y[i])) for i in picks)])
+            cv2.imwrite(str(folder / "images" / name), page)
+    return folder

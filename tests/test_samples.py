@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digitscan.modelio import bundled_model_path
-from digitscan.pipeline import Scanner
+from digitscan import Scanner, ScanOptions
+from digitscan.model.files import bundled_model_path
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -28,7 +28,7 @@ def test_samples_are_complete() -> None:
 @pytest.mark.skipif(not bundled_model_path().exists(), reason="no bundled model in this checkout")
 def test_bundled_model_reads_every_sample() -> None:
     truth = expected()
-    results = list(Scanner(workers=0).scan([str(SAMPLES / name) for name in truth]))
+    results = list(Scanner(options=ScanOptions(workers=0)).scan([str(SAMPLES / name) for name in truth]))
     read = {Path(r.file).name: " ".join(s.text for s in r.strings) for r in results}
     assert read == truth
     assert all(r.error is None for r in results)

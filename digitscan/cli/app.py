@@ -1,0 +1,301 @@
+"""The `digitscan` command line: typer signatures that build each command's options and run it.
+
+Each command here only parses its options into one frozen object and hands it,
+with the consoles, to its `run_*` function (`scan.py`, `eval.py`, `train.py`,
+`doctor.py`). Library errors become one-line messages and exit codes in
+`errors_to_exit_codes`, the one place that does so. Defaults are the options
+objects' own (`ScanOptions`, `TrainOptions`, ...), shown here, not restated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from digitscan import __version__
+from digitscan.cli.doctor import DoctorCommand
+from digitscan.cli.eval import EvalCommand
+from digitscan.cli.scan import ScanCommand
+from digitscan.cli.signals import terminate_as_interrupt
+from digitscan.cli.train import FinetuneCommand, TrainCommand
+from digitscan.cli.ui import Consoles
+from digitscan.errors import DigitscanError, ExitCode, is_interrupt
+from digitscan.scan.options import ScanOptions
+from digitscan.training.recipe import FinetuneOptions, TrainOptions
+
+Command = TypeVar("Command")
+
+app = typer.Typer(
+    name="digitscan",
+    help="Read handwritten digit strings from photos and scans, in batches.\n\n"
+    "Examples:\n\n  digitscan scan samples/\n\n  digitscan scan 'scans/**/*.jpg' -o results.csv\n\n"
+    "  digitscan train --data mnist.npz\n\n  digitscan doctor",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", "-m", envvar="DIGITSCAN_MODEL", help="Model file (.h5/.keras); default: the bundled model."
+    ),
+]
+
+
+def _fail(consoles: Consoles, message: str, code: ExitCode) -> NoReturn:
+    consoles.err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(int(code))
+
+
+@contextlib.contextmanager
+def errors_to_exit_codes(consoles: Consoles) -> Iterator[None]:
+    """The one place library errors become messages and exit codes (no tracebacks)."""
+    try:
+        yield
+    except DigitscanError as exc:
+        _fail(consoles, str(exc), exc.exit_code)
+    except (typer.Exit, typer.Abort):
+        raise
+    except BaseException as exc:
+        if is_interrupt(exc):
+            consoles.err.print("[yellow]interrupted[/]")
+            raise typer.Exit(int(ExitCode.interrupted)) from None
+        if not isinstance(exc, Exception):
+            raise  # SystemExit and the like are not errors
+        if consoles.verbose:
+            consoles.err.print_exception()
+        message = f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details, and please report it)"
+        _fail(consoles, message, ExitCode.usage_error)
+
+
+def _run(ctx: typer.Context, run: Callable[[Command, Consoles], ExitCode], command: Command) -> NoReturn:
+    """Run a command's `run_*` function with the consoles; its exit code ends the process."""
+    consoles = ctx.ensure_object(Consoles)
+    with errors_to_exit_codes(consoles):
+        terminate_as_interrupt()
+        code = run(command, consoles)
+    raise typer.Exit(int(code))
+
+
+def _version(value: bool) -> None:
+    if value:
+        Consoles().out.print(f"digitscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail, TensorFlow's logs too.")] = False,
+) -> None:
+    consoles = ctx.ensure_object(Consoles)
+    consoles.quiet, consoles.verbose = quiet, verbose
+    if verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
+
+
+class Arch(str, Enum):
+    digitnet = "digitnet"
+    lenet = "lenet"
+
+
+DEFAULT_ARCH = Arch(TrainOptions.arch)
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    data: Annotated[
+        Path | None, typer.Option(envvar="DIGITSCAN_MNIST", help="MNIST .npz or folder of IDX files.")
+    ] = None,
+    arch: Annotated[
+        Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")
+    ] = DEFAULT_ARCH,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the recipe's; 15 to fine-tune).")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Batch size (default: the recipe's).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed, for reproducible runs.")] = TrainOptions.seed,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: runs/ARCH).")] = None,
+    validation: Annotated[
+        int, typer.Option(min=100, help="Training digits held out for validation.")
+    ] = TrainOptions.validation_size,
+    augment: Annotated[bool | None, typer.Option("--augment/--no-augment", help="Synthetic distortions.")] = None,
+    install: Annotated[bool, typer.Option(help="Install the result as the bundled default model.")] = False,
+    finetune: Annotated[
+        Path | None, typer.Option(help="Fine-tune --model on this folder of labelled images instead (labels.csv).")
+    ] = None,
+    labels: Annotated[Path | None, typer.Option(help="With --finetune: the file,digits CSV to use.")] = None,
+    model: ModelOption = None,
+) -> None:
+    """Train a CNN on MNIST; write the HDF5 model, its card and plots. Or fine-tune one on your documents.
+
+    Examples: [bold]digitscan train --data mnist.npz[/] ·
+    [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/] ·
+    [bold]digitscan train --data mnist.npz --install[/] ·
+    [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
+    """
+    from digitscan.cli.train import run_finetune, run_train
+
+    if finetune is not None:
+        options = FinetuneOptions(
+            folder=finetune,
+            labels=labels,
+            base=model,
+            out=out_dir or FinetuneOptions.out,
+            epochs=epochs or FinetuneOptions.epochs,
+            batch_size=batch_size or FinetuneOptions.batch_size,
+            seed=seed,
+        )
+        _run(ctx, run_finetune, FinetuneCommand(options, data=data))
+    options = TrainOptions(
+        arch=arch.value,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        out=out_dir,
+        validation_size=validation,
+        augment=augment,
+    )
+    _run(ctx, run_train, TrainCommand(data=data, install=install, train=options))
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+    json = "json"
+
+
+@app.command()
+def scan(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Image files, folders (recursive), globs, or - for a list on stdin.", show_default=False),
+    ],
+    model: ModelOption = None,
+    fmt: Annotated[
+        Format | None, typer.Option("--format", "-f", help="table (default on a terminal), csv, jsonl, json.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write results here (format from the suffix).")
+    ] = None,
+    overlay: Annotated[
+        Path | None, typer.Option(help="Folder for copies of the images with what was read drawn on.")
+    ] = None,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Flag digits below this for review ('?').")
+    ] = ScanOptions.min_confidence,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=0, help="Worker processes (default: cores; 0: none).")
+    ] = ScanOptions.workers,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Digits gathered across files and classified together.")
+    ] = ScanOptions.batch_digits,
+    max_pixels: Annotated[
+        int, typer.Option(min=1, help="Refuse images larger than this many pixels.")
+    ] = ScanOptions.max_pixels,
+    timeout_per_file: Annotated[
+        float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped (not with --workers 0).")
+    ] = ScanOptions.timeout_per_file,
+    resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = False,
+) -> None:
+    """Read the digit strings in images.
+
+    Examples: [bold]digitscan scan samples/[/] ·
+    [bold]digitscan scan 'scans/**/*.jpg' -o results.csv[/] ·
+    [bold]find . -name '*.png' | digitscan scan - -f jsonl[/] ·
+    [bold]digitscan scan checks/ -o out.jsonl --resume[/]
+    """
+    from digitscan.cli.scan import run_scan
+
+    options = ScanOptions(
+        workers=workers,
+        batch_digits=batch_size,
+        min_confidence=min_confidence,
+        max_pixels=max_pixels,
+        timeout_per_file=timeout_per_file,
+    )
+    command = ScanCommand(
+        inputs=tuple(inputs),
+        model=model,
+        fmt=fmt.value if fmt else None,
+        output=output,
+        overlay=overlay,
+        resume=resume,
+        scan=options,
+    )
+    _run(ctx, run_scan, command)
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).", show_default=False)],
+    truth: Annotated[Path | None, typer.Option(help="file,digits CSV (default: PATH/labels.csv).")] = None,
+    model: ModelOption = None,
+    overlay: Annotated[Path | None, typer.Option(help="Draw the worst cases into this folder.")] = None,
+    worst: Annotated[int, typer.Option(min=0, help="How many of the worst cases to list.")] = EvalCommand.worst,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=0, help="Worker processes.")
+    ] = ScanOptions.workers,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write every case as CSV.")] = None,
+) -> None:
+    """Scan a labelled folder and score it: string and digit accuracy, by length, worst cases.
+
+    Example: [bold]digitscan eval ../shared/datasets/orand-car-a-dev/[/]
+    """
+    from digitscan.cli.eval import run_eval
+
+    command = EvalCommand(
+        path=path,
+        truth=truth,
+        model=model,
+        overlay=overlay,
+        worst=worst,
+        output=output,
+        scan=ScanOptions(workers=workers),
+    )
+    _run(ctx, run_eval, command)
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = DoctorCommand.as_json,
+    self_test: Annotated[
+        bool, typer.Option("--self-test/--no-self-test", help="Scan the bundled samples.")
+    ] = DoctorCommand.self_test,
+) -> None:
+    """Check that this machine can train and scan, and say how to fix what is missing.
+
+    Examples: [bold]digitscan doctor[/] · [bold]digitscan doctor --json > report.json[/]
+    """
+    from digitscan.cli.doctor import run_doctor
+
+    _run(ctx, run_doctor, DoctorCommand(model=model, as_json=as_json, self_test=self_test))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    consoles = Consoles()
+    started = time.perf_counter()
+    try:
+        app(obj=consoles)
+    finally:
+        if consoles.verbose:
+            consoles.err.print(f"[dim]{time.perf_counter() - started:.1f} s[/]")

@@ -1,0 +1,210 @@
+"""`digitscan scan` as the command line runs it: inputs, writer, overlays, progress, summary.
+
+Kept apart from the typer signature (`app.py`) so the option parsing stays
+thin, and apart from the pipeline so the library has no terminal in it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from digitscan._files import ensure_folder
+from digitscan.cli.signals import interrupts_deferred
+from digitscan.cli.ui import Consoles, results_table, scan_progress
+from digitscan.errors import DataError, DigitscanError, ExitCode, interrupts_caught
+from digitscan.results import FileResult
+from digitscan.scan.inputs import expand_inputs, folder_links
+from digitscan.scan.options import ScanOptions
+from digitscan.scan.write import ResultWriter, format_for
+
+if TYPE_CHECKING:
+    from digitscan.scan.pipeline import Scanner
+
+TABLE_LIMIT = 200  # larger runs print a line per file instead of one table
+
+
+@dataclass(frozen=True)
+class ScanCommand:
+    """What `digitscan scan` was asked to do: the inputs, where the results go, and how to scan them."""
+
+    inputs: tuple[str, ...]
+    model: Path | None = None
+    fmt: str | None = None  # table, csv, jsonl, json; None: a table on the terminal, else by the output's suffix
+    output: Path | None = None
+    overlay: Path | None = None  # a folder for copies of the images with what was read drawn on
+    resume: bool = False  # skip the files already in `output`, append the rest
+    scan: ScanOptions = field(default_factory=ScanOptions)
+
+
+@dataclass
+class Tally:
+    """What a run has read so far, for the summary line."""
+
+    files: int = 0
+    pages: int = 0
+    strings: int = 0
+    digits: int = 0
+    flagged: int = 0
+    failed: int = 0
+
+    def add_file(self, results: list[FileResult]) -> None:
+        """Count one input file and all its pages."""
+        self.files += 1
+        for result in results:
+            self.add(result)
+
+    def add(self, result: FileResult) -> None:
+        self.pages += 1
+        self.failed += result.error is not None
+        self.strings += len(result.strings)
+        self.digits += sum(len(s.digits) for s in result.strings)
+        self.flagged += sum(d.flagged for s in result.strings for d in s.digits)
+
+
+def make_scanner(model: Path | None, options: ScanOptions) -> Scanner:
+    """The pipeline, imported late: it loads Keras, which `--help` must not wait for."""
+    from digitscan.scan.pipeline import Scanner
+
+    return Scanner(model, options)
+
+
+def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
+    """Scan, write and render; returns the exit code.
+
+    Everything that can make the run pointless (an unwritable output or
+    overlay folder, no inputs, a bad model) fails before the first file is
+    read, without touching an existing output. Ctrl-C or SIGTERM stops the
+    run: every file finished so far is in the output, which is complete and
+    valid, and `--resume` goes on from there.
+    """
+    inputs, output, overlay, fmt = list(command.inputs), command.output, command.overlay, command.fmt
+    out, err, quiet = consoles.out, consoles.err, consoles.quiet
+    if command.resume and output is None:
+        raise DigitscanError("--resume needs --output (the file to continue)")
+    table_mode = (fmt in (None, "table")) and output is None
+    requested = None if fmt == "table" else fmt
+    writer = None if table_mode else ResultWriter(output, format_for(output, requested), command.resume)
+    try:
+        if overlay is not None:
+            ensure_folder(overlay)
+        paths = [str(p) for p in expand_inputs(inputs, sys.stdin if "-" in inputs else None)]
+        skipped = failed_before = 0
+        if writer is not None and writer.done:
+            skipped = sum(p in writer.done for p in paths)
+            failed_before = sum(p in writer.failed for p in paths)
+            paths = [p for p in paths if p not in writer.done]
+        if not paths and not skipped:
+            links = [link for arg in inputs for link in folder_links(Path(arg))]
+            hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
+            raise DataError(f"no image files found in {' '.join(inputs)}{hint}")
+        scanner = make_scanner(command.model, command.scan) if paths else None
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    tally, shown, started = Tally(), [], time.perf_counter()
+    progress = None if quiet else scan_progress(err)
+    task = progress.add_task("scan", total=len(paths), digits=0, rate=0.0) if progress else None
+    with interrupts_caught() as interruption:
+        try:
+            if progress:
+                progress.start()
+            for results in scanner.scan_files(paths) if scanner else ():
+                with interrupts_deferred():  # a file's results are written whole, and counted once
+                    if writer is not None:
+                        writer.write_file(results)
+                    tally.add_file(results)
+                for result in results:
+                    if writer is None and len(paths) <= TABLE_LIMIT:
+                        shown.append(_displayable(result))
+                    elif writer is None:
+                        _print_line(out, result)
+                    if overlay is not None and result.error is None:
+                        overlay_or_warn(result, overlay, err)
+                if progress:
+                    elapsed = time.perf_counter() - started
+                    progress.update(task, completed=tally.files, digits=tally.digits, rate=tally.files / elapsed)
+        finally:
+            if progress:
+                progress.stop()
+            if writer is not None:
+                with interrupts_deferred():
+                    writer.close()
+    interrupted = interruption.happened
+    if shown:
+        out.print(results_table(shown))
+    earlier = Earlier(skipped, failed_before)
+    _summary(err, tally, len(paths), earlier, time.perf_counter() - started, output, interrupted, quiet)
+    if interrupted:
+        return ExitCode.interrupted
+    return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
+
+
+def _displayable(result: FileResult) -> FileResult:
+    """The result with a file name any terminal can show (names that are not UTF-8 are escaped)."""
+    try:
+        result.file.encode("utf-8")
+    except UnicodeEncodeError:
+        return replace(result, file=result.file.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+    return result
+
+
+def overlay_or_warn(result: FileResult, folder: Path, err: Console) -> None:
+    """Draw what was read onto a copy of the page; a page that cannot be drawn is a warning, not a failure."""
+    from digitscan.scan.overlay import write_overlay
+
+    try:
+        write_overlay(result, folder)
+    except (OSError, ValueError, StopIteration) as exc:
+        err.print(f"[yellow]warning:[/] no overlay for {result.file}: {exc}")
+
+
+def _print_line(out: Console, result: FileResult) -> None:
+    text = f"error: {result.error}" if result.error else " ".join(s.shown() for s in result.strings)
+    result = _displayable(result)
+    out.print(f"{result.file}\t{result.page}\t{text}", highlight=False, markup=False, soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What an earlier run did that `--resume` skips: how many files, and how many of them failed."""
+
+    skipped: int = 0
+    failed: int = 0
+
+
+def _summary(
+    err: Console,
+    tally: Tally,
+    total: int,
+    earlier: Earlier,
+    seconds: float,
+    output: Path | None,
+    interrupted: bool,
+    quiet: bool,
+) -> None:
+    """One line: how far the run got and what it found."""
+    if quiet and not tally.failed and not earlier.failed and not interrupted:
+        return
+    head = f"[yellow]interrupted after {tally.files} of {total} files[/]" if interrupted else f"{tally.files} files"
+    parts = [
+        head,
+        f"{tally.pages} pages",
+        f"{tally.strings} strings",
+        f"{tally.digits} digits",
+        f"{tally.flagged} flagged",
+        f"[{'red' if tally.failed else 'green'}]{tally.failed} failed[/]",
+        f"{seconds:.1f} s",
+    ]
+    if earlier.skipped:
+        failed_note = f", {earlier.failed} of them failed" if earlier.failed else ""
+        parts.append(f"{earlier.skipped} already done (--resume){failed_note}")
+    err.print(" · ".join(parts))
+    if output is not None:
+        err.print(f"results: {output}" + (" (run again with --resume to finish)" if interrupted else ""))

@@ -1,0 +1,1 @@
+"""The classifier: its contract (input size, classes), architectures, files (safe loading) and inference copy."""

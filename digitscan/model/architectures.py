@@ -1,0 +1,79 @@
+"""Named CNN architectures, written against Keras 3 so any backend trains them.
+
+`lenet` is the tutorial's network, kept exactly as the baseline every figure is
+compared with. `digitnet` is the default: still small and fast on a CPU, with
+batch normalisation and two more outputs: "not a digit", which lets the scanner
+drop dots, dashes, letters and fragments instead of reading them as 1s and 7s,
+and "several digits", which tells it that a blob of touching digits must be cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from digitscan._keras import import_keras
+from digitscan.errors import DigitscanError
+from digitscan.model.contract import CLASSES, DIGITS, INPUT_SHAPE
+
+DEFAULT_ARCH = "digitnet"
+
+
+def build_lenet() -> Any:
+    """The tutorial's LeNet-style network: 61,706 parameters, 10 outputs."""
+    keras = import_keras()
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(6, 5, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(16, 5, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(120, activation="relu"),
+            layers.Dense(84, activation="relu"),
+            layers.Dense(DIGITS, activation="softmax", dtype="float32"),
+        ],
+        name="lenet",
+    )
+
+
+def build_digitnet() -> Any:
+    """Three conv blocks with batch norm, dropout; 12 outputs: digits, "not a digit", "several digits"."""
+    keras = import_keras()
+    layers = keras.layers
+
+    def block(filters: int, kernel: int) -> list[Any]:
+        return [
+            layers.Conv2D(filters, kernel, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.MaxPooling2D(),
+        ]
+
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            *block(32, 5),
+            *block(64, 3),
+            *block(128, 3),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.3),
+            layers.Dense(len(CLASSES), activation="softmax", dtype="float32"),
+        ],
+        name="digitnet",
+    )
+
+
+ARCHITECTURES: dict[str, Callable[[], Any]] = {"lenet": build_lenet, "digitnet": build_digitnet}
+
+
+def build(arch: str) -> Any:
+    """Build a named architecture (a fresh, untrained model)."""
+    try:
+        return ARCHITECTURES[arch]()
+    except KeyError:
+        raise DigitscanError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}") from None

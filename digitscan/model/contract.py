@@ -1,0 +1,69 @@
+"""The model contract: what every digitscan model takes and gives, and the one place that knows it.
+
+Input: (N, 28, 28, 1) float32 in [0, 1], a white digit on black, normalised
+the MNIST way (`digitscan.scan.normalise.to_mnist`). Output: (N, K) softmax
+probabilities, K >= 10; the first ten are the digits 0-9, then "not a digit"
+(marks, printed letters, fragments: the scanner drops them) and "several
+digits" (touching digits: the scanner must cut them). Every other module
+takes the input size and the class list from here, so adding a class or
+changing the size is a change to this file (and a retrained model).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from digitscan.errors import ModelError
+
+INPUT_SIZE = 28  # pixels per side: MNIST's
+INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)  # one grey channel
+
+DIGIT_CLASSES = [str(d) for d in range(10)]
+NOT_A_DIGIT = "not-a-digit"
+SEVERAL_DIGITS = "several-digits"
+EXTRA_CLASSES = [NOT_A_DIGIT, SEVERAL_DIGITS]
+CLASSES = [*DIGIT_CLASSES, *EXTRA_CLASSES]  # the outputs of the default architecture, in order
+DIGITS = len(DIGIT_CLASSES)  # the first outputs of every model are the digits
+REJECT = CLASSES.index(NOT_A_DIGIT)  # the label of "not a digit" samples
+SEVERAL = CLASSES.index(SEVERAL_DIGITS)  # the label of "several digits" samples
+
+
+def class_names(num_outputs: int) -> list[str]:
+    """What each output means: digits 0-9, then the extra classes a model has (any further output: not a digit)."""
+    extra = num_outputs - DIGITS
+    return DIGIT_CLASSES + EXTRA_CLASSES[:extra] + [NOT_A_DIGIT] * max(0, extra - len(EXTRA_CLASSES))
+
+
+def reject_outputs(classes: list[str]) -> list[int]:
+    """The outputs past the digits that mean "not a digit" (their probabilities add up to the reject score)."""
+    return [i for i, name in enumerate(classes) if i >= DIGITS and name == NOT_A_DIGIT]
+
+
+def card_input() -> dict[str, Any]:
+    """The input as a model card describes it."""
+    return {
+        "shape": [None, *INPUT_SHAPE],
+        "dtype": "float32",
+        "range": [0.0, 1.0],
+        "polarity": "white digit on black, MNIST normalisation (digitscan.scan.normalise.to_mnist)",
+    }
+
+
+def check_contract(model: Any, path: Path) -> None:
+    """The scanner feeds (N, 28, 28, 1) and reads (N, K>=10) probabilities."""
+    try:
+        inputs, outputs = model.input_shape, model.output_shape
+    except (AttributeError, ValueError) as exc:
+        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+    if not _is_shape(inputs) or not _is_shape(outputs):
+        raise ModelError(f"{path}: expected a single input and a single output")
+    inputs, outputs = tuple(inputs), tuple(outputs)
+    if inputs[1:] != INPUT_SHAPE:
+        raise ModelError(f"{path}: model input is {inputs[1:]}, expected {INPUT_SHAPE}")
+    if len(outputs) != 2 or outputs[1] is None or outputs[1] < DIGITS:
+        raise ModelError(f"{path}: model output is {outputs[1:]}, expected (K,) with K >= {DIGITS}")
+
+
+def _is_shape(shape: object) -> bool:
+    return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)

@@ -1,0 +1,96 @@
+"""Stage 5: choose the best reading of each string from the scored candidates.
+
+A string's pieces can be grouped into digits in many ways. Dynamic programming
+picks the grouping with the highest total log-probability, where a candidate
+counts either as its most likely digit or as a mark to drop ("not a digit").
+Cutting through a connected stroke costs a penalty that the classifier must
+overcome, which it does for touching digits ("several digits" on the uncut
+blob) and not for the strokes of a printed letter. A string with more than one
+mark for every two digits (printed words, scribbles) is dropped whole.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from digitscan.results import Box, Digit, DigitString
+from digitscan.scan.classify import Scores
+from digitscan.scan.segment import Word
+
+# Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
+NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
+CUT_PENALTY = -1.0  # for each cut through a connected stroke
+SPAN_PENALTY = -1.0  # per extra piece when several pieces are dropped together as one mark
+EPS = 1e-6
+
+
+def assemble_word(word: Word, scores: Scores, offset: int, scale: float) -> DigitString | None:
+    """The best reading of one word; its candidates' scores start at row `offset`."""
+    n = word.pieces
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    choice: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (start, candidate row, digit or -1)
+    by_end: dict[int, list[int]] = {}
+    for k, cand in enumerate(word.candidates):
+        by_end.setdefault(cand.end, []).append(k)
+    for end in range(1, n + 1):
+        for k in by_end.get(end, []):
+            cand = word.candidates[k]
+            row = offset + k
+            if not np.isfinite(best[cand.start]):
+                continue
+            digit = int(scores.digits[row].argmax())
+            options = [(math.log(scores.digits[row, digit] + EPS), digit)]
+            noise = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
+            options.append((noise, -1))
+            score, label = max(options)
+            total = best[cand.start] + score
+            if cand.start > 0 and word.cuts and word.cuts[cand.start - 1]:
+                total += CUT_PENALTY  # cutting through ink needs the classifier's clear support
+            if total > best[end]:
+                best[end], choice[end] = total, (cand.start, row, label)
+    if not np.isfinite(best[n]):
+        return None
+    digits: list[Digit] = []
+    marks = 0
+    end = n
+    while end > 0:
+        start, row, label = choice[end]  # type: ignore[misc]
+        marks += label < 0
+        if label >= 0:
+            cand = word.candidates[row - offset]
+            confidence = float(scores.digits[row, label])
+            digits.append(Digit(str(label), confidence, _scaled(cand.box, scale)))
+        end = start
+    if not digits or 2 * marks > len(digits):
+        return None  # mostly marks that are not digits: printed text, scribbles, a pattern
+    digits.reverse()
+    return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)
+
+
+def assemble(words: list[Word], scores: Scores, scale: float) -> list[DigitString]:
+    """Read every word of a page; `scores` rows follow the words' candidates in order."""
+    strings, offset = [], 0
+    for word in words:
+        found = assemble_word(word, scores, offset, scale)
+        offset += len(word.candidates)
+        if found is not None:
+            strings.append(found)
+    return strings
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    if scale == 1.0:
+        return box
+    x, y, w, h = box
+    return (round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale)))
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)

@@ -1,0 +1,61 @@
+"""Stage 4: classify normalised digits in large batches, in one place.
+
+Digits from many images are stacked and sent through the model together:
+one predict call per digit or per image would spend its time in overhead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitscan.model.contract import DIGITS, INPUT_SHAPE, reject_outputs
+from digitscan.model.files import LoadedModel, load_model
+from digitscan.model.fold import fold_batch_norm
+from digitscan.scan.options import ScanOptions
+
+
+@dataclass
+class Scores:
+    """Per candidate: probabilities of digits 0-9 and of "not a digit" (the rest, e.g. "several digits", is neither)."""
+
+    digits: np.ndarray  # (N, 10): the digit outputs
+    reject: np.ndarray  # (N,)
+
+    def rows(self, start: int, stop: int) -> Scores:
+        """The scores of candidates [start, stop)."""
+        return Scores(self.digits[start:stop], self.reject[start:stop])
+
+
+class Classifier:
+    """A loaded model behind a batched `scores` call."""
+
+    def __init__(self, model: LoadedModel | str | None = None, batch_size: int = ScanOptions.predict_batch) -> None:
+        self.loaded = model if isinstance(model, LoadedModel) else load_model(model)
+        self.batch_size = batch_size  # the most images per predict call
+        self.model = fold_batch_norm(self.loaded.model)
+
+    def scores(self, images: np.ndarray) -> Scores:
+        """Score (N, size, size) images in [0, 1] (the contract's input size); N may be 0."""
+        outputs = self.loaded.num_outputs
+        probs = np.zeros((len(images), outputs), np.float32)
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start : start + self.batch_size, ..., None].astype(np.float32)
+            size = len(chunk)
+            padded = bucket(size, self.batch_size)
+            if padded > size:
+                chunk = np.concatenate([chunk, np.zeros((padded - size, *INPUT_SHAPE), np.float32)])
+            probs[start : start + size] = np.asarray(self.model.predict_on_batch(chunk))[:size]
+        rejects = reject_outputs(self.loaded.classes)
+        reject = probs[:, rejects].sum(axis=1) if rejects else np.zeros(len(probs), np.float32)
+        return Scores(digits=probs[:, :DIGITS], reject=reject)
+
+
+def bucket(size: int, largest: int, smallest: int = 32) -> int:
+    """The batch shape to run `size` images as: the next power of two, between `smallest` and `largest`.
+
+    A handful of shapes keeps the model from being traced again for every new
+    batch size, while padding wastes at most half a batch, not a whole one.
+    """
+    return min(largest, max(smallest, 1 << max(0, size - 1).bit_length()))

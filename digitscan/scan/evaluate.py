@@ -1,0 +1,126 @@
+"""Score scan results against a ground truth (`file,digits` CSV).
+
+String accuracy is the share of files read exactly; digit accuracy is one
+minus the character error rate (edit distance over the true digits).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digitscan.errors import DataError
+from digitscan.results import FileResult
+from digitscan.scan.inputs import IMAGE_SUFFIXES
+
+
+def read_truth(path: Path) -> dict[str, str]:
+    """`file,digits` rows; spaces in `digits` separate strings of one image."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames or not {"file", "digits"} <= set(reader.fieldnames):
+                raise DataError(f"{path}: expected a CSV with columns file,digits")
+            truth = {row["file"]: (row["digits"] or "").strip() for row in reader}
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ground truth ({exc.strerror or exc})") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed CSV ({exc})") from None
+    if not truth:
+        raise DataError(f"{path}: no rows")
+    bad = [f for f, d in truth.items() if not all(c.isdigit() or c == " " for c in d)]
+    if bad:
+        raise DataError(f"{path}: digits must hold only 0-9 and spaces (first bad row: {bad[0]})")
+    return truth
+
+
+def locate(folder: Path, truth: dict[str, str]) -> dict[str, Path]:
+    """Find each truth file below `folder`, by relative path or by name."""
+    index: dict[str, Path] = {}
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                index.setdefault(path.name, path)
+    found = {}
+    for name in truth:
+        direct = folder / name
+        found[name] = direct if direct.is_file() else index.get(Path(name).name, direct)
+    return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def reading(result: FileResult, truth: str) -> str:
+    """What was read, shaped like the truth: strings joined by spaces only if the truth has them."""
+    return (" " if " " in truth else "").join(s.text for s in result.strings)
+
+
+@dataclass
+class Case:
+    file: str
+    truth: str
+    read: str
+    errors: int
+    failure: str | None = None
+    confidence: float = 0.0  # that the whole reading is right: the product of its digits' confidences
+
+
+# Confidence thresholds the report gives coverage and accuracy for: where to draw the line between readings
+# accepted as they are and readings a person checks.
+THRESHOLDS = (0.99, 0.95, 0.9, 0.8, 0.5)
+
+
+@dataclass
+class Report:
+    cases: list[Case] = field(default_factory=list)
+
+    def add(self, name: str, truth: str, result: FileResult) -> Case:
+        read = reading(result, truth)
+        confidence = math.prod(s.confidence for s in result.strings) if result.strings else 0.0
+        errors = edit_distance(read.replace(" ", ""), truth.replace(" ", ""))
+        case = Case(name, truth, read, errors, result.error, confidence)
+        self.cases.append(case)
+        return case
+
+    @property
+    def string_accuracy(self) -> float:
+        return _read_right(self.cases)
+
+    @property
+    def digit_accuracy(self) -> float:
+        digits = sum(len(c.truth.replace(" ", "")) for c in self.cases)
+        return max(0.0, 1 - sum(c.errors for c in self.cases) / max(1, digits))
+
+    def by_length(self) -> dict[int, tuple[int, float]]:
+        """Per true string length: (count, string accuracy)."""
+        groups: dict[int, list[Case]] = defaultdict(list)
+        for c in self.cases:
+            groups[len(c.truth.replace(" ", ""))].append(c)
+        return {n: (len(g), _read_right(g)) for n, g in sorted(groups.items())}
+
+    def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
+        """Per threshold: how many readings are at least that confident, and the string accuracy among them."""
+        table = {}
+        for t in thresholds:
+            kept = [c for c in self.cases if c.confidence >= t]
+            table[t] = (len(kept), _read_right(kept))
+        return table
+
+    def worst(self, count: int) -> list[Case]:
+        wrong = [c for c in self.cases if c.read != c.truth]
+        return sorted(wrong, key=lambda c: (-c.errors, c.file))[:count]
+
+
+def _read_right(cases: list[Case]) -> float:
+    """The share of cases read exactly right (0 for none)."""
+    return sum(c.read == c.truth for c in cases) / max(1, len(cases))

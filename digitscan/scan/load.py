@@ -1,0 +1,351 @@
+"""Stage 1: load each page of an image file as a flattened grey image.
+
+Decoding goes through Pillow, which reads the header before any pixels: an
+image over the pixel limit (a decompression bomb) is refused before it is
+decoded. Every page comes out as float32 grey in [0, 1], paper near 1, with
+the illumination flattened (shadows and gradients of a phone photo divided
+out) and at a working resolution the segmenter is tuned for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import stat
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
+
+from digitscan.errors import InputError, is_interrupt
+from digitscan.scan.options import ScanOptions
+
+DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
+WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation
+WRITING_LEVEL = 0.6  # flattened grey below this, and darker than its surroundings by 1 - this, is a pen stroke
+STROKE_MAX = 9  # working pixels: pen strokes are thinner (a desk's edge or a shadow is not)
+
+
+@dataclass
+class Page:
+    """One page of one input file, ready for segmentation."""
+
+    grey: np.ndarray  # float32, paper ~1, ink ~0, working resolution
+    scale: float  # working pixels per original pixel
+    index: int  # page number in a multi-page file, from 0
+    original_size: tuple[int, int]  # (width, height) in the file's pixels
+
+
+def _unreadable_reason(path: Path) -> str:
+    """Why Pillow cannot open a file, with the way out where the file is a known document format."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError:
+        head = b""
+    if head.startswith(b"%PDF"):
+        return "a PDF, not an image: render its pages to images first (for example: pdftoppm -r 300 -png FILE page)"
+    return "not an image, or an image format that cannot be read"
+
+
+@contextlib.contextmanager
+def pillow_limits_ours() -> Iterator[None]:
+    """Pillow's own decompression-bomb limit off, and truncated files refused, while the block opens and decodes.
+
+    `check_size` applies digitscan's limit (settable with --max-pixels) to
+    every page from its header instead. Pillow's settings are process-wide,
+    so they are restored when the block ends: a program that imports
+    digitscan keeps Pillow's guard for its own images.
+    """
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Open (not decode) an image file, with specific errors for what can go wrong.
+
+    Only the header is read here, so the pixel limit refuses a decompression
+    bomb before any memory is spent on it. The content decides the format,
+    never the suffix.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("broken symbolic link" if path.is_symlink() else "no such file") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("symbolic link loop") from None
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        if path.is_symlink():
+            raise InputError("is a link to a folder (links to folders are not followed), not an image")
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise InputError("folder cannot be read (permission denied)")
+        raise InputError("is a folder, not an image")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
+    if info.st_size == 0:
+        raise InputError("empty file (0 bytes)")
+    try:
+        with warnings.catch_warnings(), pillow_limits_ours():
+            warnings.simplefilter("ignore")
+            image = Image.open(path)
+    except FileNotFoundError:
+        raise InputError("no such file (it disappeared)") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except UnidentifiedImageError:
+        raise InputError(_unreadable_reason(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    except Exception as exc:  # a malformed header may raise anything inside Pillow
+        if is_interrupt(exc):
+            raise
+        raise InputError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+    try:
+        check_size(image.size, max_pixels)
+    except InputError:
+        image.close()
+        raise
+    return image
+
+
+def check_size(size: tuple[int, int], max_pixels: int) -> None:
+    """Refuse an empty image, or one over the pixel limit (a decompression bomb), from its header."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise InputError(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise InputError(
+            f"image is {width}x{height} = {width * height:,} pixels, over the limit of {max_pixels:,} (--max-pixels)"
+        )
+
+
+def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
+    """Decode every page of an image file into flattened grey pages.
+
+    Each page's size is checked before it is decoded (the pages of a TIFF can
+    differ). Whatever goes wrong inside the decoder becomes an `InputError`.
+    """
+    image = open_image(path, max_pixels)
+    pages = []
+    try:
+        with image, warnings.catch_warnings(), pillow_limits_ours():
+            warnings.simplefilter("ignore")
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                check_size(frame.size, max_pixels)
+                if index == 0:
+                    size = _upright_size(frame)
+                    _draft(frame)
+                    frame = ImageOps.exif_transpose(frame)
+                else:
+                    size = frame.size
+                pages.append(prepare(to_grey(frame), index, size))
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("not enough memory to decode this image") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InputError(f"corrupt or truncated image: {exc}") from None
+    except Exception as exc:  # a malformed file may raise anything inside Pillow
+        if is_interrupt(exc):
+            raise
+        raise InputError(f"corrupt image ({type(exc).__name__}: {exc})") from None
+    if not pages:
+        raise InputError("image has no pages")
+    return pages
+
+
+def _upright_size(frame: Image.Image) -> tuple[int, int]:
+    """The frame's full size as the reader sees it, after its EXIF orientation (a quarter turn swaps the sides)."""
+    width, height = frame.size
+    turned = frame.getexif().get(0x0112) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
+
+
+def _draft(frame: Image.Image) -> None:
+    """Let a JPEG decode straight to grey at 1/2, 1/4 or 1/8 scale when the page is shrunk to that anyway.
+
+    JPEG can scale down while decoding (in the DCT), several times faster than
+    decoding every pixel of a phone photo and shrinking it after; other formats
+    ignore this.
+    """
+    width, height = frame.size
+    scale = WORKING_MAX_SIDE / max(width, height)
+    if frame.format != "JPEG" or scale >= 1:
+        return
+    frame.draft(
+        "L" if frame.mode in ("RGB", "L") else frame.mode, (math.ceil(width * scale), math.ceil(height * scale))
+    )
+
+
+NUMERIC_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+
+def is_numeric(frame: Image.Image) -> bool:
+    """A 16-bit, 32-bit or float page: its values are measurements, not grey levels from black to white."""
+    return frame.mode in NUMERIC_MODES or frame.mode.startswith("I;")
+
+
+def on_white(frame: Image.Image) -> Image.Image:
+    """The frame with any transparency laid on white paper (RGBA then); a frame without any, as it is."""
+    if frame.mode in ALPHA_MODES or (frame.mode == "P" and "transparency" in frame.info):
+        rgba = frame.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return frame
+
+
+def to_grey(frame: Image.Image) -> np.ndarray:
+    """Any Pillow mode (16-bit, float, CMYK, palette, alpha) to uint8 grey; transparency becomes white paper.
+
+    16-bit and float pages are stretched from their own minimum to maximum
+    (their range says nothing about black and white); NaN and infinities count
+    as black-free background.
+    """
+    if is_numeric(frame):
+        values = np.asarray(frame, dtype=np.float64)
+        finite = np.isfinite(values)
+        if not finite.any():
+            return np.full(values.shape, 255, np.uint8)
+        low, high = float(values[finite].min()), float(values[finite].max())
+        if high <= low:
+            return np.full(values.shape, 255, np.uint8)
+        values = np.where(finite, values, high)
+        return ((values - low) * (255.0 / (high - low))).clip(0, 255).astype(np.uint8)
+    frame = on_white(frame)
+    try:
+        return np.asarray(frame.convert("L"))
+    except ValueError:  # a mode Pillow cannot turn into grey directly (LAB, HSV)
+        return np.asarray(frame.convert("RGB").convert("L"))
+
+
+def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
+    """Shrink to the working resolution and flatten the illumination.
+
+    `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
+    or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
+    `original_size` (width, height) is the page's size in the file when `grey`
+    was decoded smaller (a JPEG draft); boxes are reported in those pixels.
+    """
+    grey = as_uint8_grey(grey)
+    height, width = original_size[::-1] if original_size else grey.shape
+    scale = min(1.0, WORKING_MAX_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size != grey.shape[::-1]:
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    flat = flatten_illumination(grey)
+    flat[paper_mask(grey, flat) == 0] = 1.0  # the desk around a photographed page is not writing
+    return Page(grey=flat, scale=scale, index=index, original_size=(width, height))
+
+
+def as_uint8_grey(grey: np.ndarray) -> np.ndarray:
+    """Any non-empty 2-D numeric array as uint8 grey, so library callers may pass what they have."""
+    grey = np.asarray(grey)
+    if grey.ndim != 2 or grey.size == 0:
+        raise ValueError(f"expected a non-empty 2-D grey image, got shape {grey.shape}")
+    if grey.dtype == np.uint8:
+        return grey
+    if grey.dtype == np.bool_:
+        return grey.astype(np.uint8) * 255
+    if np.issubdtype(grey.dtype, np.integer):
+        info = np.iinfo(grey.dtype)
+        unit = (grey.astype(np.float64) - info.min) / (float(info.max) - info.min)
+    else:
+        unit = np.nan_to_num(grey.astype(np.float64), nan=1.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)
+    return np.round(unit * 255).astype(np.uint8)
+
+
+def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
+    """1 on the sheet of paper, 0 on the desk around a photographed page (`grey` is uint8).
+
+    The paper is the largest bright region; when it fills only part of the
+    frame, everything outside its convex hull (desk, shadow, page edge) is
+    ignored. A scan or a crop, all paper, keeps everything. So does paper in
+    two tones (a check's shaded band, a form's grey field): given the
+    flattened page `flat`, a darker surround that holds at least half as much
+    writing per pixel as the bright part is paper too.
+    """
+    height, width = grey.shape
+    everything = np.ones((height, width), np.uint8)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if min(height, width) < 20 or np.median(border) > 0.8 * percentile_uint8(grey, 90):
+        return everything  # the paper reaches the edges: nothing around it to mask (and no work to do)
+    factor = max(1.0, max(height, width) / 400)
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32) / 255.0
+    _, bright = cv2.threshold(
+        (cv2.GaussianBlur(small, (5, 5), 0) * 255).astype(np.uint8), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count <= 1 or min(small.shape) < 20:
+        return everything
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    contours, _ = cv2.findContours((labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(np.concatenate(contours))
+    sheet = np.zeros(small.shape, np.uint8)
+    cv2.fillConvexPoly(sheet, hull, 1)
+    inside, outside = float(small[sheet > 0].mean()), float(small[sheet == 0].mean()) if (sheet == 0).any() else 1.0
+    if not 0.15 < sheet.mean() < 0.9 or outside > 0.7 * inside:
+        return everything  # no darker surround: a scan or a crop, all paper
+    sheet = cv2.erode(sheet, np.ones((5, 5), np.uint8))
+    sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
+    if flat is not None and sheet.any() and not sheet.all():
+        strokes = pen_strokes(flat)
+        outside, inside = float(strokes[sheet == 0].mean()), float(strokes[sheet > 0].mean())
+        if outside > 0 and outside >= 0.5 * inside:
+            return everything  # the "desk" is written on: paper in two tones
+    return sheet
+
+
+def pen_strokes(flat: np.ndarray) -> np.ndarray:
+    """Where a flattened page has pen strokes: dark, and thinner than a few pixels (not a shadow or a desk's edge)."""
+    closed = cv2.morphologyEx(flat, cv2.MORPH_CLOSE, np.ones((STROKE_MAX, STROKE_MAX), np.uint8))
+    return (flat < WRITING_LEVEL) & (closed - flat > 1 - WRITING_LEVEL)
+
+
+def percentile_uint8(grey: np.ndarray, q: float) -> float:
+    """np.percentile(grey, q) of a uint8 image, exactly, from its histogram: ten times faster on a page."""
+    counts = cv2.calcHist([np.ascontiguousarray(grey)], [0], None, [256], [0, 256]).ravel()
+    below = np.cumsum(counts.astype(np.int64))  # below[v]: how many pixels are <= v
+    rank = q / 100 * (grey.size - 1)
+    low = int(rank)
+    value_low = int(np.searchsorted(below, low, side="right"))
+    value_high = int(np.searchsorted(below, min(low + 1, grey.size - 1), side="right"))
+    return value_low + (value_high - value_low) * (rank - low)
+
+
+def flatten_illumination(grey: np.ndarray) -> np.ndarray:
+    """Divide out the paper's brightness so shadows and gradients vanish.
+
+    `grey` is uint8. The background is estimated with a grey-level closing
+    (which erases dark strokes thinner than the kernel) on a reduced copy,
+    then smoothed.
+    """
+    img = grey.astype(np.float32)
+    img /= np.float32(255)
+    height, width = img.shape
+    if min(height, width) < 8:
+        return img
+    factor = max(1, min(height, width) // 200)
+    small = cv2.resize(img, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
+    size = max(15, min(small.shape) // 6) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    background = cv2.GaussianBlur(background, (0, 0), size / 3)
+    background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    np.divide(img, np.maximum(background, 0.05, out=background), out=img)
+    return np.minimum(img, 1.0, out=img)  # never below 0: grey and background are not

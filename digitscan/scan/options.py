@@ -1,0 +1,27 @@
+"""How to scan: the one options object the scan and eval commands build and `Scanner` takes.
+
+Kept free of heavy imports, so the command line can show these defaults in
+`--help` without loading OpenCV or Keras. Every default is stated here only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Options of a scan; `ScanOptions()` is what `digitscan scan` does without options."""
+
+    workers: int | None = None  # worker processes that decode and segment; None: one per core; 0: in this process
+    batch_digits: int = 512  # candidate digits gathered across files before they are classified and released
+    predict_batch: int = 512  # the most images per predict call (the model's batch)
+    min_confidence: float = 0.5  # digits below this are flagged for review; applied after the reading is chosen
+    max_pixels: int = 120_000_000  # about 11,000 x 11,000: larger images are refused from their header (bombs)
+    timeout_per_file: float | None = 120.0  # seconds before a file's worker is stopped and replaced
+
+    def __post_init__(self) -> None:
+        if self.batch_digits < 1 or self.predict_batch < 1:
+            raise ValueError("batch_digits and predict_batch must be at least 1")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError("min_confidence must be between 0 and 1")

@@ -1,0 +1,286 @@
+"""The scan pipeline: load -> segment -> normalise in workers, classify -> assemble -> flag here.
+
+Worker processes decode and segment files in parallel; the candidates of many
+files are then classified together in one batch in this process. Results come
+out in input order, file by file, as soon as each is complete, so a caller can
+write them as it goes. A file that fails (unreadable, a crashed or hung
+decoder) becomes a result with an error and the batch goes on: a worker that
+crashes or runs past `timeout_per_file` is replaced by a fresh one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, TimeoutError
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from digitscan.errors import InputError, is_interrupt
+from digitscan.model.contract import INPUT_SIZE
+from digitscan.model.files import LoadedModel
+from digitscan.results import Box, DigitString, FileResult, flag_below
+from digitscan.scan.assemble import assemble
+from digitscan.scan.classify import Classifier
+from digitscan.scan.inputs import expand_inputs
+from digitscan.scan.load import load_pages
+from digitscan.scan.normalise import to_mnist_batch
+from digitscan.scan.options import ScanOptions
+from digitscan.scan.segment import Word, segment
+
+__all__ = ["ScanOptions", "Scanner", "scan"]
+
+
+@dataclass
+class Prepared:
+    """One page after the worker stages: geometry plus the normalised candidates."""
+
+    result: FileResult
+    words: list[Word] = field(default_factory=list)
+    images: np.ndarray = field(default_factory=lambda: np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32))
+    scale: float = 1.0
+
+
+Worker = Callable[[str, int], list[Prepared]]
+"""What runs in a worker process: (path, max_pixels) -> one `Prepared` per page.
+
+Must be a module-level function (it is pickled by name). `prepare_file` is the
+real one; tests pass their own to simulate crashing or hanging decoders.
+"""
+
+
+def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Prepared]:
+    """Load, segment and normalise every page of one file (runs in a worker).
+
+    A page the segmenter fails on becomes that page's error; the file's other
+    pages are still read.
+    """
+    started = time.perf_counter()
+    try:
+        pages = load_pages(Path(path), max_pixels)
+    except InputError as exc:
+        return [failed(path, str(exc))]
+    prepared = []
+    for page in pages:
+        result = FileResult(file=path, page=page.index, size=page.original_size)
+        try:
+            words = segment(page.grey)
+            inks = [c.ink for w in words for c in w.candidates]
+            images = to_mnist_batch(inks)
+        except Exception as exc:  # one page's failure never stops the file or the batch
+            if is_interrupt(exc):
+                raise
+            result.error = f"internal error reading this page: {type(exc).__name__}: {exc}"
+            prepared.append(Prepared(result))
+            continue
+        for word in words:
+            for cand in word.candidates:
+                cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
+        prepared.append(Prepared(result, words, images, page.scale))
+    elapsed = time.perf_counter() - started
+    for item in prepared:
+        item.result.seconds = elapsed / len(prepared)
+    return prepared
+
+
+def failed(path: str, reason: str) -> Prepared:
+    """A file that produced no pages, with the one-line reason."""
+    return Prepared(FileResult(file=path, error=reason))
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Fresh worker processes that do not inherit this one's TensorFlow threads.
+
+    On Linux a fork server that has already imported this module forks each
+    worker, so a worker (a replacement for a crashed one too) is ready at once;
+    a worker still starting when a run is stopped is what makes multiprocessing
+    print a stray traceback, so the shorter that window the better.
+    """
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # no effect once the server runs
+    return context
+
+
+def _start_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them cleanly, and use one OpenCV thread each:
+    there is a worker per core already, and more threads than cores only fight over them."""
+    import cv2
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cv2.setNumThreads(1)
+
+
+class Scanner:
+    """Read digit strings from image files: `for result in Scanner().scan(paths): ...`.
+
+    `options` (a `ScanOptions`) say how; `ScanOptions(workers=0)` reads every
+    file in this process: no pool start-up, but also no protection from a
+    decoder that crashes or hangs, and no time limit. `worker` replaces the
+    function run on each file (tests simulate crashing decoders with it).
+    """
+
+    def __init__(
+        self,
+        model: LoadedModel | str | Path | None = None,
+        options: ScanOptions | None = None,
+        *,
+        worker: Worker = prepare_file,
+    ) -> None:
+        self.options = options or ScanOptions()
+        loaded = model if isinstance(model, LoadedModel) else (str(model) if model else None)
+        self.classifier = Classifier(loaded, batch_size=self.options.predict_batch)
+        workers = self.options.workers
+        self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
+        self.worker = worker
+
+    def scan(self, inputs: Iterable[str | Path]) -> Iterator[FileResult]:
+        """Results for every page of every input, in input order."""
+        for results in self.scan_files(inputs):
+            yield from results
+
+    def scan_files(self, inputs: Iterable[str | Path]) -> Iterator[list[FileResult]]:
+        """The results of each input file together (one per page), in input order.
+
+        Files are released once `batch_digits` candidates have gathered and been
+        classified together (and at the end). A caller that writes a file's pages in one go never leaves a file half
+        written. On Ctrl-C the files already decoded are still classified and
+        yielded before the KeyboardInterrupt goes on, so no finished work is lost.
+        """
+        paths = [str(p) for p in inputs]
+        pending: list[list[Prepared]] = []
+        ready: deque[list[FileResult]] = deque()
+        waiting = 0
+        prepared_files = self._prepared(paths)
+        try:
+            for prepared in prepared_files:
+                pending.append(prepared)
+                waiting += sum(len(p.images) for p in prepared)
+                if waiting >= self.options.batch_digits:
+                    ready.extend(self._classify(pending))
+                    pending, waiting = [], 0
+                while ready:
+                    yield ready.popleft()
+            ready.extend(self._classify(pending))
+            pending = []
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not is_interrupt(exc):
+                raise
+            prepared_files.close()  # stops the workers first
+            queued = {id(results[0]) for results in ready if results}  # in case it struck between two lines above
+            ready.extend(self._classify([p for p in pending if p and id(p[0].result) not in queued]))
+            while ready:
+                yield ready.popleft()
+            raise
+        finally:
+            prepared_files.close()
+        while ready:
+            yield ready.popleft()
+
+    def _prepared(self, paths: list[str]) -> Iterator[list[Prepared]]:
+        if self.workers == 0 or not paths:
+            for path in paths:
+                yield _safely(self.worker, path, self.options.max_pixels)
+            return
+        yield from self._prepared_in_pool(paths)
+
+    def _prepared_in_pool(self, paths: list[str]) -> Iterator[list[Prepared]]:
+        """Run the worker on every path in a pool that survives crashing and hanging workers."""
+        from pebble import ProcessExpired, ProcessPool
+
+        context = _worker_context()
+        max_pixels, timeout = self.options.max_pixels, self.options.timeout_per_file
+        workers = min(self.workers, len(paths))
+        window = 4 * workers
+        with ProcessPool(max_workers=workers, initializer=_start_worker, context=context) as pool:
+            queue: deque[tuple[str, Future]] = deque()
+            remaining = iter(paths)
+            try:
+                while True:
+                    while len(queue) < window:
+                        path = next(remaining, None)
+                        if path is None:
+                            break
+                        job = pool.schedule(self.worker, (path, max_pixels), timeout=timeout)
+                        queue.append((path, job))
+                    if not queue:
+                        return
+                    path, future = queue.popleft()
+                    try:
+                        yield future.result()
+                    except TimeoutError:
+                        reason = f"timed out after {timeout:g} s (--timeout-per-file); worker replaced"
+                        yield [failed(path, reason)]
+                    except ProcessExpired as exc:
+                        yield [failed(path, f"decoder crashed (worker exit code {exc.exitcode}); worker replaced")]
+                    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
+                        yield [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
+            finally:
+                pool.stop()
+
+    def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
+        """Classify all pending candidates in one batch, then assemble each page."""
+        if not pending:
+            return []
+        pages = [p for prepared in pending for p in prepared]
+        images = [p.images for p in pages if len(p.images)]
+        stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
+        scores = self.classifier.scores(stacked)
+        offset = 0
+        for item in pages:
+            count = len(item.images)
+            if item.result.error is None:
+                page_scores = scores.rows(offset, offset + count)
+                strings = on_page(assemble(item.words, page_scores, item.scale), item.result.size)
+                item.result.strings = flag_below(strings, self.options.min_confidence)
+            offset += count
+        return [[item.result for item in prepared] for prepared in pending]
+
+
+def clip_box(box: Box, width: int, height: int) -> Box:
+    """The part of `box` on a width x height page (at least 1x1, at the nearest edge if it was all off)."""
+    x, y, w, h = box
+    x0, y0 = min(max(0, x), width - 1), min(max(0, y), height - 1)
+    x1, y1 = max(x0 + 1, min(width, x + w)), max(y0 + 1, min(height, y + h))
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def on_page(strings: list[DigitString], size: tuple[int, int] | None) -> list[DigitString]:
+    """Keep every reported box inside the image.
+
+    Boxes are mapped back from the deskewed, shrunk working page, and that
+    rounding can reach a pixel or more past the image's edge.
+    """
+    if size is None:
+        return strings
+    width, height = size
+    for s in strings:
+        s.box = clip_box(s.box, width, height)
+        for d in s.digits:
+            d.box = clip_box(d.box, width, height)
+    return strings
+
+
+def _safely(function: Worker, path: str, max_pixels: int) -> list[Prepared]:
+    try:
+        return function(path, max_pixels)
+    except Exception as exc:  # one file's failure never stops the batch
+        if is_interrupt(exc):
+            raise
+        return [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
+
+
+def scan(
+    paths: Iterable[str | Path], model: LoadedModel | str | Path | None = None, options: ScanOptions | None = None
+) -> list[FileResult]:
+    """Scan files, folders or globs and return every page's result (a convenience over Scanner)."""
+    expanded = list(expand_inputs([str(p) for p in paths]))
+    return list(Scanner(model, options).scan(expanded))

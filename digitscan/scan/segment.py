@@ -1,0 +1,447 @@
+"""Stage 2: find the digit strings on a page and propose where digits begin and end.
+
+The segmenter does not decide alone how a touching pair like "00" splits. It
+binarises the page, removes ruling lines and form boxes, groups ink into lines
+and strings, drops specks and dots, straightens each line's slant, and then
+over-segments every string into *pieces* at plausible cut columns (where a
+blob's ink spans least height, as between touching digits). Every run of
+up to four neighbouring pieces is a *candidate* digit; the classifier scores
+them all and `assemble` picks the best path through them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from digitscan.model.contract import INPUT_SIZE
+from digitscan.scan.normalise import to_mnist
+
+MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
+MAX_PIECES_PER_CANDIDATE = 4
+MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall
+VALLEY = 0.05  # a cut column's ink extent is at least this much below the highest on each side of it
+MAX_GAP = 0.15  # line heights of blank space between side-by-side pieces that can still be one (broken) digit
+SMALL_FRACTION = 0.3  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
+MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
+MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
+
+
+@dataclass
+class Candidate:
+    """Pieces [start, end) of a string taken as one digit."""
+
+    start: int
+    end: int
+    box: tuple[int, int, int, int]  # x, y, w, h on the page
+    ink: np.ndarray  # grey ink (0 = none) of just these pieces, deskewed
+
+
+@dataclass
+class Word:
+    """One digit string: its pieces left to right and the candidates over them."""
+
+    line: int
+    pieces: int
+    box: tuple[int, int, int, int]
+    candidates: list[Candidate] = field(default_factory=list)
+    cuts: list[bool] = field(default_factory=list)  # per boundary between pieces: does it cut through ink?
+
+
+def binarise(ink: np.ndarray) -> np.ndarray:
+    """Threshold pen strokes, not the paper's security pattern or texture.
+
+    A 2x2 opening first erases hair-thin lines (security patterns, paper
+    grain) that pen strokes are wider than; Otsu's threshold on what remains
+    seeds the strokes, which then grow by one pixel into somewhat lighter ink
+    so anti-aliased edges are kept.
+    """
+    ink8 = (ink * 255).astype(np.uint8)
+    opened = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    otsu, _ = cv2.threshold(opened, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    high = max(otsu, 70)
+    seeds = (opened >= high).astype(np.uint8)
+    return seeds | (cv2.dilate(seeds, np.ones((3, 3), np.uint8)) & (ink8 >= 0.7 * high).astype(np.uint8))
+
+
+def horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
+    """The morphological opening of `binary` (uint8 0/1) by a 1 x `length` segment: its long horizontal runs.
+
+    The opening works on each row alone, and only a row holding at least half
+    that length of ink can keep any (a run at the image's edge counts the
+    outside as ink), so just those rows are opened: a handful on most pages.
+    """
+    out = np.zeros_like(binary)
+    rows = np.flatnonzero(cv2.reduce(binary, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() >= length // 2)
+    if rows.size:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        out[rows] = cv2.morphologyEx(np.ascontiguousarray(binary[rows]), cv2.MORPH_OPEN, kernel)
+    return out
+
+
+def remove_lines(binary: np.ndarray) -> np.ndarray:
+    """Erase ruling lines, underlines and box borders; mend strokes they crossed.
+
+    Horizontal lines are runs much longer than any digit. Vertical lines are
+    removed only when they join horizontal lines at both ends (form boxes, comb
+    fields, a box around a check amount), so a "1" on a ruled line survives.
+    """
+    horizontal = horizontal_runs(binary, max(25, binary.shape[1] // 5))
+    if not horizontal.any():
+        return binary
+    near = cv2.dilate(horizontal, np.ones((7, 7), np.uint8))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 12)))
+    lines = horizontal.copy()
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w <= max(6, h // 4) and near[y, x : x + w].any() and near[y + h - 1, x : x + w].any():
+            lines[labels == i] = 1
+    cleaned = binary & (1 - cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
+    return cleaned | (mended & cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+
+
+def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
+    """Components whose vertical extents overlap well belong to one line of text."""
+    lines: list[list[int]] = []
+    spans: list[list[float]] = []
+    for i in sorted(ids, key=lambda k: -stats[k, 3]):
+        top, bottom = stats[i, 1], stats[i, 1] + stats[i, 3]
+        best, best_overlap = -1, 0.0
+        for j, (line_top, line_bottom, line_height) in enumerate(spans):
+            overlap = min(bottom, line_bottom) - max(top, line_top)
+            ratio = overlap / max(1.0, min(stats[i, 3], line_height))
+            if ratio > best_overlap:
+                best, best_overlap = j, ratio
+        if best >= 0 and best_overlap >= 0.5:
+            lines[best].append(i)
+        else:
+            lines.append([i])
+            spans.append([float(top), float(bottom), float(stats[i, 3])])
+    return [sorted(line, key=lambda k: stats[k, 0]) for line in lines]
+
+
+def estimate_slant(mask: np.ndarray) -> float:
+    """The shear that makes strokes most vertical (sharpest column projection)."""
+    height, width = mask.shape
+    best, best_score = 0.0, -1.0
+    pad = height
+    for slant in np.linspace(-0.6, 0.6, 13):
+        m = np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]])
+        sheared = cv2.warpAffine(mask, m, (width + 2 * pad, height), flags=cv2.INTER_NEAREST)
+        cols = sheared.sum(axis=0, dtype=np.float64)
+        score = float((cols**2).sum())
+        if score > best_score * 1.0001:
+            best, best_score = float(slant), score
+    return best
+
+
+def ink_extent(mask: np.ndarray) -> np.ndarray:
+    """Per column, the height the ink spans (bottom-most minus top-most ink row, plus one; 0 without ink).
+
+    Where two round digits touch ("00"), the ink spans little height, while
+    inside a loop it spans all of it (the top and the bottom arc): unlike the
+    count of ink pixels, which is as low inside a 0 as between two of them.
+    """
+    rows = np.arange(mask.shape[0])[:, None]
+    top = np.where(mask, rows, mask.shape[0]).min(axis=0)
+    bottom = np.where(mask, rows, -1).max(axis=0)
+    return np.maximum(bottom - top + 1, 0)
+
+
+def _cut_columns(profile: np.ndarray, height: float) -> list[int]:
+    """Plausible cut positions inside a wide blob: valleys of its ink extent (`ink_extent`), a digit apart.
+
+    A cut column must lie lower than the profile rises on both sides of it: on
+    a plateau (a loop's inside, a long bar) every column is as low as its
+    neighbours, and cutting there only makes fragments to classify.
+    """
+    width = len(profile)
+    margin = max(2, int(0.22 * height))
+    if width < 2 * margin + 1:
+        return []
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    inner = range(margin, width - margin)
+    left_peak = np.maximum.accumulate(smooth)
+    right_peak = np.maximum.accumulate(smooth[::-1])[::-1]
+    floor = (1 - VALLEY) * np.minimum(left_peak, right_peak)  # a valley, not a plateau: the inside of a loop
+    minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1] and smooth[x] <= floor[x]]
+    minima.sort(key=lambda x: smooth[x])
+    wanted = int(np.ceil(width / (0.3 * height)))
+    cuts: list[int] = []
+    for x in minima:
+        if all(abs(x - c) >= 0.2 * height for c in cuts):
+            cuts.append(x)
+        if len(cuts) >= wanted:
+            break
+    return sorted(cuts)
+
+
+def _borders_inked(binary: np.ndarray) -> int:
+    """On how many of the four image borders there is ink."""
+    return int(binary[0].any()) + int(binary[-1].any()) + int(binary[:, 0].any()) + int(binary[:, -1].any())
+
+
+def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """A dark surround (the desk around a photographed page): touches three borders, spans the image, and is solid.
+
+    The last test keeps the thin frame of a form or of a check's amount box
+    (and the digits that touch it) for `remove_lines` to deal with.
+    """
+    x, y, w, h, area = (int(v) for v in stat)
+    height, width = shape
+    borders = (x == 0) + (y == 0) + (x + w >= width) + (y + h >= height)
+    thickness = area / (2 * (w + h))  # of a band around the image holding this many pixels
+    return borders >= 3 and w > 0.8 * width and h > 0.8 * height and thickness >= max(8, 0.02 * min(height, width))
+
+
+def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A flattened page's grey ink (0 = none) and its pen strokes (uint8 0/1) as the segmenter finds them.
+
+    The strokes are thresholded (`binarise`), without the dark surround of a
+    photographed page, ruling lines and box borders (`remove_lines`); None
+    when the page is mostly ink, which is no document. The scanner and the
+    cutting of labelled digits (`cut_digit`) both start here.
+    """
+    ink = (1.0 - grey).clip(0, 1).astype(np.float32)
+    binary = binarise(ink)
+    if _borders_inked(binary) >= 3:  # only then can a dark surround be there: skip labelling a whole page for nothing
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        for i in range(1, count):
+            if _is_background(stats[i], binary.shape):
+                binary[labels == i] = 0
+    if binary.mean() > MAX_INK_FRACTION:
+        return ink, None
+    return ink, remove_lines(binary)
+
+
+def segment(grey: np.ndarray) -> list[Word]:
+    """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates."""
+    ink, binary = page_ink(grey)
+    if binary is None:
+        return []
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    specks = int((stats[1:, cv2.CC_STAT_AREA] < 12).sum())
+    if count - 1 > MAX_COMPONENTS or (count - 1 > 100 and specks > 0.25 * (count - 1)):
+        return []  # pure noise or dense speckle, not writing
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= 12]
+    tall_set = set(tall)
+    marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= 3]
+    lines = _group_lines(stats, tall)
+    lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
+    words: list[Word] = []
+    for line_no, line in enumerate(lines):
+        words.extend(_line_words(line_no, line, marks, stats, labels, ink))
+    return words
+
+
+@dataclass
+class _Line:
+    """One text line cut out of the page and sheared upright."""
+
+    labels: np.ndarray  # component ids, deskewed
+    ink: np.ndarray  # grey ink, deskewed
+    boxes: dict[int, tuple[int, int, int, int]]  # component id -> deskewed x, y, w, h
+    inverse: np.ndarray  # deskewed -> page (relative to origin)
+    origin: tuple[int, int]
+    height: float
+    page_shape: tuple[int, ...]
+
+
+def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
+    heights = np.array([stats[i, 3] for i in line], float)
+    line_height = float(np.percentile(heights, 75))
+    top = min(stats[i, 1] for i in line)
+    bottom = max(stats[i, 1] + stats[i, 3] for i in line)
+    members = set(line) | {i for i in marks if stats[i, 1] >= top - 2 and stats[i, 1] + stats[i, 3] <= bottom + 2}
+    x0 = max(0, min(stats[i, 0] for i in members) - 2)
+    x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + 2)
+    y0, y1 = max(0, top - 2), min(ink.shape[0], bottom + 2)
+    crop = labels[y0:y1, x0:x1]
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[list(members)] = True
+    crop = np.where(keep[crop], crop, 0)
+    slant = estimate_slant((crop > 0).astype(np.uint8))
+    shear, size = upright_shear(slant, crop.shape)
+    sheared = cv2.warpAffine(crop.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST).astype(np.int32)
+    line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
+    line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return _Line(sheared, line_ink, _boxes(sheared), cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
+
+
+def upright_shear(slant: float, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine map that shears an image of `shape` by `slant` about its middle row, and the (width, height)
+    that holds every sheared pixel."""
+    height, width = shape[:2]
+    pad = int(abs(slant) * height) + 1
+    return np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]]), (width + 2 * pad, height)
+
+
+def cut_digit(ink: np.ndarray, strokes: np.ndarray, box: tuple[int, int, int, int], slant: float = 0.0) -> np.ndarray:
+    """The 28x28 normalised digit inside a box of a page, cut as the scanner cuts its candidates.
+
+    `ink` and `strokes` are the page's, from `page_ink`; `slant` is the line's
+    (`estimate_slant` of its strokes). The box's pen strokes are sheared
+    upright with the line's slant, their grey ink kept, and the result goes
+    through `to_mnist`: the representation the classifier is trained and run on.
+    """
+    x, y, w, h = box
+    x0, y0 = max(0, x), max(0, y)
+    crop, mask = ink[y0 : y + h, x0 : x + w], strokes[y0 : y + h, x0 : x + w]
+    if crop.size == 0 or not mask.any():
+        return np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
+    if slant:
+        shear, size = upright_shear(slant, crop.shape)
+        mask = cv2.warpAffine(mask.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST)
+        crop = cv2.warpAffine(np.ascontiguousarray(crop, np.float32), shear, size, flags=cv2.INTER_LINEAR)
+    return to_mnist(crop * (mask > 0))
+
+
+def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
+    """Every component's bounding box (x, y, w, h) in one pass over the labelled pixels."""
+    ys, xs = np.nonzero(labels)
+    if xs.size == 0:
+        return {}
+    ids = labels[ys, xs]
+    size = int(ids.max()) + 1
+    lows = np.full((2, size), np.iinfo(np.int64).max)
+    highs = np.full((2, size), -1)
+    np.minimum.at(lows, (0, ids), xs)
+    np.minimum.at(lows, (1, ids), ys)
+    np.maximum.at(highs, (0, ids), xs)
+    np.maximum.at(highs, (1, ids), ys)
+    return {
+        int(i): (int(lows[0, i]), int(lows[1, i]), int(highs[0, i] - lows[0, i] + 1), int(highs[1, i] - lows[1, i] + 1))
+        for i in np.flatnonzero(highs[0] >= 0)
+    }
+
+
+def _line_words(
+    line_no: int, line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray
+) -> list[Word]:
+    """Deskew a line, split it into strings at wide gaps, and list each string's candidates."""
+    upright = _deskewed_line(line, marks, stats, labels, ink)
+    tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
+    small_marks = [i for i in upright.boxes if i not in set(line)]
+    atoms = _atoms(tall, small_marks, upright.boxes, upright.height)
+    groups: list[list[list[int]]] = []
+    previous_right = None
+    for atom in atoms:
+        left = min(upright.boxes[i][0] for i in atom)
+        if previous_right is None or left - previous_right > 1.2 * upright.height:
+            groups.append([])
+        groups[-1].append(atom)
+        right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
+        previous_right = right if previous_right is None else max(previous_right, right)
+    return [w for group in groups if (w := _word(line_no, group, upright))]
+
+
+def _span(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> tuple[int, int]:
+    return min(boxes[k][0] for k in atom), max(boxes[k][0] + boxes[k][2] for k in atom)
+
+
+def _atoms(
+    line: list[int], marks: list[int], boxes: dict[int, tuple[int, int, int, int]], line_height: float
+) -> list[list[int]]:
+    """Merge components stacked above each other (a 5's bar, a broken 4); attach or drop small marks."""
+    small = [i for i in line if boxes[i][3] < SMALL_FRACTION * line_height]
+    small_set = set(small)
+    atoms: list[list[int]] = []
+    for i in line:
+        if i in small_set:
+            continue
+        x, _, w, _ = boxes[i]
+        if atoms:
+            left, right = _span(atoms[-1], boxes)
+            if min(right, x + w) - max(left, x) >= 0.6 * min(w, right - left):
+                atoms[-1].append(i)
+                continue
+        atoms.append([i])
+    for i in small + marks:
+        x, _, w, _ = boxes[i]
+        for atom in atoms:
+            left, right = _span(atom, boxes)
+            if min(right, x + w) - max(left, x) >= 0.5 * w:
+                atom.append(i)
+                break
+    return atoms
+
+
+def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
+    """Cut a string into pieces and list the candidate digits over them."""
+    left, right = min(_span(a, upright.boxes)[0] for a in atoms), max(_span(a, upright.boxes)[1] for a in atoms)
+    atom_of = np.zeros(int(upright.labels.max()) + 1, np.int32)
+    for n, atom in enumerate(atoms, start=1):
+        atom_of[atom] = n
+    atom_map = np.zeros_like(upright.labels)
+    atom_map[:, left:right] = atom_of[upright.labels[:, left:right]]
+    pieces = _pieces(atom_map, len(atoms), upright.height)
+    if not pieces:
+        return None
+    rows = np.flatnonzero((atom_map > 0).any(axis=1))
+    x0, y0 = upright.origin
+    word = Word(
+        line=line_no,
+        pieces=len(pieces),
+        box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
+        cuts=[a[2] == b[2] for a, b in itertools.pairwise(pieces)],
+    )
+    gap = MAX_GAP * upright.height
+    for start in range(len(pieces)):
+        b = pieces[start][1]  # right edge of the run so far
+        for end in range(start + 1, min(len(pieces), start + MAX_PIECES_PER_CANDIDATE) + 1):
+            if end - start > 1 and pieces[end - 1][0] - b > gap:
+                break  # blank space between two blobs side by side: two digits, never one
+            a = min(p[0] for p in pieces[start:end])
+            b = max(b, pieces[end - 1][1])
+            if end - start > 1 and b - a > MAX_CANDIDATE_WIDTH * upright.height:
+                break
+            piece_ink = upright.ink[:, a:b] * pieces_mask(atom_map, pieces[start:end], a, b)
+            ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
+            if ink_rows.size == 0:
+                continue
+            box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0, upright.page_shape)
+            word.candidates.append(Candidate(start, end, box, piece_ink[ink_rows[0] : ink_rows[-1] + 1]))
+    return word
+
+
+def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[tuple[int, int, int]]:
+    """Cut every atom at its plausible cut columns: (left, right, atom) spans in x order."""
+    pieces = []
+    for n in range(1, atom_count + 1):
+        cols = np.flatnonzero((atom_map == n).any(axis=0))
+        if cols.size == 0:
+            continue
+        left, right = int(cols[0]), int(cols[-1]) + 1
+        cuts = []
+        if right - left > 0.75 * line_height:
+            cuts = [left + c for c in _cut_columns(ink_extent(atom_map[:, left:right] == n), line_height)]
+        edges = [left, *cuts, right]
+        pieces.extend((a, b, n) for a, b in itertools.pairwise(edges) if b > a)
+    pieces.sort()
+    return pieces
+
+
+def pieces_mask(atom_map: np.ndarray, pieces: list[tuple[int, int, int]], left: int, right: int) -> np.ndarray:
+    """The ink of the given pieces only, in the columns [left, right)."""
+    out = np.zeros((atom_map.shape[0], right - left), bool)
+    for a, b, n in pieces:
+        out[:, a - left : b - left] |= atom_map[:, a:b] == n
+    return out
+
+
+def _page_box(
+    inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """A deskewed box mapped back onto the page, clipped to it (plain arithmetic: called for every candidate)."""
+    (a, b, c), (d, e, f) = inverse.tolist()
+    xs = [a * x + b * y + c + x0 for x in (left, right) for y in (top, bottom)]
+    ys = [d * x + e * y + f + y0 for x in (left, right) for y in (top, bottom)]
+    px0, py0 = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
+    px1, py1 = min(math.ceil(max(xs)), shape[1]), min(math.ceil(max(ys)), shape[0])
+    return px0, py0, max(1, px1 - px0), max(1, py1 - py0)

@@ -1,0 +1,56 @@
+"""`digitscan eval`: outputs checked before work, failures reported."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from support import said
+from typer.testing import CliRunner
+
+from digitscan.cli import app
+from digitscan.errors import ExitCode
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def pages(tmp_path: Path, digit_page: Callable[..., np.ndarray]) -> Path:
+    """A folder with two pages of digits."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(2):
+        Image.fromarray(digit_page(10 + n)).save(folder / f"page{n}.png")
+    return folder
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the scanner (and with it the model) is ever created."""
+    from digitscan.cli import scan as batch
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("work started before the error was reported")
+
+    monkeypatch.setattr(batch, "make_scanner", refuse)
+
+
+def test_eval_checks_its_output_before_work_and_reports_failures(
+    pages: Path, tmp_path: Path, tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pages / "labels.csv").write_text("file,digits\npage0.png,1234\npage1.png,5678\ngone.png,9\n")
+    unwritable = str(tmp_path / "no" / "c.csv")
+    result = runner.invoke(app, ["-q", "eval", str(pages), "-m", str(tiny_model_path), "-o", unwritable])
+    assert result.exit_code == ExitCode.usage_error and said(result.stderr, "does not exist")
+    cases = tmp_path / "cases.csv"
+    result = runner.invoke(app, ["-q", "eval", str(pages), "-m", str(tiny_model_path), "-o", str(cases), "-j", "0"])
+    assert result.exit_code == ExitCode.some_files_failed, result.output
+    rows = {r["file"]: r for r in csv.DictReader(cases.open())}
+    assert set(rows) == {"page0.png", "page1.png", "gone.png"}
+    assert rows["gone.png"]["error"] == "no such file" and not rows["page0.png"]["error"]
+    assert float(rows["gone.png"]["confidence"]) == 0 and 0 < float(rows["page0.png"]["confidence"]) <= 1
+    assert "read at confidence ≥ 0.99" in result.stdout

@@ -1,0 +1,41 @@
+"""digitscan.scan.assemble: the best reading of a string from its scored candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+from support import _word
+
+from digitscan.results import flag_below
+from digitscan.scan.assemble import assemble_word
+from digitscan.scan.classify import Scores
+
+
+def test_assemble_prefers_two_confident_digits_over_one_merged() -> None:
+    word = _word(2, [(0, 1), (0, 2), (1, 2)])
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 0], digits[1, 8], digits[2, 0] = 0.95, 0.40, 0.95
+    reject = np.array([0.0, 0.5, 0.0], np.float32)
+    read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0)
+    assert read is not None and read.text == "00"
+    assert [d.box[0] for d in read.digits] == [0, 10]
+
+
+def test_assemble_drops_a_mark_and_flags_low_confidence() -> None:
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 4], digits[1, 1], digits[2, 7] = 0.97, 0.02, 0.40
+    reject = np.array([0.01, 0.95, 0.1], np.float32)
+    read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0)
+    assert read is not None and read.text == "47"
+    assert read.shown() == "47"  # flags are the display threshold's, set after the reading is chosen
+    flag_below([read], 0.5)
+    assert read.shown() == "4?"
+    assert read.digits[1].flagged and not read.digits[0].flagged
+
+
+def test_assemble_maps_boxes_back_to_original_pixels() -> None:
+    word = _word(1, [(0, 1)])
+    digits = np.zeros((1, 10), np.float32)
+    digits[0, 3] = 1.0
+    read = assemble_word(word, Scores(digits, np.zeros(1, np.float32)), offset=0, scale=0.5)
+    assert read is not None and read.digits[0].box == (0, 0, 20, 20)

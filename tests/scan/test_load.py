@@ -1,0 +1,150 @@
+"""digitscan.scan.load: decoding pages, the pixel limit, unreadable files, the desk around a page."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from PIL import Image
+from support import interrupt_in_c_code, page_with, png_header_only, save
+
+from digitscan.errors import InputError, is_interrupt
+
+
+@pytest.mark.parametrize("layout", ["two-tone check", "page on a desk"])
+def test_load_drops_a_desk_but_not_a_darker_band_of_the_paper(digits: dict[int, np.ndarray], layout: str) -> None:
+    """A check printed in two tones has its amount on the darker band: that band is paper, and its ink is kept.
+    A page photographed on a desk has a dark surround with no writing on it: that is dropped."""
+    from digitscan.scan.load import prepare
+
+    written = page_with([digits[2], digits[3], digits[1]], [40, 110, 180], height=120, width=300)  # paper 1, ink 0
+    if layout == "two-tone check":
+        grey = written * 0.55  # the amount sits on a grey band...
+        grey[:25] = np.maximum(grey[:25], 0.85)  # ...under a light strip across the top
+        ink = written < 0.3
+        ink[:25] = False
+    else:
+        grey = np.full((240, 420), 0.2, np.float32)  # a dark desk around the page, on all sides
+        grey[60:180, 60:360] = written * 0.9
+        ink = np.zeros(grey.shape, bool)
+        ink[60:180, 60:360] = written < 0.3
+    flat = prepare((grey * 255).astype(np.uint8)).grey
+    assert ink.sum() > 200
+    kept = float((flat[ink] < 0.6).mean())
+    assert kept > 0.9, kept  # the digits' strokes are still there to read
+    if layout == "page on a desk":
+        assert (flat[:40] == 1.0).all() and (flat[:, :40] == 1.0).all()  # the desk became blank paper
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_large_jpeg_decoded_at_reduced_scale_keeps_the_page_geometry(tmp_path, orientation: int) -> None:
+    """JPEG draft decoding (1/2 scale here) gives the page a full decode would, boxes still in the file's pixels."""
+    from PIL import Image, ImageOps
+
+    from digitscan.scan.load import load_pages, prepare, to_grey
+
+    rng = np.random.default_rng(0)
+    pixels = np.full((1200, 4400, 3), 235, np.uint8)
+    pixels[300:900, 1000:1400] = 20  # a dark block to find again
+    pixels = (pixels.astype(np.int16) + rng.integers(-8, 8, pixels.shape)).clip(0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(pixels).save(path, quality=92, exif=exif)
+
+    (page,) = load_pages(path)
+    with Image.open(path) as image:
+        upright = ImageOps.exif_transpose(image)
+        full = prepare(to_grey(upright))  # decoded in full, then shrunk
+    expected_size = (4400, 1200) if orientation == 1 else (1200, 4400)
+    assert page.original_size == full.original_size == expected_size
+    assert page.scale == pytest.approx(full.scale) and page.grey.shape == full.grey.shape
+    assert np.abs(page.grey - full.grey).mean() < 0.02  # the same picture, within JPEG scaling differences
+    dark = np.argwhere(page.grey < 0.5)
+    centre = dark.mean(axis=0) / page.scale  # (row, column) in the file's upright pixels
+    assert centre == pytest.approx((600, 1200) if orientation == 1 else (1200, 600), abs=6)
+
+
+@given(
+    pixels=hnp.arrays(np.uint8, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=60)),
+    q=st.floats(0, 100),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_histogram_percentile_equals_numpys(pixels: np.ndarray, q: float) -> None:
+    from digitscan.scan.load import percentile_uint8
+
+    assert percentile_uint8(pixels, q) == pytest.approx(float(np.percentile(pixels, q)), abs=1e-9)
+
+
+def test_bomb_is_refused_from_the_header_fast_and_the_limit_is_settable(tmp_path: Path) -> None:
+    from digitscan.scan.load import load_pages
+
+    bomb = tmp_path / "bomb.png"
+    png_header_only(bomb, 20_000, 20_000)
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"20000x20000 = 400,000,000 pixels.*--max-pixels"):
+        load_pages(bomb)
+    assert time.perf_counter() - started < 0.5
+    small = save(np.full((100, 100), 255, np.uint8), tmp_path / "small.png")
+    assert load_pages(small, max_pixels=10_000)
+    with pytest.raises(InputError, match="over the limit of 9,999"):
+        load_pages(small, max_pixels=9_999)
+    frames = [Image.new("L", (50, 50), 255), Image.new("L", (500, 500), 255)]  # only page 2 is too large
+    frames[0].save(tmp_path / "pages.tif", save_all=True, append_images=frames[1:])
+    with pytest.raises(InputError, match="500x500"):
+        load_pages(tmp_path / "pages.tif", max_pixels=100_000)
+
+
+def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root reads everything, so the denial is simulated there; elsewhere chmod does it for real."""
+    from digitscan.scan import load
+
+    path = save(np.full((20, 20), 255, np.uint8), tmp_path / "secret.png")
+    if os.geteuid() == 0:
+
+        def denied(*args: object, **kwargs: object) -> Image.Image:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(load.Image, "open", denied)
+    else:
+        path.chmod(0)
+    with pytest.raises(InputError, match="permission denied"):
+        load.load_pages(path)
+
+
+def test_a_pdf_is_named_as_one_with_the_way_out(tmp_path: Path) -> None:
+    from digitscan.scan.load import load_pages
+
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    with pytest.raises(InputError, match="a PDF, not an image: render its pages"):
+        load_pages(pdf)
+    (tmp_path / "notes.png").write_text("plain text\n")
+    with pytest.raises(InputError, match=r"^not an image"):
+        load_pages(tmp_path / "notes.png")
+
+
+def test_an_interrupt_inside_the_decoder_is_not_taken_for_an_unreadable_file(
+    tmp_path: Path, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digitscan.scan import load
+
+    save(digit_page(0), tmp_path / "p.png")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise interrupt_in_c_code()
+
+    monkeypatch.setattr(load.Image, "open", interrupted)
+    with pytest.raises(SystemError) as raised:
+        load.load_pages(tmp_path / "p.png")
+    assert is_interrupt(raised.value)
+    monkeypatch.setattr(load.Image, "open", lambda *args, **kwargs: 1 / 0)  # a real failure is still the file's
+    with pytest.raises(InputError):
+        load.load_pages(tmp_path / "p.png")

@@ -1,0 +1,86 @@
+"""digitscan.scan.pipeline: crashing or hanging decoders and interruption never crash a batch or lose a
+result; any image goes through the worker stages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import _random_image, flaky_worker, save
+
+from digitscan.scan.options import ScanOptions
+from digitscan.scan.pipeline import Scanner
+
+
+def test_crashed_and_hung_workers_are_replaced_and_the_batch_goes_on(
+    tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray]
+) -> None:
+    names = ["a.png", "crash.png", "b.png", "hang.png", "c.png", "crash2.png", "d.png", "raise.png"]
+    for n, name in enumerate(names):
+        save(digit_page(n), tmp_path / name)
+    paths = [str(tmp_path / name) for name in names]
+    started = time.perf_counter()
+    results = list(Scanner(tiny_model, ScanOptions(workers=2, timeout_per_file=2.0), worker=flaky_worker).scan(paths))
+    assert time.perf_counter() - started < 20  # the hang is cut off at 2 s, not 60
+    reference = {r.file: r for r in Scanner(tiny_model, ScanOptions(workers=0)).scan(paths[0:7:2])}
+    assert [r.file for r in results] == paths
+    for result in results:
+        name = Path(result.file).name
+        if name.startswith("crash"):
+            assert result.error == "decoder crashed (worker exit code 3); worker replaced"
+        elif name.startswith("hang"):
+            assert result.error is not None and "timed out after 2 s (--timeout-per-file)" in result.error
+        elif name.startswith("raise"):
+            assert result.error == "internal error: RuntimeError: boom"
+        else:
+            assert result.error is None and result.text and result.text == reference[result.file].text
+
+
+@pytest.mark.parametrize(("interrupt", "raised"), [("ctrlc", KeyboardInterrupt), ("cinterrupt", SystemError)])
+def test_without_workers_a_failing_file_is_reported_and_ctrl_c_keeps_finished_work(
+    tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray], interrupt: str, raised: type[BaseException]
+) -> None:
+    names = ["a.png", "raise.png", "b.png", f"{interrupt}.png", "never.png"]
+    for n, name in enumerate(names):
+        save(digit_page(n), tmp_path / name)
+    scanner = Scanner(tiny_model, ScanOptions(workers=0, batch_digits=10_000), worker=flaky_worker)  # one batch
+    got = []
+    with pytest.raises(raised):
+        for results in scanner.scan_files([str(tmp_path / name) for name in names]):
+            got.extend(results)
+    assert [Path(r.file).name for r in got] == ["a.png", "raise.png", "b.png"]  # decoded before Ctrl-C: still read
+    assert got[0].strings and got[2].strings and got[1].error == "internal error: RuntimeError: boom"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["noise_u8", "noise_float", "noise_u16", "blank", "black", "lines", "blobs"]),
+    height=st.integers(1, 300),
+    width=st.integers(1, 300),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_image_goes_through_the_worker_stages(kind: str, height: int, width: int, seed: int) -> None:
+    """No exception; every box on the page (as the pipeline reports it); every 28x28 digit finite, in [0, 1]."""
+    from digitscan.scan.load import prepare
+    from digitscan.scan.normalise import to_mnist
+    from digitscan.scan.pipeline import clip_box
+    from digitscan.scan.segment import segment
+
+    page = prepare(_random_image(kind, height, width, seed))
+    assert page.grey.shape == (height, width) and page.grey.dtype == np.float32
+    assert np.isfinite(page.grey).all() and page.grey.min() >= 0 and page.grey.max() <= 1
+    for word in segment(page.grey):
+        for box in [word.box, *(c.box for c in word.candidates)]:
+            x, y, w, h = box
+            assert w >= 1 and h >= 1 and x < width and y < height and x + w > 0 and y + h > 0, (box, width, height)
+            cx, cy, cw, ch = clip_box(box, width, height)
+            assert cx >= 0 and cy >= 0 and cw >= 1 and ch >= 1 and cx + cw <= width and cy + ch <= height
+        for candidate in word.candidates:
+            digit = to_mnist(candidate.ink)
+            assert digit.shape == (28, 28) and np.isfinite(digit).all()
+            assert digit.min() >= 0 and digit.max() <= 1

@@ -1,0 +1,200 @@
+"""digitscan.scan.segment on constructed pages: strings, candidate cuts, lines, marks, noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import _random_image, ink_columns, page_with
+
+from digitscan.scan.segment import cut_digit, page_ink, remove_lines, segment
+
+
+def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarray]) -> None:
+    xs = [40, 92, 144]
+    words = segment(page_with([digits[4], digits[7], digits[2]], xs))
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    for glyph, x in zip([digits[4], digits[7], digits[2]], xs, strict=True):
+        left, right = ink_columns(glyph, x)
+        # boxes are taken around the deskewed digit, so a slanted digit's box is a little wider
+        assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
+
+
+def test_blobs_side_by_side_with_space_between_are_never_one_digit(digits: dict[int, np.ndarray]) -> None:
+    """A "1" and an "8" a few pixels apart are two candidates, never one "8" (a gap of about a third of the
+    height); a "0" broken by a hairline (a few percent of the height) still has a candidate that holds it whole."""
+    apart = segment(page_with([digits[1], digits[8]], [60, 104]))
+    (one_left, one_right), (eight_left, eight_right) = ink_columns(digits[1], 60), ink_columns(digits[8], 104)
+    assert 10 <= eight_left - one_right <= 25  # the blank space between them, on a line about 45 px high
+    assert len(apart) == 1
+    boxes = [c.box for c in apart[0].candidates]
+    assert any(abs(bx - one_left) <= 8 and abs(bx + bw - one_right) <= 8 for bx, _, bw, _ in boxes)
+    assert any(abs(bx - eight_left) <= 8 and abs(bx + bw - eight_right) <= 8 for bx, _, bw, _ in boxes)
+    assert not any(bx < one_right and bx + bw > eight_left for bx, _, bw, _ in boxes), boxes
+
+    zero = digits[0].copy()
+    cols = np.flatnonzero(zero.max(axis=0) > 30)
+    zero[:, (cols[0] + cols[-1]) // 2] = 0  # a one-pixel break, two pixels on the page
+    broken = segment(page_with([zero], [60]))
+    assert len(broken) == 1 and broken[0].pieces == 2
+    assert any(c.start == 0 and c.end == 2 for c in broken[0].candidates)
+
+
+@pytest.mark.parametrize("surround", ["desk on 4 sides", "desk on 3 sides", "thin frame touching a digit"])
+def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str) -> None:
+    """A page photographed on a dark desk, or a crop with the thin box of a check amount: only the digits are read."""
+    glyphs, xs = [digits[4], digits[7], digits[2]], [40, 92, 144]
+    framed = np.pad(page_with(glyphs, xs), 30, constant_values=0.1)
+    shift = 30
+    if surround == "desk on 3 sides":
+        framed, shift = framed[:, 30:], 0
+    elif surround == "thin frame touching a digit":
+        framed, shift = page_with(glyphs, xs, height=116), 0
+        framed[:3], framed[-3:], framed[:, :3], framed[:, -3:] = 0.1, 0.1, 0.1, 0.1
+        framed[70:113, 170:173] = 0.1  # a stroke from the 2 down into the frame
+    words = segment(framed)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    for glyph, x in zip(glyphs, xs, strict=True):
+        left, right = ink_columns(glyph, x)
+        left, right = left + shift, right + shift
+        assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
+
+
+def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
+    _a_left, a_right = ink_columns(digits[0], 60)
+    b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
+    page = page_with([digits[0], digits[0]], [60, b_x])
+    words = segment(page)
+    assert len(words) == 1
+    word = words[0]
+    assert word.pieces >= 2
+    b_left, _ = ink_columns(digits[0], b_x)
+    junction = (a_right + b_left) / 2
+    cuts = {c.box[0] + c.box[2] for c in word.candidates if c.start == 0 and c.end < word.pieces}
+    assert any(abs(cut - junction) <= 8 for cut in cuts), (cuts, junction)
+
+
+def test_ink_extent_is_low_where_round_digits_touch_not_inside_a_loop() -> None:
+    import cv2
+
+    from digitscan.scan.segment import ink_extent
+
+    mask = np.zeros((30, 60), np.uint8)
+    cv2.ellipse(mask, (15, 15), (12, 12), 0, 0, 360, 1, 2)  # a "0" over columns 2-28
+    cv2.ellipse(mask, (42, 15), (12, 12), 0, 0, 360, 1, 2)  # another, touching it at columns 28-29
+    extent = ink_extent(mask.astype(bool))
+    assert extent[0] == 0 and extent[-1] == 0
+    assert extent[8:22].min() >= 20 and extent[35:49].min() >= 20  # the top and the bottom arc of each loop
+    assert extent[26:31].min() <= 10  # where they touch
+
+
+def test_a_wide_zero_is_not_cut_inside_its_loop() -> None:
+    """A zero written wide stays one piece: between its sides its ink spans its full height in every column
+    (counting ink pixels instead finds its thin top and bottom arcs and cuts it there)."""
+    import cv2
+
+    page = np.ones((140, 200), np.float32)
+    cv2.ellipse(page, (100, 70), (38, 26), 0, 0, 360, 0.0, 5)  # 1.45 times as wide as tall
+    words = segment(page)
+    assert len(words) == 1 and words[0].pieces == 1
+
+
+def test_small_digits_after_big_ones_are_digits_not_marks(digits: dict[int, np.ndarray]) -> None:
+    """Amounts often end in zeros written smaller ("16700" with the zeros at 40 % of the 1's height): each small
+    zero is a candidate of its own, not a mark to drop."""
+    import cv2
+
+    page = page_with([digits[1], digits[6]], [40, 90], height=140, width=320, y=30)
+    small = cv2.resize(digits[0].astype(np.float32) / 255.0, (24, 24), interpolation=cv2.INTER_AREA)
+    for x in (150, 176):  # on the same baseline as the big digits (their ink ends near row 80)
+        region = page[56:80, x : x + 24]
+        np.minimum(region, 1.0 - small, out=region)
+    words = segment(page)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates if c.end - c.start == 1]
+    cols = np.flatnonzero(small.max(axis=0) > 0.1)
+    for x in (150, 176):
+        left, right = x + int(cols[0]), x + int(cols[-1])
+        assert any(abs(bx - left) <= 4 and abs(bx + bw - 1 - right) <= 4 for bx, _, bw, _ in boxes), (
+            left,
+            right,
+            boxes,
+        )
+
+
+def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray]) -> None:
+    page = page_with([digits[1], digits[8]], [60, 160])
+    binary = (page < 0.5).astype(np.uint8)
+    binary[86:89, :] = 1  # a ruled line the digits sit on
+    cleaned = remove_lines(binary)
+    assert cleaned[86:89, 300:].sum() == 0  # the line is gone where there is no writing
+    assert cleaned[:80].sum() >= 0.9 * binary[:80].sum()  # the digits above it are kept
+
+
+def test_dots_and_dashes_are_not_candidates(digits: dict[int, np.ndarray]) -> None:
+    import cv2
+
+    page = page_with([digits[2], digits[5]], [40, 92])
+    cv2.circle(page, (98, 80), 2, 0.0, -1)  # a dot on the baseline, between the digits
+    cv2.line(page, (150, 60), (175, 60), 0.0, 4)  # a dash after the amount
+    words = segment(page)
+    assert len(words) == 1
+    boxes = [c.box for c in words[0].candidates]
+    assert all(bx + bw < 148 for bx, _, bw, _ in boxes)  # the dash is no part of any candidate
+    assert not any(bx >= 94 and bx + bw <= 103 for bx, _, bw, _ in boxes)  # nor is the dot one on its own
+
+
+def test_blank_noise_and_black_pages_give_no_absurd_output() -> None:
+    rng = np.random.default_rng(0)
+    assert segment(np.ones((200, 300), np.float32)) == []
+    assert segment(np.zeros((200, 300), np.float32)) == []
+    noise = rng.random((200, 300)).astype(np.float32)
+    assert sum(w.pieces for w in segment(noise)) < 60
+
+
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 39), st.integers(-20, 119), st.integers(1, 120)), max_size=12),
+    length=st.integers(2, 60),
+    noise=st.floats(0, 0.3),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=200, deadline=None)
+def test_long_runs_equal_the_opening(runs: list[tuple[int, int, int]], length: int, noise: float, seed: int) -> None:
+    """Opening only the rows with enough ink gives the whole image's opening, runs at the edges included."""
+    import cv2
+
+    from digitscan.scan.segment import horizontal_runs
+
+    binary = (np.random.default_rng(seed).random((40, 100)) < noise).astype(np.uint8)
+    for row, start, size in runs:
+        binary[row, max(0, start) : start + size] = 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    np.testing.assert_array_equal(horizontal_runs(binary, length), cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel))
+
+
+def test_segment_boxes_stay_on_the_page() -> None:
+    """Found by the property test above: a box 6 px left of a 25x79 page (the pipeline clips it meanwhile)."""
+    from digitscan.scan.load import prepare
+    from digitscan.scan.segment import segment
+
+    for word in segment(prepare(_random_image("lines", 79, 25, 0)).grey):
+        for x, y, w, h in [word.box, *(c.box for c in word.candidates)]:
+            assert x >= 0 and y >= 0 and x + w <= 25 and y + h <= 79
+
+
+def test_a_speckled_page_is_not_read_as_a_page_of_digits() -> None:
+    """40 % salt-and-pepper noise: under half the page is ink and under 4000 blobs, so it passes both noise gates."""
+    from digitscan.scan.load import prepare
+    from digitscan.scan.segment import segment
+
+    noise = np.where(np.random.default_rng(3).random((300, 300)) < 0.4, 0, 255).astype(np.uint8)
+    assert len(segment(prepare(noise).grey)) <= 3
+
+
+def test_cut_digit_outside_the_page_is_blank() -> None:
+    page = np.ones((20, 20), np.float32)
+    ink, strokes = page_ink(page)
+    assert cut_digit(ink, strokes, (50, 50, 10, 10)).max() == 0
