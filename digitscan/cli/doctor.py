@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from digitscan.cli.ui import Consoles
+    from digitscan.model.files import LoadedModel
 
 Status = Literal["OK", "WARN", "FAIL"]
 STATUS_STYLE = {"OK": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
@@ -125,7 +126,7 @@ class _Context:
         self.tf: Any = None
         self.jax: Any = None  # set instead of tf when KERAS_BACKEND=jax
         self.gpus: list[dict[str, Any]] = []  # name, compute_capability, memory
-        self.loaded: Any = None  # the LoadedModel that `digitscan scan` would use, if it loaded
+        self.loaded: LoadedModel | None = None  # the model that `digitscan scan` would use, if it loaded
 
 
 # --- checks --------------------------------------------------------------------------------------------------------
@@ -456,13 +457,13 @@ def _pillow(ctx: _Context) -> Iterator[Check]:
         yield _warn("Pillow codecs", text + "; such inputs fail, the rest scan", fix)
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> LoadedModel:
     from digitscan.model.files import load_model
 
     return load_model(path)
 
 
-def _describe(loaded: Any) -> str:
+def _describe(loaded: LoadedModel) -> str:
     """A model's card in a few words: architecture, test accuracy, training date."""
     card = loaded.card or {}
     parts = [str(card.get("architecture") or "unknown architecture")]
@@ -477,7 +478,7 @@ def _describe(loaded: Any) -> str:
     return f"{loaded.path}: " + ", ".join(parts)
 
 
-def _model_row(name: str, path: Path, *, in_use: bool, given: bool) -> tuple[Check, Any]:
+def _model_row(name: str, path: Path, *, in_use: bool, given: bool) -> tuple[Check, LoadedModel | None]:
     """Find and load one model with the safe loader; a model that is not in use cannot fail the run."""
     from digitscan.errors import DigitscanError
 

@@ -57,7 +57,9 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float) -> Digi
     marks = 0
     end = n
     while end > 0:
-        start, row, label = choice[end]  # type: ignore[misc]
+        step = choice[end]
+        assert step is not None  # every end on the best path was reached by some candidate
+        start, row, label = step
         marks += label < 0
         if label >= 0:
             cand = word.candidates[row - offset]

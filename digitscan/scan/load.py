@@ -27,7 +27,32 @@ from digitscan.errors import InputError, is_interrupt
 from digitscan.scan.options import ScanOptions
 
 DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
-WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation
+# Tuning numbers. Unless a line says otherwise, a number was set by hand when its step was first written (the
+# illumination in eca93b1, the desk around a photographed page in 7a52349) on the samples and synthetic photos,
+# and has not been tuned on ORAND since; what each controls is said.
+WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation (segment's pixel sizes assume it)
+EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
+QUARTER_TURNS = (5, 6, 7, 8)
+
+# -- flattening the illumination (flatten_illumination)
+MIN_FLATTEN_SIDE = 8  # pixels: smaller images are left as they are
+BACKGROUND_SIDE = 200  # pixels: the background is estimated on a copy shrunk by whole steps to about this short side
+CLOSING_MIN = 15  # pixels: the grey-level closing that erases strokes is at least this big, or
+CLOSING_FRACTION = 6  # a sixth of the shrunk copy's short side (odd): wider than any pen stroke
+BLUR_FRACTION = 3  # the closed background is smoothed by a Gaussian of a third of the closing's size
+MIN_BACKGROUND = 0.05  # the darkest paper brightness divided by (a black border is not amplified to white)
+
+# -- the desk around a photographed page (paper_mask, pen_strokes)
+MIN_PAPER_SIDE = 20  # pixels: smaller images (and shrunk copies) are all paper
+BORDER_BRIGHT = 0.8  # of the 90th percentile: a border this bright is paper reaching the edges (no desk)
+PAPER_PERCENTILE = 90  # the paper's brightness is this percentile of the page
+PAPER_SIDE = 400  # pixels: the sheet is found on a copy shrunk to at most this long side
+PAPER_BLUR = 5  # pixels: the blur before Otsu's threshold splits bright paper from the desk
+SHEET_SHARE = (0.15, 0.9)  # of the frame: a sheet filling less or more is no page on a desk
+DESK_DARKER = 0.7  # of the sheet's brightness: the surround must be darker than this to be a desk
+SHEET_ERODE = 5  # pixels (of the shrunk copy): the sheet's edge is pulled in by this much (its shadow, its edge)
+WRITTEN_ON = 0.5  # of the sheet's writing per pixel: a darker band holding this much is paper too (79ce139:
+# two-tone checks lost their amount; ORAND digits 84.85 -> 85.10 %)
 WRITING_LEVEL = 0.6  # flattened grey below this, and darker than its surroundings by 1 - this, is a pen stroke
 STROKE_MAX = 9  # working pixels: pen strokes are thinner (a desk's edge or a shadow is not)
 
@@ -171,7 +196,7 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
 def _upright_size(frame: Image.Image) -> tuple[int, int]:
     """The frame's full size as the reader sees it, after its EXIF orientation (a quarter turn swaps the sides)."""
     width, height = frame.size
-    turned = frame.getexif().get(0x0112) in (5, 6, 7, 8)
+    turned = frame.getexif().get(EXIF_ORIENTATION) in QUARTER_TURNS
     return (height, width) if turned else (width, height)
 
 
@@ -281,17 +306,22 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if min(height, width) < 20 or np.median(border) > 0.8 * percentile_uint8(grey, 90):
+    if min(height, width) < MIN_PAPER_SIDE:
+        return everything
+    if np.median(border) > BORDER_BRIGHT * percentile_uint8(grey, PAPER_PERCENTILE):
         return everything  # the paper reaches the edges: nothing around it to mask (and no work to do)
-    factor = max(1.0, max(height, width) / 400)
+    factor = max(1.0, max(height, width) / PAPER_SIDE)
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
     small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     small = small.astype(np.float32) / 255.0
     _, bright = cv2.threshold(
-        (cv2.GaussianBlur(small, (5, 5), 0) * 255).astype(np.uint8), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+        (cv2.GaussianBlur(small, (PAPER_BLUR, PAPER_BLUR), 0) * 255).astype(np.uint8),
+        0,
+        1,
+        cv2.THRESH_BINARY + cv2.THRESH_OTSU,
     )
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    if count <= 1 or min(small.shape) < 20:
+    if count <= 1 or min(small.shape) < MIN_PAPER_SIDE:
         return everything
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     contours, _ = cv2.findContours((labels == largest).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -299,14 +329,14 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     sheet = np.zeros(small.shape, np.uint8)
     cv2.fillConvexPoly(sheet, hull, 1)
     inside, outside = float(small[sheet > 0].mean()), float(small[sheet == 0].mean()) if (sheet == 0).any() else 1.0
-    if not 0.15 < sheet.mean() < 0.9 or outside > 0.7 * inside:
+    if not SHEET_SHARE[0] < sheet.mean() < SHEET_SHARE[1] or outside > DESK_DARKER * inside:
         return everything  # no darker surround: a scan or a crop, all paper
-    sheet = cv2.erode(sheet, np.ones((5, 5), np.uint8))
+    sheet = cv2.erode(sheet, np.ones((SHEET_ERODE, SHEET_ERODE), np.uint8))
     sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
     if flat is not None and sheet.any() and not sheet.all():
         strokes = pen_strokes(flat)
         outside, inside = float(strokes[sheet == 0].mean()), float(strokes[sheet > 0].mean())
-        if outside > 0 and outside >= 0.5 * inside:
+        if outside > 0 and outside >= WRITTEN_ON * inside:
             return everything  # the "desk" is written on: paper in two tones
     return sheet
 
@@ -338,14 +368,14 @@ def flatten_illumination(grey: np.ndarray) -> np.ndarray:
     img = grey.astype(np.float32)
     img /= np.float32(255)
     height, width = img.shape
-    if min(height, width) < 8:
+    if min(height, width) < MIN_FLATTEN_SIDE:
         return img
-    factor = max(1, min(height, width) // 200)
+    factor = max(1, min(height, width) // BACKGROUND_SIDE)
     small = cv2.resize(img, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
-    size = max(15, min(small.shape) // 6) | 1
+    size = max(CLOSING_MIN, min(small.shape) // CLOSING_FRACTION) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    background = cv2.GaussianBlur(background, (0, 0), size / 3)
+    background = cv2.GaussianBlur(background, (0, 0), size / BLUR_FRACTION)
     background = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    np.divide(img, np.maximum(background, 0.05, out=background), out=img)
+    np.divide(img, np.maximum(background, MIN_BACKGROUND, out=background), out=img)
     return np.minimum(img, 1.0, out=img)  # never below 0: grey and background are not

@@ -21,14 +21,70 @@ import numpy as np
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
 
+# Tuning numbers, in working pixels (pages are shrunk to at most 2000 px, see load.WORKING_MAX_SIDE) or in line
+# heights. Unless a line says otherwise, a number was set by hand with the first version of the segmenter (commit
+# eca93b1) on the samples and synthetic pages, and has not been tuned on ORAND since; what each controls is said.
+
+# -- what a digit is
 MIN_DIGIT_HEIGHT = 14  # working pixels (about 2 mm on a page shrunk to 2000 px); shorter is a mark or small print
+MIN_DIGIT_AREA = 12  # pixels of ink a blob of a digit's height needs (fewer: a thin scratch)
+MIN_MARK_AREA = 3  # pixels of ink a small blob needs to be kept as a mark (fewer: dust)
 MAX_PIECES_PER_CANDIDATE = 4
-MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall
-VALLEY = 0.05  # a cut column's ink extent is at least this much below the highest on each side of it
+MAX_CANDIDATE_WIDTH = 1.4  # line heights; in MNIST 99 % of digits are at most 1.43 times as wide as tall (was 1.6)
 MAX_GAP = 0.15  # line heights of blank space between side-by-side pieces that can still be one (broken) digit
-SMALL_FRACTION = 0.3  # of the line height: shorter blobs in a line are marks (or the bar of a 5)
+# (ORAND: 0.0 to 0.2 measured in bench/README.md; 0.15 kept)
+SMALL_FRACTION = 0.3  # of the line height: shorter blobs in a line are marks (or the bar of a 5); was 0.45, 6e4a4ca
+INK_LEVEL = 0.05  # grey ink below this is no ink when a candidate's rows are trimmed (as in normalise.to_mnist)
+
+# -- thresholding pen strokes (binarise)
+OPENING = 2  # pixels: the square opening that erases hair-thin lines (security patterns, paper grain) before Otsu
+MIN_SEED_LEVEL = 70  # of 255: Otsu's threshold is never taken below this (a blank page's grain is not ink)
+GROW_LEVEL = 0.7  # of the seed threshold: seeds grow by a pixel into ink at least this dark (anti-aliased edges)
+GROW = 3  # pixels: the square the seeds grow by (one pixel each way)
+
+# -- ruling lines and box borders (remove_lines)
+LINE_MIN_LENGTH = 25  # pixels: a horizontal run at least this long, and at least
+LINE_PAGE_FRACTION = 5  # a fifth of the page's width, is a ruled line: far longer than any digit (fbf2b61)
+LINE_NEAR = 7  # pixels: the square around horizontal lines within which a vertical run's end joins one
+BORDER_MIN_HEIGHT = 12  # pixels: the shortest vertical run taken for a box border
+BORDER_MAX_WIDTH = 6  # pixels: a border is at most this wide, or
+BORDER_WIDTH_RATIO = 4  # a quarter of its height (a "1" joining a line at both ends is wider or shorter)
+LINE_MARGIN = 3  # pixels: the square lines grow by before they are erased (their anti-aliased edges go too)
+MEND = 9  # pixels: the vertical closing that mends strokes a line crossed, inside the erased band only
+
+# -- lines of text and strings (_group_lines, _line_words, _atoms)
+LINE_OVERLAP = 0.5  # of the shorter blob: blobs whose vertical extents overlap this much are on one line
+LINE_HEIGHT_PERCENTILE = 75  # a line's height is this percentile of its blobs' heights (tall digits, not specks)
+LINE_PAD = 2  # pixels: a line's crop reaches this far past its blobs, and marks may stick out this far
+WORD_GAP = 1.2  # line heights of blank space that start a new string
+STACKED_OVERLAP = 0.6  # of the narrower: blobs overlapping this much across are one digit (a 5's bar, a broken 4)
+MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much across belongs to it
+
+# -- slant (estimate_slant)
+MAX_SLANT = 0.6  # the steepest shear tried either way (about 31 degrees)
+SLANT_STEPS = 13  # shears tried from -MAX_SLANT to MAX_SLANT (steps of 0.1)
+SLANT_GAIN = 1.0001  # a later shear must sharpen the projection by this factor to win: near-ties keep the earlier
+
+# -- cut columns inside a wide blob (_pieces, _cut_columns)
+WIDE_BLOB = 0.75  # line heights: only blobs wider than this are cut
+CUT_MARGIN = 0.22  # line heights from either end of a blob where it is never cut
+CUT_MIN_MARGIN = 2  # pixels: that margin's least
+SMOOTH = 3  # columns: the moving average over the ink-extent profile
+VALLEY = 0.05  # a cut column's ink extent is at least this much below the highest on each side of it (d50d3c0)
+CUT_EVERY = 0.3  # line heights: at most one cut per this much of a blob's width (a narrow digit's width)
+CUT_SPACING = 0.2  # line heights: the least distance between two cuts of one blob
+
+# -- pages that are no document (segment, page_ink, _is_background)
 MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noise)
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
+SPECK_AREA = 12  # pixels: a blob smaller than this is a speck
+SPECKLE_MIN_BLOBS = 100  # a page with more blobs than this, more than
+SPECKLE_FRACTION = 0.25  # this share of them specks, is dense speckle, not writing (e4657a0)
+SURROUND_BORDERS = 3  # image borders a dark surround (the desk around a photographed page) touches
+SURROUND_SPAN = 0.8  # of the image's width and height that a surround spans
+SURROUND_THICKNESS = 8  # pixels, or
+SURROUND_THICKNESS_FRACTION = 0.02  # of the image's shorter side: a surround is at least this thick (6543cda:
+# the thin frame of a form or a check's amount box is left to remove_lines)
 
 
 @dataclass
@@ -61,11 +117,12 @@ def binarise(ink: np.ndarray) -> np.ndarray:
     so anti-aliased edges are kept.
     """
     ink8 = (ink * 255).astype(np.uint8)
-    opened = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    opened = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((OPENING, OPENING), np.uint8))
     otsu, _ = cv2.threshold(opened, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    high = max(otsu, 70)
+    high = max(otsu, MIN_SEED_LEVEL)
     seeds = (opened >= high).astype(np.uint8)
-    return seeds | (cv2.dilate(seeds, np.ones((3, 3), np.uint8)) & (ink8 >= 0.7 * high).astype(np.uint8))
+    grown = cv2.dilate(seeds, np.ones((GROW, GROW), np.uint8))
+    return seeds | (grown & (ink8 >= GROW_LEVEL * high).astype(np.uint8))
 
 
 def horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
@@ -90,20 +147,23 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     removed only when they join horizontal lines at both ends (form boxes, comb
     fields, a box around a check amount), so a "1" on a ruled line survives.
     """
-    horizontal = horizontal_runs(binary, max(25, binary.shape[1] // 5))
+    horizontal = horizontal_runs(binary, max(LINE_MIN_LENGTH, binary.shape[1] // LINE_PAGE_FRACTION))
     if not horizontal.any():
         return binary
-    near = cv2.dilate(horizontal, np.ones((7, 7), np.uint8))
-    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 12)))
+    near = cv2.dilate(horizontal, np.ones((LINE_NEAR, LINE_NEAR), np.uint8))
+    upright = cv2.getStructuringElement(cv2.MORPH_RECT, (1, BORDER_MIN_HEIGHT))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, upright)
     lines = horizontal.copy()
     count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
     for i in range(1, count):
         x, y, w, h, _ = stats[i]
-        if w <= max(6, h // 4) and near[y, x : x + w].any() and near[y + h - 1, x : x + w].any():
+        thin = w <= max(BORDER_MAX_WIDTH, h // BORDER_WIDTH_RATIO)
+        if thin and near[y, x : x + w].any() and near[y + h - 1, x : x + w].any():
             lines[labels == i] = 1
-    cleaned = binary & (1 - cv2.dilate(lines, np.ones((3, 3), np.uint8)))
-    mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)))
-    return cleaned | (mended & cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    band = cv2.dilate(lines, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8))
+    cleaned = binary & (1 - band)
+    mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MEND)))
+    return cleaned | (mended & band)
 
 
 def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
@@ -118,7 +178,7 @@ def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
             ratio = overlap / max(1.0, min(stats[i, 3], line_height))
             if ratio > best_overlap:
                 best, best_overlap = j, ratio
-        if best >= 0 and best_overlap >= 0.5:
+        if best >= 0 and best_overlap >= LINE_OVERLAP:
             lines[best].append(i)
         else:
             lines.append([i])
@@ -131,12 +191,12 @@ def estimate_slant(mask: np.ndarray) -> float:
     height, width = mask.shape
     best, best_score = 0.0, -1.0
     pad = height
-    for slant in np.linspace(-0.6, 0.6, 13):
+    for slant in np.linspace(-MAX_SLANT, MAX_SLANT, SLANT_STEPS):
         m = np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]])
         sheared = cv2.warpAffine(mask, m, (width + 2 * pad, height), flags=cv2.INTER_NEAREST)
         cols = sheared.sum(axis=0, dtype=np.float64)
         score = float((cols**2).sum())
-        if score > best_score * 1.0001:
+        if score > best_score * SLANT_GAIN:
             best, best_score = float(slant), score
     return best
 
@@ -162,20 +222,20 @@ def _cut_columns(profile: np.ndarray, height: float) -> list[int]:
     neighbours, and cutting there only makes fragments to classify.
     """
     width = len(profile)
-    margin = max(2, int(0.22 * height))
+    margin = max(CUT_MIN_MARGIN, int(CUT_MARGIN * height))
     if width < 2 * margin + 1:
         return []
-    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    smooth = np.convolve(profile, np.ones(SMOOTH) / SMOOTH, mode="same")
     inner = range(margin, width - margin)
     left_peak = np.maximum.accumulate(smooth)
     right_peak = np.maximum.accumulate(smooth[::-1])[::-1]
     floor = (1 - VALLEY) * np.minimum(left_peak, right_peak)  # a valley, not a plateau: the inside of a loop
     minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1] and smooth[x] <= floor[x]]
     minima.sort(key=lambda x: smooth[x])
-    wanted = int(np.ceil(width / (0.3 * height)))
+    wanted = int(np.ceil(width / (CUT_EVERY * height)))
     cuts: list[int] = []
     for x in minima:
-        if all(abs(x - c) >= 0.2 * height for c in cuts):
+        if all(abs(x - c) >= CUT_SPACING * height for c in cuts):
             cuts.append(x)
         if len(cuts) >= wanted:
             break
@@ -197,7 +257,10 @@ def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
     height, width = shape
     borders = (x == 0) + (y == 0) + (x + w >= width) + (y + h >= height)
     thickness = area / (2 * (w + h))  # of a band around the image holding this many pixels
-    return borders >= 3 and w > 0.8 * width and h > 0.8 * height and thickness >= max(8, 0.02 * min(height, width))
+    least = max(SURROUND_THICKNESS, SURROUND_THICKNESS_FRACTION * min(height, width))
+    return (
+        borders >= SURROUND_BORDERS and w > SURROUND_SPAN * width and h > SURROUND_SPAN * height and thickness >= least
+    )
 
 
 def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -210,7 +273,7 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
     binary = binarise(ink)
-    if _borders_inked(binary) >= 3:  # only then can a dark surround be there: skip labelling a whole page for nothing
+    if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
         for i in range(1, count):
             if _is_background(stats[i], binary.shape):
@@ -226,12 +289,13 @@ def segment(grey: np.ndarray) -> list[Word]:
     if binary is None:
         return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    specks = int((stats[1:, cv2.CC_STAT_AREA] < 12).sum())
-    if count - 1 > MAX_COMPONENTS or (count - 1 > 100 and specks > 0.25 * (count - 1)):
+    specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())
+    blobs = count - 1
+    if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs):
         return []  # pure noise or dense speckle, not writing
-    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= 12]
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
     tall_set = set(tall)
-    marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= 3]
+    marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= MIN_MARK_AREA]
     lines = _group_lines(stats, tall)
     lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
     words: list[Word] = []
@@ -255,13 +319,14 @@ class _Line:
 
 def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
     heights = np.array([stats[i, 3] for i in line], float)
-    line_height = float(np.percentile(heights, 75))
+    line_height = float(np.percentile(heights, LINE_HEIGHT_PERCENTILE))
     top = min(stats[i, 1] for i in line)
     bottom = max(stats[i, 1] + stats[i, 3] for i in line)
-    members = set(line) | {i for i in marks if stats[i, 1] >= top - 2 and stats[i, 1] + stats[i, 3] <= bottom + 2}
-    x0 = max(0, min(stats[i, 0] for i in members) - 2)
-    x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + 2)
-    y0, y1 = max(0, top - 2), min(ink.shape[0], bottom + 2)
+    inside = {i for i in marks if stats[i, 1] >= top - LINE_PAD and stats[i, 1] + stats[i, 3] <= bottom + LINE_PAD}
+    members = set(line) | inside
+    x0 = max(0, min(stats[i, 0] for i in members) - LINE_PAD)
+    x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + LINE_PAD)
+    y0, y1 = max(0, top - LINE_PAD), min(ink.shape[0], bottom + LINE_PAD)
     crop = labels[y0:y1, x0:x1]
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
@@ -270,7 +335,7 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     shear, size = upright_shear(slant, crop.shape)
     sheared = cv2.warpAffine(crop.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST).astype(np.int32)
     line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
-    line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((GROW, GROW), np.uint8))  # edges, as binarise
     return _Line(sheared, line_ink, _boxes(sheared), cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
 
 
@@ -333,7 +398,7 @@ def _line_words(
     previous_right = None
     for atom in atoms:
         left = min(upright.boxes[i][0] for i in atom)
-        if previous_right is None or left - previous_right > 1.2 * upright.height:
+        if previous_right is None or left - previous_right > WORD_GAP * upright.height:
             groups.append([])
         groups[-1].append(atom)
         right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
@@ -358,7 +423,7 @@ def _atoms(
         x, _, w, _ = boxes[i]
         if atoms:
             left, right = _span(atoms[-1], boxes)
-            if min(right, x + w) - max(left, x) >= 0.6 * min(w, right - left):
+            if min(right, x + w) - max(left, x) >= STACKED_OVERLAP * min(w, right - left):
                 atoms[-1].append(i)
                 continue
         atoms.append([i])
@@ -366,7 +431,7 @@ def _atoms(
         x, _, w, _ = boxes[i]
         for atom in atoms:
             left, right = _span(atom, boxes)
-            if min(right, x + w) - max(left, x) >= 0.5 * w:
+            if min(right, x + w) - max(left, x) >= MARK_OVERLAP * w:
                 atom.append(i)
                 break
     return atoms
@@ -402,7 +467,7 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
             if end - start > 1 and b - a > MAX_CANDIDATE_WIDTH * upright.height:
                 break
             piece_ink = upright.ink[:, a:b] * pieces_mask(atom_map, pieces[start:end], a, b)
-            ink_rows = np.flatnonzero(piece_ink.max(axis=1) > 0.05)
+            ink_rows = np.flatnonzero(piece_ink.max(axis=1) > INK_LEVEL)
             if ink_rows.size == 0:
                 continue
             box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0, upright.page_shape)
@@ -419,7 +484,7 @@ def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[t
             continue
         left, right = int(cols[0]), int(cols[-1]) + 1
         cuts = []
-        if right - left > 0.75 * line_height:
+        if right - left > WIDE_BLOB * line_height:
             cuts = [left + c for c in _cut_columns(ink_extent(atom_map[:, left:right] == n), line_height)]
         edges = [left, *cuts, right]
         pieces.extend((a, b, n) for a, b in itertools.pairwise(edges) if b > a)
