@@ -9,18 +9,19 @@ Each configuration runs in its own subprocess (this script again, with a hidden 
 (``VmHWM``: unlike ``ru_maxrss``, it does not carry the parent's peak over) is its own. Measured per configuration:
 wall time, test accuracy, peak RSS; for the default recipe also the test accuracy after every epoch, to find when it
 first reaches the tutorial's test accuracy. Those per-epoch test figures are taken by the benchmark only (it wraps
-``digitscan.train.train_epoch`` and scores the best checkpoint on disk after each epoch); the library never sees
-them, and their cost is subtracted from the default recipe's times.
+``digitscan.training.train.train_epoch`` and scores the best checkpoint on disk after each epoch); the library never
+sees them, and their cost is subtracted from the default recipe's times.
 
 Timing: MNIST loading is excluded from both. The tutorial's time covers preprocessing, build, compile, ``fit``
 (``verbose=2``: a log line per epoch instead of a progress bar; the recipe is unchanged) and the test evaluation.
-The default's covers the whole ``digitscan.train.train`` call (validation each epoch, checkpoints, the final test
-evaluation, plots) minus the benchmark's own per-epoch test evaluations.
+The default's covers the whole ``digitscan.training.train.train`` call (validation each epoch, checkpoints, the final
+test evaluation, plots) minus the benchmark's own per-epoch test evaluations.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -179,9 +180,8 @@ def run_default(data: Any, epochs: int | None) -> dict[str, Any]:
     train_module.train_epoch = probe  # type: ignore[assignment]
     try:
         with tempfile.TemporaryDirectory(prefix="digitscan-train-bench-") as out:
-            config.out = Path(out)
             started = time.perf_counter()
-            result = train_module.train(data, config, clock)
+            result = train_module.train(data, dataclasses.replace(config, out=Path(out)), clock)
             wall = time.perf_counter() - started
     finally:
         train_module.train_epoch = original
@@ -285,7 +285,9 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any]) -> None:
     table = Table(title="training: tutorial LeNet vs digitscan train default")
     for column in ("config", "epochs", "train digits", "wall time", "test accuracy", "peak RSS", "device"):
         table.add_column(column, justify="left" if column in ("config", "device") else "right")
-    table.caption = "tutorial: lenet, Adam, batch 16, 5 epochs, model.fit; default: digitscan.train.train defaults"
+    table.caption = (
+        "tutorial: lenet, Adam, batch 16, 5 epochs, model.fit; default: digitscan.training.train.train defaults"
+    )
     names = {"lenet": "tutorial", "default": "default"}
     for name, r in results.items():
         if "error" in r:

@@ -37,27 +37,6 @@ from digitscan.scan.pipeline import Scanner
 runner = CliRunner()
 
 
-@pytest.fixture
-def pages(tmp_path: Path, digit_page: Callable[..., np.ndarray]) -> Path:
-    """A folder with two pages of digits."""
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for n in range(2):
-        Image.fromarray(digit_page(10 + n)).save(folder / f"page{n}.png")
-    return folder
-
-
-@pytest.fixture
-def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail the test if the scanner (and with it the model) is ever created."""
-    from digitscan.cli import scan as batch
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("work started before the error was reported")
-
-    monkeypatch.setattr(batch, "make_scanner", refuse)
-
-
 def scan(*args: str) -> object:
     return runner.invoke(app, ["-q", "scan", *args])
 
@@ -339,20 +318,8 @@ def test_a_signal_stops_the_scan_cleanly_and_resume_finishes_it(
     for n in range(count):
         save(digit_page(n, count=2 + n % 3), folder / f"p{n:03d}.png")
     out = tmp_path / "out.csv"
-    command = [
-        *DIGITSCAN,
-        "-q",
-        "scan",
-        str(folder),
-        "-o",
-        str(out),
-        "--workers",
-        "2",
-        "--batch-size",
-        "8",
-        "--model",
-        str(tiny_model_path),
-    ]
+    args = ["scan", str(folder), "-o", str(out), "--workers", "2", "--batch-size", "8", "--model", str(tiny_model_path)]
+    command = [*DIGITSCAN, "-q", *args]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     partial = out.with_name(f".{out.name}.partial")
@@ -375,23 +342,7 @@ def test_a_signal_stops_the_scan_cleanly_and_resume_finishes_it(
     interrupted_pages = _digits_by_page(first)
     assert all(interrupted_pages[page] == reference[page] for page in interrupted_pages)  # each file whole
 
-    resumed = runner.invoke(
-        app,
-        [
-            "-q",
-            "scan",
-            str(folder),
-            "-o",
-            str(out),
-            "--resume",
-            "--workers",
-            "2",
-            "--batch-size",
-            "8",
-            "--model",
-            str(tiny_model_path),
-        ],
-    )
+    resumed = runner.invoke(app, ["-q", *args, "--resume"])
     assert resumed.exit_code == ExitCode.ok, resumed.output
     final = _rows(out)
     keys = [(r["file"], r["page"], r["string"]) for r in final]
