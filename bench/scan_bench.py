@@ -251,7 +251,7 @@ def warm_up(loaded: Any, workers: int, folder: Path, mnist: Mnist) -> float:
     started = time.perf_counter()
     list(Scanner(loaded, ScanOptions(workers=workers)).scan(paths))
     scanner = Scanner(loaded, ScanOptions(workers=0))
-    for n in (1, 7, 33, scanner.batch_size):  # a few batch shapes, as a scan's batches have
+    for n in (1, 7, 33, scanner.options.predict_batch):  # a few batch shapes, as a scan's batches have
         scanner.classifier.scores(np.zeros((n, 28, 28), np.float32))
     return time.perf_counter() - started
 
