@@ -264,12 +264,17 @@ def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
 
 
 def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """A flattened page's grey ink (0 = none) and its pen strokes (uint8 0/1) as the segmenter finds them.
+    """A flattened page's grey ink (0 = none) and its pen strokes (uint8 0/1) as the segmenter thresholds them.
 
-    The strokes are thresholded (`binarise`), without the dark surround of a
-    photographed page, ruling lines and box borders (`remove_lines`); None
-    when the page is mostly ink, which is no document. The scanner and the
-    cutting of labelled digits (`cut_digit`) both start here.
+    The strokes are thresholded (`binarise`) without the dark surround of a
+    photographed page; None when the page is mostly ink, which is no document.
+    The scanner (which then erases ruling lines, `remove_lines`, to find the
+    digits' blobs) and the cutting of labelled digits (`cut_digit`, where the
+    box says where the digit is) both start here. Line removal is left out of
+    the cut: it erases the strokes of digits that lie along a line, and
+    fine-tuning on digits cut that way read ORAND half 2 at 64.00 / 88.90 %
+    against 70.00 / 90.50 % without it (seed 1; 70.67 / 90.64 % with the
+    earlier per-box threshold).
     """
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
     binary = binarise(ink)
@@ -280,7 +285,7 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
                 binary[labels == i] = 0
     if binary.mean() > MAX_INK_FRACTION:
         return ink, None
-    return ink, remove_lines(binary)
+    return ink, binary
 
 
 def segment(grey: np.ndarray) -> list[Word]:
@@ -288,6 +293,7 @@ def segment(grey: np.ndarray) -> list[Word]:
     ink, binary = page_ink(grey)
     if binary is None:
         return []
+    binary = remove_lines(binary)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())
     blobs = count - 1
