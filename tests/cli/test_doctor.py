@@ -1,4 +1,4 @@
-"""digitscan.doctor: every problem is a row with a fix, never a traceback, and the exit code says ready or not."""
+"""digitscan.cli.doctor: every problem is a row with a fix, never a traceback, and the exit code says ready or not."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""digitscan.models (architectures) and digitscan.modelio (saving, the safe loader, the model contract)."""
+"""digitscan.model.files: saving, the safe loader, the model contract on load, model paths."""
 
 from __future__ import annotations
 

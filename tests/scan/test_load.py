@@ -148,3 +148,17 @@ def test_an_interrupt_inside_the_decoder_is_not_taken_for_an_unreadable_file(
     monkeypatch.setattr(load.Image, "open", lambda *args, **kwargs: 1 / 0)  # a real failure is still the file's
     with pytest.raises(InputError):
         load.load_pages(tmp_path / "p.png")
+
+
+def test_pillows_bomb_guard_is_left_as_it_was(tmp_path: Path) -> None:
+    """digitscan applies its own pixel limit while it reads a file, and leaves Pillow's settings as it found them."""
+    from PIL import Image, ImageFile
+
+    from digitscan.scan.load import load_pages
+
+    before = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    assert before[0] is not None  # importing digitscan did not switch Pillow's guard off
+    assert load_pages(save(np.full((30, 30), 255, np.uint8), tmp_path / "page.png"), max_pixels=10_000)
+    with pytest.raises(InputError):
+        load_pages(tmp_path / "missing.png")
+    assert before == (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES)

@@ -1,4 +1,4 @@
-"""digitscan.data: loading MNIST from .npz, IDX folders, $DIGITSCAN_MNIST or Keras, and validating it."""
+"""digitscan.training.data: loading MNIST from .npz, IDX folders, $DIGITSCAN_MNIST or Keras, and validating it."""
 
 from __future__ import annotations
 
