@@ -120,7 +120,12 @@ DEFAULT_ARCH = Arch(TrainOptions.arch)
 def train(
     ctx: typer.Context,
     data: Annotated[
-        Path | None, typer.Option(envvar="DIGITSCAN_MNIST", help="MNIST .npz or folder of IDX files.")
+        list[Path] | None,
+        typer.Option(
+            envvar="DIGITSCAN_MNIST",
+            help="Training data, repeatable: MNIST (.npz or IDX folder) and other writers' digits (.npz: x_train/"
+            "y_train or x/y) or labelled documents (a folder with labels.csv, or a labels CSV in one).",
+        ),
     ] = None,
     arch: Annotated[
         Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")
@@ -143,12 +148,14 @@ def train(
     """Train a CNN on MNIST; write the HDF5 model, its card and plots. Or fine-tune one on your documents.
 
     Examples: [bold]digitscan train --data mnist.npz[/] ·
+    [bold]digitscan train --data mnist.npz --data cvl-digits.npz --data usps.npz --data checks/[/] ·
     [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/] ·
     [bold]digitscan train --data mnist.npz --install[/] ·
     [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
     """
     from digitscan.cli.train import run_finetune, run_train
 
+    given = tuple(data or ())
     if finetune is not None:
         options = FinetuneOptions(
             folder=finetune,
@@ -159,7 +166,7 @@ def train(
             batch_size=batch_size or FinetuneOptions.batch_size,
             seed=seed,
         )
-        _run(ctx, run_finetune, FinetuneCommand(options, data=data))
+        _run(ctx, run_finetune, FinetuneCommand(options, data=given))
     options = TrainOptions(
         arch=arch.value,
         epochs=epochs,
@@ -169,7 +176,7 @@ def train(
         validation_size=validation,
         augment=augment,
     )
-    _run(ctx, run_train, TrainCommand(data=data, install=install, train=options))
+    _run(ctx, run_train, TrainCommand(data=given, install=install, train=options))
 
 
 class Format(str, Enum):

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 class TrainCommand:
     """What `digitscan train` was asked to do: where MNIST is, how to train, and whether to install the result."""
 
-    data: Path | None = None  # MNIST (.npz or IDX folder); None: $DIGITSCAN_MNIST or Keras's download
+    # MNIST (.npz or IDX folder; none given: $DIGITSCAN_MNIST or Keras's download), other writers' digits (.npz)
+    # and labelled documents (folders, labels CSVs), in any order (`training.data.split_data`)
+    data: tuple[Path, ...] = ()
     install: bool = False  # make the result the bundled default model
     train: TrainOptions = field(default_factory=TrainOptions)
 
@@ -30,20 +32,32 @@ class FinetuneCommand:
     """What `digitscan train --finetune FOLDER` was asked to do."""
 
     finetune: FinetuneOptions
-    data: Path | None = None  # MNIST to mix in; None: $DIGITSCAN_MNIST if set, else the user's digits only
+    data: tuple[Path, ...] = ()  # MNIST to mix in (found among them); none: $DIGITSCAN_MNIST if set, else no MNIST
 
 
 def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     """Train, render the summary, install if asked; returns the exit code (interrupted: the best model is kept)."""
     from digitscan.model.files import install_bundled
-    from digitscan.training.data import load_mnist
+    from digitscan.training.data import load_mnist, split_data
+    from digitscan.training.sources import load_source
     from digitscan.training.train import train
 
-    mnist = load_mnist(command.data)
+    mnist_path, source_paths = split_data(command.data)
+    mnist = load_mnist(mnist_path)
     ensure_folder(command.train.out_dir)
+    sources = []
+    for path in source_paths:
+        with consoles.err.status(f"loading {path}", spinner="dots"):
+            sources.append(load_source(path))
+        entry = sources[-1].describe()
+        consoles.err.print(
+            f"{path}: {entry['digits']:,} digits, {entry['marks']:,} marks, {entry['pairs']:,} touching pairs "
+            f"({entry['title']})",
+            highlight=False,
+        )
     reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
     try:
-        result = train(mnist, command.train, reporter)
+        result = train(mnist, command.train, reporter, sources)
     finally:
         reporter.stop()
     if result.interrupted and not result.card:
@@ -58,7 +72,7 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
 def run_finetune(command: FinetuneCommand, consoles: Consoles) -> ExitCode:
     """Cut the labelled digits out, fine-tune, and say how the held-out digits fared."""
     from digitscan.model.contract import REJECT, SEVERAL
-    from digitscan.training.data import DATA_ENV, load_mnist
+    from digitscan.training.data import DATA_ENV, load_mnist, split_data
     from digitscan.training.finetune import collect_crops, finetune
 
     options, err = command.finetune, consoles.err
@@ -70,7 +84,10 @@ def run_finetune(command: FinetuneCommand, consoles: Consoles) -> ExitCode:
         f"{int(crops.digits.sum())} labelled digits from {len(set(crops.files))} images in {options.folder}, "
         f"{crops.count(REJECT)} marks and {crops.count(SEVERAL)} neighbour pairs around them"
     )
-    mnist = load_mnist(command.data) if command.data or os.environ.get(DATA_ENV) else None
+    mnist_path, others = split_data(command.data)
+    if others:
+        raise DataError(f"fine-tuning mixes in MNIST only; {', '.join(map(str, others))} is not MNIST")
+    mnist = load_mnist(mnist_path) if mnist_path or os.environ.get(DATA_ENV) else None
     if mnist is None:
         err.print("[yellow]no --data: fine-tuning on your digits only (MNIST mixed in keeps the model general)[/]")
     reporter = TrainProgress(err, quiet=consoles.quiet)

@@ -9,12 +9,17 @@ trains on exactly the representation it will see.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE, REJECT, SEVERAL
 from digitscan.scan.normalise import to_mnist
 from digitscan.training.recipe import REJECT_FRACTION
+
+if TYPE_CHECKING:
+    from digitscan.training.sources import Mixture
 
 CANVAS = 2 * INPUT_SIZE  # 2x MNIST resolution, room for rotation and shear
 
@@ -331,13 +336,41 @@ def augmented_epoch(
     return out_x[order, ..., None], out_y[order]
 
 
+def copies(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Real samples (uint8 or float, 28x28) each lightly changed or, half of them, distorted as in training.
+
+    A few thousand real crops go further this way, and are never seen twice
+    alike; returns (N, 28, 28) float32, normalised.
+    """
+    return np.stack([to_mnist((distort if rng.random() < 0.5 else light)(img, rng)) for img in images])
+
+
 def training_epoch(
-    x: np.ndarray, y: np.ndarray, seed: int, epoch: int, reject_fraction: float
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    epoch: int,
+    reject_fraction: float,
+    mixture: Mixture | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Epoch `epoch` of the default recipe: the heavy distortions ramp up over the first three epochs.
 
+    With a `mixture` of other sources, the epoch takes `mixture.mnist_per_epoch`
+    of the MNIST digits at random and all of the mixture's digits (augmented
+    alike), plus the mixture's real marks and touching pairs (`copies`).
     A pure function of its arguments, so epochs can be made in any order, in
     other processes, and a run is reproducible from its seed.
     """
+    rng = np.random.default_rng(seed + epoch)
     strength = min(1.0, (epoch + 1) / 3)
-    return augmented_epoch(x, y, np.random.default_rng(seed + epoch), reject_fraction, strength)
+    if mixture is None:
+        return augmented_epoch(x, y, rng, reject_fraction, strength)
+    pick = rng.choice(len(x), min(len(x), mixture.mnist_per_epoch), replace=False)
+    digits = np.concatenate([x[pick], mixture.digits])
+    labels = np.concatenate([y[pick].astype(np.int64), mixture.labels])
+    made_x, made_y = augmented_epoch(digits, labels, rng, reject_fraction, strength)
+    if len(mixture.others):
+        real = np.stack([finish(sample, rng) for sample in copies(mixture.others, rng)])[..., None]
+        made_x, made_y = np.concatenate([made_x, real]), np.concatenate([made_y, mixture.other_labels])
+    order = rng.permutation(len(made_x))
+    return made_x[order], made_y[order]

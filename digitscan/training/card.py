@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,10 +17,12 @@ from digitscan import __version__
 from digitscan._keras import import_keras
 from digitscan.model.contract import DIGITS, card_input, class_names
 from digitscan.training.feed import mnist_inputs
+from digitscan.training.sources import KNOWN_SOURCES, UNKNOWN_SOURCE
 
 if TYPE_CHECKING:
     from digitscan.training.data import Mnist
     from digitscan.training.recipe import Recipe, TrainOptions
+    from digitscan.training.sources import Source
     from digitscan.training.train import BestCheckpoint
 
 
@@ -34,6 +37,7 @@ def score_and_write(
     device: str,
     out: Path,
     validation_images: int,
+    sources: Sequence[Source] = (),
 ) -> tuple[dict[str, Any], list[Path]]:
     """Score the test split once; write the card's figures, the history and the plots."""
     from digitscan.training import plots
@@ -65,11 +69,17 @@ def score_and_write(
         "output": {"shape": [None, len(classes)], "meaning": "softmax probabilities, one per class"},
         "classes": classes,
         "training_data": {
-            "source": data.source,
-            "sha256": data.sha256,
-            "train_images": len(data.x_train) - validation_images,
-            "validation_images": validation_images,
-            "test_images": len(data.x_test),
+            "mnist": {
+                "source": data.source,
+                "title": KNOWN_SOURCES.get(data.sha256, UNKNOWN_SOURCE)[0],
+                "terms": KNOWN_SOURCES.get(data.sha256, UNKNOWN_SOURCE)[1],
+                "sha256": data.sha256,
+                "train_images": len(data.x_train) - validation_images,
+                "validation_images": validation_images,
+                "test_images": len(data.x_test),
+            },
+            "sources": [source.describe() for source in sources],
+            "synthetic": "distortions, marks, printed letters and touching digits made from the digits above",
         },
         "recipe": asdict(recipe),
         "epochs_run": len(history["loss"]),

@@ -62,6 +62,31 @@ def load_mnist(path: str | Path | None = None) -> Mnist:
     return Mnist(**arrays, source=str(path), sha256=_sha256(path))
 
 
+def is_mnist(path: Path) -> bool:
+    """Whether a `--data` path is MNIST (an .npz with a test split, or a folder of IDX files), not another source."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        return not (path / "labels.csv").exists() and any(path.glob("train-images*"))
+    if path.suffix.lower() != ".npz" or not path.is_file():
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return isinstance(npz, np.lib.npyio.NpzFile) and {"x_test", "y_test"} <= set(npz.files)
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, zlib.error):
+        return False  # not readable as MNIST: loading it as a source says what is wrong
+
+
+def split_data(paths: tuple[Path, ...]) -> tuple[Path | None, tuple[Path, ...]]:
+    """`--data` paths as (MNIST or None, the other sources in their order)."""
+    for path in paths:
+        if not Path(path).expanduser().exists():
+            raise DataError(f"{path}: no such file or folder; {HOW_TO_GIVE}")
+    mnist = [path for path in paths if is_mnist(path)]
+    if len(mnist) > 1:
+        raise DataError(f"MNIST is given twice ({', '.join(map(str, mnist))}): give it once")
+    return (mnist[0] if mnist else None), tuple(path for path in paths if path not in mnist)
+
+
 def _load_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:

@@ -10,13 +10,16 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from digitscan.scan.normalise import to_mnist_batch
 from digitscan.training.augment import training_epoch
 from digitscan.training.recipe import Recipe
+
+if TYPE_CHECKING:
+    from digitscan.training.sources import Mixture
 
 
 def mnist_inputs(x: np.ndarray, normalise: bool) -> np.ndarray:
@@ -26,11 +29,13 @@ def mnist_inputs(x: np.ndarray, normalise: bool) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., None]
 
 
-def _make_epoch(x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+def _make_epoch(
+    x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int, mixture: Mixture | None, epoch: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One epoch's inputs and labels (the same every epoch without augmentation)."""
     if not recipe.augment:
         return mnist_inputs(x, recipe.normalise), y.astype(np.int64)
-    return training_epoch(x, y, seed, epoch, recipe.reject_fraction)
+    return training_epoch(x, y, seed, epoch, recipe.reject_fraction, mixture)
 
 
 _WORKER_ARGS: tuple[Any, ...] = ()
@@ -54,17 +59,25 @@ class EpochFeed:
     make several epochs at once.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, recipe: Recipe, seed: int, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        recipe: Recipe,
+        seed: int,
+        mixture: Mixture | None = None,
+        workers: int | None = None,
+    ) -> None:
         if workers is None:
             workers = max(0, min(8, (os.cpu_count() or 1) - 2)) if recipe.augment else 0
         self.pool: Executor
         if workers:
             context = multiprocessing.get_context("forkserver")
-            self.pool = ProcessPoolExecutor(workers, context, _start_worker, (x, y, recipe, seed))
+            self.pool = ProcessPoolExecutor(workers, context, _start_worker, (x, y, recipe, seed, mixture))
             self.make: Any = _worker_epoch
         else:
             self.pool = ThreadPoolExecutor(1)
-            self.make = lambda epoch: _make_epoch(x, y, recipe, seed, epoch)
+            self.make = lambda epoch: _make_epoch(x, y, recipe, seed, mixture, epoch)
         self.ahead = max(1, workers)
         self.epochs = recipe.epochs if recipe.augment else 1
         self.pending: dict[int, Future] = {}

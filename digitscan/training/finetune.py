@@ -34,7 +34,7 @@ from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.segment import cut_digit, estimate_slant, page_ink
-from digitscan.training.augment import augmented_epoch, distort, extra_samples, light
+from digitscan.training.augment import augmented_epoch, copies, extra_samples
 from digitscan.training.data import Mnist
 from digitscan.training.recipe import REJECT_FRACTION, FinetuneOptions
 from digitscan.training.train import BestCheckpoint, Reporter, evaluate, train_epoch
@@ -174,13 +174,6 @@ def collect_crops(folder: Path, labels_file: Path | None = None, model: LoadedMo
     return Crops(np.stack(images), np.array(labels, np.int64), files)
 
 
-def _augmented_copies(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each sample lightly changed or (half of them) distorted as in training: a few hundred crops go further."""
-    return np.stack(
-        [to_mnist((distort if rng.random() < 0.5 else light)((img * 255).astype(np.uint8), rng)) for img in images]
-    )
-
-
 def held_out_files(files: list[str], rng: np.random.Generator) -> set[str]:
     """The files (a tenth, at least one) whose digits choose the best epoch and are never trained on."""
     ordered = sorted(set(files))
@@ -221,7 +214,7 @@ def finetune(
     if reporter is not None:
         reporter.start(epochs, steps, accelerator())
     for epoch in range(epochs):
-        x_epoch, y_epoch = _augmented_copies(x_user, rng), y_user
+        x_epoch, y_epoch = copies((x_user * 255).astype(np.uint8), rng), y_user
         if mixed:
             pick = rng.choice(len(mnist.x_train), size=min(len(x_user), len(mnist.x_train)), replace=False)
             x_m, y_m = augmented_epoch(mnist.x_train[pick], mnist.y_train[pick], rng, REJECT_FRACTION)

@@ -11,6 +11,7 @@ through `to_mnist`, as scanned digits do.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from digitscan._keras import accelerator, import_keras
-from digitscan.errors import interrupts_caught
+from digitscan.errors import DataError, interrupts_caught
 from digitscan.model.architectures import build
 from digitscan.model.files import card_path, save_model
 from digitscan.training.augment import extra_samples
@@ -26,6 +27,7 @@ from digitscan.training.card import score_and_write
 from digitscan.training.data import Mnist
 from digitscan.training.feed import EpochFeed, mnist_inputs
 from digitscan.training.recipe import TrainOptions
+from digitscan.training.sources import Mixture, Source
 
 
 class Reporter(Protocol):
@@ -135,8 +137,14 @@ def train_epoch(
     return logs
 
 
-def train(data: Mnist, options: TrainOptions, reporter: Reporter | None = None) -> TrainResult:
+def train(
+    data: Mnist, options: TrainOptions, reporter: Reporter | None = None, sources: Sequence[Source] = ()
+) -> TrainResult:
     """Train, evaluate on the test split once, and write every output to `options.out_dir`.
+
+    `sources` (other writers' digits, labelled documents) are mixed into
+    every epoch with MNIST's train split (`Mixture`); MNIST's held-out
+    digits still choose the best epoch and its test split is still scored.
 
     On a GPU the model trains in mixed precision; the process's precision
     policy is restored when training ends, however it ends.
@@ -144,13 +152,17 @@ def train(data: Mnist, options: TrainOptions, reporter: Reporter | None = None) 
     keras = import_keras()
     policy = keras.mixed_precision.global_policy()
     try:
-        return _train(keras, data, options, reporter)
+        return _train(keras, data, options, reporter, sources)
     finally:
         keras.mixed_precision.set_global_policy(policy)
 
 
-def _train(keras: Any, data: Mnist, options: TrainOptions, reporter: Reporter | None) -> TrainResult:
-    recipe = options.recipe()
+def _train(
+    keras: Any, data: Mnist, options: TrainOptions, reporter: Reporter | None, sources: Sequence[Source]
+) -> TrainResult:
+    recipe = options.recipe(mixed=bool(sources))
+    if sources and not recipe.augment:
+        raise DataError("other sources than MNIST need an augmenting recipe (digitnet, without --no-augment)")
     keras.utils.set_random_seed(options.seed)
     device = accelerator()
     on_gpu = device.startswith("GPU")
@@ -158,8 +170,10 @@ def _train(keras: Any, data: Mnist, options: TrainOptions, reporter: Reporter | 
         keras.mixed_precision.set_global_policy("mixed_float16")
     model = build(options.arch)
     x_train, y_train, x_val, y_val = split_validation(data, options.validation_size, options.seed)
-    extra = sum(extra_samples(len(x_train), recipe.reject_fraction)) if recipe.augment else 0
-    steps = -(-(len(x_train) + extra) // recipe.batch_size)  # digits, non-digits, several digits
+    mixture = Mixture.of(sources, recipe.mnist_per_epoch, recipe.document_repeats) if sources else None
+    digits, real_others = mixture.epoch_size(len(x_train)) if mixture else (len(x_train), 0)
+    extra = sum(extra_samples(digits, recipe.reject_fraction)) if recipe.augment else 0
+    steps = -(-(digits + extra + real_others) // recipe.batch_size)  # digits, non-digits, several digits
     lr: Any = recipe.learning_rate
     if recipe.cosine:
         lr = keras.optimizers.schedules.CosineDecay(
@@ -184,7 +198,7 @@ def _train(keras: Any, data: Mnist, options: TrainOptions, reporter: Reporter | 
     started = time.perf_counter()
     if reporter is not None:
         reporter.start(recipe.epochs, steps, device)
-    feed = EpochFeed(x_train, y_train, recipe, options.seed)
+    feed = EpochFeed(x_train, y_train, recipe, options.seed, mixture)
     with interrupts_caught() as interruption:
         try:
             for epoch in range(recipe.epochs):
@@ -198,6 +212,8 @@ def _train(keras: Any, data: Mnist, options: TrainOptions, reporter: Reporter | 
     if best.epoch == 0:
         return TrainResult(model_path=model_path, card={}, interrupted=True)
     best_model = keras.models.load_model(model_path, compile=False)
-    card, outputs = score_and_write(best_model, data, options, recipe, history, best, wall, device, out, len(x_val))
+    card, outputs = score_and_write(
+        best_model, data, options, recipe, history, best, wall, device, out, len(x_val), sources
+    )
     save_model(best_model, model_path, card)
     return TrainResult(model_path, card, [model_path, card_path(model_path), *outputs], interruption.happened)

@@ -83,7 +83,7 @@ def test_outputs_are_written_and_round_trip(trained) -> None:
     ):
         assert key in card, key
     assert card["classes"] == [*(str(d) for d in range(10)), "not-a-digit", "several-digits"]
-    assert card["training_data"]["sha256"] == data.sha256
+    assert card["training_data"]["mnist"]["sha256"] == data.sha256
     loaded = load_model(model_file)
     assert loaded.num_outputs == 12 and loaded.card["test_accuracy"] == card["test_accuracy"]
     x = mnist_inputs(data.x_test, normalise=True)  # as training scored it
@@ -136,7 +136,7 @@ def test_epochs_made_in_worker_processes_equal_those_made_here(mnist_subset: Mni
     finally:
         feed.close()
     for epoch, (x_epoch, y_epoch) in enumerate(made):
-        x_here, y_here = _make_epoch(x, y, recipe, 5, epoch)
+        x_here, y_here = _make_epoch(x, y, recipe, 5, None, epoch)
         np.testing.assert_array_equal(x_epoch, x_here)
         np.testing.assert_array_equal(y_epoch, y_here)
     for _, y_epoch in made:  # digits, then non-digits and touching digits
