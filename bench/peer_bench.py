@@ -46,7 +46,6 @@ DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "orand-car-a-dev"
 DEFAULT_PEER_VENV = ROOT / "bench" / ".venv-peer"
 PEER_PINS = {"rapidocr": "3.10.0", "onnxruntime": "1.32.0"}  # verified on CPython 3.11, Linux x86-64, offline
 PEER_REPORTED = (*PEER_PINS, "numpy", "opencv-python-headless", "opencv-python")
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 WARMUP_FILES = 2
 PEER_READY_TIMEOUT_S = 600.0  # model load and warm-up of one reader process
 
@@ -163,30 +162,19 @@ def read_truth(path: Path) -> dict[str, str]:
 
 
 def locate(folder: Path, names: list[str]) -> tuple[dict[str, Path], list[str]]:
-    """Each labelled file's path: `folder/name`, else the first image of that name in any sub-folder."""
-    index: dict[str, Path] = {}
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
-            index.setdefault(path.name, path)
-    found, missing = {}, []
-    for name in names:
-        direct = folder / name
-        path = direct if direct.is_file() else index.get(Path(name).name)
-        if path is None:
-            missing.append(name)
-        else:
-            found[name] = path
-    return found, missing
+    """Each labelled file's path, found as `digitscan eval` finds it; and the names not found."""
+    from digitscan.scan.evaluate import locate as locate_truth
+
+    paths = locate_truth(folder, dict.fromkeys(names, ""))
+    missing = [name for name, path in paths.items() if not path.is_file()]
+    return {name: path for name, path in paths.items() if name not in missing}, missing
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
-    return row[-1]
+    """Levenshtein distance, as `digitscan eval` scores."""
+    from digitscan.scan.evaluate import edit_distance as distance
+
+    return distance(a, b)
 
 
 @dataclass
