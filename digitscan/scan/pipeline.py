@@ -10,7 +10,11 @@ crashes or runs past `timeout_per_file` is replaced by a fresh one.
 
 from __future__ import annotations
 
+import functools
+import io
 import multiprocessing
+import multiprocessing.context
+import multiprocessing.process
 import os
 import signal
 import sys
@@ -96,18 +100,70 @@ def failed(path: str, reason: str) -> Prepared:
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
-    """Fresh worker processes that do not inherit this one's TensorFlow threads.
+    """Fresh worker processes that do not inherit this one's TensorFlow threads, and never run `__main__`.
 
     On Linux a fork server that has already imported this module forks each
     worker, so a worker (a replacement for a crashed one too) is ready at once;
     a worker still starting when a run is stopped is what makes multiprocessing
-    print a stray traceback, so the shorter that window the better.
+    print a stray traceback, so the shorter that window the better. Workers are
+    not given the main module to import: a script without an
+    `if __name__ == "__main__":` guard would otherwise make every worker run the
+    whole script again (and fail to start), and the worker function lives in an
+    importable module anyway.
     """
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
+    context = _MainFreeContext()
     context.set_forkserver_preload([__name__])  # no effect once the server runs
     return context
+
+
+class _MainFreeProcess(multiprocessing.process.BaseProcess):
+    """A fork-server process that is not given the parent's `__main__` to import (Linux only)."""
+
+    _start_method = "forkserver"
+
+    @staticmethod
+    def _Popen(process_obj: multiprocessing.process.BaseProcess) -> object:
+        return _main_free_popen()(process_obj)
+
+
+class _MainFreeContext(multiprocessing.context.BaseContext):
+    """The fork-server context, its processes `_MainFreeProcess`."""
+
+    _name = "forkserver"
+    Process = _MainFreeProcess
+
+    def set_forkserver_preload(self, module_names: list[str]) -> None:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(module_names)
+
+
+@functools.cache
+def _main_free_popen() -> type:
+    """The standard library's fork-server Popen, with the usual preparation data less the main module."""
+    from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+    from multiprocessing.context import set_spawning_popen
+
+    class Popen(popen_forkserver.Popen):
+        def _launch(self, process_obj: multiprocessing.process.BaseProcess) -> None:  # the standard one, less main
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            prep_data.pop("init_main_from_path", None)
+            prep_data.pop("init_main_from_name", None)
+            buf = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, buf)
+                reduction.dump(process_obj, buf)
+            finally:
+                set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            parent_w = os.dup(w)  # the child's sentinel of this process, as the standard library keeps it
+            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+
+    return Popen
 
 
 def _start_worker() -> None:

@@ -3,6 +3,7 @@ result; any image goes through the worker stages."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,3 +85,26 @@ def test_any_image_goes_through_the_worker_stages(kind: str, height: int, width:
             digit = to_mnist(candidate.ink)
             assert digit.shape == (28, 28) and np.isfinite(digit).all()
             assert digit.min() >= 0 and digit.max() <= 1
+
+
+def test_the_readme_example_runs_verbatim_as_an_unguarded_script(tmp_path: Path) -> None:
+    """The README's Python example, saved as a file without a __main__ guard, reads the samples through workers."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    api = (root / "README.md").read_text(encoding="utf-8").split("## Python API", 1)[1]
+    example = re.search(r"```python\n(.*?)```", api, re.S)
+    assert example is not None and "__main__" not in example.group(1)
+    script = tmp_path / "example.py"
+    script.write_text(example.group(1), encoding="utf-8")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=300, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "error" not in done.stdout.replace("None", "")
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("samples/check.png [('1480'") and lines[0].endswith("None")
+    assert lines[1].startswith("samples/photo.jpg [('8675309'") and lines[1].endswith("None")
