@@ -138,7 +138,16 @@ def train(
         int, typer.Option(min=100, help="Training digits held out for validation.")
     ] = TrainOptions.validation_size,
     augment: Annotated[bool | None, typer.Option("--augment/--no-augment", help="Synthetic distortions.")] = None,
-    install: Annotated[bool, typer.Option(help="Install the result as the bundled default model.")] = False,
+    install: Annotated[
+        bool,
+        typer.Option(
+            help="Install the result as the bundled default model (the old one is kept in models/replaced/), "
+            "unless it reads the samples worse or has no 'not a digit' output."
+        ),
+    ] = TrainCommand.install,
+    force: Annotated[
+        bool, typer.Option(help="With --install: install even a model that fails those checks.")
+    ] = TrainCommand.force,
     finetune: Annotated[
         Path | None, typer.Option(help="Fine-tune --model on this folder of labelled images instead (labels.csv).")
     ] = None,
@@ -176,7 +185,7 @@ def train(
         validation_size=validation,
         augment=augment,
     )
-    _run(ctx, run_train, TrainCommand(data=given, install=install, train=options))
+    _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options))
 
 
 class Format(str, Enum):

@@ -53,7 +53,7 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     names_of: dict[str, list[str]] = {}  # two truth rows may name the same file
     for name, file in files.items():
         names_of.setdefault(str(file), []).append(name)
-    scanner = scan_cli.make_scanner(command.model, command.scan)  # one seam for both commands
+    scanner = scan_cli.make_scanner(command.model, command.scan, err)  # one seam for both commands
     report, started, failed = Report(), time.perf_counter(), 0
     results: dict[str, FileResult] = {}
     progress = None if consoles.quiet else scan_progress(err)

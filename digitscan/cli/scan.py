@@ -67,11 +67,23 @@ class Tally:
         self.flagged += sum(d.flagged for s in result.strings for d in s.digits)
 
 
-def make_scanner(model: Path | None, options: ScanOptions) -> Scanner:
-    """The pipeline, imported late: it loads Keras, which `--help` must not wait for."""
+def make_scanner(model: Path | None, options: ScanOptions, err: Console) -> Scanner:
+    """The pipeline, imported late: it loads Keras, which `--help` must not wait for.
+
+    Says once, on `err`, what a model without the "not a digit" output will get wrong.
+    """
+    from digitscan.model.contract import reject_outputs
     from digitscan.scan.pipeline import Scanner
 
-    return Scanner(model, options)
+    scanner = Scanner(model, options)
+    loaded = scanner.classifier.loaded
+    if not reject_outputs(loaded.classes):
+        err.print(
+            f'[yellow]warning:[/] {loaded.path} has no "not a digit" output: printed words, marks and ruling '
+            "will be read as digits",
+            highlight=False,
+        )
+    return scanner
 
 
 def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
@@ -103,7 +115,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
             raise DataError(f"no image files found in {' '.join(inputs)}{hint}")
-        scanner = make_scanner(command.model, command.scan) if paths else None
+        scanner = make_scanner(command.model, command.scan, err) if paths else None
     except BaseException:
         if writer is not None:
             writer.abort()

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from digitscan._files import ensure_folder
 from digitscan.cli.ui import Consoles, TrainProgress
-from digitscan.errors import DataError, ExitCode
+from digitscan.errors import DataError, ExitCode, ModelError
 from digitscan.training.recipe import FinetuneOptions, TrainOptions
 
 if TYPE_CHECKING:
+    from digitscan.scan.evaluate import Report
     from digitscan.training.train import TrainResult
 
 
@@ -23,7 +24,8 @@ class TrainCommand:
     # MNIST (.npz or IDX folder; none given: $DIGITSCAN_MNIST or Keras's download), other writers' digits (.npz)
     # and labelled documents (folders, labels CSVs), in any order (`training.data.split_data`)
     data: tuple[Path, ...] = ()
-    install: bool = False  # make the result the bundled default model
+    install: bool = False  # make the result the bundled default model (if it passes `install_model`'s checks)
+    force: bool = False  # install even a model that scores lower on the self-test or has no "not a digit" output
     train: TrainOptions = field(default_factory=TrainOptions)
 
 
@@ -37,7 +39,6 @@ class FinetuneCommand:
 
 def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     """Train, render the summary, install if asked; returns the exit code (interrupted: the best model is kept)."""
-    from digitscan.model.files import install_bundled
     from digitscan.training.data import load_mnist, split_data
     from digitscan.training.sources import load_source
     from digitscan.training.train import train
@@ -65,7 +66,7 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         return ExitCode.interrupted
     _render_training(consoles, result)
     if command.install:
-        consoles.err.print(f"installed as the default model: {install_bundled(result.model_path, result.outputs)}")
+        install_model(result.model_path, result.outputs, command.force, consoles)
     return ExitCode.interrupted if result.interrupted else ExitCode.ok
 
 
@@ -100,6 +101,56 @@ def run_finetune(command: FinetuneCommand, consoles: Consoles) -> ExitCode:
         f"{card['held_out_digit_accuracy_after']:.2%}; model: {path}"
     )
     return ExitCode.ok
+
+
+def install_model(model_path: Path, extras: list[Path], force: bool, consoles: Consoles) -> None:
+    """Make a model the bundled default, unless it would read worse than the one it replaces (then: `--force`).
+
+    Refused without `force`: a model without the "not a digit" output (it reads printed words and marks as
+    digits), and one that reads the bundled samples (`samples/expected.csv`, the self-test) worse than the
+    installed model, by string or by digit accuracy. The replaced files are kept in `models/replaced/DATE-TIME/`.
+    """
+    from digitscan.model.contract import reject_outputs
+    from digitscan.model.files import bundled_model_path, install_bundled, load_model
+    from digitscan.scan.evaluate import self_test
+
+    err = consoles.err
+    new = load_model(model_path)
+    problems = []
+    if not reject_outputs(new.classes):
+        problems.append('it has no "not a digit" output, so printed words and marks would be read as digits')
+    with err.status("self-test: reading samples/ with the new model", spinner="dots"):
+        new_score = self_test(new)
+    if new_score is None:
+        problems.append("there is no self-test to score it on here (samples/expected.csv: a source checkout)")
+    elif bundled_model_path().exists():
+        try:
+            installed = load_model(bundled_model_path())
+        except ModelError as exc:
+            err.print(f"[yellow]warning:[/] the installed model is not compared: {exc}", highlight=False)
+        else:
+            with err.status("self-test: reading samples/ with the installed model", spinner="dots"):
+                old_score = self_test(installed)
+            assert old_score is not None  # the samples are there: the new model was scored on them
+            scores = f"{_score(new_score)} against the installed model's {_score(old_score)}"
+            err.print(f"self-test on samples/: {scores}", highlight=False)
+            worse = new_score.string_accuracy < old_score.string_accuracy
+            if worse or new_score.digit_accuracy < old_score.digit_accuracy:
+                problems.append(f"it reads the self-test (samples/) worse: {scores}")
+    if problems and not force:
+        raise ModelError(
+            f"not installed: {'; '.join(problems)}. The model is kept at {model_path}; --force installs it anyway"
+        )
+    for problem in problems:
+        err.print(f"[yellow]warning:[/] installed anyway (--force): {problem}", highlight=False)
+    installed_at = install_bundled(model_path, extras)
+    err.print(f"installed as the default model: {installed_at.model}", highlight=False)
+    if installed_at.backup is not None:
+        err.print(f"the model it replaced is kept in {installed_at.backup}", highlight=False)
+
+
+def _score(report: Report) -> str:
+    return f"{report.string_accuracy:.1%} of strings, {report.digit_accuracy:.1%} of digits"
 
 
 def _render_training(consoles: Consoles, result: TrainResult) -> None:

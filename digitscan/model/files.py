@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,13 +203,38 @@ def save_model(model: Any, path: Path, card: dict[str, Any] | None = None) -> No
         card_path(path).unlink()  # a stale card would describe another model
 
 
-def install_bundled(model_path: Path, extras: list[Path]) -> Path:
-    """Copy a model, its card and its figures (`extras`: history and plots) over the bundled model's."""
+REPLACED_FOLDER = "replaced"  # beside the bundled model: each install keeps what it replaced in a dated folder here
+
+
+@dataclass(frozen=True)
+class Installed:
+    """Where `install_bundled` put the model, and where the model it replaced was kept (None: there was none)."""
+
+    model: Path
+    backup: Path | None
+
+
+def install_bundled(model_path: Path, extras: list[Path]) -> Installed:
+    """Copy a model, its card and its figures (`extras`: history and plots) over the bundled model's.
+
+    Every file about to be replaced is first copied to `models/replaced/DATE-TIME/`, so an install can be undone
+    by copying them back.
+    """
     target = bundled_model_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     pairs = [(model_path, target), (card_path(model_path), card_path(target))]
     pairs += [(p, target.parent / p.name) for p in extras if p.suffix in (".png", ".csv")]
+    pairs = [(source, dest) for source, dest in pairs if source.exists()]
+    replaced = [dest for _, dest in pairs if dest.exists()]
+    backup = None
+    if replaced:
+        backup = target.parent / REPLACED_FOLDER / time.strftime("%Y%m%d-%H%M%S")
+        while backup.exists():  # two installs in one second
+            backup = backup.with_name(backup.name + "-1")
+        backup.mkdir(parents=True)
+        for dest in replaced:
+            shutil.copy2(dest, backup / dest.name)
     for source, dest in pairs:
         with atomic_write(dest) as tmp:
             shutil.copyfile(source, tmp)
-    return target
+    return Installed(target, backup)

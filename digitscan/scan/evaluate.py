@@ -11,10 +11,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from digitscan._files import bundled
 from digitscan.errors import DataError
 from digitscan.results import FileResult
 from digitscan.scan.inputs import IMAGE_SUFFIXES
+
+if TYPE_CHECKING:
+    from digitscan.model.files import LoadedModel
 
 
 def read_truth(path: Path) -> dict[str, str]:
@@ -124,3 +129,31 @@ class Report:
 def _read_right(cases: list[Case]) -> float:
     """The share of cases read exactly right (0 for none)."""
     return sum(c.read == c.truth for c in cases) / max(1, len(cases))
+
+
+def samples_truth() -> Path | None:
+    """The bundled samples' ground truth (`samples/expected.csv`), if this installation has it (a source checkout)."""
+    expected = bundled("samples", "expected.csv")
+    return expected if expected.is_file() else None
+
+
+def self_test(model: LoadedModel) -> Report | None:
+    """A model's score on the bundled samples, read by the whole scanner (None: no samples here).
+
+    What `train --install` compares a new model with the installed one on: the samples hold handwritten strings
+    beside printed words and ruling, so a model that reads marks as digits, or misreads digits, scores lower.
+    """
+    from digitscan.scan.options import ScanOptions
+    from digitscan.scan.pipeline import Scanner
+
+    truth_path = samples_truth()
+    if truth_path is None:
+        return None
+    truth = read_truth(truth_path)
+    found = locate(truth_path.parent, truth)
+    names = list(truth)
+    report = Report()
+    read = Scanner(model, ScanOptions(workers=0)).scan_files([found[n] for n in names])
+    for name, pages in zip(names, read, strict=True):
+        report.add(name, truth[name], pages[0])  # as eval: the truth is about the first page
+    return report

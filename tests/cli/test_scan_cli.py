@@ -383,3 +383,9 @@ def test_a_signal_landing_inside_c_code_stops_the_scan_as_an_interrupt(
     assert result.exit_code == ExitCode.interrupted, result.output
     assert "internal error" not in result.output and "--resume" in result.output
     assert [row["file"] for row in csv.DictReader(out.open())] == [str(names[0])]
+
+
+def test_scan_warns_once_about_a_model_without_not_a_digit(pages: Path, tiny_model_path: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", str(pages), "--model", str(tiny_model_path), "-j", "0"])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.output.split()).count('has no "not a digit" output') == 1

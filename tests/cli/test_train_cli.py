@@ -76,3 +76,59 @@ def test_cli_finetune(labelled_folder: Path, tiny_model_path: Path, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "finetuned.h5").is_file() and (tmp_path / "finetuned.card.json").is_file()
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary copy of the bundled model's folder, standing in for it: no test replaces the real one."""
+    import shutil
+
+    from digitscan.model import files as modelio
+
+    real = modelio.bundled_model_path()
+    if not real.exists():
+        pytest.skip("no bundled model in this checkout")
+    folder = tmp_path / "models"
+    shutil.copytree(real.parent, folder, ignore=shutil.ignore_patterns("replaced"))
+    monkeypatch.setattr(modelio, "bundled_model_path", lambda: folder / real.name)
+    return folder / real.name
+
+
+def _lenet_args(mnist_subset_path: Path, out: Path) -> list[str]:
+    return ["train", "--data", str(mnist_subset_path), "--arch", "lenet", "--epochs", "1", "--out", str(out)]
+
+
+def test_install_refuses_a_model_without_not_a_digit_unless_forced_and_keeps_the_replaced_one(
+    mnist_subset_path: Path, tmp_path: Path, installed: Path
+) -> None:
+    before = {p.name: p.read_bytes() for p in installed.parent.iterdir() if p.is_file()}
+    refused = CliRunner().invoke(app, [*_lenet_args(mnist_subset_path, tmp_path / "run"), "--install"])
+    assert refused.exit_code == 2, refused.output
+    assert 'no "not a digit" output' in refused.output and "--force" in refused.output
+    assert "Traceback" not in refused.output and (tmp_path / "run" / "lenet.h5").is_file()
+    assert {p.name: p.read_bytes() for p in installed.parent.iterdir() if p.is_file()} == before
+
+    forced = CliRunner().invoke(app, [*_lenet_args(mnist_subset_path, tmp_path / "run"), "--install", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "installed anyway (--force)" in forced.output
+    assert installed.read_bytes() == (tmp_path / "run" / "lenet.h5").read_bytes()
+    (backup,) = (installed.parent / "replaced").iterdir()
+    kept = {p.name: p.read_bytes() for p in backup.iterdir()}
+    assert kept[installed.name] == before[installed.name] and kept["curves.png"] == before["curves.png"]
+    assert set(kept) <= set(before) and {installed.name, "digitnet.card.json", "history.csv"} <= set(kept)
+
+
+def test_install_refuses_a_model_that_reads_the_samples_worse(tmp_path: Path, installed: Path) -> None:
+    from digitscan.cli.train import install_model
+    from digitscan.cli.ui import Consoles
+    from digitscan.errors import ModelError
+    from digitscan.model.architectures import build
+    from digitscan.model.contract import CLASSES
+    from digitscan.model.files import save_model
+
+    untrained = tmp_path / "untrained.h5"
+    save_model(build("digitnet"), untrained, {"classes": CLASSES})  # has "not a digit", reads nothing right
+    before = installed.read_bytes()
+    with pytest.raises(ModelError, match=r"reads the self-test \(samples/\) worse: .* against the installed"):
+        install_model(untrained, [], force=False, consoles=Consoles())
+    assert installed.read_bytes() == before and not (installed.parent / "replaced").exists()
