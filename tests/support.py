@@ -222,3 +222,37 @@ def _word(pieces: int, spans: list[tuple[int, int]]) -> Word:
 def said(text: str, needle: str) -> bool:
     """`needle` is in `text`, whatever line wrapping rich applied to fit the terminal."""
     return "".join(needle.split()) in "".join(text.split())
+
+
+def save_pdf(pages: list[np.ndarray], path: Path) -> Path:
+    """A PDF with one page per grey image, at 300 dpi: rendered at 300 dpi, each page is that image again."""
+    from PIL import Image
+
+    first, *rest = [Image.fromarray(page) for page in pages]
+    first.save(path, save_all=True, append_images=rest, resolution=300)
+    return path
+
+
+def encrypted_pdf(path: Path) -> Path:
+    """A one-page PDF protected by a user password (the standard security handler; nothing opens it without one)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>",
+    ]
+    data, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    data += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\n" % (
+        len(objects) + 1,
+        b"33" * 16,
+        b"33" * 16,
+    )
+    data += b"startxref\n%d\n%%%%EOF\n" % xref
+    path.write_bytes(data)
+    return path

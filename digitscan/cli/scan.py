@@ -114,7 +114,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         if not paths and not skipped:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
-            raise DataError(f"no image files found in {' '.join(inputs)}{hint}")
+            raise DataError(f"no image or PDF files found in {' '.join(inputs)}{hint}")
         scanner = make_scanner(command.model, command.scan, err) if paths else None
     except BaseException:
         if writer is not None:

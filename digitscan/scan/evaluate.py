@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from digitscan._files import bundled
 from digitscan.errors import DataError
 from digitscan.results import FileResult
-from digitscan.scan.inputs import IMAGE_SUFFIXES
+from digitscan.scan.inputs import INPUT_SUFFIXES
 
 if TYPE_CHECKING:
     from digitscan.model.files import LoadedModel
@@ -47,7 +47,7 @@ def locate(folder: Path, truth: dict[str, str]) -> dict[str, Path]:
     index: dict[str, Path] = {}
     if folder.is_dir():
         for path in folder.rglob("*"):
-            if path.suffix.lower() in IMAGE_SUFFIXES:
+            if path.suffix.lower() in INPUT_SUFFIXES:
                 index.setdefault(path.name, path)
     found = {}
     for name in truth:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
+INPUT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what a folder is searched for: images, and PDFs (each page rendered)
 
 
 def expand_inputs(args: Iterable[str], stdin: Iterable[str] | None = None) -> Iterator[Path]:
@@ -73,7 +74,7 @@ def _lexists(path: Path) -> bool:
 
 
 def _looks_like_image(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES
+    return path.suffix.lower() in INPUT_SUFFIXES
 
 
 def folder_links(folder: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageErro
 
 from digitscan.errors import InputError, is_interrupt
 from digitscan.scan.options import ScanOptions
+from digitscan.scan.pdf import is_pdf, render_pages
 
 DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
 # Tuning numbers. Unless a line says otherwise, a number was set by hand when its step was first written (the
@@ -67,18 +68,6 @@ class Page:
     original_size: tuple[int, int]  # (width, height) in the file's pixels
 
 
-def _unreadable_reason(path: Path) -> str:
-    """Why Pillow cannot open a file, with the way out where the file is a known document format."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(8)
-    except OSError:
-        head = b""
-    if head.startswith(b"%PDF"):
-        return "a PDF, not an image: render its pages to images first (for example: pdftoppm -r 300 -png FILE page)"
-    return "not an image, or an image format that cannot be read"
-
-
 @contextlib.contextmanager
 def pillow_limits_ours() -> Iterator[None]:
     """Pillow's own decompression-bomb limit off, and truncated files refused, while the block opens and decodes.
@@ -96,13 +85,8 @@ def pillow_limits_ours() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
-def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Open (not decode) an image file, with specific errors for what can go wrong.
-
-    Only the header is read here, so the pixel limit refuses a decompression
-    bomb before any memory is spent on it. The content decides the format,
-    never the suffix.
-    """
+def check_file(path: Path) -> None:
+    """A regular, non-empty file that can be opened, or an `InputError` that says what it is instead."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -123,6 +107,16 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
         raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
     if info.st_size == 0:
         raise InputError("empty file (0 bytes)")
+
+
+def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Open (not decode) an image file, with specific errors for what can go wrong.
+
+    Only the header is read here, so the pixel limit refuses a decompression
+    bomb before any memory is spent on it. The content decides the format,
+    never the suffix.
+    """
+    check_file(path)
     try:
         with warnings.catch_warnings(), pillow_limits_ours():
             warnings.simplefilter("ignore")
@@ -132,7 +126,7 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     except PermissionError:
         raise InputError("permission denied") from None
     except UnidentifiedImageError:
-        raise InputError(_unreadable_reason(path)) from None
+        raise InputError("not an image, or an image format that cannot be read") from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
     except Exception as exc:  # a malformed header may raise anything inside Pillow
@@ -159,11 +153,14 @@ def check_size(size: tuple[int, int], max_pixels: int) -> None:
 
 
 def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
-    """Decode every page of an image file into flattened grey pages.
+    """Decode every page of an image file (or render every page of a PDF) into flattened grey pages.
 
     Each page's size is checked before it is decoded (the pages of a TIFF can
     differ). Whatever goes wrong inside the decoder becomes an `InputError`.
     """
+    check_file(path)
+    if is_pdf(path):
+        return load_pdf_pages(path, max_pixels)
     image = open_image(path, max_pixels)
     pages = []
     try:
@@ -191,6 +188,20 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
     if not pages:
         raise InputError("image has no pages")
     return pages
+
+
+def load_pdf_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
+    """Every page of a PDF, rendered at `PDF_DPI`; a page over `max_pixels` at that resolution is refused unrendered."""
+    try:
+        return [prepare(grey, index) for index, grey in render_pages(path, lambda size: check_size(size, max_pixels))]
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("not enough memory to render this PDF") from None
+    except Exception as exc:  # a malformed file may raise anything inside the renderer
+        if is_interrupt(exc):
+            raise
+        raise InputError(f"broken PDF ({type(exc).__name__}: {exc})") from None
 
 
 def _upright_size(frame: Image.Image) -> tuple[int, int]:

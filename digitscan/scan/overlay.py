@@ -12,6 +12,7 @@ from PIL import Image, ImageOps, ImageSequence
 from digitscan._files import atomic_write
 from digitscan.results import FileResult
 from digitscan.scan.load import is_numeric, on_white, pillow_limits_ours, to_grey
+from digitscan.scan.pdf import is_pdf, render_pages
 
 
 def overlay_name(result: FileResult) -> str:
@@ -27,9 +28,7 @@ def overlay_name(result: FileResult) -> str:
 
 def draw(result: FileResult) -> np.ndarray:
     """The page in colour with each string's box and each digit's box, value and confidence."""
-    with pillow_limits_ours(), Image.open(result.file) as image:  # the scan has checked its size already
-        frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == result.page)
-        bgr = to_bgr(ImageOps.exif_transpose(frame) if result.page == 0 else frame)
+    bgr = page_bgr(result)
     zoom = max(1, -(-600 // max(bgr.shape[:2])))  # small crops are enlarged so the labels stay legible
     if zoom > 1:
         bgr = cv2.resize(bgr, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
@@ -47,6 +46,17 @@ def draw(result: FileResult) -> np.ndarray:
             y_text = max(12, dy - 4) if n % 2 == 0 else min(bgr.shape[0] - 4, dy + dh + int(22 * scale))
             cv2.putText(bgr, label, (dx, y_text), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
     return bgr
+
+
+def page_bgr(result: FileResult) -> np.ndarray:
+    """The result's page of its file in colour: decoded again, or rendered again from a PDF."""
+    path = Path(result.file)
+    if is_pdf(path):
+        grey = next(g for i, g in render_pages(path, lambda size: None) if i == result.page)
+        return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    with pillow_limits_ours(), Image.open(path) as image:  # the scan has checked its size already
+        frame = next(f for i, f in enumerate(ImageSequence.Iterator(image)) if i == result.page)
+        return to_bgr(ImageOps.exif_transpose(frame) if result.page == 0 else frame)
 
 
 def to_bgr(frame: Image.Image) -> np.ndarray:

@@ -32,3 +32,11 @@ def test_link_loops_in_a_folder_or_a_glob_end_the_walk(tmp_path: Path) -> None:
         load_pages(tmp_path / "a" / "b" / "up.png")
     with pytest.raises(InputError, match="symbolic link loop"):
         load_pages(tmp_path / "a" / "self.png")
+
+
+def test_folders_include_pdfs(tmp_path: Path) -> None:
+    from digitscan.scan.inputs import expand_inputs
+
+    for name in ("a.pdf", "b.PDF", "c.png", "d.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in expand_inputs([str(tmp_path)])] == ["a.pdf", "b.PDF", "c.png"]

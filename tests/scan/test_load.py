@@ -119,13 +119,35 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
         load.load_pages(path)
 
 
-def test_a_pdf_is_named_as_one_with_the_way_out(tmp_path: Path) -> None:
+def test_every_page_of_a_pdf_is_rendered_at_300_dpi_as_a_page_of_the_file(tmp_path: Path) -> None:
+    from support import save_pdf
+
     from digitscan.scan.load import load_pages
 
-    pdf = tmp_path / "statement.pdf"
-    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
-    with pytest.raises(InputError, match="a PDF, not an image: render its pages"):
-        load_pages(pdf)
+    page = np.full((200, 600), 255, np.uint8)
+    page[50:150, 100:120] = 0  # a bar near the left edge; the second page has it near the right
+    pdf = save_pdf([page, page[:, ::-1]], tmp_path / "statement.pdf")
+    first, second = load_pages(pdf)
+    assert (first.index, second.index) == (0, 1)
+    assert first.original_size == second.original_size == (600, 200)  # 2 x 2/3 inch at 300 dpi
+    assert first.grey[100, 110] < 0.2 and first.grey[100, 490] > 0.8
+    assert second.grey[100, 110] > 0.8 and second.grey[100, 490] < 0.2
+
+
+def test_a_pdf_page_over_max_pixels_is_refused_and_a_broken_or_encrypted_pdf_is_named(tmp_path: Path) -> None:
+    from support import encrypted_pdf, save_pdf
+
+    from digitscan.scan.load import load_pages
+
+    pdf = save_pdf([np.full((200, 600), 255, np.uint8)], tmp_path / "big.pdf")
+    with pytest.raises(InputError, match=r"page 0 at 300 dpi: image is 600x200 = 120,000 pixels, over the limit"):
+        load_pages(pdf, max_pixels=100_000)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    with pytest.raises(InputError, match=r"^broken PDF: "):
+        load_pages(broken)
+    with pytest.raises(InputError, match=r"^encrypted PDF \(it needs a password\)"):
+        load_pages(encrypted_pdf(tmp_path / "locked.pdf"))
     (tmp_path / "notes.png").write_text("plain text\n")
     with pytest.raises(InputError, match=r"^not an image"):
         load_pages(tmp_path / "notes.png")
