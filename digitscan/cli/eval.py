@@ -12,7 +12,7 @@ from rich.table import Table
 
 from digitscan._files import atomic_write, ensure_folder
 from digitscan.cli import scan as scan_cli
-from digitscan.cli.ui import Consoles, scan_progress
+from digitscan.cli.ui import Consoles, ScanProgress
 from digitscan.errors import DataError, ExitCode, OutputError, interrupts_caught
 from digitscan.results import FileResult
 from digitscan.scan.evaluate import Report, locate, read_truth
@@ -54,10 +54,9 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     for name, file in files.items():
         names_of.setdefault(str(file), []).append(name)
     scanner = scan_cli.make_scanner(command.model, command.scan, err)  # one seam for both commands
-    report, started, failed = Report(), time.perf_counter(), 0
+    report, started, failed, digits_read = Report(), time.perf_counter(), 0, 0
     results: dict[str, FileResult] = {}
-    progress = None if consoles.quiet else scan_progress(err)
-    task = progress.add_task("eval", total=len(names_of), digits=0, rate=0.0) if progress else None
+    progress = None if consoles.quiet else ScanProgress(err, len(names_of))
     with interrupts_caught() as interruption:
         try:
             if progress:
@@ -68,8 +67,9 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
                     report.add(name, labels[name], result)
                     failed += result.error is not None
                     results[name] = result
+                digits_read += sum(len(s.digits) for s in result.strings)
                 if progress:
-                    progress.update(task, completed=n, rate=n / (time.perf_counter() - started))
+                    progress.update(n, digits_read)
         finally:
             if progress:
                 progress.stop()

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from digitscan._files import ensure_folder
 from digitscan.cli.signals import interrupts_deferred
-from digitscan.cli.ui import Consoles, results_table, scan_progress
+from digitscan.cli.ui import Consoles, ScanProgress, results_table
 from digitscan.errors import DataError, DigitscanError, ExitCode, interrupts_caught
 from digitscan.results import FileResult
 from digitscan.scan.inputs import expand_inputs, folder_links
@@ -121,8 +121,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
             writer.abort()
         raise
     tally, shown, started = Tally(), [], time.perf_counter()
-    progress = None if quiet else scan_progress(err)
-    task = progress.add_task("scan", total=len(paths), digits=0, rate=0.0) if progress else None
+    progress = None if quiet else ScanProgress(err, len(paths))
     with interrupts_caught() as interruption:
         try:
             if progress:
@@ -140,8 +139,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
                     if overlay is not None and result.error is None:
                         overlay_or_warn(result, overlay, err)
                 if progress:
-                    elapsed = time.perf_counter() - started
-                    progress.update(task, completed=tally.files, digits=tally.digits, rate=tally.files / elapsed)
+                    progress.update(tally.files, tally.digits)
         finally:
             if progress:
                 progress.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,17 +107,77 @@ def results_table(results: list[FileResult]) -> Table:
     return table
 
 
-def scan_progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        TextColumn("{task.fields[digits]} digits"),
-        TextColumn("{task.fields[rate]:.1f} files/s"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal (a log, a pipe, CI)
+
+
+def eta_seconds(done: int, total: int, elapsed: float) -> float | None:
+    """Time left at the run's average rate so far (None before the first file).
+
+    The whole run's average, not a recent window: files come out in bursts
+    (workers start, then a batch of files is classified and released at once),
+    and a burst's rate promised 500 files in a second.
+    """
+    if done <= 0 or elapsed <= 0:
+        return None
+    return max(0, total - done) * elapsed / done
+
+
+def clock_text(seconds: float | None) -> str:
+    """H:MM:SS, or -:--:-- when not known yet."""
+    if seconds is None:
+        return "-:--:--"
+    seconds = round(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class ScanProgress:
+    """Files done of the total, digits, rate and ETA: a live bar on a terminal, else a line every few seconds.
+
+    A run whose stderr is a log or a pipe would otherwise say nothing until the end.
+    """
+
+    def __init__(
+        self, console: Console, total: int, every: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.console, self.total, self.clock = console, total, clock
+        self.every = PROGRESS_EVERY if every is None else every
+        self.started = self.last = clock()
+        self.bar: Progress | None = None
+        if console.is_terminal:
+            self.bar = Progress(
+                TextColumn("[bold]scanning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files"),
+                TextColumn("{task.fields[digits]} digits"),
+                TextColumn("{task.fields[rate]:.1f} files/s"),
+                TimeElapsedColumn(),
+                TextColumn("ETA {task.fields[eta]}"),
+                console=console,
+                transient=True,
+            )
+            self.task = self.bar.add_task("scan", total=total, digits=0, rate=0.0, eta=clock_text(None))
+
+    def start(self) -> None:
+        self.started = self.last = self.clock()
+        if self.bar is not None:
+            self.bar.start()
+
+    def update(self, done: int, digits: int) -> None:
+        now = self.clock()
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = clock_text(eta_seconds(done, self.total, elapsed))
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, digits=digits, rate=rate, eta=eta)
+        elif now - self.last >= self.every and done < self.total:
+            self.last = now
+            self.console.print(
+                f"scanning: {done}/{self.total} files · {digits} digits · {rate:.1f} files/s · ETA {eta}",
+                highlight=False,
+                markup=False,
+            )
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
