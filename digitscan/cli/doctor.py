@@ -259,9 +259,7 @@ def _jax_gpus(jax: Any) -> tuple[Check, list[dict[str, Any]]]:
     except RuntimeError:  # no GPU backend: a CPU-only jaxlib
         devices = []
     if not devices:
-        return _warn(
-            "CUDA build", "no: this JAX runs on the CPU only", "pip install 'jax[cuda12]' on a GPU machine"
-        ), []
+        return _warn("CUDA build", "no: this JAX runs on the CPU only", JAX_GPU_FIX), []
     gpus = []
     for device in devices:
         capability = str(getattr(device, "compute_capability", "") or "")
@@ -279,6 +277,10 @@ def _gpu(ctx: _Context) -> Iterator[Check]:
     else:
         yield _fail("GPU", "not checked: neither TensorFlow nor JAX imported", "fix the row above first")
         return
+    library = "JAX" if ctx.jax is not None else "TensorFlow"
+    nvidia = bool(gpus) or _driver_present()
+    if not nvidia:  # a CUDA build would not help: recommend it only where there is an NVIDIA GPU to use
+        build = _ok("CUDA build", f"not needed: no NVIDIA GPU on this machine ({library} runs on the CPU)")
     yield build
     memory = _nvidia_smi_memory()
     rows = []
@@ -291,18 +293,20 @@ def _gpu(ctx: _Context) -> Iterator[Check]:
         if gpu["memory"]:
             text += f", {gpu['memory']}"
         rows.append(text)
-    library = "JAX" if ctx.jax is not None else "TensorFlow"
     if rows:
         yield _ok("GPU", "; ".join(rows))
-    elif _driver_present():
+    elif nvidia:
         yield _warn(
             "GPU",
             f"an NVIDIA driver is installed but {library} sees no GPU; training runs on the CPU",
             f"install {library}'s CUDA build and check nvidia-smi",
         )
     else:
-        fix = JAX_GPU_FIX if ctx.jax is not None else GPU_FIX
-        yield _warn("GPU", "none: training runs on the CPU (slower); scanning is fine on the CPU", fix)
+        yield _warn(
+            "GPU",
+            "none: training runs on the CPU (slower); scanning is fine on the CPU",
+            "to train faster, train on a machine with an NVIDIA GPU",
+        )
 
     # `digitscan train` switches to mixed_float16 on any GPU: fast only with tensor cores (compute capability >= 7.0).
     # On the CPU it is never used, so there is nothing to fix: OK, marked not applicable.

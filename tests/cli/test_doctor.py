@@ -205,7 +205,21 @@ def test_gpu_rows_under_the_jax_backend(gpus: int, monkeypatch: pytest.MonkeyPat
         assert checks["mixed precision"].status == "OK" and "tensor cores" in checks["mixed precision"].detail
         assert checks["XLA"].detail == "jit_compile works on the GPU"
     else:
-        assert checks["CUDA build"].status == "WARN" and "jax" in checks["CUDA build"].fix
-        assert checks["GPU"].status == "WARN" and "jax" in checks["GPU"].fix
+        assert checks["CUDA build"].status == "OK" and checks["CUDA build"].detail.startswith("not needed")
+        assert checks["GPU"].status == "WARN" and "pip install" not in checks["GPU"].fix
         assert checks["mixed precision"].detail.startswith("not applicable")
         assert checks["XLA"].status == "OK"
+
+
+@pytest.mark.parametrize("driver", [False, True])
+def test_a_cuda_build_is_recommended_only_where_there_is_an_nvidia_gpu(
+    driver: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(doctor, "_nvidia_smi_memory", lambda: [])
+    monkeypatch.setattr(doctor, "_driver_present", lambda: driver)
+    ctx = doctor._Context(None, self_test=False)
+    ctx.jax = FakeJax(0)
+    checks = by_name(list(doctor._gpu(ctx)))
+    fixes = " ".join(check.fix for check in checks.values())
+    assert ("pip install" in fixes) == driver
+    assert checks["CUDA build"].status == ("WARN" if driver else "OK")
