@@ -261,7 +261,9 @@ def scan(
 def evaluate(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).", show_default=False)],
-    truth: Annotated[Path | None, typer.Option(help="file,digits CSV (default: PATH/labels.csv).")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="file,digits CSV (default: PATH/labels.csv, else PATH/expected.csv).")
+    ] = None,
     model: ModelOption = None,
     overlay: Annotated[Path | None, typer.Option(help="Draw the worst cases into this folder.")] = None,
     worst: Annotated[int, typer.Option(min=0, help="How many of the worst cases to list.")] = EvalCommand.worst,

@@ -25,12 +25,23 @@ class EvalCommand:
     """What `digitscan eval` was asked to do: the labelled folder, where its truth is, what to show and write."""
 
     path: Path
-    truth: Path | None = None  # the file,digits CSV; None: PATH/labels.csv
+    truth: Path | None = None  # the file,digits CSV; None: PATH/labels.csv, else PATH/expected.csv
     model: Path | None = None
     overlay: Path | None = None  # a folder to draw the worst cases into
     worst: int = 15  # how many of the worst cases to list
     output: Path | None = None  # every case as CSV
     scan: ScanOptions = field(default_factory=ScanOptions)
+
+
+TRUTH_NAMES = ("labels.csv", "expected.csv")  # a folder's own ground truth: ORAND's name, then the samples'
+
+
+def default_truth(folder: Path) -> Path:
+    """The folder's `labels.csv`, else its `expected.csv` (as `samples/` ships); the first name when neither is."""
+    for name in TRUTH_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return folder / TRUTH_NAMES[0]
 
 
 def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
@@ -41,9 +52,10 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     """
     path, output, overlay, worst = command.path, command.output, command.overlay, command.worst
     out, err = consoles.out, consoles.err
-    truth_path = command.truth or path / "labels.csv"
+    truth_path = command.truth or default_truth(path)
     if not truth_path.exists():
-        raise DataError(f"{truth_path}: ground truth not found (give --truth labels.csv)")
+        hint = "" if command.truth else f" (nor {path / 'expected.csv'}; give --truth FILE.csv)"
+        raise DataError(f"{truth_path}: ground truth not found{hint}")
     if output is not None:
         check_writable(output)
     if overlay is not None:

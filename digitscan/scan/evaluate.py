@@ -107,11 +107,20 @@ class Report:
         return max(0.0, 1 - sum(c.errors for c in self.cases) / max(1, digits))
 
     def by_length(self) -> dict[int, tuple[int, float]]:
-        """Per true string length: (count, string accuracy)."""
-        groups: dict[int, list[Case]] = defaultdict(list)
+        """Per true string length: (how many true strings, the share of them read exactly).
+
+        Each string of an image counts on its own (`note.png`'s 4-, 5- and 3-digit strings, not one of 12): a
+        true string is read right when one of the strings read from its image is it (each read string matches
+        one true string at most).
+        """
+        groups: dict[int, list[bool]] = defaultdict(list)
         for c in self.cases:
-            groups[len(c.truth.replace(" ", ""))].append(c)
-        return {n: (len(g), _read_right(g)) for n, g in sorted(groups.items())}
+            read = c.read.split() if c.failure is None else []
+            for string in c.truth.split():
+                groups[len(string)].append(string in read)
+                if string in read:
+                    read.remove(string)
+        return {n: (len(g), sum(g) / len(g)) for n, g in sorted(groups.items())}
 
     def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
         """Per threshold: how many readings are at least that confident, and the string accuracy among them."""

@@ -295,7 +295,7 @@ class Scanner:
             count = len(item.images)
             if item.result.error is None:
                 page_scores = scores.rows(offset, offset + count)
-                strings = on_page(assemble(item.words, page_scores, item.scale), item.result.size)
+                strings = number_lines(on_page(assemble(item.words, page_scores, item.scale), item.result.size))
                 item.result.strings = flag_below(strings, self.options.min_confidence)
             offset += count
         return [[item.result for item in prepared] for prepared in pending]
@@ -322,6 +322,18 @@ def on_page(strings: list[DigitString], size: tuple[int, int] | None) -> list[Di
         s.box = clip_box(s.box, width, height)
         for d in s.digits:
             d.box = clip_box(d.box, width, height)
+    return strings
+
+
+def number_lines(strings: list[DigitString]) -> list[DigitString]:
+    """Number the lines that hold a string from 0, top to bottom, on every page alike.
+
+    The segmenter numbers every line of ink it found, printed words and ruling included; the strings of a line
+    dropped whole would otherwise leave a gap (a page's first line read as line 1).
+    """
+    numbers = {line: n for n, line in enumerate(sorted({s.line for s in strings}))}
+    for s in strings:
+        s.line = numbers[s.line]
     return strings
 
 

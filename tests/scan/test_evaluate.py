@@ -35,3 +35,14 @@ def test_report_scores_strings_digits_and_confidence() -> None:
     assert table[0.95] == (2, 0.5)
     assert table[0.8] == (3, pytest.approx(2 / 3))
     assert table[0.5] == (3, pytest.approx(2 / 3))
+
+
+def test_accuracy_by_length_counts_each_string_of_an_image() -> None:
+    note = FileResult(
+        file="note.png",
+        strings=[read_as(text, *[0.9] * len(text)).strings[0] for text in ("2024", "31415", "600")],
+    )
+    report = Report()
+    report.add("note.png", "2024 31415 609", note)  # three strings: 4 and 5 digits right, the 3-digit one wrong
+    report.add("check.png", "1480", read_as("1480", *[0.9] * 4))
+    assert report.by_length() == {3: (1, 0.0), 4: (2, 1.0), 5: (1, 1.0)}

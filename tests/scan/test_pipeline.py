@@ -108,3 +108,12 @@ def test_the_readme_example_runs_verbatim_as_an_unguarded_script(tmp_path: Path)
     lines = done.stdout.splitlines()
     assert lines[0].startswith("samples/check.png [('1480'") and lines[0].endswith("None")
     assert lines[1].startswith("samples/photo.jpg [('8675309'") and lines[1].endswith("None")
+
+
+def test_lines_are_numbered_from_0_over_the_lines_that_hold_a_string() -> None:
+    from digitscan.results import DigitString
+    from digitscan.scan.pipeline import number_lines
+
+    strings = [DigitString(digits=[], box=(0, 0, 1, 1), line=line) for line in (1, 1, 3, 4)]
+    assert [s.line for s in number_lines(strings)] == [0, 0, 1, 2]
+    assert number_lines([]) == []
