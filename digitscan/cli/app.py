@@ -22,6 +22,8 @@ import typer
 from digitscan import __version__
 from digitscan.cli.doctor import DoctorCommand
 from digitscan.cli.eval import EvalCommand
+from digitscan.cli.help import Command as PlainHelpCommand
+from digitscan.cli.help import Group as PlainHelpGroup
 from digitscan.cli.scan import ScanCommand
 from digitscan.cli.signals import terminate_as_interrupt
 from digitscan.cli.train import FinetuneCommand, TrainCommand
@@ -35,8 +37,9 @@ Command = TypeVar("Command")
 app = typer.Typer(
     name="digitscan",
     help="Read handwritten digit strings from photos and scans, in batches.\n\n"
-    "Examples:\n\n  digitscan scan samples/\n\n  digitscan scan 'scans/**/*.jpg' -o results.csv\n\n"
-    "  digitscan train --data mnist.npz\n\n  digitscan doctor",
+    "Examples:\ndigitscan scan samples/\ndigitscan scan 'scans/**/*.jpg' -o results.csv\n"
+    "digitscan eval samples/\ndigitscan train --data mnist.npz\ndigitscan doctor",
+    cls=PlainHelpGroup,
     no_args_is_help=True,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -50,6 +53,10 @@ ModelOption = Annotated[
         "--model", "-m", envvar="DIGITSCAN_MODEL", help="Model file (.h5/.keras); default: the bundled model."
     ),
 ]
+
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="More detail, TensorFlow's logs too.")]
 
 
 def _fail(consoles: Consoles, message: str, code: ExitCode) -> NoReturn:
@@ -78,9 +85,23 @@ def errors_to_exit_codes(consoles: Consoles) -> Iterator[None]:
         _fail(consoles, message, ExitCode.usage_error)
 
 
-def _run(ctx: typer.Context, run: Callable[[Command, Consoles], ExitCode], command: Command) -> NoReturn:
+def _say_how_much(consoles: Consoles, quiet: bool, verbose: bool) -> None:
+    """`-q`/`-v`, given before the command or after it (either place turns it on)."""
+    consoles.quiet, consoles.verbose = consoles.quiet or quiet, consoles.verbose or verbose
+    if verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
+
+
+def _run(
+    ctx: typer.Context,
+    run: Callable[[Command, Consoles], ExitCode],
+    command: Command,
+    quiet: bool = Consoles.quiet,
+    verbose: bool = Consoles.verbose,
+) -> NoReturn:
     """Run a command's `run_*` function with the consoles; its exit code ends the process."""
     consoles = ctx.ensure_object(Consoles)
+    _say_how_much(consoles, quiet, verbose)
     with errors_to_exit_codes(consoles):
         terminate_as_interrupt()
         code = run(command, consoles)
@@ -99,13 +120,10 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail, TensorFlow's logs too.")] = False,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
 ) -> None:
-    consoles = ctx.ensure_object(Consoles)
-    consoles.quiet, consoles.verbose = quiet, verbose
-    if verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
+    _say_how_much(ctx.ensure_object(Consoles), quiet, verbose)
 
 
 class Arch(str, Enum):
@@ -116,7 +134,7 @@ class Arch(str, Enum):
 DEFAULT_ARCH = Arch(TrainOptions.arch)
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def train(
     ctx: typer.Context,
     data: Annotated[
@@ -153,13 +171,16 @@ def train(
     ] = None,
     labels: Annotated[Path | None, typer.Option(help="With --finetune: the file,digits CSV to use.")] = None,
     model: ModelOption = None,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
 ) -> None:
     """Train a CNN on MNIST; write the HDF5 model, its card and plots. Or fine-tune one on your documents.
 
-    Examples: [bold]digitscan train --data mnist.npz[/] ·
-    [bold]digitscan train --data mnist.npz --data cvl-digits.npz --data usps.npz --data checks/[/] ·
-    [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/] ·
-    [bold]digitscan train --data mnist.npz --install[/] ·
+    Examples:
+    [bold]digitscan train --data mnist.npz[/]
+    [bold]digitscan train --data mnist.npz --data cvl-digits.npz --data usps.npz --data checks/[/]
+    [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/]
+    [bold]digitscan train --data mnist.npz --install[/]
     [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
     """
     from digitscan.cli.train import run_finetune, run_train
@@ -175,7 +196,7 @@ def train(
             batch_size=batch_size or FinetuneOptions.batch_size,
             seed=seed,
         )
-        _run(ctx, run_finetune, FinetuneCommand(options, data=given))
+        _run(ctx, run_finetune, FinetuneCommand(options, data=given), quiet, verbose)
     options = TrainOptions(
         arch=arch.value,
         epochs=epochs,
@@ -185,7 +206,7 @@ def train(
         validation_size=validation,
         augment=augment,
     )
-    _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options))
+    _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 
 
 class Format(str, Enum):
@@ -195,7 +216,7 @@ class Format(str, Enum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def scan(
     ctx: typer.Context,
     inputs: Annotated[
@@ -227,14 +248,20 @@ def scan(
     timeout_per_file: Annotated[
         float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped (not with --workers 0).")
     ] = ScanOptions.timeout_per_file,
-    resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = False,
+    resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
 ) -> None:
-    """Read the digit strings in images.
+    """Read the digit strings in images and PDFs.
 
-    Examples: [bold]digitscan scan samples/[/] ·
-    [bold]digitscan scan 'scans/**/*.jpg' -o results.csv[/] ·
-    [bold]find . -name '*.png' | digitscan scan - -f jsonl[/] ·
-    [bold]digitscan scan checks/ -o out.jsonl --resume[/]
+    Examples:
+    [bold]digitscan scan samples/[/]
+    [bold]digitscan scan 'scans/**/*.jpg' -o results.csv[/]
+    [bold]find . -name '*.png' | digitscan scan - -f jsonl > results.jsonl[/]
+    [bold]digitscan scan checks/ -o results.csv --overlay overlays/[/]
+    [bold]digitscan scan big-folder/ -o results.csv --resume[/]
+
+    On a terminal, up to 200 files are shown as one table; a larger run prints a line per page as it goes.
     """
     from digitscan.cli.scan import run_scan
 
@@ -254,10 +281,10 @@ def scan(
         resume=resume,
         scan=options,
     )
-    _run(ctx, run_scan, command)
+    _run(ctx, run_scan, command, quiet, verbose)
 
 
-@app.command("eval")
+@app.command("eval", cls=PlainHelpCommand)
 def evaluate(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).", show_default=False)],
@@ -271,10 +298,15 @@ def evaluate(
         int | None, typer.Option("--workers", "-j", min=0, help="Worker processes.")
     ] = ScanOptions.workers,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write every case as CSV.")] = None,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
 ) -> None:
     """Scan a labelled folder and score it: string and digit accuracy, by length, worst cases.
 
-    Example: [bold]digitscan eval ../shared/datasets/orand-car-a-dev/[/]
+    Examples:
+    [bold]digitscan eval samples/[/]
+    [bold]digitscan eval ../shared/datasets/orand-car-a-dev/[/]
+    [bold]digitscan eval photos/ --truth truth.csv --overlay worst/ --worst 20 -o cases.csv[/]
     """
     from digitscan.cli.eval import run_eval
 
@@ -287,10 +319,10 @@ def evaluate(
         output=output,
         scan=ScanOptions(workers=workers),
     )
-    _run(ctx, run_eval, command)
+    _run(ctx, run_eval, command, quiet, verbose)
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def doctor(
     ctx: typer.Context,
     model: ModelOption = None,
@@ -298,14 +330,18 @@ def doctor(
     self_test: Annotated[
         bool, typer.Option("--self-test/--no-self-test", help="Scan the bundled samples.")
     ] = DoctorCommand.self_test,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
 ) -> None:
     """Check that this machine can train and scan, and say how to fix what is missing.
 
-    Examples: [bold]digitscan doctor[/] · [bold]digitscan doctor --json > report.json[/]
+    Examples:
+    [bold]digitscan doctor[/]
+    [bold]digitscan doctor --json > report.json[/]
     """
     from digitscan.cli.doctor import run_doctor
 
-    _run(ctx, run_doctor, DoctorCommand(model=model, as_json=as_json, self_test=self_test))
+    _run(ctx, run_doctor, DoctorCommand(model=model, as_json=as_json, self_test=self_test), quiet, verbose)
 
 
 def main() -> None:

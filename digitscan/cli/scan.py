@@ -21,12 +21,12 @@ from digitscan.errors import DataError, DigitscanError, ExitCode, interrupts_cau
 from digitscan.results import FileResult
 from digitscan.scan.inputs import expand_inputs, folder_links
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.write import ResultWriter, format_for
+from digitscan.scan.write import FORMATS, ResultWriter, format_for
 
 if TYPE_CHECKING:
     from digitscan.scan.pipeline import Scanner
 
-TABLE_LIMIT = 200  # larger runs print a line per file instead of one table
+TABLE_LIMIT = 200  # on a terminal, larger runs print a line per page as it is read instead of one table at the end
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,9 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     out, err, quiet = consoles.out, consoles.err, consoles.quiet
     if command.resume and output is None:
         raise DigitscanError("--resume needs --output (the file to continue)")
+    mismatch = format_mismatch(output, fmt)
+    if mismatch:
+        err.print(f"[yellow]warning:[/] {mismatch}", highlight=False)
     table_mode = (fmt in (None, "table")) and output is None
     requested = None if fmt == "table" else fmt
     writer = None if table_mode else ResultWriter(output, format_for(output, requested), command.resume)
@@ -154,6 +157,19 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     if interrupted:
         return ExitCode.interrupted
     return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
+
+
+def format_mismatch(output: Path | None, fmt: str | None) -> str | None:
+    """What to say when `-o`'s suffix names one format and `-f` another: a reader would trust the suffix."""
+    if output is None or fmt is None:
+        return None
+    written = format_for(output, None if fmt == "table" else fmt)
+    if fmt == "table":
+        return f"--format table is for the terminal; {output} is written as {written}, by its suffix"
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix in FORMATS and suffix != fmt:
+        return f"{output} is written as {fmt} (--format {fmt}), not as its suffix says"
+    return None
 
 
 def _displayable(result: FileResult) -> FileResult:
