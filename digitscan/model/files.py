@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,10 +193,17 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
     return LoadedModel(model=model, path=path, card=card)
 
 
+COPY_KEYWORD_WARNING = r"__array__ implementation doesn't accept a copy keyword"  # numpy 2, of Keras variables
+
+
 def save_model(model: Any, path: Path, card: dict[str, Any] | None = None) -> None:
     """Save a model (HDF5 or .keras by suffix) and its card, each atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as tmp:
+    with atomic_write(path) as tmp, warnings.catch_warnings():
+        # Keras's HDF5 writer turns each weight into an array with np.array(variable), and KerasVariable.__array__
+        # takes no `copy` argument (keras/src/backend/common/variables.py, Keras 3.15 still; keras-team/keras#21288),
+        # so numpy 2 warns once per weight. The values written are right: only that warning, only here, is silenced.
+        warnings.filterwarnings("ignore", COPY_KEYWORD_WARNING, DeprecationWarning)
         model.save(tmp)
     if card is not None:
         write_json(card_path(path), card)

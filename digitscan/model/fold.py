@@ -30,7 +30,7 @@ def fold_batch_norm(model: Any) -> Any:
     i = 0
     while i < len(source):
         layer, config = source[i], source[i].get_config()
-        weights = [keras.ops.convert_to_numpy(w) for w in layer.weights]
+        weights = [w.numpy() for w in layer.weights]  # np.array(variable) warns under numpy 2 (files.py)
         following = source[i + 1] if i + 1 < len(source) else None
         if _foldable(layer, following):
             weights = _folded_weights(layer, weights, following)
@@ -59,8 +59,7 @@ def _foldable(layer: Any, following: Any) -> bool:
 
 def _folded_weights(layer: Any, weights: list[np.ndarray], norm: Any) -> list[np.ndarray]:
     """Kernel(s) and bias of `layer` followed by the batch norm `norm`, as one layer."""
-    keras = import_keras()
-    values = {w.path.rsplit("/", 1)[-1]: keras.ops.convert_to_numpy(w) for w in norm.weights}
+    values = {w.path.rsplit("/", 1)[-1]: w.numpy() for w in norm.weights}
     mean, variance = values["moving_mean"], values["moving_variance"]
     gamma = values.get("gamma", np.ones_like(mean))
     beta = values.get("beta", np.zeros_like(mean))

@@ -424,3 +424,18 @@ def test_load_model_honours_env_var(tiny_model_path, monkeypatch):
     loaded = load_model()
     assert loaded.path == tiny_model_path
     assert loaded.card["architecture"] == "lenet"
+
+
+def test_saving_shows_no_numpy_copy_warning_and_lets_others_through(tmp_path, monkeypatch):
+    """Keras's HDF5 writer calls np.array on its variables (numpy 2 warns, once per weight): that warning alone is
+    silenced, and only while saving."""
+    import warnings
+
+    model = build("lenet")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_model(model, tmp_path / "m.h5")
+        elsewhere = "__array__ implementation doesn't accept a copy keyword (elsewhere)"
+        warnings.warn(elsewhere, DeprecationWarning, stacklevel=1)
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == [elsewhere]
+    assert load_model(tmp_path / "m.h5").model.count_params() == model.count_params()

@@ -49,3 +49,17 @@ def test_batch_norm_folded_into_the_layer_before_it_gives_the_same_scores(which:
     np.testing.assert_allclose(folded.predict_on_batch(x), model.predict_on_batch(x), atol=1e-5)
     lenet = build("lenet")
     assert fold_batch_norm(lenet) is lenet  # nothing to fold
+
+
+def test_folding_turns_variables_into_arrays_without_numpy_2s_copy_warning() -> None:
+    """`np.array(variable)` warns under numpy 2 (Keras variables' `__array__` takes no `copy`); `.numpy()` does not."""
+    import warnings
+
+    from digitscan.model.architectures import build
+    from digitscan.model.fold import fold_batch_norm
+
+    model = build("digitnet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        folded = fold_batch_norm(model)
+    assert folded is not model
