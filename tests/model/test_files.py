@@ -342,8 +342,12 @@ def test_upper_case_suffix_gets_a_clear_error(tmp_path, valid_h5):
 
 
 def test_weights_only_h5(tmp_path):
+    import warnings
+
     weights = tmp_path / "small.weights.h5"
-    small_model().save_weights(weights)
+    with warnings.catch_warnings():  # Keras's weights writer meets the warning save_model silences (files.py)
+        warnings.filterwarnings("ignore", modelio.COPY_KEYWORD_WARNING, DeprecationWarning)
+        small_model().save_weights(weights)
     path = weights.rename(tmp_path / "small.h5")
     message = model_error(path)
     assert str(path) in message and "holds weights only" in message
