@@ -11,8 +11,11 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
+
+_importing = threading.Lock()  # one import at a time: the early one of `import_keras_early`, or the caller's
 
 
 def quiet_environment() -> None:
@@ -24,7 +27,15 @@ def quiet_environment() -> None:
 
 
 def import_keras() -> Any:
-    """Return the keras module, imported with TensorFlow's noise turned down."""
+    """Return the keras module, imported with TensorFlow's noise turned down.
+
+    Waits for an import that `import_keras_early` started, rather than racing it.
+    """
+    with _importing:
+        return _import_keras()
+
+
+def _import_keras() -> Any:
     if "keras" in sys.modules:
         return sys.modules["keras"]
     quiet_environment()
@@ -38,6 +49,38 @@ def import_keras() -> Any:
     for name in ("tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.ERROR)
     return keras
+
+
+class EarlyImport:
+    """Keras (and TensorFlow) being imported on a thread while the caller does something else.
+
+    While it runs, file descriptor 2 may point at /dev/null (TensorFlow's C++ logs): `wait()` before printing
+    anything to stderr, and before ending the process.
+    """
+
+    def __init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="import keras", daemon=True)
+
+    @staticmethod
+    def _run() -> None:
+        try:
+            import_keras()
+        except BaseException:  # noqa: BLE001 - the caller's own import_keras() meets it again, in its thread
+            return
+
+    def start(self) -> EarlyImport:
+        self._thread.start()
+        return self
+
+    def wait(self) -> None:
+        """Until the import has finished (stderr is the terminal again); its errors are left to `import_keras()`."""
+        if self._thread.ident is not None:
+            self._thread.join()
+
+
+def import_keras_early() -> EarlyImport:
+    """Start importing Keras on a thread, so that a command's listing of its inputs and the import overlap."""
+    return EarlyImport().start()
 
 
 @contextlib.contextmanager

@@ -11,9 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from digitscan._files import atomic_write, ensure_folder
+from digitscan._keras import import_keras_early
 from digitscan.cli import scan as scan_cli
 from digitscan.cli.ui import Consoles, ScanProgress
 from digitscan.errors import DataError, ExitCode, OutputError, interrupts_caught
+from digitscan.model.files import model_file
 from digitscan.results import FileResult
 from digitscan.scan.evaluate import Report, locate, read_truth
 from digitscan.scan.options import ScanOptions
@@ -47,7 +49,8 @@ def default_truth(folder: Path) -> Path:
 def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     """Scan the files of a ground truth and print the scores.
 
-    An unwritable `--output` or overlay folder fails before any work. Ctrl-C
+    A missing truth or model, an unwritable `--output` or overlay folder fail before TensorFlow is imported; Keras
+    is imported while the folder is searched. Ctrl-C
     or SIGTERM stops the scan and reports on the files read so far.
     """
     path, output, overlay, worst = command.path, command.output, command.overlay, command.worst
@@ -61,10 +64,15 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     if overlay is not None:
         ensure_folder(overlay)
     labels = read_truth(truth_path)
-    files = locate(path, labels)
-    names_of: dict[str, list[str]] = {}  # two truth rows may name the same file
-    for name, file in files.items():
-        names_of.setdefault(str(file), []).append(name)
+    model_file(command.model)
+    keras_import = import_keras_early()  # while the folder is searched
+    try:
+        files = locate(path, labels)
+        names_of: dict[str, list[str]] = {}  # two truth rows may name the same file
+        for name, file in files.items():
+            names_of.setdefault(str(file), []).append(name)
+    finally:
+        keras_import.wait()  # stderr is silenced while TensorFlow is imported
     scanner = scan_cli.make_scanner(command.model, command.scan, err)  # one seam for both commands
     report, started, failed, digits_read = Report(), time.perf_counter(), 0, 0
     results: dict[str, FileResult] = {}

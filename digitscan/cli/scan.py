@@ -6,8 +6,10 @@ thin, and apart from the pipeline so the library has no terminal in it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,11 +17,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from digitscan._files import ensure_folder
+from digitscan._keras import EarlyImport, import_keras_early
 from digitscan.cli.signals import interrupts_deferred
 from digitscan.cli.ui import Consoles, ScanProgress, results_table
-from digitscan.errors import DataError, DigitscanError, ExitCode, interrupts_caught
+from digitscan.errors import DataError, DigitscanError, ExitCode, InputError, interrupts_caught
+from digitscan.model.files import model_file
 from digitscan.results import FileResult
-from digitscan.scan.inputs import expand_inputs, folder_links
+from digitscan.scan.inputs import check_file, expand_inputs, folder_links
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.write import FORMATS, ResultWriter, format_for
 
@@ -90,10 +94,12 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     """Scan, write and render; returns the exit code.
 
     Everything that can make the run pointless (an unwritable output or
-    overlay folder, no inputs, a bad model) fails before the first file is
-    read, without touching an existing output. Ctrl-C or SIGTERM stops the
-    run: every file finished so far is in the output, which is complete and
-    valid, and `--resume` goes on from there.
+    overlay folder, no inputs, a missing model) fails before TensorFlow is
+    imported, without touching an existing output; a file that is missing or
+    cannot be opened gets its error row without it too. Keras is imported on
+    a thread while the inputs are listed, from the first file that needs it.
+    Ctrl-C or SIGTERM stops the run: every file finished so far is in the
+    output, which is complete and valid, and `--resume` goes on from there.
     """
     inputs, output, overlay, fmt = list(command.inputs), command.output, command.overlay, command.fmt
     out, err, quiet = consoles.out, consoles.err, consoles.quiet
@@ -105,21 +111,38 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     table_mode = (fmt in (None, "table")) and output is None
     requested = None if fmt == "table" else fmt
     writer = None if table_mode else ResultWriter(output, format_for(output, requested), command.resume)
+    keras_import: EarlyImport | None = None
     try:
         if overlay is not None:
             ensure_folder(overlay)
-        paths = [str(p) for p in expand_inputs(inputs, sys.stdin if "-" in inputs else None)]
+        paths: list[str] = []
+        unreadable: dict[str, str] = {}  # a file that cannot be opened: its error, known without the model
         skipped = failed_before = 0
-        if writer is not None and writer.done:
-            skipped = sum(p in writer.done for p in paths)
-            failed_before = sum(p in writer.failed for p in paths)
-            paths = [p for p in paths if p not in writer.done]
+        for found in expand_inputs(inputs, sys.stdin if "-" in inputs else None):
+            path = str(found)
+            if writer is not None and path in writer.done:
+                skipped += 1
+                failed_before += path in writer.failed
+                continue
+            paths.append(path)
+            try:
+                check_file(found)
+            except InputError as exc:
+                unreadable[path] = str(exc)
+                continue
+            if keras_import is None:  # the first file to read: the model will be needed
+                model_file(command.model)
+                keras_import = import_keras_early()
         if not paths and not skipped:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
             raise DataError(f"no image or PDF files found in {' '.join(inputs)}{hint}")
-        scanner = make_scanner(command.model, command.scan, err) if paths else None
+        if keras_import is not None:
+            keras_import.wait()
+        scanner = make_scanner(command.model, command.scan, err) if keras_import is not None else None
     except BaseException:
+        if keras_import is not None:
+            keras_import.wait()  # stderr is silenced while TensorFlow is imported: the error must be seen
         if writer is not None:
             writer.abort()
         raise
@@ -129,7 +152,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         try:
             if progress:
                 progress.start()
-            for results in scanner.scan_files(paths) if scanner else ():
+            for results in _read(paths, unreadable, scanner):
                 with interrupts_deferred():  # a file's results are written whole, and counted once
                     if writer is not None:
                         writer.write_file(results)
@@ -157,6 +180,14 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     if interrupted:
         return ExitCode.interrupted
     return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
+
+
+def _read(paths: list[str], unreadable: dict[str, str], scanner: Scanner | None) -> Iterator[list[FileResult]]:
+    """Each file's results, in input order: those that cannot be opened from `unreadable`, the rest scanned."""
+    scanned = scanner.scan_files([p for p in paths if p not in unreadable]) if scanner else iter(())
+    with contextlib.closing(scanned) if scanner else contextlib.nullcontext():
+        for path in paths:
+            yield [FileResult(file=path, error=unreadable[path])] if path in unreadable else next(scanned)
 
 
 def format_mismatch(output: Path | None, fmt: str | None) -> str | None:

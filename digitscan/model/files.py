@@ -165,8 +165,11 @@ def check_architecture(config: Any, path: Path) -> None:
         check_architecture(value, path)
 
 
-def load_model(path: str | Path | None = None) -> LoadedModel:
-    """Load a model file safely and check it against the model contract."""
+def model_file(path: str | Path | None = None) -> Path:
+    """The model file that `load_model` would read, checked to be there and named as a model, without Keras.
+
+    A command checks it before listing its inputs, so a wrong `--model` is said at once.
+    """
     path = resolve_model_path(path)
     if not path.exists():
         hint = " (train one with `digitscan train`, or pass --model)" if path == bundled_model_path() else ""
@@ -175,6 +178,12 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
         raise ModelError(f"{path}: not a model file (expected {', '.join(SUFFIXES)})")
     if path.suffix not in SUFFIXES:
         raise ModelError(f"{path}: rename it with a lower-case suffix ({path.suffix.lower()}); Keras reads no other")
+    return path
+
+
+def load_model(path: str | Path | None = None) -> LoadedModel:
+    """Load a model file safely and check it against the model contract."""
+    path = model_file(path)
     check_architecture(read_architecture(path), path)
     keras = import_keras()
     try:

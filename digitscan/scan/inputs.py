@@ -7,11 +7,15 @@ failed file rather than vanishing.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from digitscan.errors import InputError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
 INPUT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what a folder is searched for: images, and PDFs (each page rendered)
@@ -51,6 +55,33 @@ def _expand(args: Iterable[str], stdin: Iterable[str] | None) -> Iterator[Path]:
                 yield path
         else:
             yield path
+
+
+def check_file(path: Path) -> None:
+    """A regular, non-empty file that can be opened, or an `InputError` that says what it is instead.
+
+    Here, not in `load`, so the command line can answer a file that is missing before it imports the model.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("broken symbolic link" if path.is_symlink() else "no such file") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("symbolic link loop") from None
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        if path.is_symlink():
+            raise InputError("is a link to a folder (links to folders are not followed), not an image")
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise InputError("folder cannot be read (permission denied)")
+        raise InputError("is a folder, not an image")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
+    if info.st_size == 0:
+        raise InputError("empty file (0 bytes)")
 
 
 def _glob(pattern: Path) -> list[Path]:

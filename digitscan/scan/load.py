@@ -10,10 +10,7 @@ out) and at a working resolution the segmenter is tuned for.
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
-import os
-import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from digitscan.errors import InputError, is_interrupt
+from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages
 
@@ -83,30 +81,6 @@ def pillow_limits_ours() -> Iterator[None]:
         yield
     finally:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
-
-
-def check_file(path: Path) -> None:
-    """A regular, non-empty file that can be opened, or an `InputError` that says what it is instead."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError("broken symbolic link" if path.is_symlink() else "no such file") from None
-    except PermissionError:
-        raise InputError("permission denied") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError("symbolic link loop") from None
-        raise InputError(f"cannot open: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        if path.is_symlink():
-            raise InputError("is a link to a folder (links to folders are not followed), not an image")
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise InputError("folder cannot be read (permission denied)")
-        raise InputError("is a folder, not an image")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("not a regular file (a device, pipe or socket)")  # opening a pipe could block forever
-    if info.st_size == 0:
-        raise InputError("empty file (0 bytes)")
 
 
 def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
