@@ -18,6 +18,7 @@ from digitscan.errors import DataError, ExitCode, OutputError, interrupts_caught
 from digitscan.model.files import model_file
 from digitscan.results import FileResult
 from digitscan.scan.evaluate import Report, locate, read_truth
+from digitscan.scan.inputs import common_folder
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.write import check_writable
 
@@ -101,9 +102,10 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     if output is not None:
         _write_cases(output, report)
     if overlay is not None:
+        base = common_folder(list(names_of))
         for case in report.worst(worst):
             if case.failure is None:
-                scan_cli.overlay_or_warn(results[case.file], overlay, err)
+                scan_cli.overlay_or_warn(results[case.file], overlay, err, base, truth=case.truth)
         err.print(f"overlays of the worst cases: {overlay}")
     if interrupted:
         return ExitCode.interrupted

@@ -23,7 +23,7 @@ from digitscan.cli.ui import Consoles, ScanProgress, results_table
 from digitscan.errors import DataError, DigitscanError, ExitCode, InputError, interrupts_caught
 from digitscan.model.files import model_file
 from digitscan.results import FileResult
-from digitscan.scan.inputs import check_file, expand_inputs, folder_links
+from digitscan.scan.inputs import check_file, common_folder, expand_inputs, folder_links
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.write import FORMATS, ResultWriter, format_for
 
@@ -146,6 +146,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         if writer is not None:
             writer.abort()
         raise
+    base = common_folder(paths) if overlay is not None else None  # overlays are named relative to it
     tally, shown, started = Tally(), [], time.perf_counter()
     progress = None if quiet else ScanProgress(err, len(paths))
     with interrupts_caught() as interruption:
@@ -163,7 +164,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
                     elif writer is None:
                         _print_line(out, result)
                     if overlay is not None and result.error is None:
-                        overlay_or_warn(result, overlay, err)
+                        overlay_or_warn(result, overlay, err, base)
                 if progress:
                     progress.update(tally.files, tally.digits)
         finally:
@@ -212,12 +213,18 @@ def _displayable(result: FileResult) -> FileResult:
     return result
 
 
-def overlay_or_warn(result: FileResult, folder: Path, err: Console) -> None:
-    """Draw what was read onto a copy of the page; a page that cannot be drawn is a warning, not a failure."""
+def overlay_or_warn(
+    result: FileResult, folder: Path, err: Console, base: Path | None = None, truth: str | None = None
+) -> None:
+    """Draw what was read onto a copy of the page; a page that cannot be drawn is a warning, not a failure.
+
+    `base` is the folder the overlay's name is relative to (`common_folder` of the inputs); `truth`, what eval
+    says the page holds, is written beside the reading.
+    """
     from digitscan.scan.overlay import write_overlay
 
     try:
-        write_overlay(result, folder)
+        write_overlay(result, folder, base, truth)
     except (OSError, ValueError, StopIteration) as exc:
         err.print(f"[yellow]warning:[/] no overlay for {result.file}: {exc}")
 

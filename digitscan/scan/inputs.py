@@ -84,6 +84,12 @@ def check_file(path: Path) -> None:
         raise InputError("empty file (0 bytes)")
 
 
+def common_folder(paths: Iterable[str | Path]) -> Path:
+    """The deepest folder that holds every one of `paths` (files): what overlays are named relative to."""
+    folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+
+
 def _glob(pattern: Path) -> list[Path]:
     """Sorted matches of a glob pattern; `**` does not follow links to folders.
 
