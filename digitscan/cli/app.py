@@ -174,7 +174,7 @@ def train(
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
-    """Train a CNN on MNIST; write the HDF5 model, its card and plots. Or fine-tune one on your documents.
+    """Train a CNN on MNIST and other writers' digits; write the HDF5 model, its card and plots. Or fine-tune one.
 
     Examples:
     [bold]digitscan train --data mnist.npz[/]
