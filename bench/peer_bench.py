@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import platform
@@ -145,20 +144,14 @@ def digits_only(text: str) -> str:
 
 
 def read_truth(path: Path) -> dict[str, str]:
-    """`file,digits` rows, in file order; the digits of each label (spaces and punctuation dropped)."""
+    """`file,digits` rows read as `digitscan eval` reads them, each label's strings joined (digits only)."""
+    from digitscan.errors import DataError
+    from digitscan.scan.evaluate import read_truth as eval_truth
+
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or not {"file", "digits"} <= set(reader.fieldnames):
-                raise BenchError(f"{path}: expected a CSV with columns file,digits")
-            truth = {row["file"]: digits_only(row["digits"] or "") for row in reader if row["file"]}
-    except OSError as exc:
-        raise BenchError(f"{path}: cannot read the labels ({exc.strerror or exc})") from None
-    except csv.Error as exc:
-        raise BenchError(f"{path}: malformed CSV ({exc})") from None
-    if not truth:
-        raise BenchError(f"{path}: no rows")
-    return truth
+        return {name: digits_only(digits) for name, digits in eval_truth(path).items()}
+    except DataError as exc:
+        raise BenchError(str(exc)) from None
 
 
 def locate(folder: Path, names: list[str]) -> tuple[dict[str, Path], list[str]]:
