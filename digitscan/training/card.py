@@ -17,7 +17,7 @@ from digitscan import __version__
 from digitscan._keras import import_keras
 from digitscan.model.contract import DIGITS, card_input, class_names
 from digitscan.training.feed import mnist_inputs
-from digitscan.training.sources import KNOWN_SOURCES, UNKNOWN_SOURCE
+from digitscan.training.sources import known_as
 
 if TYPE_CHECKING:
     from digitscan.training.data import Mnist
@@ -71,8 +71,7 @@ def score_and_write(
         "training_data": {
             "mnist": {
                 "source": data.source,
-                "title": KNOWN_SOURCES.get(data.sha256, UNKNOWN_SOURCE)[0],
-                "terms": KNOWN_SOURCES.get(data.sha256, UNKNOWN_SOURCE)[1],
+                **known_as(data.sha256),
                 "sha256": data.sha256,
                 "train_images": len(data.x_train) - validation_images,
                 "validation_images": validation_images,

@@ -9,11 +9,13 @@ what is wrong, not deep inside training.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +72,9 @@ def is_mnist(path: Path) -> bool:
     if path.suffix.lower() != ".npz" or not path.is_file():
         return False
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return isinstance(npz, np.lib.npyio.NpzFile) and {"x_test", "y_test"} <= set(npz.files)
-    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, zlib.error):
+        with open_npz(path) as npz:
+            return {"x_test", "y_test"} <= set(npz.files)
+    except DataError:
         return False  # not readable as MNIST: loading it as a source says what is wrong
 
 
@@ -87,19 +89,26 @@ def split_data(paths: tuple[Path, ...]) -> tuple[Path | None, tuple[Path, ...]]:
     return (mnist[0] if mnist else None), tuple(path for path in paths if path not in mnist)
 
 
-def _load_npz(path: Path) -> dict[str, np.ndarray]:
+@contextlib.contextmanager
+def open_npz(path: Path) -> Iterator[np.lib.npyio.NpzFile]:
+    """An .npz opened without pickles: whatever makes it unreadable (its arrays too) is a DataError naming it."""
     try:
         with np.load(path, allow_pickle=False) as npz:
             if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise DataError(f"{path}: a single .npy array, not an .npz archive of x_train, y_train, x_test, y_test")
-            missing = [k for k in IDX_NAMES if k not in npz.files]
-            if missing:
-                raise DataError(f"{path}: missing arrays {', '.join(missing)} (has {', '.join(npz.files)})")
-            return {k: npz[k] for k in IDX_NAMES}
+                raise DataError(f"{path}: a single .npy array, not an .npz archive of arrays")
+            yield npz
     except DataError:
         raise
     except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: not a readable .npz file ({exc})") from None
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with open_npz(path) as npz:
+        missing = [k for k in IDX_NAMES if k not in npz.files]
+        if missing:
+            raise DataError(f"{path}: missing arrays {', '.join(missing)} (has {', '.join(npz.files)})")
+        return {k: npz[k] for k in IDX_NAMES}
 
 
 def _find_idx(folder: Path, stem: str) -> Path:

@@ -14,8 +14,6 @@ included. `Mixture` then holds what every epoch draws on besides MNIST.
 from __future__ import annotations
 
 import hashlib
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import numpy as np
 from digitscan.errors import DataError
 from digitscan.model.contract import DIGITS, REJECT, SEVERAL
 from digitscan.scan.normalise import to_mnist
+from digitscan.training.data import open_npz
 
 # What the card says of the data sets this project knows, by the sha256 of their files (../shared/datasets).
 KNOWN_SOURCES = {
@@ -65,17 +64,21 @@ class Source:
 
     def describe(self) -> dict[str, object]:
         """The card's entry: what it is, its terms, and how many samples of each kind it gave."""
-        title, terms = KNOWN_SOURCES.get(self.sha256, UNKNOWN_SOURCE)
         return {
             "name": self.path.name,
             "kind": self.kind,
-            "title": title,
-            "terms": terms,
+            **known_as(self.sha256),
             "sha256": self.sha256,
             "digits": int((self.labels < DIGITS).sum()),
             "marks": int((self.labels == REJECT).sum()),
             "pairs": int((self.labels == SEVERAL).sum()),
         }
+
+
+def known_as(sha256: str) -> dict[str, str]:
+    """The title and terms a card gives a data set: a known one's, else the user's own."""
+    title, terms = KNOWN_SOURCES.get(sha256, UNKNOWN_SOURCE)
+    return {"title": title, "terms": terms}
 
 
 def without_paper(cell: np.ndarray) -> np.ndarray:
@@ -102,16 +105,9 @@ def load_source(path: Path, model: Path | None = None) -> Source:
 
 
 def _digit_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise DataError(f"{path}: a single array, not an .npz of digits")
-            splits = [(npz[x], npz[y]) for x, y in DIGIT_SPLITS if x in npz.files and y in npz.files]
-            files = npz.files
-    except DataError:
-        raise
-    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: not a readable .npz file ({exc})") from None
+    with open_npz(path) as npz:
+        splits = [(npz[x], npz[y]) for x, y in DIGIT_SPLITS if x in npz.files and y in npz.files]
+        files = npz.files
     if not splits:
         raise DataError(f"{path}: expected arrays x_train and y_train (or x and y), found {', '.join(files)}")
     for x, y in splits:
