@@ -1,0 +1,822 @@
+"""Synthetic photographed pages of handwritten numbers, with their truth: the yardstick of whole-page reading.
+
+A page is drawn upright (paper, print, rules, then handwriting made of the digit images given), then
+"photographed": tilted, put in perspective on a desk, shaded, turned a quarter or half turn (no EXIF), blurred and
+noisy. Everything follows from one seed. The digit images are the caller's, so test and bench pages are written by
+writers no model trained on (the MNIST *test* split, CVL *valid* writers) and training pages by others.
+
+    python -m digitscan.training.pages --out DIR --count 18 --seed 16 --digits tests/data/mnist_subset.npz --split test
+
+writes the pages, `truth.csv` (one row per handwritten number: `file,kind,line,digits,text,x,y,w,h`, what
+`digitscan eval` scores pages by) and `pages.csv` (each page's kind and conditions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitscan.training.data import open_npz
+
+Box = tuple[int, int, int, int]  # x, y, w, h in the page image's pixels
+RGB = tuple[int, int, int]
+
+KINDS = ("form", "check", "note", "notebook", "ledger", "dated")
+LANDSCAPE = frozenset({"form", "check", "ledger"})  # drawn wider than tall, as these documents are; the rest portrait
+SIZES = {  # long x short side of the image, pixels
+    "small": (1400, 1000),  # the committed test pages: small enough to keep in git, large enough to read
+    "medium": (2000, 1500),  # the scanner's working resolution (load.WORKING_MAX_SIDE): no shrinking before segmenting
+    "photo": (4000, 3000),  # a 12-megapixel phone photo, as bench/scan_bench.py times
+}
+INKS: dict[str, RGB] = {  # ballpoint and felt-pen colours, RGB
+    "black": (30, 30, 38),
+    "blue": (35, 55, 155),
+    "red": (180, 35, 40),
+    "green": (30, 115, 60),
+}
+PAPERS = ("white", "grey", "tinted", "gradient")
+# cream, green, blue and pink paper
+TINTS: tuple[RGB, ...] = ((246, 240, 214), (226, 238, 222), (222, 232, 244), (244, 226, 228))
+PRINT: RGB = (45, 45, 50)  # printed words and borders: near-black toner
+RULING: RGB = (140, 175, 225)  # a notebook's pale blue lines
+MARGIN_RULE: RGB = (225, 105, 120)  # a notebook's red margin
+FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)  # print varies between pages
+FONT_CAP = 22.0  # pixels: the cap height of OpenCV's Hershey fonts at scale 1
+SEPARATORS = "/-.,"  # drawn as pen strokes; kept in a number's `text`, left out of its `digits`
+
+# Handwriting, in fractions of the page's short side or of the digit height.
+DIGIT_HEIGHT = (0.035, 0.055)  # of the short side: 5-8 mm on an A4 sheet, the usual size of handwritten digits
+HEIGHT_JITTER = 0.08  # each digit's height varies this much around its writer's: nobody writes them all alike
+SLANT = 0.25  # the steepest writer slant, a shear either way (about 14 degrees), as in CVL and ORAND
+GAP = (0.08, 0.3)  # of the digit height: the blank a writer leaves between digits (narrow to generous)
+TOUCH = (0.05, 0.25)  # per writer: the chance that two neighbouring digits touch (ORAND amounts touch often)
+TOUCH_OVERLAP = 0.06  # of the digit height: how far touching digits run into each other
+SEPARATOR_GAP = 0.12  # of the digit height: the blank around a separator
+STROKE = 0.1  # of the digit height: a separator's pen width, MNIST's own stroke width at that size
+BASELINE_JITTER = 0.04  # of the digit height: how far a digit's foot wanders off its line
+INK_LEVEL = 0.1  # coverage below this is no ink when a glyph is cropped (MNIST's faint anti-aliasing)
+
+# Layout and photo conditions.
+MARGIN = 0.07  # of each side: print and writing stay this far from the sheet's edge (tilt keeps them in frame)
+MAX_TILT = 15.0  # degrees: the steepest tilt (issue #16)
+SMALL_TILT = 1.0  # degrees: the tilt of a page laid down with care
+TILTED = 3.0  # degrees: from here a page counts as tilted (the scanner read nothing from 3 degrees on)
+PERSPECTIVE = 0.05  # of the frame: how far each corner of a sheet photographed at an angle moves
+SHEET_ON_DESK = (0.78, 0.9)  # of the frame: the size of a sheet photographed on a desk
+SHADOW = (0.25, 0.5)  # the darkest a soft shadow (a hand, a phone) makes the paper
+BLUR = (0.7, 1.6)  # Gaussian sigma per 1000 pixels of the short side: a photo slightly out of focus
+NOISE = (2.0, 7.0)  # grey levels of sensor noise
+JPEG = (45, 92)  # quality of the JPEG the page is saved as: a phone's, down to a messaging app's recompression
+FEATURES = ("plain", "tilt", "turn", "photo", "colour", "rough")  # one condition stressed per page of a schedule
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """How a page is printed and photographed."""
+
+    ink: str = "black"
+    paper: str = "white"
+    tilt: float = 0.0  # degrees, anticlockwise
+    turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
+    perspective: float = 0.0  # 0: a flat scan; else the sheet lies on a desk, corners moved by this share of the frame
+    shadow: float = 0.0  # how much darker the shaded part of the page is
+    blur: float = 0.0  # Gaussian sigma in pixels
+    noise: float = 0.0  # grey levels
+    jpeg: int | None = 90  # the quality it is saved at; None: PNG
+    size: str = "small"
+
+    def tags(self) -> list[str]:
+        """The conditions this page stresses, as the bench groups pages."""
+        tags = ["tilt"] if abs(self.tilt) >= TILTED else []
+        tags += ["turn"] * bool(self.turn) + ["perspective"] * bool(self.perspective) + ["shadow"] * bool(self.shadow)
+        tags += ["colour ink"] * (self.ink in ("red", "green")) + ["paper"] * (self.paper != "white")
+        tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
+        return tags or ["plain"]
+
+
+@dataclass(frozen=True)
+class Number:
+    """One handwritten number's truth."""
+
+    digits: str  # digits only, as `digitscan scan` reports them
+    text: str  # with its separators: 12/05/2024, 1,234.56
+    box: Box
+    line: int  # the number's line on the upright page, from 0, top to bottom
+
+
+@dataclass
+class Page:
+    image: np.ndarray  # RGB uint8
+    numbers: list[Number]
+    kind: str
+    conditions: Conditions
+    seed: int = 0
+
+
+class Digits:
+    """Digit images to write with: white ink on black, any size, each with its paper level taken off."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        ink = images.astype(np.float32)
+        ink -= np.median(ink.reshape(len(ink), -1), axis=1)[:, None, None]  # CVL's paper sits at 5-30, not 0
+        ink /= np.maximum(ink.reshape(len(ink), -1).max(axis=1), 1.0)[:, None, None]
+        self.images = np.clip(ink, 0.0, 1.0)
+        self.by_label = [np.flatnonzero(labels == d) for d in range(10)]
+        missing = [d for d, idx in enumerate(self.by_label) if not len(idx)]
+        if missing:
+            raise ValueError(f"no images of the digits {missing}")
+
+    @classmethod
+    def load(cls, path: Path, split: str) -> Digits:
+        """`x_SPLIT`/`y_SPLIT` of an .npz (or `x`/`y` when it has no splits)."""
+        with open_npz(Path(path)) as npz:
+            x, y = (f"x_{split}", f"y_{split}") if f"x_{split}" in npz.files else ("x", "y")
+            return cls(npz[x], npz[y].astype(np.int64))
+
+    def pick(self, rng: np.random.Generator, digit: int) -> np.ndarray:
+        return self.images[rng.choice(self.by_label[digit])]
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One hand: its size, slant, spacing and how often its digits touch."""
+
+    height: float  # pixels
+    slant: float  # shear: positive leans right
+    gap: float  # of the height
+    touch: float  # chance
+
+
+def random_writer(rng: np.random.Generator, short_side: int) -> Writer:
+    return Writer(
+        height=short_side * rng.uniform(*DIGIT_HEIGHT),
+        slant=rng.uniform(-SLANT, SLANT),
+        gap=rng.uniform(*GAP),
+        touch=rng.uniform(*TOUCH),
+    )
+
+
+def _tight(cover: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(cover.max(1) > INK_LEVEL), np.flatnonzero(cover.max(0) > INK_LEVEL)
+    if not len(rows):
+        return cover[:1, :1] * 0
+    return cover[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def glyph(rng: np.random.Generator, digits: Digits, digit: int, writer: Writer, height: float) -> np.ndarray:
+    """One written digit as ink coverage (0..1), cropped tight: scaled to `height`, slanted as the writer slants."""
+    img = _tight(digits.pick(rng, digit))
+    h = max(4.0, height * (1 + rng.uniform(-HEIGHT_JITTER, HEIGHT_JITTER)))
+    scale = h / img.shape[0]
+    img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), max(1, round(h))), interpolation=cv2.INTER_CUBIC)
+    shear = writer.slant + rng.uniform(-0.05, 0.05)
+    pad = int(abs(shear) * img.shape[0]) + 2
+    m = np.float32([[1, -shear, pad + (shear * img.shape[0] if shear > 0 else 0) - pad * (shear > 0)], [0, 1, 0]])
+    img = cv2.warpAffine(img, m, (img.shape[1] + pad, img.shape[0]), flags=cv2.INTER_LINEAR)
+    return _tight(np.clip((img - 0.15) / 0.55, 0.0, 1.0))  # crisper, pen-like edges
+
+
+def _pen(size: tuple[int, int], draw: Callable[[np.ndarray], None]) -> np.ndarray:
+    """A coverage patch (h, w) drawn at 4x and shrunk: anti-aliased strokes of any width."""
+    big = np.zeros((size[0] * 4, size[1] * 4), np.uint8)
+    draw(big)
+    return cv2.resize(big, (size[1], size[0]), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+
+def _curve(
+    points: Sequence[tuple[float, float]], w: int, h: int, rng: np.random.Generator, wobble: float
+) -> np.ndarray:
+    """Unit-box points jittered by `wobble`, as 4x pixel coordinates for `_pen`."""
+    pts = np.array(points, np.float32) + rng.uniform(-wobble, wobble, (len(points), 2))
+    return (pts * np.float32([w * 4, h * 4])).round().astype(np.int32)
+
+
+def separator(rng: np.random.Generator, char: str, height: float) -> tuple[np.ndarray, float]:
+    """A separator written by hand: its coverage and where its top sits, in digit heights below the digits' top.
+
+    Shapes vary as people's do: a slash leans and bends, a dash tilts, a comma's tail curls.
+    """
+    h = max(6, round(height))
+    width = max(1, round(STROKE * h * rng.uniform(0.8, 1.3))) * 4
+    if char == "/":
+        w = max(3, round(h * rng.uniform(0.35, 0.55)))
+        pts = _curve([(0.1, 0.97), (0.5 + rng.uniform(-0.1, 0.1), 0.5), (0.9, 0.03)], w, h, rng, 0.04)
+        return _pen((h, w), lambda c: cv2.polylines(c, [pts], False, 255, width, cv2.LINE_AA)), 0.0
+    if char == "-":
+        w, ph = max(3, round(h * rng.uniform(0.3, 0.55))), max(3, round(h * 0.25))
+        pts = _curve([(0.08, 0.5 + rng.uniform(-0.2, 0.2)), (0.92, 0.5 + rng.uniform(-0.2, 0.2))], w, ph, rng, 0.03)
+        top = rng.uniform(0.42, 0.58) - 0.125
+        return _pen((ph, w), lambda c: cv2.polylines(c, [pts], False, 255, width, cv2.LINE_AA)), top
+    if char == ".":
+        side = max(3, round(h * rng.uniform(0.14, 0.2)))
+        return _pen((side, side), lambda c: cv2.circle(c, (side * 2, side * 2), side * 2 - 2, 255, -1, cv2.LINE_AA)), (
+            1.0 - side / h + rng.uniform(-0.03, 0.03)
+        )
+    if char == ",":
+        w, ph = max(3, round(h * 0.2)), max(4, round(h * rng.uniform(0.28, 0.38)))
+        r = w * 2 - 2
+        tail = _curve([(0.55, 0.35), (0.5, 0.7), (0.15, 0.97)], w, ph, rng, 0.05)
+
+        def comma(c: np.ndarray) -> None:
+            cv2.circle(c, (w * 2, r), r, 255, -1, cv2.LINE_AA)
+            cv2.polylines(c, [tail], False, 255, width, cv2.LINE_AA)
+
+        return _pen((ph, w), comma), 1.0 - 0.45 * ph / h
+    if char == "$":
+        w, ph = max(4, round(h * rng.uniform(0.5, 0.65))), round(h * 1.15)
+        s = [(0.85, 0.25), (0.55, 0.12), (0.2, 0.22), (0.25, 0.42), (0.6, 0.55), (0.82, 0.75), (0.55, 0.9), (0.15, 0.8)]
+        curve, bar = _curve(s, w, ph, rng, 0.03), _curve([(0.5, 0.02), (0.5, 0.98)], w, ph, rng, 0.04)
+
+        def dollar(c: np.ndarray) -> None:
+            cv2.polylines(c, [curve], False, 255, width, cv2.LINE_AA)
+            cv2.polylines(c, [bar], False, 255, width, cv2.LINE_AA)
+
+        return _pen((ph, w), dollar), -0.075
+    raise ValueError(f"no separator {char!r}")
+
+
+@dataclass
+class Handwriting:
+    cover: np.ndarray  # ink coverage 0..1
+    baseline: int  # the row the digits stand on
+
+
+def write(rng: np.random.Generator, digits: Digits, writer: Writer, text: str, height: float) -> Handwriting:
+    """A number as the writer writes it: digits `height` tall, separators between them, sometimes touching."""
+    pieces: list[tuple[np.ndarray, int, int]] = []  # cover, x, top (relative to the digits' top)
+    x, previous = 0, ""
+    for char in text:
+        if char == " ":
+            x += round(height * rng.uniform(0.4, 0.7))
+            previous = ""
+            continue
+        if char.isdigit():
+            cover = glyph(rng, digits, int(char), writer, height)
+            top = round(height - cover.shape[0] + rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * height)
+        else:
+            cover, offset = separator(rng, char, height)
+            top = round(offset * height)
+        if previous:
+            both = previous.isdigit() and char.isdigit()
+            if both and rng.random() < writer.touch:
+                x -= round(TOUCH_OVERLAP * height)
+            else:
+                gap = writer.gap if both else SEPARATOR_GAP
+                x += round(gap * height * rng.uniform(0.6, 1.4))
+        pieces.append((cover, x, top))
+        x += cover.shape[1]
+        previous = char
+    top = min(t for _, _, t in pieces)
+    bottom = max(t + c.shape[0] for c, _, t in pieces)
+    canvas = np.zeros((bottom - top, max(px + c.shape[1] for c, px, _ in pieces)), np.float32)
+    for cover, px, t in pieces:
+        region = canvas[t - top : t - top + cover.shape[0], px : px + cover.shape[1]]
+        np.maximum(region, cover, out=region)
+    return Handwriting(canvas, round(height) - top)
+
+
+class Sheet:
+    """The upright page being drawn: paper (RGB floats), what is printed on it (RGB, white where nothing is: it
+    darkens the paper by its colour) and the pen's ink coverage, kept apart."""
+
+    def __init__(self, paper: np.ndarray, font: int) -> None:
+        self.paper = paper
+        self.printed = np.full(paper.shape, 255, np.uint8)  # OpenCV draws anti-aliased print on 8-bit images only
+        self.ink = np.zeros(paper.shape[:2], np.float32)
+        self.font = font
+        self.written: list[tuple[str, Box]] = []
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.printed.shape[1], self.printed.shape[0]
+
+    def print(self, text: str, x: float, baseline: float, cap: float, thick: int = 1) -> int:
+        """Print `text` with caps `cap` pixels tall; returns its right edge."""
+        scale = cap / FONT_CAP
+        thick = max(1, round(thick * cap / 20))
+        cv2.putText(self.printed, text, (round(x), round(baseline)), self.font, scale, PRINT, thick, cv2.LINE_AA)
+        return round(x) + cv2.getTextSize(text, self.font, scale, thick)[0][0]
+
+    def line(self, p0: tuple[float, float], p1: tuple[float, float], colour: RGB = PRINT, width: float = 1) -> None:
+        a, b = (round(p0[0]), round(p0[1])), (round(p1[0]), round(p1[1]))
+        cv2.line(self.printed, a, b, colour, max(1, round(width)), cv2.LINE_AA)
+
+    def rect(self, x0: float, y0: float, x1: float, y1: float, width: float = 1, colour: RGB = PRINT) -> None:
+        p0, p1 = (round(x0), round(y0)), (round(x1), round(y1))
+        cv2.rectangle(self.printed, p0, p1, colour, max(1, round(width)), cv2.LINE_AA)
+
+    def stamp(self, hand: Handwriting, x: float, baseline: float) -> Box:
+        """Put handwriting with its baseline at `baseline`; returns the box of its ink on the sheet."""
+        h, w = hand.cover.shape
+        x0, y0 = round(x), round(baseline) - hand.baseline
+        sx, sy = max(0, -x0), max(0, -y0)
+        ex, ey = min(w, self.size[0] - x0), min(h, self.size[1] - y0)
+        region = self.ink[y0 + sy : y0 + ey, x0 + sx : x0 + ex]
+        np.maximum(region, hand.cover[sy:ey, sx:ex], out=region)
+        return x0 + sx, y0 + sy, ex - sx, ey - sy
+
+    def number(self, text: str, hand: Handwriting, x: float, baseline: float) -> Box:
+        """Write a number and keep it as truth."""
+        box = self.stamp(hand, x, baseline)
+        self.written.append((text, box))
+        return box
+
+
+@dataclass
+class Pen:
+    """What a layout writes with: the page's random generator, digit images and writer."""
+
+    rng: np.random.Generator
+    digits: Digits
+    writer: Writer
+
+    def write(self, text: str, height: float | None = None, max_width: float | None = None) -> Handwriting:
+        hand = write(self.rng, self.digits, self.writer, text, height or self.writer.height)
+        if max_width is not None and hand.cover.shape[1] > max_width:  # squeezed into its box, as a writer would
+            f = max_width / hand.cover.shape[1]
+            size = (max(1, int(max_width)), max(1, round(hand.cover.shape[0] * f)))
+            hand = Handwriting(cv2.resize(hand.cover, size, interpolation=cv2.INTER_AREA), round(hand.baseline * f))
+        return hand
+
+
+# --- numbers -------------------------------------------------------------------------------------------------------
+
+
+def digit_string(rng: np.random.Generator, low: int, high: int) -> str:
+    n = int(rng.integers(low, high + 1))
+    return str(rng.integers(1, 10)) + "".join(str(d) for d in rng.integers(0, 10, n - 1))
+
+
+def date(rng: np.random.Generator) -> str:
+    """A date as people write them: 12/05/2024, 3-7-99, 05.11.21."""
+    sep = str(rng.choice(["/", "/", "-", "."]))
+    day, month = int(rng.integers(1, 29)), int(rng.integers(1, 13))
+    year = int(rng.integers(1990, 2030))
+    pad = rng.random() < 0.5
+    parts = [f"{day:02d}" if pad else str(day), f"{month:02d}" if pad else str(month)]
+    parts.append(str(year) if rng.random() < 0.5 else f"{year % 100:02d}")
+    return sep.join(parts)
+
+
+def amount(rng: np.random.Generator) -> str:
+    """An amount: 1,234.56, 87.50, 2,500, 640."""
+    units = int(rng.choice([rng.integers(1, 100), rng.integers(100, 1000), rng.integers(1000, 100000)]))
+    whole = f"{units:,}" if rng.random() < 0.7 else str(units)
+    return whole + (f".{rng.integers(0, 100):02d}" if rng.random() < 0.6 else "")
+
+
+# --- layouts: each draws one kind of page on the sheet and writes its numbers ----------------------------------------
+
+
+def draw_form(sheet: Sheet, pen: Pen) -> None:
+    """Printed labels beside comb-box fields (one digit per cell) and plain boxes."""
+    rng, (w, h) = pen.rng, sheet.size
+    left, top = MARGIN * w, MARGIN * h
+    sheet.print(str(rng.choice(["APPLICATION FORM", "ORDER FORM", "CUSTOMER REQUEST"])), left, top + 0.05 * h, 0.04 * h)
+    sheet.line((left, top + 0.08 * h), (w - left, top + 0.08 * h))
+    fields = [("ACCOUNT", 6, 8), ("ZIP", 5, 5), ("DATE", 6, 8), ("AMOUNT", 3, 6)]
+    keep = sorted(rng.choice(len(fields), int(rng.integers(3, 5)), replace=False))
+    pitch = (h * (1 - 2 * MARGIN) - 0.14 * h) / len(keep)
+    cell_h = min(0.1 * h, 0.65 * pitch)  # room between fields for the labels' print
+    field_x = left + 0.26 * w  # right of the longest label
+    for row, index in enumerate(keep):
+        label, low, high = fields[index]
+        y = top + 0.14 * h + row * pitch
+        sheet.print(label, left, y + 0.6 * cell_h, 0.032 * h, 2)
+        number = digit_string(rng, low, high)
+        if label == "AMOUNT" or rng.random() < 0.2:
+            _plain_box(sheet, pen, number, field_x, y, 0.4 * w, cell_h)
+        else:
+            _comb(sheet, pen, number, field_x, y, cell_h)
+    sheet.print("SIGNATURE", left, h - top, 0.025 * h)
+    sheet.line((left + 0.2 * w, h - top), (left + 0.55 * w, h - top))
+
+
+def _plain_box(sheet: Sheet, pen: Pen, number: str, x: float, y: float, width: float, height: float) -> None:
+    sheet.rect(x, y, x + width, y + height, 0.003 * sheet.size[1])
+    hand = pen.write(number, height * pen.rng.uniform(0.5, 0.7), width * 0.9)
+    free = width - hand.cover.shape[1]
+    sheet.number(number, hand, x + free * pen.rng.uniform(0.05, 0.6), y + height * pen.rng.uniform(0.75, 0.85))
+
+
+def _comb(sheet: Sheet, pen: Pen, number: str, x: float, y: float, cell_h: float) -> None:
+    """A comb field: one cell per digit, as boxes or as ticks on a baseline; each digit placed in its cell."""
+    rng = pen.rng
+    cell_w = cell_h * rng.uniform(0.7, 0.9)
+    ticks = rng.random() < 0.4
+    width = 0.003 * sheet.size[1]
+    for i in range(len(number) + 1):
+        cx = x + i * cell_w
+        sheet.line((cx, y + (0.65 * cell_h if ticks else 0)), (cx, y + cell_h), width=width)
+    sheet.line((x, y + cell_h), (x + len(number) * cell_w, y + cell_h), width=width)
+    if not ticks:
+        sheet.line((x, y), (x + len(number) * cell_w, y), width=width)
+    boxes = []
+    for i, char in enumerate(number):
+        hand = pen.write(char, cell_h * rng.uniform(0.55, 0.75), cell_w * 0.8)
+        free_x = cell_w - hand.cover.shape[1]
+        bottom = y + cell_h * rng.uniform(0.82, 0.95)
+        if rng.random() < 0.12:  # written down onto the cell's border
+            bottom = y + cell_h + 0.03 * cell_h
+        boxes.append(sheet.stamp(hand, x + i * cell_w + free_x * rng.uniform(0.15, 0.85), bottom))
+    sheet.written.append((number, _union(boxes)))
+
+
+def draw_check(sheet: Sheet, pen: Pen) -> None:
+    """A bank check: wavy guilloche pattern on tinted paper, printed lines, "$" and the amount box."""
+    rng, (w, h) = pen.rng, sheet.size
+    _guilloche(sheet, rng)
+    sheet.rect(0.02 * w, 0.03 * h, 0.98 * w, 0.97 * h, 0.003 * h, (110, 120, 110))
+    left = MARGIN * w
+    bank = str(rng.choice(["BANK OF EXAMPLE", "FIRST EXAMPLE BANK", "EXAMPLE SAVINGS"]))
+    sheet.print(bank, left, 0.15 * h, 0.05 * h, 2)
+    sheet.print("MAIN STREET BRANCH, ANYTOWN", left, 0.21 * h, 0.025 * h)
+    date_x = 0.62 * w
+    right = sheet.print("DATE", date_x, 0.25 * h, 0.028 * h)
+    sheet.line((right + 0.01 * w, 0.255 * h), (0.93 * w, 0.255 * h))
+    if rng.random() < 0.6:
+        text = date(rng)
+        hand = pen.write(text, 0.06 * h, 0.93 * w - right - 0.03 * w)
+        sheet.number(text, hand, right + 0.02 * w, 0.25 * h)
+    box = (0.7 * w, 0.33 * h, 0.93 * w, 0.5 * h)
+    sheet.print("$", box[0] - 0.045 * w, 0.46 * h, 0.06 * h, 2)
+    sheet.rect(*box, 0.004 * h)
+    text = digit_string(rng, 2, 5) if rng.random() < 0.6 else amount(rng)
+    hand = pen.write(text, 0.1 * h * rng.uniform(0.8, 1.1), (box[2] - box[0]) * 0.9)
+    free = box[2] - box[0] - hand.cover.shape[1]
+    sheet.number(text, hand, box[0] + free * rng.uniform(0.1, 0.7), box[3] - 0.04 * h)
+    right = sheet.print("PAY TO THE ORDER OF", left, 0.46 * h, 0.03 * h)
+    sheet.line((right + 0.01 * w, 0.465 * h), (box[0] - 0.06 * w, 0.465 * h))
+    sheet.line((left, 0.64 * h), (0.8 * w, 0.64 * h))
+    sheet.print("DOLLARS", 0.82 * w, 0.635 * h, 0.03 * h)
+    right = sheet.print("MEMO", left, 0.86 * h, 0.028 * h)
+    sheet.line((right + 0.01 * w, 0.865 * h), (0.45 * w, 0.865 * h))
+    sheet.line((0.58 * w, 0.865 * h), (0.93 * w, 0.865 * h))
+
+
+def _guilloche(sheet: Sheet, rng: np.random.Generator) -> None:
+    """Two families of crossing sine waves a shade darker than the paper, as on security paper."""
+    w, h = sheet.size
+    colour = (round(255 * rng.uniform(0.8, 0.92)),) * 3  # a shade of the paper's own tint
+    pitch = h * rng.uniform(0.012, 0.02)
+    xs = np.arange(0, w + 8, max(2, w // 400))
+    thick = max(1, round(h / 700))
+    for family in range(2):
+        amp, period, drift = pitch * rng.uniform(0.6, 1.5), w * rng.uniform(0.1, 0.3), rng.uniform(0.2, 0.6)
+        for i in range(-3, int(h / pitch) + 4):
+            ys = i * pitch + amp * np.sin(2 * np.pi * xs / period + drift * i + 1.7 * family)
+            pts = np.stack([xs, ys], 1).round().astype(np.int32)
+            cv2.polylines(sheet.printed, [pts], False, colour, thick, cv2.LINE_AA)
+
+
+def draw_note(sheet: Sheet, pen: Pen) -> None:
+    """Free numbers on plain paper: a few lines, one or two numbers each, anywhere across the page."""
+    rng, (w, h) = pen.rng, sheet.size
+    rows = _rows(rng, h, pen.writer.height * 2.2, int(rng.integers(3, 6)))
+    for y in rows:
+        height = pen.writer.height * rng.uniform(0.85, 1.2)
+        x = w * rng.uniform(MARGIN, 0.35)
+        for _ in range(1 if rng.random() < 0.7 else 2):
+            text = digit_string(rng, 2, 7)
+            hand = pen.write(text, height)
+            if x + hand.cover.shape[1] > w * (1 - MARGIN):
+                break
+            sheet.number(text, hand, x, y)
+            x += hand.cover.shape[1] + height * rng.uniform(2.0, 4.0)
+
+
+def _rows(rng: np.random.Generator, h: int, pitch: float, count: int) -> list[float]:
+    """`count` distinct baselines at least `pitch` apart, between the margins."""
+    slots = np.arange(MARGIN * h + pitch, (1 - MARGIN) * h, pitch)
+    chosen = np.sort(rng.choice(len(slots), min(count, len(slots)), replace=False))
+    return [float(slots[i]) for i in chosen]
+
+
+def draw_notebook(sheet: Sheet, pen: Pen) -> None:
+    """Blue ruling and a red margin rule; numbers on the lines, some touching the rules."""
+    rng, (w, h) = pen.rng, sheet.size
+    pitch = pen.writer.height * rng.uniform(1.35, 1.7)
+    width = max(1, round(h * rng.uniform(0.001, 0.0025)))
+    lines = np.arange(0.12 * h, h - 0.02 * h, pitch)
+    for y in lines:
+        sheet.line((0, y), (w, y), RULING, width)
+    margin_x = 0.12 * w
+    sheet.line((margin_x, 0), (margin_x, h), MARGIN_RULE, width + 1)
+    count = int(rng.integers(3, 7))
+    start = int(rng.integers(1, max(2, len(lines) - count - 1)))
+    chosen = sorted({start + i for i in range(count)} if rng.random() < 0.4 else set(rng.choice(len(lines), count)))
+    for line in chosen:
+        if line >= len(lines) or lines[line] > (1 - MARGIN) * h:
+            continue
+        text = digit_string(rng, 2, 7)
+        hand = pen.write(text)
+        baseline = lines[line] - pen.writer.height * rng.uniform(0.0, 0.1)
+        if rng.random() < 0.35:  # written through the line
+            baseline = lines[line] + pen.writer.height * rng.uniform(0.05, 0.15)
+        x = margin_x - 0.1 * pen.writer.height if rng.random() < 0.2 else w * rng.uniform(0.15, 0.5)
+        if x + hand.cover.shape[1] < w * (1 - MARGIN):
+            sheet.number(text, hand, x, baseline)
+
+
+LEDGER_HEADS = ("ITEM", "QTY", "UNIT", "PRICE", "TOTAL", "REF", "CODE", "PAID")
+
+
+def draw_ledger(sheet: Sheet, pen: Pen) -> None:
+    """A table: full-height column rules, printed column heads, one number per cell (some cells empty)."""
+    rng, (w, h) = pen.rng, sheet.size
+    x0, x1, y0, y1 = MARGIN * w, (1 - MARGIN) * w, MARGIN * h + 0.03 * h, (1 - MARGIN) * h
+    columns = int(rng.integers(3, 6))
+    shares = rng.uniform(0.7, 1.3, columns)
+    edges = x0 + np.concatenate([[0], np.cumsum(shares) / shares.sum()]) * (x1 - x0)
+    head = 0.08 * h
+    rows = int(rng.integers(6, 10))
+    pitch = (y1 - y0 - head) / rows
+    width = max(1, round(h * 0.002))
+    grid = rng.random() < 0.6
+    for x in edges:
+        sheet.line((x, y0), (x, y1), width=width)
+    sheet.line((x0, y0), (x1, y0), width=width)
+    sheet.line((x0, y0 + head), (x1, y0 + head), width=width * 2)
+    for r in range(1, rows + 1):
+        y = y0 + head + r * pitch
+        sheet.line((x0, y), (x1, y), PRINT if grid else (150, 190, 160), width)
+    for c, name in enumerate(rng.choice(LEDGER_HEADS, columns, replace=False)):
+        sheet.print(str(name), edges[c] + 0.01 * w, y0 + 0.65 * head, min(0.035 * h, head * 0.45))
+    height = min(pen.writer.height, 0.62 * pitch)
+    for r in range(rows):
+        for c in range(columns):
+            if rng.random() < 0.25:
+                continue
+            cell_w = edges[c + 1] - edges[c]
+            longest = int(max(1, min(7, cell_w / (0.85 * height))))
+            text = digit_string(rng, 1, longest)
+            hand = pen.write(text, height, cell_w * 0.9)
+            free = cell_w - hand.cover.shape[1]
+            x = edges[c] + free * (rng.uniform(0.6, 0.9) if rng.random() < 0.6 else rng.uniform(0.05, 0.3))
+            baseline = y0 + head + (r + 1) * pitch - pitch * rng.uniform(0.12, 0.3)
+            sheet.number(text, hand, x, baseline)
+
+
+def draw_dated(sheet: Sheet, pen: Pen) -> None:
+    """Dates and amounts with their separators drawn by hand (12/05/2024, 3-7-99, 1,234.56, $ 87.50)."""
+    rng, (w, h) = pen.rng, sheet.size
+    if rng.random() < 0.5:
+        for y in np.arange(0.12 * h, h, pen.writer.height * 2.2):
+            sheet.line((0, y), (w, y), RULING, max(1, round(h * 0.0012)))
+    labels = rng.random() < 0.5
+    for y in _rows(rng, h, pen.writer.height * 2.2, int(rng.integers(3, 7))):
+        x = w * rng.uniform(MARGIN, 0.2)
+        dated = rng.random() < 0.5
+        entries = [date(rng)] if dated else []
+        entries += [amount(rng)] if not dated or rng.random() < 0.4 else []
+        if labels:
+            x = sheet.print("DATE" if dated else "TOTAL", x, y, 0.6 * pen.writer.height) + 0.03 * w
+        for n, text in enumerate(entries):
+            if (n or not dated) and rng.random() < 0.4:  # "$ 87.50": the sign is written, but is not the number's
+                cover, offset = separator(rng, "$", pen.writer.height)
+                sign = Handwriting(cover, round(pen.writer.height * (1 - offset)))
+                x += sheet.stamp(sign, x, y)[2] + pen.writer.height * rng.uniform(0.2, 0.5)
+            hand = pen.write(text)
+            if x + hand.cover.shape[1] > (1 - MARGIN) * w:
+                break
+            sheet.number(text, hand, x, y)
+            x += hand.cover.shape[1] + pen.writer.height * rng.uniform(2.0, 4.0)
+
+
+LAYOUTS: dict[str, Callable[[Sheet, Pen], None]] = {
+    "form": draw_form,
+    "check": draw_check,
+    "note": draw_note,
+    "notebook": draw_notebook,
+    "ledger": draw_ledger,
+    "dated": draw_dated,
+}
+
+
+# --- paper, photo and the whole page -------------------------------------------------------------------------------
+
+
+def paper(rng: np.random.Generator, kind: str, name: str, w: int, h: int) -> np.ndarray:
+    """The sheet's colour with a faint smooth grain; checks are always tinted, as check paper is."""
+    colour = np.array((246, 245, 240), np.float32)
+    if name == "grey":
+        colour = np.full(3, rng.uniform(195, 220), np.float32)
+    if name == "tinted" or kind == "check":
+        colour = np.array(TINTS[int(rng.integers(len(TINTS)))], np.float32)
+    grain = cv2.resize(rng.normal(0.0, 2.0, (h // 8 + 1, w // 8 + 1)).astype(np.float32), (w, h))
+    sheet = np.broadcast_to(colour, (h, w, 3)) + grain[..., None]
+    if name == "gradient":  # light falling off across the sheet in one direction
+        angle = rng.uniform(0, 2 * np.pi)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h) * rng.uniform(0.15, 0.3)
+        sheet = sheet * (1 - (ramp - ramp.min()))[..., None]
+    return np.ascontiguousarray(sheet, np.float32)
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def lines_of(boxes: Sequence[Box]) -> list[int]:
+    """Each box's line, from 0 top to bottom: boxes whose vertical extents overlap by half the shorter share one."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
+    line_of, current, extent = [0] * len(boxes), -1, (0, 0)
+    for i in order:
+        y0, y1 = boxes[i][1], boxes[i][1] + boxes[i][3]
+        overlap = min(y1, extent[1]) - max(y0, extent[0])
+        if current < 0 or overlap < 0.5 * min(y1 - y0, extent[1] - extent[0]):
+            current, extent = current + 1, (y0, y1)
+        else:
+            extent = (min(extent[0], y0), max(extent[1], y1))
+        line_of[i] = current
+    return line_of
+
+
+def _desk(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A wooden or grey desk: darker than paper, with streaky grain."""
+    colour = np.array([(120, 88, 60), (95, 95, 100), (150, 120, 90)][int(rng.integers(3))], np.float32)
+    streaks = cv2.resize(rng.normal(0, 10, (h // 4 + 1, 4)).astype(np.float32), (w, h))
+    return colour + streaks[..., None]
+
+
+def photograph(
+    rng: np.random.Generator, sheet: np.ndarray, boxes: list[Box], c: Conditions
+) -> tuple[np.ndarray, list[Box]]:
+    """Tilt (and, on a desk, perspective), shade and turn the sheet; the boxes follow. Blur and noise last."""
+    h, w = sheet.shape[:2]
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    centre = np.float32([w / 2, h / 2])
+    t = np.deg2rad(c.tilt)
+    cw, ch = w * (1 - 2 * MARGIN), h * (1 - 2 * MARGIN)  # what must stay in frame: the written area
+    fit = min(1.0, w / (cw * abs(np.cos(t)) + ch * abs(np.sin(t))), h / (cw * abs(np.sin(t)) + ch * abs(np.cos(t))))
+    if c.perspective:
+        fit *= rng.uniform(*SHEET_ON_DESK)
+    rotation = np.float32([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])  # anticlockwise on screen
+    dst = (corners - centre) @ rotation.T * fit + centre
+    dst += rng.uniform(-1, 1, (4, 2)).astype(np.float32) * np.float32([w, h]) * c.perspective
+    m = cv2.getPerspectiveTransform(corners, dst.astype(np.float32))
+    lid = np.full((h, w, 3), rng.uniform(225, 250), np.float32)  # a scanner's lid around a tilted sheet
+    background = _desk(rng, w, h) if c.perspective else lid
+    warped = cv2.warpPerspective(sheet, m, (w, h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.ones((h, w), np.float32), m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+    image = warped * mask + background * (1 - mask)
+    boxes = [_warp_box(m, b, w, h) for b in boxes]
+    if c.shadow:
+        image *= _shadow(rng, w, h, c.shadow)[..., None]
+    for _ in range(c.turn // 90):
+        image, boxes = np.ascontiguousarray(np.rot90(image, k=-1)), [_quarter(b, image.shape[0]) for b in boxes]
+    if c.blur:
+        image = cv2.GaussianBlur(image, (0, 0), c.blur)
+    if c.noise:
+        image = image + rng.normal(0.0, c.noise, image.shape[:2])[..., None] + rng.normal(0, c.noise / 3, image.shape)
+    return np.clip(np.round(image), 0, 255).astype(np.uint8), boxes
+
+
+def _warp_box(m: np.ndarray, box: Box, w: int, h: int) -> Box:
+    x, y, bw, bh = box
+    pts = np.float32([[[x, y]], [[x + bw, y]], [[x + bw, y + bh]], [[x, y + bh]]])
+    out = cv2.perspectiveTransform(pts, m)[:, 0]
+    x0, y0 = max(0, int(np.floor(out[:, 0].min()))), max(0, int(np.floor(out[:, 1].min())))
+    x1, y1 = min(w, int(np.ceil(out[:, 0].max()))), min(h, int(np.ceil(out[:, 1].max())))
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _quarter(box: Box, height: int) -> Box:
+    """A box after the image (`height` rows tall) is turned a quarter clockwise."""
+    x, y, w, h = box
+    return height - (y + h), x, h, w
+
+
+def _shadow(rng: np.random.Generator, w: int, h: int, depth: float) -> np.ndarray:
+    """A soft shadow over part of the page (a hand or a phone between the lamp and the sheet)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    side = (np.cos(angle) * (xx - w / 2) + np.sin(angle) * (yy - h / 2)) / max(w, h)
+    edge = rng.uniform(0.0, 0.3)  # where the shadow starts, from the centre
+    soft = rng.uniform(0.05, 0.2)  # how wide its penumbra is
+    shade = 1 / (1 + np.exp(-(side - edge) / soft))
+    return (1 - depth * shade).astype(np.float32)
+
+
+def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: Conditions) -> Page:
+    """One page of `kind` written with `digits` and photographed under `conditions`; the same seed, the same page."""
+    if kind not in LAYOUTS:
+        raise ValueError(f"no page kind {kind!r} (one of {', '.join(KINDS)})")
+    rng = np.random.default_rng(seed)
+    long, short = SIZES[conditions.size]
+    w, h = (long, short) if kind in LANDSCAPE else (short, long)
+    sheet = Sheet(paper(rng, kind, conditions.paper, w, h), FONTS[int(rng.integers(len(FONTS)))])
+    pen = Pen(rng, digits, random_writer(rng, short))
+    LAYOUTS[kind](sheet, pen)
+    ink = np.float32(INKS[conditions.ink]) / 255.0
+    # print and ink each darken the paper by their colour
+    drawn = sheet.paper * (sheet.printed / np.float32(255)) * (1 - sheet.ink[..., None] * (1 - ink))
+    texts = [text for text, _ in sheet.written]
+    image, boxes = photograph(rng, drawn, [box for _, box in sheet.written], conditions)
+    lines = lines_of([box for _, box in sheet.written])  # lines of the upright page, before tilt and turn
+    numbers = [
+        Number("".join(ch for ch in text if ch.isdigit()), text, box, line)
+        for text, box, line in zip(texts, boxes, lines, strict=True)
+    ]
+    order = sorted(range(len(numbers)), key=lambda i: (numbers[i].line, i))  # within a line, as written: left to right
+    return Page(image, [numbers[i] for i in order], kind, conditions, int(np.atleast_1d(seed)[-1]))
+
+
+def random_conditions(rng: np.random.Generator, size: str = "small", feature: str | None = None) -> Conditions:
+    """Photo conditions: with a `feature` (one of FEATURES), that condition stressed and the rest mild; without, each
+    condition drawn on its own (for training pages)."""
+    if feature is not None and feature not in FEATURES:
+        raise ValueError(f"no feature {feature!r} (one of {', '.join(FEATURES)})")
+    on = (lambda name, p: feature == name) if feature else (lambda name, p: rng.random() < p)
+    colour = on("colour", 0.3)
+    tilt = rng.uniform(TILTED, MAX_TILT) * rng.choice([-1, 1]) if on("tilt", 0.3) else rng.uniform(-1, 1) * SMALL_TILT
+    photo, rough = on("photo", 0.3), on("rough", 0.3)
+    short = SIZES[size][1] / 1000
+    return Conditions(
+        ink=str(rng.choice(["red", "green"] if colour else ["black", "blue"])),
+        paper=str(rng.choice(["grey", "tinted", "gradient"])) if colour or rough else "white",
+        tilt=round(float(tilt), 2),
+        turn=int(rng.choice([90, 180, 270])) if on("turn", 0.2) else 0,
+        perspective=round(float(rng.uniform(0.3, 1.0) * PERSPECTIVE), 4) if photo else 0.0,
+        shadow=round(float(rng.uniform(*SHADOW)), 3) if photo or (rough and rng.random() < 0.5) else 0.0,
+        blur=round(float(rng.uniform(*BLUR) * short), 2) if rough else 0.0,
+        noise=round(float(rng.uniform(*NOISE)), 2) if rough or photo else 0.0,  # a flat scan: only the paper grain
+        jpeg=int(rng.integers(JPEG[0], 65)) if rough else int(rng.integers(75, JPEG[1] + 1)),
+        size=size,
+    )
+
+
+def schedule(count: int, kinds: Sequence[str] = KINDS) -> list[tuple[str, str]]:
+    """(kind, feature) per page: kinds in turn, and each kind stressed by a different feature each round."""
+    return [(kinds[i % len(kinds)], FEATURES[(i + i // len(kinds)) % len(FEATURES)]) for i in range(count)]
+
+
+def generate(
+    out: Path, digits: Digits, count: int, seed: int, size: str = "small", kinds: Sequence[str] = KINDS
+) -> list[tuple[str, Page]]:
+    """Write `count` pages, `truth.csv` and `pages.csv` into `out`; returns (file name, page) pairs."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, (kind, feature) in enumerate(schedule(count, kinds)):
+        conditions = random_conditions(np.random.default_rng([seed, i, 1]), size, feature)
+        page = make_page([seed, i], digits, kind, conditions)
+        name = f"page-{i:03d}-{kind}.{'jpg' if conditions.jpeg else 'png'}"
+        save(page, out / name)
+        written.append((name, page))
+    write_truth(out, written)
+    return written
+
+
+def save(page: Page, path: Path) -> None:
+    bgr = cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
+    q = page.conditions.jpeg
+    params = [cv2.IMWRITE_JPEG_QUALITY, q] if q else [cv2.IMWRITE_PNG_COMPRESSION, 9]
+    if not cv2.imwrite(str(path), bgr, params):
+        raise OSError(f"{path}: cannot write")
+
+
+TRUTH_COLUMNS = ("file", "kind", "line", "digits", "text", "x", "y", "w", "h")
+
+
+def write_truth(out: Path, pages: Sequence[tuple[str, Page]]) -> None:
+    """`truth.csv`: a row per handwritten number (what `digitscan eval` scores); `pages.csv`: a row per page."""
+    with (out / "truth.csv").open("w", newline="", encoding="utf-8") as f:
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(TRUTH_COLUMNS)
+        for name, page in pages:
+            for n in page.numbers:
+                rows.writerow([name, page.kind, n.line, n.digits, n.text, *n.box])
+    with (out / "pages.csv").open("w", newline="", encoding="utf-8") as f:
+        fields = list(asdict(Conditions()))
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(["file", "kind", "seed", *fields, "tags"])
+        for name, page in pages:
+            c = asdict(page.conditions)
+            rows.writerow([name, page.kind, page.seed, *(c[k] for k in fields), " ".join(page.conditions.tags())])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the pages, truth.csv and pages.csv")
+    parser.add_argument("--count", type=int, default=18, help="how many pages (kinds in turn)")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--digits", type=Path, required=True, help=".npz of digit images, white on black")
+    parser.add_argument("--split", default="test", help="which split of --digits: x_SPLIT/y_SPLIT (test, valid, train)")
+    parser.add_argument("--size", choices=list(SIZES), default="small")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated page kinds")
+    args = parser.parse_args(argv)
+    kinds = [k for k in args.kinds.split(",") if k]
+    written = generate(args.out, Digits.load(args.digits, args.split), args.count, args.seed, args.size, kinds)
+    print(f"{len(written)} pages, {sum(len(p.numbers) for _, p in written)} numbers -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
