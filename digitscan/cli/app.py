@@ -24,6 +24,7 @@ from digitscan.cli.doctor import DoctorCommand
 from digitscan.cli.eval import EvalCommand
 from digitscan.cli.help import Command as PlainHelpCommand
 from digitscan.cli.help import Group as PlainHelpGroup
+from digitscan.cli.review import ReviewCommand
 from digitscan.cli.scan import ScanCommand
 from digitscan.cli.signals import terminate_as_interrupt
 from digitscan.cli.train import FinetuneCommand, TrainCommand
@@ -38,7 +39,7 @@ app = typer.Typer(
     name="digitscan",
     help="Read handwritten digit strings from photos and scans, in batches.\n\n"
     "Examples:\ndigitscan scan samples/\ndigitscan scan 'scans/**/*.jpg' -o results.csv\n"
-    "digitscan eval samples/\ndigitscan train --data mnist.npz\ndigitscan doctor",
+    "digitscan eval samples/\ndigitscan review results.jsonl\ndigitscan train --data mnist.npz\ndigitscan doctor",
     cls=PlainHelpGroup,
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -249,6 +250,9 @@ def scan(
         float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped (not with --workers 0).")
     ] = ScanOptions.timeout_per_file,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
+    review: Annotated[
+        Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
+    ] = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -260,6 +264,7 @@ def scan(
     [bold]find . -name '*.png' | digitscan scan - -f jsonl > results.jsonl[/]
     [bold]digitscan scan checks/ -o results.csv --overlay overlays/[/]
     [bold]digitscan scan big-folder/ -o results.csv --resume[/]
+    [bold]digitscan scan checks/ -o results.jsonl --review review.html[/]
 
     On a terminal, up to 200 files are shown as one table; a larger run prints a line per page as it goes.
     """
@@ -279,6 +284,7 @@ def scan(
         output=output,
         overlay=overlay,
         resume=resume,
+        review=review,
         scan=options,
     )
     _run(ctx, run_scan, command, quiet, verbose)
@@ -320,6 +326,32 @@ def evaluate(
         scan=ScanOptions(workers=workers),
     )
     _run(ctx, run_eval, command, quiet, verbose)
+
+
+@app.command(cls=PlainHelpCommand)
+def review(
+    ctx: typer.Context,
+    results: Annotated[
+        Path,
+        typer.Argument(help="A scan's JSONL, JSON or CSV output (its images are found from it).", show_default=False),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML page to write.")] = ReviewCommand.out,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many entries (flagged, then least sure, first).")
+    ] = ReviewCommand.limit,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
+) -> None:
+    """Write one HTML page to check the doubtful readings; its export is fine-tuning data.
+
+    Examples:
+    [bold]digitscan review results.jsonl[/]
+    [bold]digitscan review results.csv --out review.html --limit 500[/]
+    [bold]digitscan train --finetune checks/ --labels checks/labels.csv[/]   (after Export on the page)
+    """
+    from digitscan.cli.review import run_review
+
+    _run(ctx, run_review, ReviewCommand(results=results, out=out, limit=limit), quiet, verbose)
 
 
 @app.command(cls=PlainHelpCommand)

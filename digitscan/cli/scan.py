@@ -12,12 +12,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from digitscan._files import ensure_folder
 from digitscan._keras import EarlyImport, import_keras_early
+from digitscan.cli.review import check_page_writable, review_records
 from digitscan.cli.signals import interrupts_deferred
 from digitscan.cli.ui import Consoles, ScanProgress, results_table
 from digitscan.errors import DataError, DigitscanError, ExitCode, InputError, interrupts_caught
@@ -43,6 +44,7 @@ class ScanCommand:
     output: Path | None = None
     overlay: Path | None = None  # a folder for copies of the images with what was read drawn on
     resume: bool = False  # skip the files already in `output`, append the rest
+    review: Path | None = None  # an HTML page to check the doubtful readings, written when the scan ends
     scan: ScanOptions = field(default_factory=ScanOptions)
 
 
@@ -105,6 +107,8 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     out, err, quiet = consoles.out, consoles.err, consoles.quiet
     if command.resume and output is None:
         raise DigitscanError("--resume needs --output (the file to continue)")
+    if command.review is not None:
+        check_page_writable(command.review)
     mismatch = format_mismatch(output, fmt)
     if mismatch:
         err.print(f"[yellow]warning:[/] {mismatch}", highlight=False)
@@ -148,6 +152,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         raise
     base = common_folder(paths) if overlay is not None else None  # overlays are named relative to it
     tally, shown, started = Tally(), [], time.perf_counter()
+    records: list[dict[str, Any]] = []  # every page read, for the review page
     progress = None if quiet else ScanProgress(err, len(paths))
     with interrupts_caught() as interruption:
         try:
@@ -158,6 +163,8 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
                     if writer is not None:
                         writer.write_file(results)
                     tally.add_file(results)
+                    if command.review is not None:
+                        records.extend(result.to_dict() for result in results)
                 for result in results:
                     if writer is None and len(paths) <= TABLE_LIMIT:
                         shown.append(_displayable(result))
@@ -178,6 +185,8 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         out.print(results_table(shown))
     earlier = Earlier(skipped, failed_before)
     _summary(err, tally, len(paths), earlier, time.perf_counter() - started, output, interrupted, quiet)
+    if command.review is not None:
+        review_records(records, command.review, err, source=str(output or "digitscan scan"), limit=None)
     if interrupted:
         return ExitCode.interrupted
     return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
