@@ -8,6 +8,7 @@ first import to keep TensorFlow's C++ log lines off the terminal.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -24,6 +25,21 @@ def quiet_environment() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+
+
+def keras_installed() -> bool:
+    """Whether Keras and its backend (TensorFlow unless $KERAS_BACKEND says otherwise) can be imported, unimported.
+
+    Scanning needs neither (it runs the exported model); training and the Keras fallback of a model without an
+    exported copy need both: the `train` extra.
+    """
+    if "keras" in sys.modules:
+        return True
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in ("keras", backend))
+    except (ImportError, ValueError):
+        return False
 
 
 def import_keras() -> Any:

@@ -355,25 +355,28 @@ def review(
 
 
 @app.command(cls=PlainHelpCommand)
-def doctor(
+def export(
     ctx: typer.Context,
-    model: ModelOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = DoctorCommand.as_json,
-    self_test: Annotated[
-        bool, typer.Option("--self-test/--no-self-test", help="Scan the bundled samples.")
-    ] = DoctorCommand.self_test,
+    model: Annotated[
+        Path | None,
+        typer.Argument(help="Keras model file (.h5/.keras); default: the bundled model.", show_default=False),
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="MNIST (.npz or IDX folder): the export is measured on its test split.")
+    ] = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
-    """Check that this machine can train and scan, and say how to fix what is missing.
+    """Write the copy of a Keras model that scanning runs without TensorFlow (MODEL.onnx beside it).
+
+    Training and fine-tuning do this at their end; it needs the train extra.
 
     Examples:
-    [bold]digitscan doctor[/]
-    [bold]digitscan doctor --json > report.json[/]
+    [bold]digitscan export runs/digitnet/digitnet.h5 --data mnist.npz[/]
     """
-    from digitscan.cli.doctor import run_doctor
+    from digitscan.cli.export import ExportCommand, run_export
 
-    _run(ctx, run_doctor, DoctorCommand(model=model, as_json=as_json, self_test=self_test), quiet, verbose)
+    _run(ctx, run_export, ExportCommand(model=model, data=data), quiet, verbose)
 
 
 def main() -> None:

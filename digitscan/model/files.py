@@ -6,10 +6,16 @@ allowlist of built-in layers; `Lambda` layers and custom objects are refused,
 so no code embedded in a model ever runs. Keras then loads it in safe mode and
 the result is checked against the model contract the scanner relies on
 (`digitscan.model.contract`).
+
+Scanning runs the exported copy beside the Keras file (`digitnet.onnx`, see `export.py`) through ONNX Runtime,
+without TensorFlow: `load_for_scanning` checks it against its card (sha256 of both files, the contract) and
+refuses one that does not match; it falls back to the Keras file only where there is no exported copy and
+TensorFlow is installed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from digitscan._files import atomic_write, bundled, write_json
-from digitscan._keras import import_keras
+from digitscan._keras import import_keras, keras_installed
 from digitscan.errors import ModelError, is_interrupt
 from digitscan.model.contract import check_contract, class_names
 
 MODEL_ENV = "DIGITSCAN_MODEL"
 DEFAULT_MODEL_NAME = "digitnet.h5"
-SUFFIXES = (".h5", ".hdf5", ".keras")
+SUFFIXES = (".h5", ".hdf5", ".keras")  # Keras files: training's format and the source of truth
+EXPORTED_SUFFIX = ".onnx"  # the exported copy scanning runs (export.EXPORT_SUFFIX; not imported: it needs numpy)
+TRAIN_EXTRA = "pip install 'digitscan[train]'"  # what brings TensorFlow and the exporter
 
 SAFE_LAYERS = frozenset(
     {
@@ -82,9 +90,10 @@ LAYER_MODULES = frozenset({None, "keras", "keras.layers", "keras.models"})
 class LoadedModel:
     """A model that passed the safety and contract checks, with its card."""
 
-    model: Any
+    model: Any  # a Keras model, or for runtime "onnxruntime" a `runtime.OnnxModel` (folded already)
     path: Path
     card: dict[str, Any] = field(default_factory=dict)
+    runtime: str = "keras"  # what runs it: "keras" (TensorFlow) or "onnxruntime" (the exported file)
 
     @property
     def num_outputs(self) -> int:
@@ -174,16 +183,20 @@ def model_file(path: str | Path | None = None) -> Path:
     if not path.exists():
         hint = " (train one with `digitscan train`, or pass --model)" if path == bundled_model_path() else ""
         raise ModelError(f"{path}: model file not found{hint}")
-    if path.is_dir() or path.suffix.lower() not in SUFFIXES:
-        raise ModelError(f"{path}: not a model file (expected {', '.join(SUFFIXES)})")
-    if path.suffix not in SUFFIXES:
+    if path.is_dir() or path.suffix.lower() not in (*SUFFIXES, EXPORTED_SUFFIX):
+        raise ModelError(f"{path}: not a model file (expected {', '.join((*SUFFIXES, EXPORTED_SUFFIX))})")
+    if path.suffix not in (*SUFFIXES, EXPORTED_SUFFIX):
         raise ModelError(f"{path}: rename it with a lower-case suffix ({path.suffix.lower()}); Keras reads no other")
     return path
 
 
 def load_model(path: str | Path | None = None) -> LoadedModel:
-    """Load a model file safely and check it against the model contract."""
+    """Load a Keras model file safely and check it against the model contract (training's side: needs TensorFlow)."""
     path = model_file(path)
+    if path.suffix == EXPORTED_SUFFIX:
+        keras_file = _keras_beside(path)
+        hint = f": use {keras_file}" if keras_file else ""
+        raise ModelError(f"{path}: an exported model runs only in scanning; this needs the Keras file{hint}")
     check_architecture(read_architecture(path), path)
     keras = import_keras()
     try:
@@ -193,13 +206,75 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
             raise
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     check_contract(model, path)
-    card: dict[str, Any] = {}
+    return LoadedModel(model=model, path=path, card=read_card(path))
+
+
+def read_card(path: Path) -> dict[str, Any]:
+    """The card beside a model file; {} when there is none or it is not JSON."""
     if card_path(path).exists():
         try:
             card = json.loads(card_path(path).read_text())
         except (OSError, ValueError):
-            card = {}
-    return LoadedModel(model=model, path=path, card=card)
+            return {}
+        return card if isinstance(card, dict) else {}
+    return {}
+
+
+def exported_file(path: Path) -> Path:
+    """The exported copy of a model file (itself when it is one): `digitnet.h5` -> `digitnet.onnx`."""
+    return path.with_suffix(EXPORTED_SUFFIX)
+
+
+def _keras_beside(path: Path) -> Path | None:
+    """The Keras file an exported one was made from, when it is beside it."""
+    return next((path.with_suffix(s) for s in SUFFIXES if path.with_suffix(s).is_file()), None)
+
+
+def load_for_scanning(path: str | Path | None = None) -> LoadedModel:
+    """The model scanning runs: the exported file through ONNX Runtime, checked against its card.
+
+    A Keras file without an exported copy is loaded with Keras where TensorFlow is installed, else refused with
+    how to export it. An exported file that does not match its card (a changed file, or a Keras file changed
+    since the export) is refused, never run.
+    """
+    path = model_file(path)
+    exported = exported_file(path)
+    if exported.is_file():
+        return load_exported(exported, source=None if path == exported else path)
+    if keras_installed():
+        return load_model(path)
+    raise ModelError(
+        f"{path}: there is no exported {exported.name} beside it, and without TensorFlow scanning runs only "
+        f"exported models: export it with `digitscan export {path}` where the train extra is installed "
+        f"({TRAIN_EXTRA})"
+    )
+
+
+def load_exported(path: Path, source: Path | None = None) -> LoadedModel:
+    """Load an exported (ONNX) model after checking it against its card: contract, and sha256 of both files."""
+    from digitscan.model.runtime import open_onnx, read_onnx
+
+    card = read_card(path)
+    export = card.get("export")
+    source = source or _keras_beside(path)
+    redo = f"re-export it with `digitscan export {source or path.with_suffix('.h5')}` ({TRAIN_EXTRA})"
+    if not isinstance(export, dict) or not isinstance(export.get("sha256"), dict):
+        raise ModelError(f"{path}: refused, its card ({card_path(path).name}) records no export of it; {redo}")
+    data = read_onnx(path)
+    sums = export["sha256"]
+    if sums.get(path.name) != hashlib.sha256(data).hexdigest():
+        raise ModelError(f"{path}: refused, it does not match its card (sha256 differs: changed since export); {redo}")
+    if source is not None and source.name in sums:
+        from digitscan.model.export import sha256
+
+        if sums[source.name] != sha256(source):
+            raise ModelError(f"{path}: refused, {source.name} has changed since it was exported; {redo}")
+    model = open_onnx(data, path)
+    check_contract(model, path)
+    classes = card.get("classes")
+    if isinstance(classes, list) and len(classes) != model.output_shape[-1]:
+        raise ModelError(f"{path}: model has {model.output_shape[-1]} outputs, its card names {len(classes)} classes")
+    return LoadedModel(model=model, path=path, card=card, runtime="onnxruntime")
 
 
 COPY_KEYWORD_WARNING = r"__array__ implementation doesn't accept a copy keyword"  # numpy 2, of Keras variables
@@ -218,6 +293,8 @@ def save_model(model: Any, path: Path, card: dict[str, Any] | None = None) -> No
         write_json(card_path(path), card)
     elif card_path(path).exists():
         card_path(path).unlink()  # a stale card would describe another model
+    if path.suffix in SUFFIXES and exported_file(path).exists():
+        exported_file(path).unlink()  # an export of the model this file replaced; `export.export` writes the new one
 
 
 REPLACED_FOLDER = "replaced"  # beside the bundled model: each install keeps what it replaced in a dated folder here
@@ -240,9 +317,12 @@ def install_bundled(model_path: Path, extras: list[Path]) -> Installed:
     target = bundled_model_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     pairs = [(model_path, target), (card_path(model_path), card_path(target))]
+    pairs += [(exported_file(model_path), exported_file(target))]
     pairs += [(p, target.parent / p.name) for p in extras if p.suffix in (".png", ".csv")]
+    # An exported copy made from the model being replaced goes too, when the new model comes without one.
+    stale = [exported_file(target)] if exported_file(target).exists() and not exported_file(model_path).exists() else []
     pairs = [(source, dest) for source, dest in pairs if source.exists()]
-    replaced = [dest for _, dest in pairs if dest.exists()]
+    replaced = [dest for _, dest in pairs if dest.exists()] + stale
     backup = None
     if replaced:
         backup = target.parent / REPLACED_FOLDER / time.strftime("%Y%m%d-%H%M%S")
@@ -251,6 +331,8 @@ def install_bundled(model_path: Path, extras: list[Path]) -> Installed:
         backup.mkdir(parents=True)
         for dest in replaced:
             shutil.copy2(dest, backup / dest.name)
+    for dest in stale:
+        dest.unlink()
     for source, dest in pairs:
         with atomic_write(dest) as tmp:
             shutil.copyfile(source, tmp)

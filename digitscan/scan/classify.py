@@ -2,6 +2,8 @@
 
 Digits from many images are stacked and sent through the model together:
 one predict call per digit or per image would spend its time in overhead.
+The model is the exported copy run by ONNX Runtime (`model.files.load_for_scanning`), without TensorFlow; a
+Keras model (no exported copy, or one given as a `LoadedModel`) runs folded, as before.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitscan.model.contract import DIGITS, INPUT_SHAPE, reject_outputs
-from digitscan.model.files import LoadedModel, load_model
-from digitscan.model.fold import fold_batch_norm
+from digitscan.model.files import LoadedModel, load_for_scanning
 from digitscan.scan.options import ScanOptions
 
 
@@ -32,9 +33,15 @@ class Classifier:
     """A loaded model behind a batched `scores` call."""
 
     def __init__(self, model: LoadedModel | str | None = None, batch_size: int = ScanOptions.predict_batch) -> None:
-        self.loaded = model if isinstance(model, LoadedModel) else load_model(model)
+        self.loaded = model if isinstance(model, LoadedModel) else load_for_scanning(model)
         self.batch_size = batch_size  # the most images per predict call
-        self.model = fold_batch_norm(self.loaded.model)
+        self.padded = self.loaded.runtime == "keras"  # Keras traces a graph per batch shape; ONNX Runtime does not
+        if self.padded:
+            from digitscan.model.fold import fold_batch_norm
+
+            self.model = fold_batch_norm(self.loaded.model)
+        else:
+            self.model = self.loaded.model  # folded when it was exported
 
     def scores(self, images: np.ndarray) -> Scores:
         """Score (N, size, size) images in [0, 1] (the contract's input size); N may be 0."""
@@ -43,7 +50,7 @@ class Classifier:
         for start in range(0, len(images), self.batch_size):
             chunk = images[start : start + self.batch_size, ..., None].astype(np.float32)
             size = len(chunk)
-            padded = bucket(size, self.batch_size)
+            padded = bucket(size, self.batch_size) if self.padded else size
             if padded > size:
                 chunk = np.concatenate([chunk, np.zeros((padded - size, *INPUT_SHAPE), np.float32)])
             probs[start : start + size] = np.asarray(self.model.predict_on_batch(chunk))[:size]

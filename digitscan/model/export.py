@@ -1,0 +1,237 @@
+"""The exported copy of a model that scanning runs: an ONNX graph written from the Keras model's weights.
+
+Training keeps the Keras HDF5 file as its format and the source of truth; at the end of every training, fine-tuning
+and `digitscan export`, the model is written again beside it (`digitnet.h5` -> `digitnet.onnx`) for ONNX Runtime,
+so that `scan` never imports TensorFlow. The graph is built here, layer by layer, from the weights of the known
+layer types (anything else is refused): no converter from a model hub, no tracing of TensorFlow graphs, and the
+same file on every TensorFlow and Keras version. Batch normalisation is folded first (`fold.py`), so the file holds
+the scanner's inference copy. The export is measured against the Keras model on test digits and refused when the
+scores differ by more than `PARITY_TOLERANCE`; the card records the runtime, the opset, the sha256 of both files
+and the largest difference measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitscan import __version__
+from digitscan._files import atomic_write, write_json
+from digitscan.errors import ModelError
+from digitscan.model.contract import INPUT_SHAPE
+
+EXPORT_SUFFIX = ".onnx"
+RUNTIME = "onnxruntime"
+# ONNX opset of the written graph: 13 has every operator used here with Softmax over the last axis, and is run by
+# every ONNX Runtime since 1.8 (2021); nothing newer is needed.
+OPSET = 13
+IR_VERSION = 7  # the ONNX file format of opset 13 (onnx 1.8); runtimes read older formats, not always newer ones
+INPUT_NAME, OUTPUT_NAME = "digits", "scores"  # the graph's one input (N, 28, 28, 1) and one output (N, K)
+# The most a score may differ between the Keras model and its export on the test digits (issue #21; float32
+# rounding of a reordered sum is about 1e-6): more than this and the export is refused, not written.
+PARITY_TOLERANCE = 1e-4
+PARITY_BATCH = 1024  # test digits per predict call while measuring
+ACTIVATIONS = ("linear", "relu", "softmax")  # what a Conv2D, Dense or Activation layer may apply
+
+
+def exported_path(model_path: Path) -> Path:
+    """Where the exported copy of a Keras model file lives: beside it, `.onnx` for its suffix."""
+    return model_path.with_suffix(EXPORT_SUFFIX)
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256, as the card records it."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def onnx_bytes(model: Any) -> bytes:
+    """The ONNX file of a Sequential Keras model built from the layer types scanning knows; ModelError otherwise."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from digitscan._keras import import_keras
+    from digitscan.model.fold import fold_batch_norm
+
+    keras = import_keras()
+    if not isinstance(model, keras.Sequential):
+        raise ModelError(f"cannot export {type(model).__name__} {model.name!r}: only Sequential models are exported")
+    if tuple(model.input_shape[1:]) != INPUT_SHAPE:
+        raise ModelError(f"cannot export a model whose input is {model.input_shape[1:]}, not {INPUT_SHAPE}")
+    graph = _Graph(numpy_helper.from_array, helper.make_node)
+    for layer in fold_batch_norm(model).layers:
+        graph.add(layer)
+    graph.finish()
+    outputs = int(model.output_shape[-1])
+    inputs = [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", *INPUT_SHAPE])]
+    result = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", outputs])]
+    onnx_graph = helper.make_graph(graph.nodes, model.name, inputs, result, initializer=graph.weights)
+    exported = helper.make_model(
+        onnx_graph,
+        producer_name="digitscan",
+        producer_version=__version__,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+    )
+    exported.ir_version = IR_VERSION
+    onnx.checker.check_model(exported, full_check=True)
+    return exported.SerializeToString()
+
+
+class _Graph:
+    """ONNX nodes for Keras layers in order, tracking the layout: NCHW while 4-D (ONNX's convolutions), else 2-D."""
+
+    def __init__(self, tensor: Callable[..., Any], node: Callable[..., Any]) -> None:
+        self._tensor, self._node = tensor, node
+        self.nodes: list[Any] = []
+        self.weights: list[Any] = []
+        self.last = INPUT_NAME
+        self.rank = 4
+        self._emit("Transpose", [self.last], perm=[0, 3, 1, 2])  # NHWC (the contract) -> NCHW
+
+    def _emit(self, op: str, inputs: list[str], **attributes: Any) -> None:
+        output = f"{op.lower()}_{len(self.nodes)}"
+        self.nodes.append(self._node(op, inputs, [output], name=output, **attributes))
+        self.last = output
+
+    def _weight(self, name: str, value: np.ndarray) -> str:
+        name = f"{name}_{len(self.weights)}"
+        self.weights.append(self._tensor(np.ascontiguousarray(value, np.float32), name))
+        return name
+
+    def add(self, layer: Any) -> None:
+        kind, config = type(layer).__name__, layer.get_config()
+        weights = [w.numpy() for w in layer.weights]
+        if kind in ("InputLayer", "Dropout"):
+            return
+        if kind == "Conv2D" and self.rank == 4:
+            self._conv(config, weights)
+        elif kind == "MaxPooling2D" and self.rank == 4 and config.get("data_format") in (None, "channels_last"):
+            self._emit("MaxPool", [self.last], **_window(config["pool_size"], config["strides"], config["padding"]))
+        elif kind == "Flatten" and self.rank == 4:
+            self._emit("Transpose", [self.last], perm=[0, 2, 3, 1])  # Keras flattens NHWC order
+            self._emit("Flatten", [self.last], axis=1)
+            self.rank = 2
+        elif kind == "Dense" and self.rank == 2:
+            bias = weights[1] if config.get("use_bias", True) else np.zeros(config["units"], np.float32)
+            self._emit("Gemm", [self.last, self._weight("kernel", weights[0]), self._weight("bias", bias)])
+            self._activation(config.get("activation"), layer)
+        elif kind == "BatchNormalization" and config.get("axis") in (-1, self.rank - 1, [-1], [self.rank - 1]):
+            self._batch_norm(config, {w.path.rsplit("/", 1)[-1]: w.numpy() for w in layer.weights})
+        elif kind == "ReLU" and not any(config.get(k) for k in ("max_value", "negative_slope", "threshold")):
+            self._emit("Relu", [self.last])
+        elif kind == "Activation":
+            self._activation(config.get("activation"), layer)
+        elif kind == "Softmax" and config.get("axis") in (-1, self.rank - 1):
+            self._activation("softmax", layer)
+        else:
+            raise ModelError(f"cannot export layer {layer.name!r} ({kind}) as it is configured: not a known layer")
+
+    def _conv(self, config: dict[str, Any], weights: list[np.ndarray]) -> None:
+        if config.get("data_format") not in (None, "channels_last") or config.get("groups", 1) != 1:
+            raise ModelError(f"cannot export convolution {config.get('name')!r}: channels-last, ungrouped only")
+        kernel = weights[0].transpose(3, 2, 0, 1)  # Keras HWIO -> ONNX OIHW
+        bias = weights[1] if config.get("use_bias", True) else np.zeros(config["filters"], np.float32)
+        window = _window(config["kernel_size"], config["strides"], config["padding"])
+        window["dilations"] = list(config.get("dilation_rate", (1, 1)))
+        window["kernel_shape"] = window.pop("kernel_shape")
+        self._emit("Conv", [self.last, self._weight("kernel", kernel), self._weight("bias", bias)], **window)
+        self._activation(config.get("activation"), None)
+
+    def _batch_norm(self, config: dict[str, Any], values: dict[str, np.ndarray]) -> None:
+        mean, variance = values["moving_mean"], values["moving_variance"]
+        gamma, beta = values.get("gamma", np.ones_like(mean)), values.get("beta", np.zeros_like(mean))
+        names = [self._weight(n, v) for n, v in (("gamma", gamma), ("beta", beta), ("mean", mean), ("var", variance))]
+        self._emit("BatchNormalization", [self.last, *names], epsilon=float(config["epsilon"]))
+
+    def _activation(self, name: Any, layer: Any) -> None:
+        if name not in ACTIVATIONS:
+            raise ModelError(f"cannot export activation {name!r}{f' of {layer.name!r}' if layer else ''}")
+        if name == "relu":
+            self._emit("Relu", [self.last])
+        elif name == "softmax":
+            self._emit("Softmax", [self.last], axis=1 if self.rank == 4 else -1)  # channels: axis 1 in NCHW
+
+    def finish(self) -> None:
+        if self.rank != 2:
+            raise ModelError("cannot export a model whose output is not (N, K) scores")
+        self.nodes.append(self._node("Identity", [self.last], [OUTPUT_NAME], name=OUTPUT_NAME))
+
+
+def _window(size: Any, strides: Any, padding: str) -> dict[str, Any]:
+    """Kernel, strides and padding of a Keras 2-D window as ONNX attributes ('same' pads at the end, as Keras)."""
+    size = [size, size] if isinstance(size, int) else list(size)
+    strides = size if strides is None else ([strides, strides] if isinstance(strides, int) else list(strides))
+    attributes: dict[str, Any] = {"kernel_shape": size, "strides": strides}
+    if padding == "same":
+        attributes["auto_pad"] = "SAME_UPPER"
+    elif padding != "valid":
+        raise ModelError(f"cannot export padding {padding!r}")
+    return attributes
+
+
+def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
+    """The largest score difference between the Keras model and the exported file, and how many argmaxes differ."""
+    from digitscan.model.runtime import onnx_session
+
+    session = onnx_session(data)
+    largest, disagree = 0.0, 0
+    for start in range(0, len(images), PARITY_BATCH):
+        x = np.asarray(images[start : start + PARITY_BATCH], np.float32).reshape(-1, *INPUT_SHAPE)
+        expected = np.asarray(model.predict_on_batch(x))
+        got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+        largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
+        disagree += int((expected.argmax(axis=1) != got.argmax(axis=1)).sum())
+    return largest, disagree
+
+
+def export(model: Any, model_path: Path, images: np.ndarray, measured_on: str) -> dict[str, Any]:
+    """Write `model` (already saved at `model_path`, with its card) as ONNX beside it, and record it in the card.
+
+    `images` (N, 28, 28) or (N, 28, 28, 1) in [0, 1] are the test digits the two forms are compared on;
+    `measured_on` says what they are. Returns the card's `export` entry. Refused (ModelError, nothing written)
+    when a score differs by more than `PARITY_TOLERANCE` or any argmax differs.
+    """
+    import onnx
+    import onnxruntime
+
+    if len(images) == 0:
+        raise ModelError(f"{model_path}: no test digits to measure the export on")
+    data = onnx_bytes(model)
+    largest, disagree = parity(model, data, images)
+    if largest > PARITY_TOLERANCE or disagree:
+        raise ModelError(
+            f"{model_path}: export refused: its scores differ from the Keras model's by up to {largest:.2e} "
+            f"(tolerance {PARITY_TOLERANCE:g}) and {disagree} of {len(images)} readings differ"
+        )
+    target = exported_path(model_path)
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(data)
+    entry = {
+        "runtime": RUNTIME,
+        "file": target.name,
+        "format": f"ONNX opset {OPSET}, batch normalisation folded",
+        "opset": OPSET,
+        "versions": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
+        "sha256": {model_path.name: sha256(model_path), target.name: hashlib.sha256(data).hexdigest()},
+        "max_score_difference": float(f"{largest:.3g}"),
+        "argmax_differences": disagree,
+        "measured_on": f"{len(images)} {measured_on}",
+    }
+    from digitscan.model.files import card_path
+
+    card_file = card_path(model_path)
+    try:
+        card = json.loads(card_file.read_text()) if card_file.exists() else {}
+    except (OSError, ValueError):
+        card = {}
+    card["export"] = entry
+    write_json(card_file, card)
+    return entry
