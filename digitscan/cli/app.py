@@ -355,6 +355,28 @@ def review(
 
 
 @app.command(cls=PlainHelpCommand)
+def doctor(
+    ctx: typer.Context,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = DoctorCommand.as_json,
+    self_test: Annotated[
+        bool, typer.Option("--self-test/--no-self-test", help="Scan the bundled samples.")
+    ] = DoctorCommand.self_test,
+    quiet: QuietOption = Consoles.quiet,
+    verbose: VerboseOption = Consoles.verbose,
+) -> None:
+    """Check that this machine can train and scan, and say how to fix what is missing.
+
+    Examples:
+    [bold]digitscan doctor[/]
+    [bold]digitscan doctor --json > report.json[/]
+    """
+    from digitscan.cli.doctor import run_doctor
+
+    _run(ctx, run_doctor, DoctorCommand(model=model, as_json=as_json, self_test=self_test), quiet, verbose)
+
+
+@app.command(cls=PlainHelpCommand)
 def export(
     ctx: typer.Context,
     model: Annotated[
