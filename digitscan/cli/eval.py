@@ -17,7 +17,7 @@ from digitscan.cli.ui import Consoles, ScanProgress
 from digitscan.errors import DataError, ExitCode, OutputError, interrupts_caught
 from digitscan.model.files import model_file
 from digitscan.results import FileResult
-from digitscan.scan.evaluate import Report, locate, read_truth
+from digitscan.scan.evaluate import PageReport, PageScore, Report, is_page_truth, locate, read_page_truth, read_truth
 from digitscan.scan.inputs import common_folder
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.write import check_writable
@@ -28,7 +28,7 @@ class EvalCommand:
     """What `digitscan eval` was asked to do: the labelled folder, where its truth is, what to show and write."""
 
     path: Path
-    truth: Path | None = None  # the file,digits CSV; None: PATH/labels.csv, else PATH/expected.csv
+    truth: Path | None = None  # file,digits or, by lines, file,line,digits,text; None: PATH/labels.csv, expected.csv
     model: Path | None = None
     overlay: Path | None = None  # a folder to draw the worst cases into
     worst: int = 15  # how many of the worst cases to list
@@ -64,7 +64,8 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
         check_writable(output)
     if overlay is not None:
         ensure_folder(overlay)
-    labels = read_truth(truth_path)
+    by_lines = is_page_truth(truth_path)  # a row per handwritten number: pages scored by lines
+    labels: dict = read_page_truth(truth_path) if by_lines else read_truth(truth_path)
     model_file(command.model)
     keras_import = import_keras_early()  # while the folder is searched
     try:
@@ -75,7 +76,8 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     finally:
         keras_import.wait()  # stderr is silenced while TensorFlow is imported
     scanner = scan_cli.make_scanner(command.model, command.scan, err)  # one seam for both commands
-    report, started, failed, digits_read = Report(), time.perf_counter(), 0, 0
+    report: Report | PageReport = PageReport() if by_lines else Report()
+    started, failed, digits_read = time.perf_counter(), 0, 0
     results: dict[str, FileResult] = {}
     progress = None if consoles.quiet else ScanProgress(err, len(names_of))
     with interrupts_caught() as interruption:
@@ -98,14 +100,20 @@ def run_eval(command: EvalCommand, consoles: Consoles) -> ExitCode:
     seconds = time.perf_counter() - started
     if interrupted:
         err.print(f"[yellow]interrupted after {len(results)} of {len(files)} images[/]; the scores cover those only")
-    _render_report(out, report, worst, seconds)
-    if output is not None:
-        _write_cases(output, report)
+    if isinstance(report, PageReport):
+        _render_pages(out, report, worst, seconds)
+        if output is not None:
+            _write_pages(output, report)
+    else:
+        _render_report(out, report, worst, seconds)
+        if output is not None:
+            _write_cases(output, report)
     if overlay is not None:
         base = common_folder(list(names_of))
         for case in report.worst(worst):
             if case.failure is None:
-                scan_cli.overlay_or_warn(results[case.file], overlay, err, base, truth=case.truth)
+                truth = case.truth if isinstance(case.truth, str) else " ".join(case.truth_text)
+                scan_cli.overlay_or_warn(results[case.file], overlay, err, base, truth=truth)
         err.print(f"overlays of the worst cases: {overlay}")
     if interrupted:
         return ExitCode.interrupted
@@ -140,5 +148,55 @@ def _write_cases(output: Path, report: Report) -> None:
             writer.writerow(["file", "truth", "read", "errors", "confidence", "error"])
             for c in report.cases:
                 writer.writerow([c.file, c.truth, c.read, c.errors, round(c.confidence, 4), c.failure or ""])
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def _render_pages(out: Console, report: PageReport, worst: int, seconds: float) -> None:
+    """Pages by lines: lines read exactly, spurious strings per page, in all and per kind."""
+    total = report.score()
+    table = Table(title=f"evaluation on {total.pages} pages, {total.lines} lines ({seconds:.1f} s)", show_header=False)
+    table.add_row("lines read exactly", f"[bold]{total.read:.2%}[/]")
+    table.add_row("spurious strings per page", f"[bold]{total.spurious:.2f}[/]")
+    table.add_row("digit accuracy (1 - CER, each line with its closest string)", f"{total.digit_accuracy:.2%}")
+    if report.texts_carried:
+        table.add_row("lines read exactly, with separators", f"{total.text_read:.2%}")
+        table.add_row("spurious strings per page, with separators", f"{total.text_spurious:.2f}")
+    out.print(table)
+    kinds = report.by_kind()
+    if kinds:
+        by_kind = Table(title="by kind of page")
+        columns = ["kind", "pages", "lines", "read exactly", "spurious / page", "digits (1 - CER)"]
+        columns += ["read, with separators"] * report.texts_carried
+        for column in columns:
+            by_kind.add_column(column, justify="left" if column == "kind" else "right")
+        for kind, score in kinds.items():
+            by_kind.add_row(kind, *_page_cells(score, report.texts_carried))
+        out.print(by_kind)
+    cases = report.worst(worst)
+    if cases:
+        bad = Table(title=f"worst {len(cases)} pages")
+        for column in ("file", "missed", "spurious", "truth", "read"):
+            bad.add_column(column)
+        for c in cases:
+            read = c.reading if c.failure is None else f"[red]{c.failure}[/]"
+            bad.add_row(c.file, str(c.misses), str(c.spurious), " ".join(c.truth_text), read)
+        out.print(bad)
+
+
+def _page_cells(score: PageScore, texts: bool) -> list[str]:
+    cells = [str(score.pages), str(score.lines), f"{score.read:.1%}", f"{score.spurious:.2f}"]
+    return [*cells, f"{score.digit_accuracy:.1%}"] + [f"{score.text_read:.1%}"] * texts
+
+
+def _write_pages(output: Path, report: PageReport) -> None:
+    """Every page with its truth, its reading and its counts, as CSV, written atomically."""
+    try:
+        with atomic_write(output) as tmp, tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+            writer = csv.writer(f)
+            writer.writerow(["file", "kind", "truth", "read", "lines", "read_exactly", "spurious", "error"])
+            for c in report.cases:
+                truth, read = " ".join(c.truth_text), c.reading
+                writer.writerow([c.file, c.kind, truth, read, len(c.truth), c.hits, c.spurious, c.failure or ""])
     except OSError as exc:
         raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None

@@ -1,21 +1,25 @@
-"""Score scan results against a ground truth (`file,digits` CSV).
+"""Score scan results against a ground truth: a `file,digits` CSV (a string per image), or pages by lines.
 
 String accuracy is the share of files read exactly; digit accuracy is one
 minus the character error rate (edit distance over the true digits).
+
+A page truth (`file,line,digits,text[,kind]`, a row per handwritten number, as the page generator
+`digitscan.training.pages` writes it) is scored by lines: a number is read when one string read from its page
+equals it exactly, each string matching one number at most; strings that match none are spurious.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitscan._files import bundled
 from digitscan.errors import DataError
-from digitscan.results import FileResult
+from digitscan.results import DigitString, FileResult
 from digitscan.scan.inputs import INPUT_SUFFIXES
 
 if TYPE_CHECKING:
@@ -166,3 +170,193 @@ def self_test(model: LoadedModel) -> Report | None:
     for name, pages in zip(names, read, strict=True):
         report.add(name, truth[name], pages[0])  # as eval: the truth is about the first page
     return report
+
+
+# --- whole pages, scored by lines ----------------------------------------------------------------------------------
+
+PAGE_COLUMNS = frozenset({"file", "line", "digits", "text"})  # a truth with these is a page truth, scored by lines
+SEPARATOR_CHARS = frozenset("/-.,")  # what `text` may hold besides digits
+
+
+@dataclass(frozen=True)
+class TruthNumber:
+    line: int
+    digits: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PageTruth:
+    numbers: tuple[TruthNumber, ...]
+    kind: str = ""  # the truth's `kind` column, if it has one: the report is given per kind too
+
+
+def is_page_truth(path: Path) -> bool:
+    """Whether a truth CSV is by lines (has `line`, `digits` and `text` columns)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            return set(next(csv.reader(f), [])) >= PAGE_COLUMNS
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False  # read_truth says what is wrong with it
+
+
+def read_page_truth(path: Path) -> dict[str, PageTruth]:
+    """`file,line,digits,text[,kind]` rows, a row per handwritten number; a file's rows together."""
+    rows: dict[str, list[TruthNumber]] = defaultdict(list)
+    kinds: dict[str, str] = {}
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames or not set(reader.fieldnames) >= PAGE_COLUMNS:
+                raise DataError(f"{path}: expected a CSV with columns {','.join(sorted(PAGE_COLUMNS))}")
+            for n, row in enumerate(reader, 2):
+                digits, text = (row["digits"] or "").strip(), (row["text"] or "").strip()
+                if not digits.isdigit() or not digits.isascii():
+                    raise DataError(f"{path}, row {n}: digits must be one string of 0-9 (got {digits!r})")
+                if not set(text) <= SEPARATOR_CHARS | set("0123456789") or _only_digits(text) != digits:
+                    raise DataError(f"{path}, row {n}: text must be the digits with . , / - between them")
+                try:
+                    line = int(row["line"])
+                except (TypeError, ValueError):
+                    raise DataError(f"{path}, row {n}: line must be a whole number") from None
+                rows[row["file"]].append(TruthNumber(line, digits, text))
+                kinds.setdefault(row["file"], (row.get("kind") or "").strip())
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ground truth ({exc.strerror or exc})") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed CSV ({exc})") from None
+    if not rows:
+        raise DataError(f"{path}: no rows")
+    return {name: PageTruth(tuple(numbers), kinds[name]) for name, numbers in rows.items()}
+
+
+def _only_digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def written(string: DigitString) -> str:
+    """A string's text with its separators (`written`, where results carry it; else its digits)."""
+    value = getattr(string, "written", None)
+    return value if isinstance(value, str) and value else string.text
+
+
+def matched(truth: list[str], read: list[str]) -> int:
+    """How many true strings one of the strings read equals, each read string matching one at most."""
+    return sum((Counter(truth) & Counter(read)).values())
+
+
+@dataclass
+class PageCase:
+    file: str
+    kind: str
+    truth: list[str]  # the numbers' digits
+    truth_text: list[str]  # with their separators
+    read: list[str]  # the strings read: digits
+    read_text: list[str]  # with separators
+    failure: str | None = None
+    errors: int = 0  # edit distance over the page's numbers, each paired with its closest string read (or none)
+
+    @property
+    def hits(self) -> int:
+        return matched(self.truth, self.read)
+
+    @property
+    def text_hits(self) -> int:
+        return matched(self.truth_text, self.read_text)
+
+    @property
+    def spurious(self) -> int:
+        """Strings read that equal no true number."""
+        return len(self.read) - self.hits
+
+    @property
+    def text_spurious(self) -> int:
+        return len(self.read_text) - self.text_hits
+
+    @property
+    def misses(self) -> int:
+        return len(self.truth) - self.hits
+
+    @property
+    def reading(self) -> str:
+        return " ".join(self.read_text)
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """Figures of a set of pages."""
+
+    pages: int
+    lines: int
+    read: float  # share of the true lines read exactly (digits)
+    spurious: float  # strings read that match no true line, per page
+    text_read: float  # the same with separators
+    text_spurious: float
+    digit_accuracy: float  # 1 - CER over the lines, each paired with its closest string read
+
+
+@dataclass
+class PageReport:
+    """Pages scored by lines; `add` has `Report.add`'s shape, so `digitscan eval` runs either."""
+
+    cases: list[PageCase] = field(default_factory=list)
+    texts_carried: bool = False  # some string read has separators: the text figures mean something
+
+    def add(self, name: str, truth: PageTruth, result: FileResult) -> PageCase:
+        strings = [s for s in result.strings if s.text] if result.error is None else []
+        read, read_text = [s.text for s in strings], [written(s) for s in strings]
+        self.texts_carried |= read != read_text
+        digits = [n.digits for n in truth.numbers]
+        case = PageCase(name, truth.kind, digits, [n.text for n in truth.numbers], read, read_text, result.error)
+        case.errors = _paired_errors(digits, read)
+        self.cases.append(case)
+        return case
+
+    def score(self, cases: list[PageCase] | None = None) -> PageScore:
+        cases = self.cases if cases is None else cases
+        lines = sum(len(c.truth) for c in cases)
+        pages = max(1, len(cases))
+        digits = sum(len(t) for c in cases for t in c.truth)
+        return PageScore(
+            pages=len(cases),
+            lines=lines,
+            read=sum(c.hits for c in cases) / max(1, lines),
+            spurious=sum(c.spurious for c in cases) / pages,
+            text_read=sum(c.text_hits for c in cases) / max(1, lines),
+            text_spurious=sum(c.text_spurious for c in cases) / pages,
+            digit_accuracy=max(0.0, 1 - sum(c.errors for c in cases) / max(1, digits)),
+        )
+
+    def by_kind(self) -> dict[str, PageScore]:
+        """Per page kind (the truth's `kind` column; empty when it has none)."""
+        kinds: dict[str, list[PageCase]] = defaultdict(list)
+        for c in self.cases:
+            if c.kind:
+                kinds[c.kind].append(c)
+        return {k: self.score(v) for k, v in sorted(kinds.items())}
+
+    def worst(self, count: int) -> list[PageCase]:
+        """The pages with the most lines missed and strings made up."""
+        bad = [c for c in self.cases if c.misses or c.spurious or c.failure]
+        return sorted(bad, key=lambda c: (-(c.misses + c.spurious), c.file))[:count]
+
+
+def _paired_errors(truth: list[str], read: list[str]) -> int:
+    """Edit distance summed over the true lines: exact matches first, then each remaining line with the closest
+    remaining string read (greedily, longest lines first); a line left without one counts all its digits."""
+    left = list(read)
+    rest = []
+    for t in truth:
+        if t in left:
+            left.remove(t)
+        else:
+            rest.append(t)
+    errors = 0
+    for t in sorted(rest, key=len, reverse=True):
+        if not left:
+            errors += len(t)
+            continue
+        best = min(left, key=lambda r: edit_distance(r, t))
+        errors += min(len(t), edit_distance(best, t))
+        left.remove(best)
+    return errors

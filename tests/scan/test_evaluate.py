@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from digitscan.errors import DataError
 from digitscan.results import Digit, DigitString, FileResult
-from digitscan.scan.evaluate import Report, edit_distance
+from digitscan.scan.evaluate import (
+    PageReport,
+    PageTruth,
+    Report,
+    TruthNumber,
+    edit_distance,
+    is_page_truth,
+    read_page_truth,
+)
 
 
 def read_as(text: str, *confidences: float) -> FileResult:
@@ -46,3 +57,79 @@ def test_accuracy_by_length_counts_each_string_of_an_image() -> None:
     report.add("note.png", "2024 31415 609", note)  # three strings: 4 and 5 digits right, the 3-digit one wrong
     report.add("check.png", "1480", read_as("1480", *[0.9] * 4))
     assert report.by_length() == {3: (1, 0.0), 4: (2, 1.0), 5: (1, 1.0)}
+
+
+class Written(DigitString):
+    """A string read with its separators, as results that carry them report it (`written`)."""
+
+    def __init__(self, string: DigitString, text: str) -> None:
+        super().__init__(string.digits, string.box, string.line)
+        self._written = text
+
+    @property
+    def written(self) -> str:
+        return self._written
+
+
+def strings_read(*texts: str) -> FileResult:
+    """A page read as these strings (separators as `written` where the results carry them)."""
+    result = FileResult(file="page.png")
+    for line, text in enumerate(texts):
+        digits = [c for c in text if c.isdigit()]
+        string = read_as("".join(digits), *[0.9] * len(digits)).strings[0]
+        string.line = line
+        result.strings.append(string if text == string.text else Written(string, text))
+    return result
+
+
+def page_truth(*texts: str, kind: str = "") -> PageTruth:
+    numbers = tuple(TruthNumber(i, "".join(c for c in t if c.isdigit()), t) for i, t in enumerate(texts))
+    return PageTruth(numbers, kind)
+
+
+def test_pages_are_scored_by_lines_one_to_one_with_spurious_strings() -> None:
+    report = PageReport()
+    case = report.add("a.png", page_truth("2024", "31415", "2024", kind="note"), strings_read("2024", "31415", "77"))
+    assert (case.hits, case.misses, case.spurious) == (2, 1, 1)  # one 2024 read: it matches one true 2024 only
+    report.add("b.png", page_truth("609", kind="ledger"), strings_read("609", "609", "1"))
+    report.add("c.png", page_truth("12", kind="ledger"), FileResult(file="c.png", error="cannot open"))
+    score = report.score()
+    assert (score.pages, score.lines) == (3, 5)
+    assert score.read == pytest.approx(3 / 5)
+    assert score.spurious == pytest.approx((1 + 2 + 0) / 3)
+    assert score.digit_accuracy == pytest.approx(1 - (4 + 2) / 18)  # the second 2024 is closest to 77; 12 unread
+    kinds = report.by_kind()
+    assert set(kinds) == {"note", "ledger"} and kinds["ledger"].read == pytest.approx(1 / 2)
+    assert [c.file for c in report.worst(3)] == ["a.png", "b.png", "c.png"]  # 1 + 1 and 0 + 2 wrong, then 1
+
+
+def test_separators_are_scored_when_the_results_carry_them() -> None:
+    report = PageReport()
+    report.add("a.png", page_truth("12/05/2024", "1,234.56"), strings_read("12052024", "123456"))
+    assert not report.texts_carried
+    score = report.score()
+    assert score.read == 1.0 and score.text_read == 0.0  # the digits are right; without separators the text is not
+    report.add("b.png", page_truth("3-7-99", "87.50"), strings_read("3-7-99", "8750"))
+    assert report.texts_carried
+    assert report.score().text_read == pytest.approx(1 / 4) and report.score().read == 1.0
+
+
+def test_a_page_truth_is_told_from_a_file_digits_truth_and_checked(tmp_path: Path) -> None:
+    plain = tmp_path / "labels.csv"
+    plain.write_text("file,digits\na.png,12 34\n")
+    pages = tmp_path / "truth.csv"
+    pages.write_text(
+        "file,kind,line,digits,text\na.png,dated,0,12052024,12/05/2024\na.png,dated,1,87,87\nb.png,,0,5,5\n"
+    )
+    assert not is_page_truth(plain) and is_page_truth(pages)
+    truth = read_page_truth(pages)
+    assert truth["a.png"].kind == "dated" and [n.text for n in truth["a.png"].numbers] == ["12/05/2024", "87"]
+    assert truth["b.png"] == PageTruth((TruthNumber(0, "5", "5"),), "")
+    for row, message in (
+        ("a.png,0,12a,12a", "digits must be"),
+        ("a.png,0,12,1/3", "text must be the digits"),
+        ("a.png,x,12,12", "line must be"),
+    ):
+        pages.write_text(f"file,line,digits,text\n{row}\n")
+        with pytest.raises(DataError, match=message):
+            read_page_truth(pages)
