@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from review_helpers import Browser, page_record, write_jsonl
 
 from digitscan.review.entries import build_review, read_results
 from digitscan.review.page import write_page
-from tests.review.conftest import Browser, page_record, write_jsonl
 
 SCREENSHOT_ENV = "DIGITSCAN_SCREENSHOT"  # also save the screenshot here (docs/review.png is made so)
 
