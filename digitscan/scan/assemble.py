@@ -54,6 +54,7 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float) -> Digi
     if not np.isfinite(best[n]):
         return None
     digits: list[Digit] = []
+    spans: list[tuple[int, int]] = []  # the pieces [start, end) each digit was read from
     marks = 0
     end = n
     while end > 0:
@@ -65,11 +66,26 @@ def assemble_word(word: Word, scores: Scores, offset: int, scale: float) -> Digi
             cand = word.candidates[row - offset]
             confidence = float(scores.digits[row, label])
             digits.append(Digit(str(label), confidence, _scaled(cand.box, scale)))
+            spans.append((start, end))
         end = start
     if not digits or 2 * marks > len(digits):
         return None  # mostly marks that are not digits: printed text, scribbles, a pattern
     digits.reverse()
-    return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)
+    spans.reverse()
+    return DigitString(
+        digits=digits, box=_union([d.box for d in digits]), line=word.line, separators=_placed(word, spans)
+    )
+
+
+def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:
+    """Each separator after the digit it follows: only between two digits read (never first or last)."""
+    placed: dict[int, str] = {}
+    for before, char in word.separators:
+        for i in range(len(spans) - 1):
+            if spans[i][1] <= before <= spans[i + 1][0]:
+                placed.setdefault(i, char)
+                break
+    return placed
 
 
 def assemble(words: list[Word], scores: Scores, scale: float) -> list[DigitString]:

@@ -60,6 +60,25 @@ WORD_GAP = 1.2  # line heights of blank space that start a new string
 STACKED_OVERLAP = 0.6  # of the narrower: blobs overlapping this much across are one digit (a 5's bar, a broken 4)
 MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much across belongs to it
 
+# -- separators between digits (_separator_of, _is_slash): shapes of handwritten ".", ",", "-" and "/", in line
+# heights (digit heights) and measured from the line's digits; set by hand on the page generator's dated and amount
+# pages (digitscan.training.pages), and checked not to change a digit read on ORAND (bench/README.md, Separators)
+DOT_MAX = 0.3  # a dot or comma is at most this tall and wide
+LOW_MARK = 0.6  # of the way from the digits' top to their baseline: a dot's or comma's middle lies lower than this
+COMMA_DROP = 0.08  # a mark reaching this far below the baseline,
+COMMA_ASPECT = 1.2  # and this many times as tall as wide, is a comma (else a dot)
+COMMA_BELOW = 0.5  # how far below the baseline a comma may reach and still be taken into its line
+DASH_MIN_WIDTH = 0.15  # a dash is at least this wide,
+DASH_MAX_WIDTH = 0.9  # at most this wide,
+DASH_MAX_HEIGHT = 0.25  # at most this tall,
+DASH_ASPECT = 1.8  # and this many times as wide as tall,
+DASH_MIDDLE = (0.25, 0.8)  # with its middle this far down between the digits' top and baseline
+SLASH_MIN_HEIGHT = 0.6  # a slash is at least this tall,
+SLASH_LEAN = 0.4  # leans right at least this much on the page (columns per row; a 1 rarely leans so far),
+SLASH_STEEPER = 0.15  # and this much more than the line's slant (a slanted writer's 1s lean with the line),
+SLASH_THIN = 0.06  # and its ink spreads across its axis at most this much (of its length, squared): a line
+DATE_GROUPS = ((1, 2), (1, 2), (2, 4))  # blobs before, between and after two slashes: d/m/y, m/d/y (12/05/2024)
+
 # -- slant (estimate_slant)
 MAX_SLANT = 0.6  # the steepest shear tried either way (about 31 degrees)
 SLANT_STEPS = 13  # shears tried from -MAX_SLANT to MAX_SLANT (steps of 0.1)
@@ -106,6 +125,7 @@ class Word:
     box: tuple[int, int, int, int]
     candidates: list[Candidate] = field(default_factory=list)
     cuts: list[bool] = field(default_factory=list)  # per boundary between pieces: does it cut through ink?
+    separators: list[tuple[int, str]] = field(default_factory=list)  # (pieces left of it, ".", ",", "-" or "/")
 
 
 def binarise(ink: np.ndarray) -> np.ndarray:
@@ -302,12 +322,49 @@ def segment(grey: np.ndarray) -> list[Word]:
     tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
     tall_set = set(tall)
     marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= MIN_MARK_AREA]
-    lines = _group_lines(stats, tall)
+    lines, hanging = _fold_hanging(_group_lines(stats, tall), stats)
+    marks += hanging
     lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
     words: list[Word] = []
     for line_no, line in enumerate(lines):
         words.extend(_line_words(line_no, line, marks, stats, labels, ink))
     return words
+
+
+def _fold_hanging(lines: list[list[int]], stats: np.ndarray) -> tuple[list[list[int]], list[int]]:
+    """Lines of a few small blobs hanging from a taller line's baseline (its commas) become that line's marks.
+
+    A comma of large writing is tall enough to be a blob of its own, but it
+    lies mostly below the digits, so it forms a "line" of its own, read as a 1.
+    """
+    kept: list[list[int]] = []
+    hanging: list[int] = []
+    spans = [_extent(line, stats) for line in lines]
+    for n, line in enumerate(lines):
+        top, bottom, left, right, height = spans[n]
+        under = [
+            m
+            for m, (m_top, m_bottom, m_left, m_right, m_height) in enumerate(spans)
+            if m != n
+            and height <= 2 * DOT_MAX * m_height
+            and m_top <= top < m_bottom
+            and bottom <= m_bottom + COMMA_BELOW * m_height
+            and m_left <= (left + right) / 2 <= m_right
+        ]
+        if under and len(line) <= 2:
+            hanging.extend(line)
+        else:
+            kept.append(line)
+    return kept, hanging
+
+
+def _extent(line: list[int], stats: np.ndarray) -> tuple[int, int, int, int, float]:
+    """A line's top, bottom, left, right and height (`LINE_HEIGHT_PERCENTILE` of its blobs' heights)."""
+    top = min(int(stats[i, 1]) for i in line)
+    bottom = max(int(stats[i, 1] + stats[i, 3]) for i in line)
+    left = min(int(stats[i, 0]) for i in line)
+    right = max(int(stats[i, 0] + stats[i, 2]) for i in line)
+    return top, bottom, left, right, float(np.percentile([stats[i, 3] for i in line], LINE_HEIGHT_PERCENTILE))
 
 
 @dataclass
@@ -321,6 +378,8 @@ class _Line:
     origin: tuple[int, int]
     height: float
     page_shape: tuple[int, ...]
+    hanging: dict[int, tuple[int, int, int, int]]  # marks reaching below the line (commas), deskewed boxes
+    slant: float  # the shear that made it upright (`estimate_slant`)
 
 
 def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
@@ -329,6 +388,8 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     top = min(stats[i, 1] for i in line)
     bottom = max(stats[i, 1] + stats[i, 3] for i in line)
     inside = {i for i in marks if stats[i, 1] >= top - LINE_PAD and stats[i, 1] + stats[i, 3] <= bottom + LINE_PAD}
+    below = bottom + COMMA_BELOW * line_height  # a comma may hang this far below the baseline
+    hanging = [i for i in marks if i not in inside and top <= stats[i, 1] < bottom and sum(stats[i, 1:4:2]) <= below]
     members = set(line) | inside
     x0 = max(0, min(stats[i, 0] for i in members) - LINE_PAD)
     x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + LINE_PAD)
@@ -337,12 +398,23 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
     crop = np.where(keep[crop], crop, 0)
-    slant = estimate_slant((crop > 0).astype(np.uint8))
+    tall_enough = [i for i in line if stats[i, 3] >= SLASH_MIN_HEIGHT * line_height]
+    leaning = [i for i in tall_enough if _is_slash(labels_box(labels, stats, i))]
+    in_order = sorted(line, key=lambda i: stats[i, 0])
+    dated = _is_date(["/" if i in leaning else None for i in in_order])  # a date's slashes would set the slant
+    steady = np.isin(crop, leaning, invert=True) if dated else np.ones(crop.shape, bool)
+    slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
     shear, size = upright_shear(slant, crop.shape)
     sheared = cv2.warpAffine(crop.astype(np.float32), shear, size, flags=cv2.INTER_NEAREST).astype(np.int32)
     line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
     line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((GROW, GROW), np.uint8))  # edges, as binarise
-    return _Line(sheared, line_ink, _boxes(sheared), cv2.invertAffineTransform(shear), (x0, y0), line_height, ink.shape)
+    (a, b, c), _ = shear.tolist()
+    below_line = {  # deskewed like the line, though outside its crop (which stays the digits' own)
+        i: (round(a * (x - x0 + w / 2) + b * (y - y0 + h / 2) + c - w / 2), y - y0, w, h)
+        for i, (x, y, w, h) in ((i, (int(v) for v in stats[i, :4])) for i in hanging)
+    }
+    inverse = cv2.invertAffineTransform(shear)
+    return _Line(sheared, line_ink, _boxes(sheared), inverse, (x0, y0), line_height, ink.shape, below_line, slant)
 
 
 def upright_shear(slant: float, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, int]]:
@@ -395,11 +467,12 @@ def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
 def _line_words(
     line_no: int, line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray
 ) -> list[Word]:
-    """Deskew a line, split it into strings at wide gaps, and list each string's candidates."""
+    """Deskew a line, split it into strings at wide gaps, and list each string's candidates and separators."""
     upright = _deskewed_line(line, marks, stats, labels, ink)
     tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
     small_marks = [i for i in upright.boxes if i not in set(line)]
-    atoms = _atoms(tall, small_marks, upright.boxes, upright.height)
+    atoms, loose = _atoms(tall, small_marks, upright.boxes, upright.height)
+    loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
     groups: list[list[list[int]]] = []
     previous_right = None
     for atom in atoms:
@@ -409,7 +482,114 @@ def _line_words(
         groups[-1].append(atom)
         right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
         previous_right = right if previous_right is None else max(previous_right, right)
-    return [w for group in groups if (w := _word(line_no, group, upright))]
+    frame = _digit_frame(atoms, upright)
+    words = []
+    for group in groups:
+        left, right = min(_span(a, upright.boxes)[0] for a in group), max(_span(a, upright.boxes)[1] for a in group)
+        shapes = [
+            _separator_of(upright.boxes[atom[0]], upright, frame, atom[0]) if len(atom) == 1 else None for atom in group
+        ]
+        if not _is_date(shapes):
+            shapes = [None if char == "/" else char for char in shapes]  # a lone leaning stroke is a 1
+        digits, separators = [], []
+        for atom, char in zip(group, shapes, strict=True):
+            if char:
+                separators.append((_middle(upright.boxes[atom[0]]), char))
+            else:
+                digits.append(atom)
+        for box in loose_boxes:
+            middle = _middle(box)
+            if left < middle < right and (char := _separator_of(box, upright, frame)):
+                separators.append((middle, char))
+        if digits and (word := _word(line_no, digits, upright, sorted(separators))):
+            words.append(word)
+    return words
+
+
+def _is_date(shapes: list[str | None]) -> bool:
+    """Two slash-shaped strokes splitting a string's blobs into a date's groups (`DATE_GROUPS`).
+
+    Many writers' 1 is a single leaning stroke, as steep as a slash; only the
+    shape of a date tells them apart (ORAND's leading 1s read as slashes
+    otherwise: 434 -> 404 amounts right).
+    """
+    slashes = [n for n, char in enumerate(shapes) if char == "/"]
+    if len(slashes) != len(DATE_GROUPS) - 1:
+        return False
+    edges = [-1, *slashes, len(shapes)]
+    sizes = [sum(char is None for char in shapes[a + 1 : b]) for a, b in itertools.pairwise(edges)]
+    return all(low <= size <= high for size, (low, high) in zip(sizes, DATE_GROUPS, strict=True))
+
+
+def labels_box(labels: np.ndarray, stats: np.ndarray, i: int) -> np.ndarray:
+    """Component i's pixels (bool) inside its bounding box."""
+    x, y, w, h = (int(v) for v in stats[i, :4])
+    return labels[y : y + h, x : x + w] == i
+
+
+def _middle(box: tuple[int, int, int, int]) -> float:
+    return box[0] + box[2] / 2
+
+
+def _digit_frame(atoms: list[list[int]], upright: _Line) -> tuple[float, float]:
+    """The top and the baseline of a line's digits (medians over its atoms), where separators are placed against."""
+    if not atoms:
+        return 0.0, upright.height
+    tops = [min(upright.boxes[i][1] for i in atom) for atom in atoms]
+    bottoms = [max(upright.boxes[i][1] + upright.boxes[i][3] for i in atom) for atom in atoms]
+    return float(np.median(tops)), float(np.median(bottoms))
+
+
+def _separator_of(
+    box: tuple[int, int, int, int], upright: _Line, frame: tuple[float, float], blob: int | None = None
+) -> str | None:
+    """ ".", ",", "-" or "/" when one blob between digits has that shape (else None: a digit, or a mark to drop).
+
+    `blob` is its id in the deskewed line, to look at its strokes (else only its box counts: no slash).
+    """
+    x, y, w, h = box
+    unit = upright.height
+    top, baseline = frame
+    middle = (y + h / 2 - top) / max(1.0, baseline - top)  # 0 at the digits' top, 1 at their baseline
+    if w <= DOT_MAX * unit and middle >= LOW_MARK:
+        if h > COMMA_ASPECT * w and h <= 2 * DOT_MAX * unit and y + h - baseline >= COMMA_DROP * unit:
+            return ","
+        if h <= DOT_MAX * unit:
+            return "."
+    if (
+        DASH_MIN_WIDTH * unit <= w <= DASH_MAX_WIDTH * unit
+        and h <= DASH_MAX_HEIGHT * unit
+        and w >= DASH_ASPECT * h
+        and DASH_MIDDLE[0] <= middle <= DASH_MIDDLE[1]
+    ):
+        return "-"
+    tall = blob is not None and h >= SLASH_MIN_HEIGHT * unit
+    lean = _lean(upright.labels[y : y + h, x : x + w] == blob) if tall else None
+    if lean is not None and lean >= SLASH_STEEPER and lean + upright.slant >= SLASH_LEAN:
+        return "/"
+    return None
+
+
+def _lean(mask: np.ndarray) -> float | None:
+    """How far one straight stroke leans right (columns per row going up), or None when the ink is no thin line.
+
+    Its ink's covariance is that of a thin line when the spread across the
+    stroke's axis is small against the spread along it.
+    """
+    ys, xs = np.nonzero(mask)
+    if xs.size < 3:
+        return None
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    low, high = np.linalg.eigvalsh(cov)
+    if cov[1, 1] <= 0 or low > SLASH_THIN * high:
+        return None
+    return float(-cov[0, 1] / cov[1, 1])
+
+
+def _is_slash(mask: np.ndarray) -> bool:
+    """A thin straight stroke that leans right like a slash, before the line's slant is known."""
+    lean = _lean(mask)
+    return lean is not None and lean >= SLASH_LEAN
 
 
 def _span(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> tuple[int, int]:
@@ -418,8 +598,9 @@ def _span(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> tuple
 
 def _atoms(
     line: list[int], marks: list[int], boxes: dict[int, tuple[int, int, int, int]], line_height: float
-) -> list[list[int]]:
-    """Merge components stacked above each other (a 5's bar, a broken 4); attach or drop small marks."""
+) -> tuple[list[list[int]], list[int]]:
+    """Merge components stacked above each other (a 5's bar, a broken 4); attach small marks to the digit they
+    overlap. Returns the atoms and the marks left over (dots, commas, dashes, specks between digits)."""
     small = [i for i in line if boxes[i][3] < SMALL_FRACTION * line_height]
     small_set = set(small)
     atoms: list[list[int]] = []
@@ -433,6 +614,7 @@ def _atoms(
                 atoms[-1].append(i)
                 continue
         atoms.append([i])
+    loose = []
     for i in small + marks:
         x, _, w, _ = boxes[i]
         for atom in atoms:
@@ -440,11 +622,15 @@ def _atoms(
             if min(right, x + w) - max(left, x) >= MARK_OVERLAP * w:
                 atom.append(i)
                 break
-    return atoms
+        else:
+            loose.append(i)
+    return atoms, loose
 
 
-def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
-    """Cut a string into pieces and list the candidate digits over them."""
+def _word(
+    line_no: int, atoms: list[list[int]], upright: _Line, separators: list[tuple[float, str]] | None = None
+) -> Word | None:
+    """Cut a string into pieces and list the candidate digits over them, and where its separators stand."""
     left, right = min(_span(a, upright.boxes)[0] for a in atoms), max(_span(a, upright.boxes)[1] for a in atoms)
     atom_of = np.zeros(int(upright.labels.max()) + 1, np.int32)
     for n, atom in enumerate(atoms, start=1):
@@ -462,6 +648,11 @@ def _word(line_no: int, atoms: list[list[int]], upright: _Line) -> Word | None:
         box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
         cuts=[a[2] == b[2] for a, b in itertools.pairwise(pieces)],
     )
+    middles = [(a + b) / 2 for a, b, _ in pieces]
+    for middle, char in separators or []:
+        before = sum(m < middle for m in middles)
+        if 0 < before < len(pieces) and all(k != before for k, _ in word.separators):
+            word.separators.append((before, char))
     gap = MAX_GAP * upright.height
     for start in range(len(pieces)):
         b = pieces[start][1]  # right edge of the run so far

@@ -31,6 +31,7 @@ CSV_COLUMNS = [
     "page",
     "string",
     "digits",
+    "text",
     "confidence",
     "x",
     "y",
@@ -38,8 +39,10 @@ CSV_COLUMNS = [
     "h",
     "digit_confidences",
     "flagged",
+    "review",
     "error",
 ]
+EARLIER_CSV_COLUMNS = [c for c in CSV_COLUMNS if c not in ("text", "review")]  # outputs of 0.1.0 resume too
 ENCODING, ERRORS = "utf-8", "surrogateescape"  # file names that are not UTF-8 round-trip unchanged
 
 
@@ -56,6 +59,7 @@ def csv_rows(result: FileResult) -> list[dict[str, Any]]:
                 **base,
                 "string": n,
                 "digits": s.text,
+                "text": s.written,
                 "confidence": f"{s.confidence:.4f}",
                 "x": x,
                 "y": y,
@@ -63,6 +67,7 @@ def csv_rows(result: FileResult) -> list[dict[str, Any]]:
                 "h": h,
                 "digit_confidences": ";".join(f"{d.confidence:.4f}" for d in s.digits),
                 "flagged": ";".join(str(i) for i, d in enumerate(s.digits) if d.flagged),
+                "review": int(s.review),
             }
         )
     return rows
@@ -169,7 +174,7 @@ class ResultWriter:
             if not text.endswith("\n"):
                 text = text[: text.rfind("\n") + 1]  # drop a row cut short by a kill
             reader = csv.DictReader(io.StringIO(text))
-            if reader.fieldnames != CSV_COLUMNS:
+            if reader.fieldnames not in (CSV_COLUMNS, EARLIER_CSV_COLUMNS):
                 raise ValueError(f"columns {reader.fieldnames}")
             return [dict(row) for row in reader if row.get("file")]
         if self.fmt == "jsonl":

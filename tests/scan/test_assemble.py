@@ -39,3 +39,30 @@ def test_assemble_maps_boxes_back_to_original_pixels() -> None:
     digits[0, 3] = 1.0
     read = assemble_word(word, Scores(digits, np.zeros(1, np.float32)), offset=0, scale=0.5)
     assert read is not None and read.digits[0].box == (0, 0, 20, 20)
+
+
+def test_a_string_unsure_as_a_whole_is_for_review_though_no_digit_is_flagged() -> None:
+    """Five digits at 0.8 each pass the threshold one by one, but the reading is right about a third of the time."""
+    word = _word(5, [(i, i + 1) for i in range(5)])
+    digits = np.full((5, 10), 0.02, np.float32)
+    digits[np.arange(5), [1, 2, 3, 4, 5]] = 0.8
+    read = assemble_word(word, Scores(digits, np.zeros(5, np.float32)), offset=0, scale=1.0)
+    assert read is not None and read.text == "12345"
+    flag_below([read], 0.5)
+    assert not any(d.flagged for d in read.digits)
+    assert read.review and read.confidence < 0.5
+    flag_below([read], 0.3)
+    assert not read.review
+
+
+def test_separators_go_between_the_digits_read_and_never_at_the_ends() -> None:
+    """A separator stands after the pieces left of it; one before the first or after the last digit read (its
+    neighbour dropped as a mark) is not written."""
+    word = _word(4, [(i, i + 1) for i in range(4)])
+    word.separators = [(1, "/"), (2, "."), (3, ",")]
+    digits = np.full((4, 10), 0.01, np.float32)
+    digits[0, 1], digits[1, 2], digits[2, 5] = 0.95, 0.95, 0.95
+    reject = np.array([0.0, 0.0, 0.0, 0.99], np.float32)  # the last piece is a mark
+    read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0)
+    assert read is not None
+    assert (read.text, read.written, read.separators) == ("125", "1/2.5", {0: "/", 1: "."})

@@ -198,3 +198,54 @@ def test_cut_digit_outside_the_page_is_blank() -> None:
     page = np.ones((20, 20), np.float32)
     ink, strokes = page_ink(page)
     assert cut_digit(ink, strokes, (50, 50, 10, 10)).max() == 0
+
+
+def _draw_between(page: np.ndarray, draw: str) -> None:
+    import cv2
+
+    if draw == ",":
+        cv2.line(page, (136, 74), (131, 90), 0.0, 4)  # a comma hanging below the baseline
+    elif draw == ".":
+        cv2.circle(page, (133, 75), 3, 0.0, -1)  # a dot on the baseline
+    elif draw == "-":
+        cv2.line(page, (122, 60), (142, 58), 0.0, 4)  # a dash at mid-height
+
+
+@pytest.mark.parametrize("separator", [",", ".", "-"])
+def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[int, np.ndarray], separator: str) -> None:
+    page = page_with([digits[1], digits[2], digits[0], digits[5]], [20, 60, 150, 190], width=300)
+    _draw_between(page, separator)
+    [word] = segment(page)
+    assert [char for _, char in word.separators] == [separator]
+    [(before, _)] = word.separators
+    left = [c for c in word.candidates if c.end <= before]
+    assert left and all(bx + bw / 2 < 112 for bx, _, bw, _ in (c.box for c in left))  # the digits left of it
+    assert not any(bx >= 110 and bx + bw <= 140 for bx, _, bw, _ in (c.box for c in word.candidates))
+
+
+def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, np.ndarray]) -> None:
+    """MNIST's 1 leans about 0.3 columns per row; a 1 beside it, written as slanted, stays a candidate."""
+    page = page_with([digits[1], digits[1], digits[2]], [20, 70, 120], width=300)
+    [word] = segment(page)
+    assert word.separators == []
+
+
+def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.ndarray]) -> None:
+    """1/2/05: two strokes leaning much more than the line split it into a date's groups; the same stroke alone
+    (as many writers' 1 looks) stays a candidate digit."""
+    import cv2
+
+    xs = [10, 90, 180, 225]
+    date = page_with([digits[1], digits[2], digits[0], digits[5]], xs, width=340)
+    for top, bottom in (((92, 36), (62, 84)), ((182, 36), (152, 84))):
+        cv2.line(date, top, bottom, 0.0, 3)
+    [word] = segment(date)
+    assert [char for _, char in word.separators] == ["/", "/"]
+    assert not any(bx >= 60 and bx + bw <= 94 for bx, _, bw, _ in (c.box for c in word.candidates))
+    lone = page_with([digits[1], digits[2], digits[0], digits[5]], xs, width=340)
+    cv2.line(lone, (182, 36), (152, 84), 0.0, 3)
+    words = segment(lone)
+    assert all(word.separators == [] for word in words)
+    assert any(
+        c.end - c.start == 1 and c.box[0] >= 146 and c.box[0] + c.box[2] <= 188 for w in words for c in w.candidates
+    )

@@ -16,7 +16,11 @@ from digitscan.scan.write import CSV_COLUMNS, ResultWriter, check_writable, form
 
 def two_strings(file: str = "a.png", page: int = 0) -> FileResult:
     first = DigitString(
-        [Digit("4", 0.99, (10, 5, 8, 12)), Digit("2", 0.4, (20, 5, 8, 12), flagged=True)], box=(10, 5, 18, 12), line=0
+        [Digit("4", 0.99, (10, 5, 8, 12)), Digit("2", 0.4, (20, 5, 8, 12), flagged=True)],
+        box=(10, 5, 18, 12),
+        line=0,
+        separators={0: "."},
+        review=True,
     )
     second = DigitString([Digit("7", 0.9, (50, 40, 9, 14))], box=(50, 40, 9, 14), line=1)
     return FileResult(file=file, page=page, strings=[first, second], size=(100, 60))
@@ -47,7 +51,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_csv_schema(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     write(out, "csv", [[two_strings()], [nothing()], [failure()]])
-    header = "file,page,string,digits,confidence,x,y,w,h,digit_confidences,flagged,error"
+    header = "file,page,string,digits,text,confidence,x,y,w,h,digit_confidences,flagged,review,error"
     assert out.read_text().splitlines()[0] == header
     rows = read_csv(out)
     assert rows[0] == {
@@ -55,6 +59,7 @@ def test_csv_schema(tmp_path: Path) -> None:
         "page": "0",
         "string": "0",
         "digits": "42",
+        "text": "4.2",
         "confidence": "0.3960",
         "x": "10",
         "y": "5",
@@ -62,9 +67,16 @@ def test_csv_schema(tmp_path: Path) -> None:
         "h": "12",
         "digit_confidences": "0.9900;0.4000",
         "flagged": "1",
+        "review": "1",
         "error": "",
     }
-    assert (rows[1]["string"], rows[1]["digits"], rows[1]["flagged"]) == ("1", "7", "")
+    assert (rows[1]["string"], rows[1]["digits"], rows[1]["text"], rows[1]["flagged"], rows[1]["review"]) == (
+        "1",
+        "7",
+        "7",
+        "",
+        "0",
+    )
     empty = dict.fromkeys(CSV_COLUMNS, "")
     assert rows[2] == {**empty, "file": "blank.png", "page": "0"}  # no digits: still one row
     assert rows[3] == {**empty, "file": "bad.png", "page": "0", "error": "empty file (0 bytes)"}
@@ -92,7 +104,9 @@ def test_jsonl_schema(tmp_path: Path) -> None:
     assert (first["error"], first["width"], first["height"]) == (None, 100, 60)
     assert first["strings"][0] == {
         "digits": "42",
+        "text": "4.2",
         "confidence": 0.396,
+        "review": True,
         "box": [10, 5, 18, 12],
         "line": 0,
         "flagged": [1],
@@ -241,3 +255,16 @@ def test_stdout_that_cannot_show_a_name_still_gets_the_row() -> None:
     writer.write_file([nothing("ü.png")])
     stream.flush()
     assert b"\\xfc.png" in stream.buffer.getvalue()  # type: ignore[attr-defined]
+
+
+def test_resume_from_a_csv_without_the_text_and_review_columns(tmp_path: Path) -> None:
+    """Outputs of 0.1.0 (no `text`, no `review`) resume; the rewritten output has every column."""
+    out = tmp_path / "out.csv"
+    old_columns = [c for c in CSV_COLUMNS if c not in ("text", "review")]
+    out.write_text(",".join(old_columns) + "\na.png,0,0,42,0.9,1,2,3,4,0.9;0.9,,\n")
+    writer = ResultWriter(out, "csv", resume=True)
+    assert writer.done == {"a.png"}
+    writer.write_file([nothing("b.png")])
+    writer.close()
+    rows = read_csv(out)
+    assert [(r["file"], r["digits"], r["text"]) for r in rows] == [("a.png", "42", ""), ("b.png", "", "")]
