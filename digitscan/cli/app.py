@@ -264,7 +264,6 @@ def scan(
     [bold]find . -name '*.png' | digitscan scan - -f jsonl > results.jsonl[/]
     [bold]digitscan scan checks/ -o results.csv --overlay overlays/[/]
     [bold]digitscan scan big-folder/ -o results.csv --resume[/]
-    [bold]digitscan scan checks/ -o results.jsonl --review review.html[/]
 
     On a terminal, up to 200 files are shown as one table; a larger run prints a line per page as it goes.
     """
@@ -342,12 +341,13 @@ def review(
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
-    """Write one HTML page to check the doubtful readings; its export is fine-tuning data.
+    """Write one HTML page to check the doubtful readings, flagged first; its export is fine-tuning data.
 
     Examples:
     [bold]digitscan review results.jsonl[/]
     [bold]digitscan review results.csv --out review.html --limit 500[/]
-    [bold]digitscan train --finetune checks/ --labels checks/labels.csv[/]   (after Export on the page)
+
+    The page's Export saves labels.csv (and boxes.csv, from JSON results) for train --finetune.
     """
     from digitscan.cli.review import run_review
 
