@@ -47,6 +47,8 @@ SPEED_BATCH = 2048  # random digits per timed predict call: big enough to amorti
 GPU_FIX = "install tensorflow[and-cuda] on a machine with an NVIDIA GPU (pip install 'tensorflow[and-cuda]')"
 JAX_GPU_FIX = "install JAX's CUDA build on a machine with an NVIDIA GPU (pip install 'jax[cuda12]')"
 TRAIN_FIX = "train one with `digitscan train --install` or pass --model"
+TRAIN_EXTRA_FIX = "pip install 'digitscan[train]'"  # TensorFlow, Keras and the exporter: training's side
+ONNXRUNTIME_FIX = "pip install 'onnxruntime>=1.19'"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class _Context:
         self.jax: Any = None  # set instead of tf when KERAS_BACKEND=jax
         self.gpus: list[dict[str, Any]] = []  # name, compute_capability, memory
         self.loaded: LoadedModel | None = None  # the model that `digitscan scan` would use, if it loaded
+        self.training_rows: set[str] = set()  # rows failed only because training's libraries are not installed
 
 
 # --- checks --------------------------------------------------------------------------------------------------------
@@ -167,6 +170,8 @@ def _backend(ctx: _Context) -> Iterator[Check]:
     if keras_error is not None or ctx.keras is None:
         reason = _reason(keras_error) if keras_error else "not importable"
         ctx.keras = None
+        if isinstance(keras_error, ImportError) or keras_error is None:
+            ctx.training_rows |= {"Keras", "TensorFlow", "GPU"}
         yield _fail("Keras", f"cannot import keras ({reason})", "pip install 'keras>=3.3' 'tensorflow>=2.16'")
         return
     version = getattr(ctx.keras, "__version__", "?")
@@ -187,6 +192,8 @@ def _tensorflow(ctx: _Context) -> Check:
     try:
         import tensorflow as tf
     except Exception as exc:  # noqa: BLE001
+        if isinstance(exc, ImportError):
+            ctx.training_rows |= {"TensorFlow", "GPU"}
         return _fail("TensorFlow", f"cannot import tensorflow ({_reason(exc)})", _pip("TensorFlow"))
     ctx.tf = tf
     version = getattr(tf, "__version__", "?")
@@ -462,9 +469,20 @@ def _pillow(ctx: _Context) -> Iterator[Check]:
 
 
 def _load(path: Path) -> LoadedModel:
-    from digitscan.model.files import load_model
+    """The model as `digitscan scan` loads it: its exported copy where there is one."""
+    from digitscan.model.files import load_for_scanning
 
-    return load_model(path)
+    return load_for_scanning(path)
+
+
+def _onnxruntime(ctx: _Context) -> Iterator[Check]:
+    """The runtime scanning runs the exported models with (no TensorFlow needed)."""
+    try:
+        import onnxruntime
+    except Exception as exc:  # noqa: BLE001
+        yield _fail("ONNX Runtime", f"cannot import onnxruntime ({_reason(exc)}): scanning needs it", ONNXRUNTIME_FIX)
+        return
+    yield _ok("ONNX Runtime", f"{onnxruntime.__version__}, runs the exported models for scanning")
 
 
 def _describe(loaded: LoadedModel) -> str:
@@ -479,7 +497,8 @@ def _describe(loaded: LoadedModel) -> str:
     if not card:
         parts.append("no model card")
     parts.append(f"{loaded.num_outputs} outputs")
-    return f"{loaded.path}: " + ", ".join(parts)
+    runs = "runs through ONNX Runtime" if loaded.runtime == "onnxruntime" else "runs with Keras (no exported copy)"
+    return f"{loaded.path}: " + ", ".join(parts) + f"; {runs}"
 
 
 def _model_row(name: str, path: Path, *, in_use: bool, given: bool) -> tuple[Check, LoadedModel | None]:
@@ -503,6 +522,8 @@ def _model_row(name: str, path: Path, *, in_use: bool, given: bool) -> tuple[Che
         except Exception as exc:  # noqa: BLE001 - a broken h5py or Keras is a failed check too
             detail, fix = f"{path}: cannot load ({_reason(exc)})", "pip install --force-reinstall h5py keras"
         else:
+            if loaded.runtime == "keras":  # scans, but every scan imports TensorFlow: seconds of start-up
+                return _warn(name, _describe(loaded), f"digitscan export {path} (scans start faster)"), loaded
             return _ok(name, _describe(loaded)), loaded
     if not in_use:
         return _warn(name, f"{detail} (not used: --model given)", fix), None
@@ -593,6 +614,15 @@ def _speed(ctx: _Context) -> Iterator[Check]:
         from digitscan.model.contract import INPUT_SHAPE
         from digitscan.model.fold import fold_batch_norm
 
+        if ctx.loaded is not None and ctx.loaded.runtime == "onnxruntime":
+            model = ctx.loaded.model
+            batch = np.random.default_rng(0).random((SPEED_BATCH, *INPUT_SHAPE), dtype=np.float32)
+            model.predict_on_batch(batch)
+            started = time.perf_counter()
+            model.predict_on_batch(batch)
+            seconds = max(time.perf_counter() - started, 1e-9)
+            yield _ok(name, f"{SPEED_BATCH / seconds:,.0f} digits/s on the CPU (ONNX Runtime, as scanning runs it)")
+            return
         if ctx.loaded is not None:
             model, what = ctx.loaded.model, ""
         elif ctx.keras is not None:
@@ -622,6 +652,7 @@ CHECKS: tuple[Callable[[_Context], Iterator[Check]], ...] = (
     _gpu,
     _opencv,
     _pillow,
+    _onnxruntime,
     _models,
     _self_test,
     _speed,
@@ -644,6 +675,10 @@ def run_checks(model: Path | None = None, self_test: bool = True) -> list[Check]
                     "please report this with `digitscan doctor --json`",
                 )
             )
+    scanning_works = ctx.loaded is not None and ctx.loaded.runtime == "onnxruntime"
+    for c in checks:  # scanning needs no TensorFlow: its absence only costs training
+        if scanning_works and c.name in ctx.training_rows and c.status == "FAIL":
+            c.status, c.detail, c.fix = "WARN", f"{c.detail}; training needs the train extra", TRAIN_EXTRA_FIX
     return checks
 
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from digitscan._files import ensure_folder
-from digitscan._keras import EarlyImport, import_keras_early
 from digitscan.cli.review import check_page_writable, review_records
 from digitscan.cli.signals import interrupts_deferred
 from digitscan.cli.ui import Consoles, ScanProgress, results_table
@@ -29,7 +28,9 @@ from digitscan.scan.options import ScanOptions
 from digitscan.scan.write import FORMATS, ResultWriter, format_for
 
 if TYPE_CHECKING:
+    from digitscan.model.files import LoadedModel
     from digitscan.scan.pipeline import Scanner
+    from digitscan.scan.warmup import EarlyModel
 
 TABLE_LIMIT = 200  # on a terminal, larger runs print a line per page as it is read instead of one table at the end
 
@@ -96,10 +97,11 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     """Scan, write and render; returns the exit code.
 
     Everything that can make the run pointless (an unwritable output or
-    overlay folder, no inputs, a missing model) fails before TensorFlow is
-    imported, without touching an existing output; a file that is missing or
-    cannot be opened gets its error row without it too. Keras is imported on
-    a thread while the inputs are listed, from the first file that needs it.
+    overlay folder, no inputs, a missing model) fails before any model is
+    loaded, without touching an existing output; a file that is missing or
+    cannot be opened gets its error row without it too. From the first file
+    that will be read, the model loads on a thread and the workers' server
+    starts while the rest of the inputs are listed (`scan/warmup.py`).
     Ctrl-C or SIGTERM stops the run: every file finished so far is in the
     output, which is complete and valid, and `--resume` goes on from there.
     """
@@ -115,7 +117,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     table_mode = (fmt in (None, "table")) and output is None
     requested = None if fmt == "table" else fmt
     writer = None if table_mode else ResultWriter(output, format_for(output, requested), command.resume)
-    keras_import: EarlyImport | None = None
+    early: EarlyModel | None = None
     try:
         if overlay is not None:
             ensure_folder(overlay)
@@ -134,19 +136,19 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
             except InputError as exc:
                 unreadable[path] = str(exc)
                 continue
-            if keras_import is None:  # the first file to read: the model will be needed
+            if early is None:  # the first file to read: the model and the workers will be needed
+                from digitscan.scan.warmup import start_early
+
                 model_file(command.model)
-                keras_import = import_keras_early()
+                early = start_early(command.model, command.scan.workers)
         if not paths and not skipped:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
             raise DataError(f"no image or PDF files found in {' '.join(inputs)}{hint}")
-        if keras_import is not None:
-            keras_import.wait()
-        scanner = make_scanner(command.model, command.scan, err) if keras_import is not None else None
+        scanner = make_scanner(early.wait(), command.scan, err) if early is not None else None
     except BaseException:
-        if keras_import is not None:
-            keras_import.wait()  # stderr is silenced while TensorFlow is imported: the error must be seen
+        if early is not None:
+            early.finish()  # stderr is silenced while TensorFlow is imported (no exported model): errors must show
         if writer is not None:
             writer.abort()
         raise

@@ -248,4 +248,7 @@ def finetune(
     }
     best_model = load_model(path)
     save_model(best_model.model, path, card)
+    from digitscan.model.export import export
+
+    card["export"] = export(best_model.model, path, crops.images, "of the fine-tuning crops (digits, marks, pairs)")
     return path, card

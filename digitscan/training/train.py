@@ -21,6 +21,7 @@ import numpy as np
 from digitscan._keras import accelerator, import_keras
 from digitscan.errors import DataError, interrupts_caught
 from digitscan.model.architectures import build
+from digitscan.model.export import export, exported_path
 from digitscan.model.files import card_path, save_model
 from digitscan.training.augment import extra_samples
 from digitscan.training.card import score_and_write
@@ -216,4 +217,7 @@ def _train(
         best_model, data, options, recipe, history, best, wall, device, out, len(x_val), sources
     )
     save_model(best_model, model_path, card)
-    return TrainResult(model_path, card, [model_path, card_path(model_path), *outputs], interruption.happened)
+    what = "MNIST test digits" + (" through to_mnist" if recipe.normalise else ", raw pixels / 255")
+    card["export"] = export(best_model, model_path, mnist_inputs(data.x_test, recipe.normalise), what)
+    files = [model_path, exported_path(model_path), card_path(model_path), *outputs]
+    return TrainResult(model_path, card, files, interruption.happened)

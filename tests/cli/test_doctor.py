@@ -60,6 +60,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "OpenCV codecs",
         "Pillow",
         "Pillow codecs",
+        "ONNX Runtime",
         "default model",
         "--model",
         "inference speed",
@@ -69,8 +70,9 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         assert set(row) == {"name", "status", "detail", "fix"}
         assert row["status"] in {"OK", "WARN", "FAIL"}
         assert row["status"] == "OK" or row["fix"], f"{row['name']} is not OK but has no fix"
-    assert named["--model"]["status"] == "OK"
-    assert "lenet" in named["--model"]["detail"]
+    assert named["--model"]["status"] == "WARN"  # it scans, with Keras: it has no exported copy
+    assert "lenet" in named["--model"]["detail"] and "no exported copy" in named["--model"]["detail"]
+    assert named["--model"]["fix"] == f"digitscan export {tiny_model_path} (scans start faster)"
     # The missing default model is not the one in use, so it warns instead of failing the run.
     assert named["default model"]["status"] == "WARN"
     assert "not used" in named["default model"]["detail"]
@@ -122,6 +124,33 @@ def test_missing_library_is_a_fail_row(
     assert f"cannot import {module}" in checks[row].detail
     assert "Error" in checks[row].detail  # the reason: ImportError or ModuleNotFoundError
     assert checks[row].fix.startswith("pip install")
+    assert exit_code(list(checks.values())) == ExitCode.some_files_failed
+
+
+@pytest.mark.parametrize("module", ["tensorflow", "keras"])
+def test_without_tensorflow_training_warns_and_scanning_with_an_exported_model_is_ready(
+    monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
+    from digitscan._files import bundled
+
+    monkeypatch.setitem(sys.modules, module, None)
+    checks = by_name(run_checks(model=bundled("models", "digitnet.h5"), self_test=False))
+    assert checks["ONNX Runtime"].status == "OK"
+    assert checks["--model"].status == "OK" and "ONNX Runtime" in checks["--model"].detail
+    row = checks[{"tensorflow": "TensorFlow", "keras": "Keras"}[module]]
+    assert row.status == "WARN" and "training needs the train extra" in row.detail, row
+    assert row.fix == "pip install 'digitscan[train]'"
+    assert checks["GPU"].status == "WARN"  # a training row too
+    assert "digits/s" in checks["inference speed"].detail
+    assert exit_code(list(checks.values())) == ExitCode.ok
+
+
+def test_without_onnxruntime_scanning_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from digitscan._files import bundled
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    checks = by_name(run_checks(model=bundled("models", "digitnet.h5"), self_test=False))
+    assert checks["ONNX Runtime"].status == "FAIL" and "onnxruntime" in checks["ONNX Runtime"].fix
     assert exit_code(list(checks.values())) == ExitCode.some_files_failed
 
 

@@ -1,5 +1,5 @@
-"""Fast failures: inputs, outputs and the model file are checked before TensorFlow is imported, and a run that
-needs the model imports Keras while its inputs are listed."""
+"""Fast failures: inputs, outputs and the model file are checked before any model is loaded, a run that needs the
+model loads it while its inputs are listed, and scanning never imports TensorFlow or Keras."""
 
 from __future__ import annotations
 
@@ -75,11 +75,13 @@ def test_unreadable_rows_keep_their_place_among_scanned_ones(pages: Path, tmp_pa
     assert all(r["digits"] for r in rows if r["file"] != missing)
 
 
-def test_keras_is_imported_while_the_inputs_are_listed(
+def test_the_model_loads_while_the_inputs_are_listed(
     pages: Path, tmp_path: Path, tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from digitscan.scan import warmup
+
     events: list[str] = []
-    real_import = scan_cli.import_keras_early
+    real_start = warmup.start_early
 
     def listing(args: object, stdin: object) -> Iterator[Path]:
         events.append("listing")
@@ -90,15 +92,61 @@ def test_keras_is_imported_while_the_inputs_are_listed(
         yield pages / "page1.png"
         events.append("listing done")
 
-    def import_early() -> object:
-        events.append("import started")
-        return real_import()
+    def start_early(model: Path | None, workers: int | None) -> object:
+        events.append("loading started")
+        return real_start(model, workers)
 
     monkeypatch.setattr(scan_cli, "expand_inputs", listing)
-    monkeypatch.setattr(scan_cli, "import_keras_early", import_early)
+    monkeypatch.setattr(warmup, "start_early", start_early)
     result = runner.invoke(app, ["-q", "scan", "x", "-f", "csv", "-m", str(tiny_model_path), "-j", "0"])
     assert result.exit_code == ExitCode.some_files_failed, result.output
-    assert events == ["listing", "listed a missing file", "import started", "listed a readable file", "listing done"]
+    assert events == ["listing", "listed a missing file", "loading started", "listed a readable file", "listing done"]
+
+
+def test_scanning_with_the_bundled_model_never_imports_tensorflow_or_keras() -> None:
+    """The bundled model runs as its exported copy through ONNX Runtime: a whole scan, workers and all."""
+    from digitscan._files import bundled
+
+    check = bundled("samples", "check.png")
+    done = run_fresh("scan", str(check), "-f", "csv")
+    assert "imported: [] exit: 0" in done.stderr, done.stderr
+    assert [r["digits"] for r in csv.DictReader(done.stdout.splitlines())] == ["1480"]
+
+
+PROBE_WORKER = """
+import sys
+
+from digitscan.scan.pipeline import failed, prepare_file
+
+
+def heavy_modules(path, max_pixels):
+    prepare_file(path, max_pixels)
+    heavy = {"keras", "tensorflow", "onnxruntime"} & set(sys.modules)
+    return [failed(path, "worker imported: " + ",".join(sorted(heavy)))]
+"""
+
+SCAN_WITH_PROBE = """
+import sys
+
+sys.path.insert(0, sys.argv[1])
+from probe_worker import heavy_modules
+
+from digitscan.scan.pipeline import Scanner, ScanOptions
+
+for result in Scanner(options=ScanOptions(workers=1), worker=heavy_modules).scan([sys.argv[2]]):
+    print(result.error)
+print("main imported:", ",".join(sorted({"keras", "tensorflow"} & set(sys.modules))))
+"""
+
+
+def test_workers_import_neither_tensorflow_nor_the_model_runtime(tmp_path: Path) -> None:
+    """A worker cuts digits: it imports OpenCV and Pillow, never Keras, TensorFlow or ONNX Runtime."""
+    from digitscan._files import bundled
+
+    (tmp_path / "probe_worker.py").write_text(PROBE_WORKER)
+    args = [sys.executable, "-c", SCAN_WITH_PROBE, str(tmp_path), str(bundled("samples", "check.png"))]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.splitlines() == ["worker imported: ", "main imported: "], done.stdout + done.stderr
 
 
 def test_eval_checks_its_model_before_tensorflow(tmp_path: Path) -> None:

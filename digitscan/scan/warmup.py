@@ -1,0 +1,83 @@
+"""The scanner made ready while a command lists its inputs: the model loaded on a thread, the workers' server started.
+
+For one image, start-up is most of the run: the fork server that workers are forked from imports the worker's
+stages (OpenCV, Pillow, numpy) in its own process, and the model (ONNX Runtime, or Keras where there is no
+exported copy) loads on a thread here, both while the inputs are listed and checked. Nothing is started before
+the first file that will be read is found, so a run that fails on its arguments pays for neither.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digitscan.model.files import LoadedModel
+
+WORKER_MODULE = "digitscan.scan.pipeline"  # what the fork server imports once for every worker (`prepare_file`'s)
+
+
+def start_worker_server() -> None:
+    """Start the fork server the workers will be forked from, without waiting for it (Linux; elsewhere a no-op).
+
+    It imports `WORKER_MODULE` in its own process, on the other core, while this one goes on; the pool
+    (`pipeline._worker_context`, the same server) then forks ready workers from it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import multiprocessing.forkserver
+
+    multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])
+    multiprocessing.forkserver.ensure_running()
+
+
+class EarlyModel:
+    """The scanning model being loaded on a thread (and the worker server starting) while the caller goes on.
+
+    Where the model is a Keras file without an exported copy, TensorFlow is imported on the thread and file
+    descriptor 2 may point at /dev/null meanwhile (its C++ logs): `wait()` before printing anything to stderr,
+    and before ending the process.
+    """
+
+    def __init__(self, model: Path | None, workers: int | None) -> None:
+        self._model = model
+        self._workers = workers
+        self._loaded: LoadedModel | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="load model", daemon=True)
+
+    def start(self) -> EarlyModel:
+        if self._workers != 0:
+            start_worker_server()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            from digitscan.model.files import load_for_scanning
+
+            self._loaded = load_for_scanning(self._model)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread by `wait`
+            self._error = exc
+
+    def wait(self) -> LoadedModel:
+        """The loaded model, once the thread is done; its error, raised here, if loading failed."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._loaded is None:
+            raise RuntimeError("EarlyModel.wait() before start()")
+        return self._loaded
+
+    def finish(self) -> None:
+        """Wait for the thread without asking for its result (on the way out of a failed run)."""
+        if self._thread.ident is not None:
+            self._thread.join()
+
+
+def start_early(model: Path | None, workers: int | None) -> EarlyModel:
+    """Start loading the scanning model on a thread, and the worker server where there will be workers."""
+    return EarlyModel(model, workers).start()
