@@ -110,6 +110,16 @@ def test_a_file_waits_for_its_other_flagged_readings(browser: Browser, three_fil
     assert [(row["file"], row["digits"]) for row in labels] == [("a.png", "123")]
 
 
+def test_the_review_is_kept_across_a_reload(browser: Browser, three_files: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    browser.open(three_files)
+    _keys(browser, "1", Keys.ENTER)
+    browser.driver.refresh()
+    assert _count(browser).startswith("reviewed 1 of 4 · corrected 1")
+    assert _rows(browser)[0].find_element("css selector", "input.answer").get_attribute("value") == "1"
+
+
 def test_script_in_a_results_file_does_not_run(browser: Browser, tmp_path: Path) -> None:
     names = [
         "<script>window.pwned = 1</script>.png",
