@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +18,9 @@ from rich.markup import escape
 from digitscan.cli.ui import Consoles
 from digitscan.errors import ExitCode, OutputError
 from digitscan.scan.options import ScanOptions
+
+if TYPE_CHECKING:
+    from digitscan.review.entries import Results
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def review_records(records: Iterable[dict[str, Any]], out: Path, err: Console, s
 
 
 def write_review(
-    results: Any,
+    results: Results,
     out: Path,
     err: Console,
     *,

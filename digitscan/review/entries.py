@@ -192,7 +192,7 @@ def _from_csv(text: str) -> Results:
 
 def _csv_reading(key: tuple[str, int], index: int, row: dict[str, str]) -> Reading:
     digits = _digits(row["digits"])
-    box = tuple(int(row[k]) for k in "xywh") if all(row.get(k) for k in "xywh") else None
+    box = _box([row[k] for k in "xywh"]) if all(row.get(k) for k in "xywh") else None
     confidences = tuple(float(c) for c in (row.get("digit_confidences") or "").split(";") if c)
     flagged_digits = tuple(int(i) for i in (row.get("flagged") or "").split(";") if i)
     review = (row.get("review") or "").strip().lower()
@@ -202,7 +202,7 @@ def _csv_reading(key: tuple[str, int], index: int, row: dict[str, str]) -> Readi
         index=int(row["string"]) if row.get("string") else index,
         digits=digits,
         confidence=float(row.get("confidence") or 0.0),
-        box=box,  # type: ignore[arg-type]
+        box=box,
         digit_confidences=confidences if len(confidences) == len(digits) else (),
         flagged_digits=flagged_digits,
         flagged=review in TRUE_WORDS if review else bool(flagged_digits),
