@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -803,6 +804,281 @@ def write_truth(out: Path, pages: Sequence[tuple[str, Page]]) -> None:
             rows.writerow([name, page.kind, page.seed, *(c[k] for k in fields), " ".join(page.conditions.tags())])
 
 
+# --- register cells (issue #20): crops of a scanned 19th-century register --------------------------------------------
+
+REGISTER = "register"  # not one of KINDS: a cell is a crop of a scan, not a photographed page
+CELL_WIDTH = (150, 400)  # pixels: real register crops (issue #20's row-number cells) are about this wide...
+CELL_HEIGHT = (80, 200)  # ...and this tall
+SIDES = ("left", "right", "top", "bottom")
+BAND = (0.06, 0.28)  # of the side across it: how deep a scanner border or gutter band reaches into the cell
+BAND_GREY = (8, 70)  # grey levels: black scanner background to a dark grey gutter
+BAND_RAGGED = 0.02  # of the side across it: how far a ragged band edge wanders (a torn or curled page edge)
+BAND_SLOPE = 0.02  # of the side across it: how far a band's edge leans over the cell (the page lay a little askew)
+BAND_CLEAR = 3  # pixels between a band's deepest reach and anything written
+NEIGHBOUR_EDGE = 0.3  # chance a band shows the neighbouring page's edge: a thin pale strip inside the dark
+YELLOWED: RGB = (226, 208, 168)  # old rag paper, yellowed; each cell's paper varies around it
+IRON_GALL: tuple[RGB, RGB] = ((48, 36, 28), (118, 88, 58))  # iron-gall ink, from fresh black-brown to faded brown
+INK_STRENGTH = (0.45, 0.95)  # how much of its colour faded ink still lays down (low contrast at the low end)
+INK_THIN = (0.0, 0.45)  # coverage under this is lost: a thin, dry pen
+INK_GAPS = (0.0, 0.3)  # share of a stroke missing where the scan or the ink broke it
+RULE_INK: tuple[RGB, ...] = ((62, 50, 44), (70, 62, 58), (150, 82, 70))  # printed column rules: black-brown or red
+NUMBER_HEIGHT = (0.32, 0.6)  # of the cell's free height: the usual row number
+ODD_SIZE = ((0.18, 0.3), (0.62, 0.8))  # a number written smaller or larger than usual, 15 % of cells each
+MIN_NUMBER_HEIGHT = 14  # pixels: smaller numbers are not legible on a real scan either
+FOOTER_WORDS = ("Trykt for", "Trykt hos", "Trykt i")  # the printer's line at a register page's foot
+FOOTER_NAMES = ("Kirkedepartementet", "Grøndahl & Søn", "Steenske Bogtrykkeri", "Fabritius")
+SCAN_BLUR = (0.3, 0.8)  # Gaussian sigma, pixels: a flatbed scan at 300 dpi, slightly soft
+SCAN_NOISE = (1.5, 4.0)  # grey levels
+SCAN_JPEG = (72, 90)  # quality: archive derivatives are JPEG at middling quality
+
+
+@dataclass(frozen=True)
+class Register:
+    """One register cell and its truth."""
+
+    image: np.ndarray  # RGB uint8
+    number: Number  # the row number; `text` leaves out a trailing dot or comma
+    borders: tuple[tuple[str, int], ...]  # (side, depth in pixels) of each dark band
+    features: tuple[str, ...]  # what else the cell holds: rules, footer, slivers, mark, flourish, small, large
+    seed: int
+    jpeg: int | None = SCAN_JPEG[1]  # the quality it is saved at; None: PNG
+
+
+def _aged_paper(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """Yellowed paper: a tint varying cell to cell, fine grain and a few soft brown stains (foxing)."""
+    colour = np.float32(YELLOWED) + rng.uniform(-14, 10) + rng.uniform(-5, 5, 3).astype(np.float32)
+    grain = cv2.resize(rng.normal(0.0, 3.0, (h // 3 + 1, w // 3 + 1)).astype(np.float32), (w, h))
+    stains = cv2.resize(rng.normal(0.0, 1.0, (4, 6)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    sheet = colour + grain[..., None] - np.float32([6, 9, 14]) * np.clip(stains, 0, None)[..., None]
+    return np.ascontiguousarray(sheet, np.float32)
+
+
+def _broken(rng: np.random.Generator, cover: np.ndarray, thin: float, gaps: float) -> np.ndarray:
+    """Old ink: the faint edges of strokes lost (thin) and pieces of strokes missing (gaps in the scan)."""
+    cover = np.clip((cover - thin) / (1 - thin), 0.0, 1.0)
+    if gaps <= 0 or cover.size == 0:
+        return cover
+    h, w = cover.shape
+    noise = cv2.resize(rng.random((h // 4 + 2, w // 4 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    return cover * np.where(noise < gaps, np.float32(0.1), np.float32(1.0))
+
+
+def _flourish(rng: np.random.Generator, width: int, height: float) -> np.ndarray:
+    """An underline or a looping flourish under a number, as clerks drew them."""
+    h = max(4, round(height * rng.uniform(0.15, 0.3)))
+    pen = max(1, round(height * STROKE * rng.uniform(0.6, 1.0))) * 4
+    if rng.random() < 0.5:
+        pts = _curve([(0.02, 0.5), (0.5, 0.5 + rng.uniform(-0.3, 0.3)), (0.98, 0.5)], width, h, rng, 0.1)
+    else:
+        pts = _curve([(0.0, 0.3), (0.3, 0.9), (0.55, 0.2), (0.75, 0.85), (1.0, 0.4)], width, h, rng, 0.08)
+    return _pen((h, max(3, width)), lambda c: cv2.polylines(c, [pts], False, 255, pen, cv2.LINE_AA))
+
+
+def _band(rng: np.random.Generator, w: int, h: int, side: str, depth: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A dark band along `side` (coverage 0..1, ragged edge) and, sometimes, the neighbour page's pale edge in it."""
+    across, along = (w, h) if side in ("left", "right") else (h, w)
+    knots = rng.normal(0, 0.5, (max(4, along // 25), 1)).astype(np.float32)
+    walk = np.clip(cv2.resize(knots, (1, along), interpolation=cv2.INTER_CUBIC)[:, 0], -1, 1)
+    lean = rng.uniform(-1, 1) * np.linspace(-1, 1, along, dtype=np.float32)
+    edge = depth + (walk * BAND_RAGGED + lean * BAND_SLOPE) * across
+    depth_of = np.clip(edge, 2, across - 2)[:, None]  # per position along the side
+    inward = np.arange(across, dtype=np.float32)[None, :]
+    band = np.clip(depth_of - inward + 0.5, 0.0, 1.0)  # 1 inside the band, soft by a pixel at its edge
+    strip = None
+    if rng.random() < NEIGHBOUR_EDGE and depth > 10:
+        at = depth_of * rng.uniform(0.3, 0.6)
+        strip = (np.abs(inward - at) < rng.uniform(1.0, 2.5)).astype(np.float32)
+    flip = side in ("right", "bottom")
+    band, strip = (a if a is None or not flip else a[:, ::-1] for a in (band, strip))
+    if side in ("top", "bottom"):
+        band, strip = band.T, None if strip is None else strip.T
+    return np.ascontiguousarray(band), None if strip is None else np.ascontiguousarray(strip)
+
+
+def _sides(rng: np.random.Generator) -> list[str]:
+    """One side (a gutter, the scanner's edge) or two (a corner of the scan, or both page edges of a narrow crop)."""
+    if rng.random() < 0.6:
+        return [str(rng.choice(["left", "right", "left", "right", "top", "bottom"]))]
+    pairs = [("left", "top"), ("left", "bottom"), ("right", "top"), ("right", "bottom"), ("left", "right")]
+    return list(pairs[int(rng.integers(len(pairs)))])
+
+
+def make_register(seed: int | Sequence[int], digits: Digits) -> Register:
+    """One register cell: a row number in old ink on yellowed paper, with a dark scanner border or gutter on one or
+    two sides, printed column rules, and sometimes a trailing dot or comma, a flourish, neighbours' slivers and a
+    printed footer. The same seed, the same cell."""
+    rng = np.random.default_rng(seed)
+    w, h = int(rng.integers(CELL_WIDTH[0], CELL_WIDTH[1] + 1)), int(rng.integers(CELL_HEIGHT[0], CELL_HEIGHT[1] + 1))
+    h = min(h, round(w * 0.85))
+    sheet = Sheet(_aged_paper(rng, w, h), int(rng.choice([cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX])))
+    depth = {side: max(6, round(rng.uniform(*BAND) * (w if side in ("left", "right") else h))) for side in _sides(rng)}
+    reach = BAND_RAGGED + BAND_SLOPE  # how far past its depth a band's edge may come
+    left = depth.get("left", 0) + math.ceil(reach * w) + BAND_CLEAR if "left" in depth else BAND_CLEAR
+    right = w - (depth.get("right", 0) + math.ceil(reach * w) + BAND_CLEAR if "right" in depth else BAND_CLEAR)
+    top = depth.get("top", 0) + math.ceil(reach * h) + BAND_CLEAR if "top" in depth else BAND_CLEAR
+    bottom = h - (depth.get("bottom", 0) + math.ceil(reach * h) + BAND_CLEAR if "bottom" in depth else BAND_CLEAR)
+    features: list[str] = []
+    footer = rng.random() < 0.15 and bottom - top > 60
+    if footer:
+        features.append("footer")
+        cap = rng.uniform(7, 10)
+        text = f"{rng.choice(FOOTER_WORDS)} {rng.choice(FOOTER_NAMES)}".replace("ø", "o")  # Hershey has no ø
+        sheet.print(text, left + rng.uniform(0, 0.3) * (right - left), bottom - 2, cap)
+        bottom -= round(cap * 1.8)
+    free_w, free_h = right - left, bottom - top
+    size = rng.random()
+    share = ODD_SIZE[0] if size < 0.15 else ODD_SIZE[1] if size > 0.85 else NUMBER_HEIGHT
+    features += ["small"] * (size < 0.15) + ["large"] * (size > 0.85)
+    height = max(MIN_NUMBER_HEIGHT, free_h * rng.uniform(*share))
+    writer = Writer(height, rng.uniform(-SLANT, SLANT), rng.uniform(*GAP), rng.uniform(*TOUCH))
+    text = digit_string(rng, 1, 3)
+    hand = write(rng, digits, writer, text, height)
+    if hand.cover.shape[1] > free_w * 0.8:  # squeezed into the cell, as the clerk would
+        f = free_w * 0.8 / hand.cover.shape[1]
+        size_px = (max(1, int(free_w * 0.8)), max(1, round(hand.cover.shape[0] * f)))
+        hand = Handwriting(cv2.resize(hand.cover, size_px, interpolation=cv2.INTER_AREA), round(hand.baseline * f))
+    mark = str(rng.choice([".", ","])) if rng.random() < 0.35 else ""
+    mark_cover, mark_top = separator(rng, mark, height) if mark else (None, 0.0)
+    extra = (mark_cover.shape[1] + round(SEPARATOR_GAP * height)) if mark_cover is not None else 0
+    x = left + (free_w - hand.cover.shape[1] - extra) * rng.uniform(0.1, 0.9)
+    baseline = top + hand.baseline + (free_h - hand.cover.shape[0]) * rng.uniform(0.2, 0.8)
+    box = sheet.stamp(hand, x, baseline)
+    if mark_cover is not None:
+        features.append("mark")
+        mx = box[0] + box[2] + round(SEPARATOR_GAP * height * rng.uniform(0.5, 1.2))
+        sheet.stamp(Handwriting(mark_cover, round(height * (1 - mark_top))), mx, baseline)
+    if rng.random() < 0.25:
+        features.append("flourish")
+        under = _flourish(rng, box[2] + round(extra * 0.8), height)
+        sheet.stamp(Handwriting(under, 0), box[0] + rng.uniform(-0.1, 0.05) * box[2], baseline + 0.04 * height)
+    features += _rules(rng, sheet, box, (left, top, right, bottom))
+    features += _slivers(rng, sheet, digits, writer, height, box, set(depth))
+    image, jpeg = _scan(rng, sheet, depth)
+    number = Number(text, text, box, 0)  # a trailing dot or comma is not the number's: row numbers have none inside
+    borders = tuple((side, d) for side, d in depth.items())
+    return Register(image, number, borders, tuple(features), int(np.atleast_1d(seed)[-1]), jpeg)
+
+
+def _rules(rng: np.random.Generator, sheet: Sheet, box: Box, free: tuple[int, int, int, int]) -> list[str]:
+    """Printed column rules through the cell: beside the number or touching it, full length or cut short by the
+    cell's edge; sometimes the row's ruled line under or over it."""
+    (w, h), (left, top, right, bottom) = sheet.size, free
+    colour, width = RULE_INK[int(rng.integers(len(RULE_INK)))], int(rng.integers(1, 4))
+    tags = ["rules"]
+    for _ in range(int(rng.choice([1, 1, 2]))):
+        touching = rng.random() < 0.3
+        if touching:  # on the number's first or last stroke
+            x = box[0] - rng.uniform(-1, 2) if rng.random() < 0.5 else box[0] + box[2] + rng.uniform(-1, 2)
+        else:
+            spaces = [(left, box[0] - 4), (box[0] + box[2] + 4, right)]
+            a, b = spaces[int(rng.integers(2))]
+            if b - a < 2:
+                continue
+            x = rng.uniform(a, b)
+        y0, y1 = 0.0, float(h)
+        if rng.random() < 0.3:  # the crop caught the rule's end
+            (y0, y1) = (rng.uniform(0.2, 0.6) * h, float(h)) if rng.random() < 0.5 else (0.0, rng.uniform(0.4, 0.8) * h)
+            tags.append("rule cut short")
+        sheet.line((x, y0), (x + rng.uniform(-1.5, 1.5), y1), colour, width)
+        tags += ["rule touching"] * touching
+    if rng.random() < 0.5:
+        below = rng.random() < 0.6
+        y = box[1] + box[3] + rng.uniform(-2, 0.15 * (bottom - box[1] - box[3])) if below else rng.uniform(top, box[1])
+        x0, x1 = (0.0, float(w)) if rng.random() < 0.7 else (rng.uniform(0.1, 0.5) * w, float(w))
+        sheet.line((x0, y), (x1, y + rng.uniform(-1, 1)), colour, width)
+    return list(dict.fromkeys(tags))
+
+
+def _slivers(
+    rng: np.random.Generator, sheet: Sheet, digits: Digits, writer: Writer, height: float, box: Box, bands: set[str]
+) -> list[str]:
+    """Slivers of the neighbouring cells' writing cut by the crop's edges (sides without a band), clear of the
+    number."""
+    if rng.random() >= 0.4:
+        return []
+    w, h = sheet.size
+    tags = []
+    for _ in range(int(rng.integers(1, 3))):
+        side = str(rng.choice([s for s in SIDES if s not in bands]))
+        cover = glyph(rng, digits, int(rng.integers(10)), writer, height * rng.uniform(0.8, 1.2))
+        gh, gw = cover.shape
+        inside = rng.uniform(0.15, 0.4)
+        if side in ("left", "right"):
+            x = -gw * (1 - inside) if side == "left" else w - gw * inside
+            y = rng.uniform(-0.3 * gh, h - 0.7 * gh)
+        else:
+            x = rng.uniform(0, w - gw)
+            y = -gh * (1 - inside) if side == "top" else h - gh * inside
+        x0, y0 = max(0.0, x), max(0.0, y)
+        x1, y1 = min(float(w), x + gw), min(float(h), y + gh)
+        if x0 < box[0] + box[2] + 2 and box[0] - 2 < x1 and y0 < box[1] + box[3] + 2 and box[1] - 2 < y1:
+            continue  # it would touch the number: that is another case
+        sheet.stamp(Handwriting(cover, 0), x, y)
+        tags = ["slivers"]
+    return tags
+
+
+def _scan(rng: np.random.Generator, sheet: Sheet, depth: dict[str, int]) -> tuple[np.ndarray, int]:
+    """Old ink on the paper, the dark bands over it, then the scanner's blur, noise and JPEG quality."""
+    h, w = sheet.ink.shape
+    fade = rng.random()
+    ink = (np.float32(IRON_GALL[0]) * (1 - fade) + np.float32(IRON_GALL[1]) * fade) / 255.0
+    cover = _broken(rng, sheet.ink, rng.uniform(*INK_THIN), rng.uniform(*INK_GAPS))
+    strength = rng.uniform(*INK_STRENGTH)
+    image = sheet.paper * (sheet.printed / np.float32(255)) * (1 - (cover * strength)[..., None] * (1 - ink))
+    for side, d in depth.items():
+        band, strip = _band(rng, w, h, side, d)
+        if rng.random() < 0.5:  # the gutter's shadow on the paper beside the band
+            shade = cv2.GaussianBlur(band, (0, 0), max(1.0, d * rng.uniform(0.15, 0.4)))
+            image *= (1 - rng.uniform(0.1, 0.3) * shade)[..., None]
+        grey = rng.uniform(*BAND_GREY)
+        colour = np.float32([grey + 4, grey + 2, grey]) + rng.normal(0, 3, (h, w, 1)).astype(np.float32)
+        image = image * (1 - band[..., None]) + colour * band[..., None]
+        if strip is not None:
+            image = image * (1 - strip[..., None]) + np.float32(YELLOWED) * 0.8 * strip[..., None]
+    image = cv2.GaussianBlur(image, (0, 0), rng.uniform(*SCAN_BLUR))
+    image = image + rng.normal(0.0, rng.uniform(*SCAN_NOISE), (h, w, 1))
+    return np.clip(np.round(image), 0, 255).astype(np.uint8), int(rng.integers(SCAN_JPEG[0], SCAN_JPEG[1] + 1))
+
+
+def generate_registers(out: Path, digits: Digits, count: int, seed: int) -> list[tuple[str, Register]]:
+    """Write `count` register cells into `out` with `labels.csv` (`file,digits`: what `digitscan eval` reads) and
+    `cells.csv` (each cell's number, box, bands and features)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(count):
+        cell = make_register([seed, i], digits)
+        name = f"cell-{i:03d}.jpg"
+        save_register(cell, out / name)
+        written.append((name, cell))
+    write_register_truth(out, written)
+    return written
+
+
+def save_register(cell: Register, path: Path) -> None:
+    params = [cv2.IMWRITE_JPEG_QUALITY, cell.jpeg] if cell.jpeg else [cv2.IMWRITE_PNG_COMPRESSION, 9]
+    if not cv2.imwrite(str(path), cv2.cvtColor(cell.image, cv2.COLOR_RGB2BGR), params):
+        raise OSError(f"{path}: cannot write")
+
+
+CELL_COLUMNS = ("file", "digits", "text", "x", "y", "w", "h", "borders", "features", "seed")
+
+
+def write_register_truth(out: Path, cells: Sequence[tuple[str, Register]]) -> None:
+    """`labels.csv`: `file,digits`, a string per cell, as `digitscan eval FOLDER` scores crops; `cells.csv`: the rest
+    of each cell's truth (box, bands as `side:depth`, features)."""
+    with (out / "labels.csv").open("w", newline="", encoding="utf-8") as f:
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(["file", "digits"])
+        rows.writerows([name, cell.number.digits] for name, cell in cells)
+    with (out / "cells.csv").open("w", newline="", encoding="utf-8") as f:
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(CELL_COLUMNS)
+        for name, cell in cells:
+            n, borders = cell.number, " ".join(f"{side}:{d}" for side, d in cell.borders)
+            rows.writerow([name, n.digits, n.text, *n.box, borders, " ".join(cell.features), cell.seed])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the pages, truth.csv and pages.csv")
@@ -811,9 +1087,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--digits", type=Path, required=True, help=".npz of digit images, white on black")
     parser.add_argument("--split", default="test", help="which split of --digits: x_SPLIT/y_SPLIT (test, valid, train)")
     parser.add_argument("--size", choices=list(SIZES), default="small")
-    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated page kinds")
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"comma-separated page kinds, or {REGISTER} alone: register cells"
+    )
     args = parser.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
+    if REGISTER in kinds:
+        if kinds != [REGISTER]:
+            parser.error(f"--kinds {REGISTER} makes register cells: give it alone")
+        cells = generate_registers(args.out, Digits.load(args.digits, args.split), args.count, args.seed)
+        print(f"{len(cells)} register cells -> {args.out}")
+        return
     written = generate(args.out, Digits.load(args.digits, args.split), args.count, args.seed, args.size, kinds)
     print(f"{len(written)} pages, {sum(len(p.numbers) for _, p in written)} numbers -> {args.out}")
 

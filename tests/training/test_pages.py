@@ -9,13 +9,19 @@ import numpy as np
 import pytest
 
 from digitscan.training.pages import (
+    BAND_RAGGED,
+    BAND_SLOPE,
+    CELL_HEIGHT,
+    CELL_WIDTH,
     FEATURES,
     KINDS,
     SIZES,
     Conditions,
     Digits,
     lines_of,
+    main,
     make_page,
+    make_register,
     random_conditions,
     random_writer,
     schedule,
@@ -24,6 +30,7 @@ from digitscan.training.pages import (
 )
 
 PAGES = Path(__file__).resolve().parent.parent / "data" / "pages"
+REGISTERS = PAGES.parent / "registers"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +118,87 @@ def test_the_committed_pages_are_what_the_generator_makes(digits: Digits) -> Non
         assert [(n.digits, n.text, str(n.line)) for n in page.numbers] == [
             (r["digits"], r["text"], r["line"]) for r in rows if r["file"] == name
         ]
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32).mean(axis=2)
+
+
+def _band_strip(grey: np.ndarray, side: str, depth: int) -> np.ndarray:
+    """The outer quarter of a band's depth along `side`: dark wherever the band is."""
+    d = max(1, depth // 4)
+    return {"left": grey[:, :d], "right": grey[:, -d:], "top": grey[:d], "bottom": grey[-d:]}[side]
+
+
+def _free_edge(grey: np.ndarray, side: str, bands: dict[str, int]) -> np.ndarray:
+    """The outermost 2 pixels of a side without a band, between the bands on the sides next to it."""
+    h, w = grey.shape
+    reach = BAND_RAGGED + BAND_SLOPE
+    x0, x1 = bands.get("left", -w) + (reach * w + 2), w - bands.get("right", -w) - (reach * w + 2)
+    y0, y1 = bands.get("top", -h) + (reach * h + 2), h - bands.get("bottom", -h) - (reach * h + 2)
+    x0, x1, y0, y1 = max(0, round(x0)), min(w, round(x1)), max(0, round(y0)), min(h, round(y1))
+    return {"left": grey[y0:y1, :2], "right": grey[y0:y1, -2:], "top": grey[:2, x0:x1], "bottom": grey[-2:, x0:x1]}[
+        side
+    ]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_register_cell_is_deterministic_with_its_number_in_the_box_and_its_bands_where_it_says(
+    seed: int, digits: Digits
+) -> None:
+    cell = make_register([20, seed], digits)
+    again = make_register([20, seed], digits)
+    assert np.array_equal(cell.image, again.image) and cell.number == again.number and cell.borders == again.borders
+    assert not np.array_equal(cell.image, make_register([21, seed], digits).image)
+    h, w = cell.image.shape[:2]
+    assert CELL_WIDTH[0] <= w <= CELL_WIDTH[1] and CELL_HEIGHT[0] // 2 <= h <= CELL_HEIGHT[1]
+    n = cell.number
+    assert n.digits.isdigit() and 1 <= len(n.digits) <= 3 and n.text == n.digits and n.digits[0] != "0"
+    grey = _grey(cell.image)
+    paper = float(np.median(grey))
+    x, y, bw, bh = n.box
+    assert x >= 0 and y >= 0 and x + bw <= w and y + bh <= h
+    ink = grey[y : y + bh, x : x + bw] < paper - 30
+    assert ink.mean() > 0.05  # pen strokes where the truth says the number is...
+    assert ink.any(axis=1).mean() > 0.6 and ink.any(axis=0).mean() > 0.5  # ...across the box, not one rule through it
+    bands = dict(cell.borders)
+    assert 1 <= len(bands) <= 2
+    for side, depth in bands.items():
+        assert float(np.median(_band_strip(grey, side, depth))) < 100, side  # black to dark grey
+        assert {"left": x, "top": y, "right": w - x - bw, "bottom": h - y - bh}[side] > depth  # the number is clear
+    for side in set(("left", "right", "top", "bottom")) - set(bands):
+        assert float(np.median(_free_edge(grey, side, bands))) > paper - 40, side  # paper reaches that edge
+
+
+def test_register_cells_vary_as_real_crops_do(digits: Digits) -> None:
+    """Over a few dozen cells every feature of issue #20 turns up: bands on one and on two sides, rules touching the
+    number and cut short, trailing marks, flourishes, slivers, footers, odd sizes."""
+    cells = [make_register([5, i], digits) for i in range(60)]
+    features = {f for c in cells for f in c.features}
+    assert features >= {"rules", "rule touching", "rule cut short", "mark", "flourish", "slivers", "footer"}
+    assert features & {"small", "large"}
+    assert {len(c.borders) for c in cells} == {1, 2}
+    assert {side for c in cells for side, _ in c.borders} == {"left", "right", "top", "bottom"}
+
+
+def test_the_committed_register_cells_are_what_the_generator_makes(
+    digits: Digits, tmp_path: Path, mnist_subset_path: Path
+) -> None:
+    """The README's command remakes the committed cells' truth (checked on three cells) and eval's labels.csv."""
+    rows = list(csv.DictReader((REGISTERS / "cells.csv").open()))
+    labels = {r["file"]: r["digits"] for r in csv.DictReader((REGISTERS / "labels.csv").open())}
+    assert len(rows) == len(labels) >= 25 and all((REGISTERS / f).is_file() for f in labels)
+    assert {r["file"]: r["digits"] for r in rows} == labels
+    for i in range(3):
+        cell = make_register([20, i], digits)
+        row = rows[i]
+        assert row["file"] == f"cell-{i:03d}.jpg" and row["digits"] == cell.number.digits
+        assert tuple(int(row[k]) for k in "xywh") == cell.number.box
+        assert row["borders"] == " ".join(f"{side}:{d}" for side, d in cell.borders)
+    args = ["--out", str(tmp_path), "--count", "2", "--seed", "20", "--digits", str(mnist_subset_path)]
+    main([*args, "--kinds", "register"])
+    assert (tmp_path / "labels.csv").read_text().splitlines() == ["file,digits"] + [
+        f"{f},{d}" for f, d in list(labels.items())[:2]
+    ]
+    with pytest.raises(SystemExit):
+        main([*args, "--kinds", "register,note"])  # cells and pages are not made in one go
