@@ -61,7 +61,10 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="More detai
 
 
 def _fail(consoles: Consoles, message: str, code: ExitCode) -> NoReturn:
-    consoles.err.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    # A message is plain text: paths and `pip install 'digitscan[train]'` hold brackets rich would take as markup.
+    consoles.err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(int(code))
 
 

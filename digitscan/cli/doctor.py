@@ -714,7 +714,12 @@ def render(checks: list[Check], as_json: bool = False, console: Console | None =
         verdict = Text(f"Not ready: {len(failed)} failed ({', '.join(failed)}); see the fix column.", style="bold red")
     else:
         note = f" ({warned} warning{'s' * (warned != 1)})" if warned else ""
-        verdict = Text(f"Ready: this machine can train and scan{note}.", style="bold green")
+        if any(c.fix == TRAIN_EXTRA_FIX for c in checks):
+            verdict = Text(
+                f"Ready to scan{note}; training needs the train extra: {TRAIN_EXTRA_FIX}.", style="bold green"
+            )
+        else:
+            verdict = Text(f"Ready: this machine can train and scan{note}.", style="bold green")
     console.print(verdict)
     return code
 

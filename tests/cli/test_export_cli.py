@@ -1,0 +1,57 @@
+"""`digitscan export`, and what scanning says of a model it cannot run without TensorFlow."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support import said
+from typer.testing import CliRunner
+
+from digitscan.cli import app
+from digitscan.errors import ExitCode
+from digitscan.model.files import card_path
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def keras_only(tmp_path: Path, tiny_model_path: Path) -> Path:
+    """A copy of the tiny model and its card, with no exported copy beside it."""
+    path = tmp_path / "lenet.h5"
+    shutil.copy(tiny_model_path, path)
+    shutil.copy(card_path(tiny_model_path), card_path(path))
+    return path
+
+
+def test_export_writes_the_copy_scanning_runs(keras_only: Path, mnist_subset_path: Path, pages: Path) -> None:
+    result = runner.invoke(app, ["export", str(keras_only), "--data", str(mnist_subset_path)])
+    assert result.exit_code == ExitCode.ok, result.output
+    assert keras_only.with_suffix(".onnx").is_file()
+    assert said(result.output, "largest score difference")
+    scanned = runner.invoke(
+        app, ["-q", "scan", str(pages / "page0.png"), "-f", "csv", "-m", str(keras_only), "-j", "0"]
+    )
+    assert scanned.exit_code == ExitCode.ok, scanned.output
+
+
+def test_without_tensorflow_a_model_without_export_is_refused_with_how_to_export_it(
+    keras_only: Path, pages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digitscan.model.files as files
+
+    monkeypatch.setattr(files, "keras_installed", lambda: False)
+    result = runner.invoke(app, ["scan", str(pages / "page0.png"), "-m", str(keras_only), "-j", "0"])
+    assert result.exit_code == ExitCode.usage_error  # as for any bad model
+    assert said(result.output, f"digitscan export {keras_only}")
+    assert said(result.output, "pip install 'digitscan[train]'")  # brackets kept, not taken as markup
+
+
+def test_export_without_tensorflow_says_what_to_install(keras_only: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digitscan._keras as keras_module
+
+    monkeypatch.setattr(keras_module, "keras_installed", lambda: False)
+    result = runner.invoke(app, ["export", str(keras_only)])
+    assert result.exit_code == ExitCode.usage_error
+    assert said(result.output, "pip install 'digitscan[train]'")
