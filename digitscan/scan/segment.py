@@ -20,6 +20,7 @@ import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
+from digitscan.scan.straighten import estimate_tilt, level
 
 # Tuning numbers, in working pixels (pages are shrunk to at most 2000 px, see load.WORKING_MAX_SIDE) or in line
 # heights. Unless a line says otherwise, a number was set by hand with the first version of the segmenter (commit
@@ -51,6 +52,23 @@ BORDER_MAX_WIDTH = 6  # pixels: a border is at most this wide, or
 BORDER_WIDTH_RATIO = 4  # a quarter of its height (a "1" joining a line at both ends is wider or shorter)
 LINE_MARGIN = 3  # pixels: the square lines grow by before they are erased (their anti-aliased edges go too)
 MEND = 9  # pixels: the vertical closing that mends strokes a line crossed, inside the erased band only
+STAIR = 5  # pixels: a rule may step this many rows over its length and still be one run (about 1 degree off level
+# over a fifth of a 1400 px page; the page generator's perspective pages bend rules by that much)
+STAIR_MIN_RUN = 150  # pixels: only rules at least this long may step (a digit's arc, levelled, spans fewer)
+RULE_GAP = 7  # pixels: a break this short in a long rule is bridged (light ruling thresholds in dashes)
+STEP_RUN_FRACTION = 8  # of a rule's least length: each step of a stepping rule runs at least this far (a 2 px rule
+# 1 degree off level steps every 115 px); the digit strokes that cross the rule run less, and are kept
+RULE_MIN_HEIGHT = 120  # working pixels: an upright rule is at least this tall, and at least
+RULE_PAGE_FRACTION = 4  # a quarter of the page's height: far taller than any digit (ORAND crops are under 120 px)
+TICK_FRACTION = 0.6  # of the page's tall blobs' height: a shorter upright bar touching an erased rule,
+TICK_WIDTH = 0.4  # at most this wide for its height,
+COMB_TICKS = 3  # with at least this many like it along one rule, is a comb's tick, not a digit
+TALL_PERCENTILE = 90  # the page's tall blobs' height is this percentile of its blobs' (its digits, not its print)
+WALL_SPLIT = 3.0  # line heights: an upright rule this tall between two digits (a ledger's column) ends a string;
+# a shorter one (the wall between two cells of a comb field) joins them whatever the gap
+JOIN_GAP = 2.0  # line heights: the widest gap a comb's wall joins (its cells are narrower; a label beside the
+# field, left of its first wall, is farther)
+WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (digits touch their cell's walls)
 
 # -- lines of text and strings (_group_lines, _line_words, _atoms)
 LINE_OVERLAP = 0.5  # of the shorter blob: blobs whose vertical extents overlap this much are on one line
@@ -160,30 +178,77 @@ def horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def remove_lines(binary: np.ndarray) -> np.ndarray:
-    """Erase ruling lines, underlines and box borders; mend strokes they crossed.
+@dataclass
+class Rules:
+    """A page's pen strokes with its ruling erased, and what was erased."""
 
-    Horizontal lines are runs much longer than any digit. Vertical lines are
-    removed only when they join horizontal lines at both ends (form boxes, comb
-    fields, a box around a check amount), so a "1" on a ruled line survives.
+    strokes: np.ndarray  # uint8 0/1: the strokes, rules erased and the strokes they crossed mended
+    band: np.ndarray | None  # uint8 0/1: the erased band (None: no rules)
+    walls: list[tuple[int, int, int, int]]  # x, y, w, h of every upright rule: box borders, column and margin rules
+
+
+def remove_lines(binary: np.ndarray) -> np.ndarray:
+    """The strokes of a page with ruling lines, underlines, box borders and column rules erased (`clear_rules`)."""
+    return clear_rules(binary).strokes
+
+
+def vertical_runs(binary: np.ndarray, length: int) -> np.ndarray:
+    """The long vertical runs of `binary`: `horizontal_runs` of its transpose."""
+    return np.ascontiguousarray(horizontal_runs(np.ascontiguousarray(binary.T), length).T)
+
+
+def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of `binary` on horizontal rules at least `length` long, allowed to step a few rows (`STAIR`) and
+    to break for a few pixels (`RULE_GAP`: a light rule thresholded in dashes, JPEG).
+
+    The rules' zone is found on a copy thickened by the steps and closed over
+    the breaks; inside it, the rule is what runs far along its rows, so the
+    strokes of digits that cross the rule are kept.
     """
-    horizontal = horizontal_runs(binary, max(LINE_MIN_LENGTH, binary.shape[1] // LINE_PAGE_FRACTION))
-    if not horizontal.any():
-        return binary
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (RULE_GAP, 1))
+    thick = cv2.morphologyEx(cv2.dilate(binary, np.ones((STAIR, 1), np.uint8)), cv2.MORPH_CLOSE, bridge)
+    zone = horizontal_runs(thick, length)
+    inside = cv2.morphologyEx(binary & zone, cv2.MORPH_CLOSE, bridge)
+    return horizontal_runs(inside, max(LINE_MIN_LENGTH, length // STEP_RUN_FRACTION)) & binary
+
+
+def clear_rules(binary: np.ndarray) -> Rules:
+    """Erase ruling lines, underlines, box borders and column rules; mend strokes they crossed.
+
+    Horizontal lines are runs much longer than any digit, allowed to step a
+    row now and then (a page levelled to within a degree, a rule bent by the
+    lens). Upright lines are removed when they join horizontal lines at both
+    ends (form boxes, comb fields, a box around a check amount), so a "1" on a
+    ruled line survives, or when they are far taller than any digit (a
+    notebook's margin rule, a ledger's column rules).
+    """
+    height, width = binary.shape
+    length = max(LINE_MIN_LENGTH, width // LINE_PAGE_FRACTION)
+    horizontal = stepping_runs(binary, length) if length >= STAIR_MIN_RUN else horizontal_runs(binary, length)
+    tall = np.zeros_like(binary)
+    if height >= RULE_MIN_HEIGHT:
+        upright_length = max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION)
+        tall = np.ascontiguousarray(stepping_runs(np.ascontiguousarray(binary.T), upright_length).T)
+    if not horizontal.any() and not tall.any():
+        return Rules(binary, None, [])
     near = cv2.dilate(horizontal, np.ones((LINE_NEAR, LINE_NEAR), np.uint8))
     upright = cv2.getStructuringElement(cv2.MORPH_RECT, (1, BORDER_MIN_HEIGHT))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, upright)
-    lines = horizontal.copy()
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    lines = horizontal | tall
+    bridged = cv2.morphologyEx(tall, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_GAP)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    walls = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical & (1 - tall), connectivity=8)
     for i in range(1, count):
         x, y, w, h, _ = stats[i]
         thin = w <= max(BORDER_MAX_WIDTH, h // BORDER_WIDTH_RATIO)
         if thin and near[y, x : x + w].any() and near[y + h - 1, x : x + w].any():
             lines[labels == i] = 1
+            walls.append((int(x), int(y), int(w), int(h)))
     band = cv2.dilate(lines, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8))
     cleaned = binary & (1 - band)
     mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MEND)))
-    return cleaned | (mended & band)
+    return Rules(cleaned | (mended & band), band, walls)
 
 
 def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
@@ -309,26 +374,106 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def segment(grey: np.ndarray) -> list[Word]:
-    """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates."""
+    """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
+
+    A tilted page is levelled first (`straighten`); the boxes are the page's as given.
+    """
     ink, binary = page_ink(grey)
     if binary is None:
         return []
-    binary = remove_lines(binary)
+    tilt = estimate_tilt(binary)
+    if not tilt:
+        return _segment_level(ink, binary)
+    levelled, turn = level(grey, tilt)
+    ink, binary = page_ink(levelled)
+    if binary is None:
+        return []
+    words = _segment_level(ink, binary)
+    for word in words:
+        word.box = turn.box_on_page(word.box)
+        for cand in word.candidates:
+            cand.box = turn.box_on_page(cand.box)
+    return words
+
+
+def _segment_level(ink: np.ndarray, binary: np.ndarray) -> list[Word]:
+    """`segment` on a level page's ink and pen strokes (`page_ink`)."""
+    rules = clear_rules(binary)
+    binary = rules.strokes
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())
     blobs = count - 1
     if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs):
         return []  # pure noise or dense speckle, not writing
     tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
+    ticks: set[int] = set()
+    if rules.band is not None:
+        rim = cv2.dilate(rules.band, np.ones((3, 3), np.uint8))
+        ticks = comb_ticks(stats, tall, set(np.unique(labels[(rim > 0) & (binary > 0)]).tolist()) - {0})
+        tall = [i for i in tall if i not in ticks]
     tall_set = set(tall)
-    marks = [i for i in range(1, count) if i not in tall_set and stats[i, 4] >= MIN_MARK_AREA]
+    marks = [i for i in range(1, count) if i not in tall_set and i not in ticks and stats[i, 4] >= MIN_MARK_AREA]
     lines, hanging = _fold_hanging(_group_lines(stats, tall), stats)
     marks += hanging
     lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
+    walls = rules.walls + [tuple(int(v) for v in stats[i, :4]) for i in ticks]
+    page = _Page(stats, labels, ink, walls)
     words: list[Word] = []
     for line_no, line in enumerate(lines):
-        words.extend(_line_words(line_no, line, marks, stats, labels, ink))
+        words.extend(_line_words(line_no, line, marks, page))
     return words
+
+
+@dataclass
+class _Page:
+    """What every line of a page is cut from: its blobs, its ink, and the rules erased around them."""
+
+    stats: np.ndarray
+    labels: np.ndarray
+    ink: np.ndarray
+    walls: list[tuple[int, int, int, int]]  # upright rules and comb ticks: between two digits, they end or join
+
+
+def comb_ticks(stats: np.ndarray, tall: list[int], touching: set[int]) -> set[int]:
+    """The ticks of comb fields: short upright bars standing on (or hanging from) one erased rule, `COMB_TICKS` or
+    more in a row, much shorter than the page's other blobs.
+
+    A lone 1 on an underline is as tall as its digits and has no row of
+    equals beside it; a small round 0 is no bar.
+    """
+    bars = [i for i in tall if i in touching and stats[i, 2] <= TICK_WIDTH * stats[i, 3]]
+    others = [stats[i, 3] for i in tall if i not in set(bars)]
+    if len(bars) < COMB_TICKS or not others:
+        return set()
+    short = [i for i in bars if stats[i, 3] < TICK_FRACTION * float(np.percentile(others, TALL_PERCENTILE))]
+    ticks: set[int] = set()
+    for end in (stats[:, 1] + stats[:, 3], stats[:, 1]):  # standing on a rule, or hanging from one
+        for i in short:
+            row = [j for j in short if abs(int(end[j]) - int(end[i])) <= STAIR]
+            if len(row) >= COMB_TICKS:
+                ticks.update(row)
+    return ticks
+
+
+def _wall_between(before: list[int], after: list[int], page: _Page, line_height: float) -> str | None:
+    """"split" when a tall upright rule stands between two atoms (a ledger's column), "join" when a short one does
+    (two cells of one comb field), else None."""
+    stats = page.stats
+    right = max(int(stats[i, 0] + stats[i, 2]) for i in before)
+    left = min(int(stats[i, 0]) for i in after)
+    top = min(int(stats[i, 1]) for i in [*before, *after])
+    bottom = max(int(stats[i, 1] + stats[i, 3]) for i in [*before, *after])
+    found = None
+    for x, y, w, h in page.walls:
+        middle = x + w / 2
+        overlap = min(bottom, y + h) - max(top, y)
+        if not right - WALL_SLACK <= middle <= left + WALL_SLACK:
+            continue
+        if h >= WALL_SPLIT * line_height and overlap >= 0.5 * (bottom - top):
+            return "split"
+        if overlap >= -WALL_SLACK:  # a comb's tick may only touch the digits' rows
+            found = "join"
+    return found
 
 
 def _fold_hanging(lines: list[list[int]], stats: np.ndarray) -> tuple[list[list[int]], list[int]]:
@@ -464,20 +609,22 @@ def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     }
 
 
-def _line_words(
-    line_no: int, line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray
-) -> list[Word]:
-    """Deskew a line, split it into strings at wide gaps, and list each string's candidates and separators."""
-    upright = _deskewed_line(line, marks, stats, labels, ink)
+def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) -> list[Word]:
+    """Deskew a line, split it into strings at wide gaps and column rules, and list each string's candidates and
+    separators."""
+    upright = _deskewed_line(line, marks, page.stats, page.labels, page.ink)
     tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
     small_marks = [i for i in upright.boxes if i not in set(line)]
     atoms, loose = _atoms(tall, small_marks, upright.boxes, upright.height)
     loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
     groups: list[list[list[int]]] = []
     previous_right = None
-    for atom in atoms:
+    for n, atom in enumerate(atoms):
         left = min(upright.boxes[i][0] for i in atom)
-        if previous_right is None or left - previous_right > WORD_GAP * upright.height:
+        wall = _wall_between(atoms[n - 1], atom, page, upright.height) if n and page.walls else None
+        gap = left - previous_right if previous_right is not None else 0
+        joined = wall == "join" and gap <= JOIN_GAP * upright.height
+        if previous_right is None or wall == "split" or (gap > WORD_GAP * upright.height and not joined):
             groups.append([])
         groups[-1].append(atom)
         right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)

@@ -249,3 +249,28 @@ def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.nd
     assert any(
         c.end - c.start == 1 and c.box[0] >= 146 and c.box[0] + c.box[2] <= 188 for w in words for c in w.candidates
     )
+
+
+def test_a_column_rule_between_two_numbers_ends_the_string(digits: dict[int, np.ndarray]) -> None:
+    """A ledger's column rule, far taller than any digit, is erased and splits what stands on either side of it
+    however close (without it the four digits are one string)."""
+    xs = [90, 130, 196, 236]
+    page = page_with([digits[1], digits[2], digits[3], digits[4]], xs, height=400, width=400, y=150)
+    assert len(segment(page)) == 1
+    page[20:380, 186:188] = 0.0  # the column rule, in the gap
+    words = segment(page)
+    assert len(words) == 2
+    assert not any(180 <= c.box[0] <= 190 and c.box[2] < 8 for w in words for c in w.candidates)
+
+
+def test_a_comb_fields_ticks_are_erased_and_its_digits_are_one_string(digits: dict[int, np.ndarray]) -> None:
+    """Digits written between the ticks of a comb (a baseline with short bars between cells) are one string; the
+    ticks, short bars in a row on one rule, are no digits (a lone 1 on an underline stays one)."""
+    xs = [40, 140, 240, 340]
+    page = page_with([digits[4], digits[8], digits[0], digits[7]], xs, height=300, width=460, y=100)
+    page[160:163, 20:440] = 0.0  # the comb's baseline, under the digits
+    for x in (30, 130, 230, 330, 430):
+        page[140:162, x : x + 3] = 0.0  # its ticks, under half a digit's height
+    words = segment(page)
+    assert len(words) == 1
+    assert not any(c.end - c.start == 1 and c.box[2] < 8 for c in words[0].candidates)

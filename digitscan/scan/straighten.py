@@ -1,0 +1,94 @@
+"""Before segmentation: turn a tilted page level, so its lines of writing and its ruling run straight across.
+
+Ruled lines, ledger rules and lines of digits are all found as horizontal
+structures; a page photographed 3 degrees off loses them all (a ruled line
+becomes a staircase of short runs, a line of digits drifts out of its band).
+The tilt is the angle at which the ink's row profile is sharpest (rules and
+lines of writing pile up into few rows), searched coarse then fine within
+`MAX_TILT`; the page is rotated back about its centre on a canvas that holds
+it whole, and every box found on it is mapped back to the page as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Tuning numbers, set by hand on pages of the page generator (digitscan.training.pages, tests/data/pages) and
+# checked on the samples; crops like ORAND's (at most 293 x 108 px) are below MIN_SIDE and never turned.
+MAX_TILT = 15.0  # degrees either way: the issue's range for a photographed page; beyond, lines are ambiguous
+COARSE_STEP = 0.5  # degrees between the angles tried first,
+FINE_STEP = 0.1  # then this step within one coarse step of the best
+MIN_TILT = 0.4  # degrees: a smaller tilt is left alone (lines and rules still fit their bands; no resampling)
+MIN_GAIN = 1.15  # the best angle's sharpness must beat the level page's by this factor (else the ink has no lines)
+MIN_SIDE = 300  # working pixels: a smaller image is a crop of one field, whose few digits give no reliable profile
+MAX_POINTS = 60_000  # ink pixels sampled for the profiles (a page has millions; the profile needs a few thousand)
+BIN = 2  # pixels: the row profile's bin (a thin rule spans one or two)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """How a page was rotated: `matrix` maps page pixels to the level page; `inverse` maps back."""
+
+    degrees: float
+    matrix: np.ndarray
+    inverse: np.ndarray
+    page_shape: tuple[int, int]  # (height, width) of the page as given
+
+    def box_on_page(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box on the level page, as the smallest upright box around it on the page as given (clipped)."""
+        x, y, w, h = box
+        corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
+        points = corners @ self.inverse.T
+        height, width = self.page_shape
+        x0, y0 = max(0, int(np.floor(points[:, 0].min()))), max(0, int(np.floor(points[:, 1].min())))
+        x1, y1 = min(width, int(np.ceil(points[:, 0].max()))), min(height, int(np.ceil(points[:, 1].max())))
+        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+
+def sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
+    """How concentrated the ink's rows are once the page is turned by `degrees` (sum of squared bin counts)."""
+    angle = np.deg2rad(degrees)
+    rows = ys * np.cos(angle) - xs * np.sin(angle)  # the row of each ink pixel on the page turned by -degrees
+    counts = np.bincount(((rows - rows.min()) / BIN).astype(np.int64))
+    return float((counts.astype(np.float64) ** 2).sum())
+
+
+def estimate_tilt(binary: np.ndarray, seed: int = 0) -> float:
+    """The turn that levels the page, in degrees (OpenCV's: counter-clockwise positive), or 0.0 when the page is
+    level, small, or has no lines to tell."""
+    height, width = binary.shape
+    if min(height, width) < MIN_SIDE:
+        return 0.0
+    ys, xs = np.nonzero(binary)
+    if xs.size < 2 * MIN_SIDE:
+        return 0.0
+    if xs.size > MAX_POINTS:
+        pick = np.random.default_rng(seed).choice(xs.size, MAX_POINTS, replace=False)
+        xs, ys = xs[pick], ys[pick]
+    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+    coarse = np.arange(-MAX_TILT, MAX_TILT + COARSE_STEP / 2, COARSE_STEP)
+    scores = [sharpness(xs, ys, a) for a in coarse]
+    best = float(coarse[int(np.argmax(scores))])
+    fine = np.arange(best - COARSE_STEP, best + COARSE_STEP + FINE_STEP / 2, FINE_STEP)
+    fine_scores = [sharpness(xs, ys, a) for a in fine]
+    best = float(fine[int(np.argmax(fine_scores))])
+    if abs(best) < MIN_TILT or max(fine_scores) < MIN_GAIN * sharpness(xs, ys, 0.0):
+        return 0.0
+    return best
+
+
+def level(grey: np.ndarray, degrees: float) -> tuple[np.ndarray, Turn]:
+    """The page (paper ~1) turned by `degrees` about its centre, on a canvas that holds all of it (paper outside)."""
+    height, width = grey.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_width, new_height = int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos))
+    matrix[0, 2] += (new_width - width) / 2
+    matrix[1, 2] += (new_height - height) / 2
+    turned = cv2.warpAffine(
+        grey, matrix, (new_width, new_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1.0
+    )
+    return turned, Turn(degrees, matrix, cv2.invertAffineTransform(matrix), (height, width))

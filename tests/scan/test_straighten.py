@@ -1,0 +1,49 @@
+"""digitscan.scan.straighten: a tilted page is found tilted, levelled, and its boxes map back."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitscan.scan.straighten import MIN_SIDE, estimate_tilt, level
+
+
+def ruled_page(degrees: float) -> np.ndarray:
+    """A 600 x 800 page of ruled lines, turned by `degrees` (OpenCV's sense) about its centre."""
+    page = np.ones((800, 600), np.float32)
+    for y in range(100, 760, 40):
+        page[y : y + 2, 50:550] = 0.0
+    matrix = cv2.getRotationMatrix2D((300, 400), degrees, 1.0)
+    return cv2.warpAffine(page, matrix, (600, 800), borderValue=1.0)
+
+
+@pytest.mark.parametrize("degrees", [-12.0, -3.0, 2.5, 8.0])
+def test_the_tilt_found_undoes_the_turn_and_the_levelled_page_is_level(degrees: float) -> None:
+    page = ruled_page(degrees)
+    tilt = estimate_tilt((page < 0.5).astype(np.uint8))
+    assert tilt == pytest.approx(-degrees, abs=0.2)
+    levelled, _ = level(page, tilt)
+    assert estimate_tilt((levelled < 0.5).astype(np.uint8)) == 0.0
+
+
+def test_a_level_page_and_a_small_crop_are_left_alone() -> None:
+    assert estimate_tilt((ruled_page(0.0) < 0.5).astype(np.uint8)) == 0.0
+    crop = (ruled_page(6.0)[: MIN_SIDE - 1] < 0.5).astype(np.uint8)
+    assert estimate_tilt(crop) == 0.0
+    assert estimate_tilt(np.zeros((800, 600), np.uint8)) == 0.0  # a blank page has no lines to tell
+
+
+def test_a_box_on_the_levelled_page_maps_back_around_the_same_ink() -> None:
+    mark = np.ones((800, 600), np.float32)
+    mark[310:330, 280:300] = 0.0  # a mark between two rules
+    turn_by = cv2.getRotationMatrix2D((300, 400), 5.0, 1.0)
+    turned = np.minimum(ruled_page(5.0), cv2.warpAffine(mark, turn_by, (600, 800), borderValue=1.0))
+    turned_mark = cv2.warpAffine(mark, turn_by, (600, 800), borderValue=1.0) < 0.5
+    levelled, turn = level(turned, estimate_tilt((turned < 0.5).astype(np.uint8)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats((levelled < 0.5).astype(np.uint8))
+    [found] = [stats[i, :4] for i in range(1, count) if stats[i, 2] < 40 and stats[i, 4] > 200]
+    x, y, w, h = turn.box_on_page(tuple(int(v) for v in found))
+    ys, xs = np.nonzero(turned_mark)
+    assert x <= xs.min() + 1 and y <= ys.min() + 1 and x + w >= xs.max() and y + h >= ys.max()
+    assert w <= 1.5 * np.ptp(xs) and h <= 1.5 * np.ptp(ys)
