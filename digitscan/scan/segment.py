@@ -456,7 +456,7 @@ def comb_ticks(stats: np.ndarray, tall: list[int], touching: set[int]) -> set[in
 
 
 def _wall_between(before: list[int], after: list[int], page: _Page, line_height: float) -> str | None:
-    """"split" when a tall upright rule stands between two atoms (a ledger's column), "join" when a short one does
+    """ "split" when a tall upright rule stands between two atoms (a ledger's column), "join" when a short one does
     (two cells of one comb field), else None."""
     stats = page.stats
     right = max(int(stats[i, 0] + stats[i, 2]) for i in before)
