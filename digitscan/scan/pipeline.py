@@ -31,25 +31,36 @@ from digitscan.errors import InputError, is_interrupt
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
-from digitscan.scan.assemble import assemble
+from digitscan.scan.assemble import assemble, orientation_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import to_mnist_batch
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.segment import Word, segment
+from digitscan.scan.segment import Word, orientations, segment
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
 
 @dataclass
-class Prepared:
-    """One page after the worker stages: geometry plus the normalised candidates."""
+class Reading:
+    """One way to read a page (upright, or turned: `segment.orientations`): its words and normalised candidates."""
 
-    result: FileResult
     words: list[Word] = field(default_factory=list)
     images: np.ndarray = field(default_factory=lambda: np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32))
+
+
+@dataclass
+class Prepared:
+    """One page after the worker stages: the readings to choose from, each with its normalised candidates."""
+
+    result: FileResult
+    readings: list[Reading] = field(default_factory=list)
     scale: float = 1.0
+
+    @property
+    def candidates(self) -> int:
+        return sum(len(r.images) for r in self.readings)
 
 
 Worker = Callable[[str, int], list[Prepared]]
@@ -75,23 +86,26 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            words = segment(page.grey)
-            inks = [c.ink for w in words for c in w.candidates]
-            images = to_mnist_batch(inks)
+            readings = [_reading(segment(page.grey, quarters)) for quarters in orientations(page.grey)]
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
                 raise
             result.error = f"internal error reading this page: {type(exc).__name__}: {exc}"
             prepared.append(Prepared(result))
             continue
-        for word in words:
-            for cand in word.candidates:
-                cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
-        prepared.append(Prepared(result, words, images, page.scale))
+        prepared.append(Prepared(result, readings, page.scale))
     elapsed = time.perf_counter() - started
     for item in prepared:
         item.result.seconds = elapsed / len(prepared)
     return prepared
+
+
+def _reading(words: list[Word]) -> Reading:
+    images = to_mnist_batch([c.ink for w in words for c in w.candidates])
+    for word in words:
+        for cand in word.candidates:
+            cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
+    return Reading(words, images)
 
 
 def failed(path: str, reason: str) -> Prepared:
@@ -219,7 +233,7 @@ class Scanner:
         try:
             for prepared in prepared_files:
                 pending.append(prepared)
-                waiting += sum(len(p.images) for p in prepared)
+                waiting += sum(p.candidates for p in prepared)
                 if waiting >= self.options.batch_digits:
                     ready.extend(self._classify(pending))
                     pending, waiting = [], 0
@@ -287,17 +301,20 @@ class Scanner:
         if not pending:
             return []
         pages = [p for prepared in pending for p in prepared]
-        images = [p.images for p in pages if len(p.images)]
+        images = [r.images for p in pages for r in p.readings if len(r.images)]
         stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
         scores = self.classifier.scores(stacked)
         offset = 0
         for item in pages:
-            count = len(item.images)
-            if item.result.error is None:
-                page_scores = scores.rows(offset, offset + count)
-                strings = number_lines(on_page(assemble(item.words, page_scores, item.scale), item.result.size))
+            choices = []
+            for reading in item.readings:
+                count = len(reading.images)
+                choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale))
+                offset += count
+            if item.result.error is None and choices:
+                best = max(choices, key=orientation_evidence)  # the first (the likelier turn) wins a tie
+                strings = number_lines(on_page(best, item.result.size))
                 item.result.strings = flag_below(strings, self.options.min_confidence)
-            offset += count
         return [[item.result for item in prepared] for prepared in pending]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
-from digitscan.scan.straighten import estimate_tilt, level
+from digitscan.scan.straighten import MIN_SIDE, Turn, estimate_tilt, level, lines_run_down, quarter_turn
 
 # Tuning numbers, in working pixels (pages are shrunk to at most 2000 px, see load.WORKING_MAX_SIDE) or in line
 # heights. Unless a line says otherwise, a number was set by hand with the first version of the segmenter (commit
@@ -373,27 +373,44 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return ink, binary
 
 
-def segment(grey: np.ndarray) -> list[Word]:
+def segment(grey: np.ndarray, quarters: int = 0) -> list[Word]:
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
-    A tilted page is levelled first (`straighten`); the boxes are the page's as given.
+    The page is first turned by `quarters` x 90 degrees counter-clockwise
+    (see `orientations`), then levelled if it is tilted (`straighten`); the
+    boxes are the page's as given.
     """
-    ink, binary = page_ink(grey)
+    turned, matrix = quarter_turn(grey, quarters)
+    turn = Turn.of(matrix, grey.shape)
+    ink, binary = page_ink(turned)
     if binary is None:
         return []
     tilt = estimate_tilt(binary)
-    if not tilt:
-        return _segment_level(ink, binary)
-    levelled, turn = level(grey, tilt)
-    ink, binary = page_ink(levelled)
-    if binary is None:
-        return []
+    if tilt:
+        levelled, tilted = level(turned, tilt)
+        turn = turn.then(tilted.matrix)
+        ink, binary = page_ink(levelled)
+        if binary is None:
+            return []
     words = _segment_level(ink, binary)
-    for word in words:
-        word.box = turn.box_on_page(word.box)
-        for cand in word.candidates:
-            cand.box = turn.box_on_page(cand.box)
+    if quarters % 4 or tilt:
+        for word in words:
+            word.box = turn.box_on_page(word.box)
+            for cand in word.candidates:
+                cand.box = turn.box_on_page(cand.box)
     return words
+
+
+def orientations(grey: np.ndarray) -> list[int]:
+    """The quarter turns to read a page in, best guess first: [0, 2] (upright, or upside down) or [1, 3] for a
+    page whose writing runs down it; [0] for a crop smaller than a page (`straighten.MIN_SIDE`), read as given."""
+    if min(grey.shape[:2]) < MIN_SIDE:
+        return [0]
+    _, binary = page_ink(grey)
+    if binary is None:
+        return [0]
+    first = 1 if lines_run_down(clear_rules(binary).strokes) else 0
+    return [first, first + 2]
 
 
 def _segment_level(ink: np.ndarray, binary: np.ndarray) -> list[Word]:

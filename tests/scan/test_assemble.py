@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from support import _word
 
-from digitscan.results import flag_below
-from digitscan.scan.assemble import assemble_word
+from digitscan.results import Digit, DigitString, flag_below
+from digitscan.scan.assemble import assemble_word, orientation_evidence
 from digitscan.scan.classify import Scores
 
 
@@ -66,3 +66,17 @@ def test_separators_go_between_the_digits_read_and_never_at_the_ends() -> None:
     read = assemble_word(word, Scores(digits, reject), offset=0, scale=1.0)
     assert read is not None
     assert (read.text, read.written, read.separators) == ("125", "1/2.5", {0: "/", 1: "."})
+
+
+def test_the_reading_the_right_way_up_is_the_surer_on_average_not_the_longer() -> None:
+    """Upside down, junk adds sure 1s and 0s among unsure digits; the mean log-confidence still prefers the
+    upright reading, and a page with nothing read never wins."""
+
+    def read(*confidences: float) -> list[DigitString]:
+        digits = [Digit("1", c, (0, 0, 1, 1)) for c in confidences]
+        return [DigitString(digits, box=(0, 0, 1, 1), line=0)]
+
+    upright = read(0.99, 0.98, 0.97, 0.99)
+    upside_down = read(0.99, 0.99, 0.99, 0.99, 0.4, 0.5, 0.99, 0.3, 0.6)
+    assert orientation_evidence(upright) > orientation_evidence(upside_down)
+    assert orientation_evidence([]) < orientation_evidence(upside_down)

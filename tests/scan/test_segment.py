@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import _random_image, ink_columns, page_with
 
-from digitscan.scan.segment import cut_digit, page_ink, remove_lines, segment
+from digitscan.scan.segment import cut_digit, orientations, page_ink, remove_lines, segment
 
 
 def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarray]) -> None:
@@ -274,3 +274,24 @@ def test_a_comb_fields_ticks_are_erased_and_its_digits_are_one_string(digits: di
     words = segment(page)
     assert len(words) == 1
     assert not any(c.end - c.start == 1 and c.box[2] < 8 for c in words[0].candidates)
+
+
+def test_a_page_turned_a_quarter_is_read_turned_back_and_its_boxes_are_on_the_page_as_given(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """Lines of digits on a 400 x 600 page, turned a quarter clockwise: the likelier turns are the quarters, and the
+    words found turning it back a quarter have their boxes around the same ink on the turned page."""
+    rows = [
+        page_with([digits[d] for d in ds], [60 + 60 * i for i in range(len(ds))], height=100, width=600, y=20)
+        for ds in ([1, 2, 3, 4], [5, 6, 7], [8, 9, 0, 2, 3])
+    ]
+    upright = np.vstack([np.ones((50, 600), np.float32), *rows, np.ones((50, 600), np.float32)])
+    turned = np.ascontiguousarray(np.rot90(upright, -1))  # a quarter clockwise
+    assert orientations(upright) == [0, 2]
+    assert orientations(turned) == [1, 3]
+    words = segment(turned, 1)
+    assert [w.pieces >= 3 for w in words] == [True, True, True]
+    for word in words:
+        x, y, w, h = word.box
+        inside = turned[y : y + h, x : x + w] < 0.5
+        assert h > w and inside.sum() > 0.9 * (turned[max(0, y - 5) : y + h + 5, max(0, x - 5) : x + w + 5] < 0.5).sum()
