@@ -52,6 +52,18 @@ DESK_DARKER = 0.7  # of the sheet's brightness: the surround must be darker than
 SHEET_ERODE = 5  # pixels (of the shrunk copy): the sheet's edge is pulled in by this much (its shadow, its edge)
 WRITTEN_ON = 0.5  # of the sheet's writing per pixel: a darker band holding this much is paper too (79ce139:
 # two-tone checks lost their amount; ORAND digits 84.85 -> 85.10 %)
+# -- dark bands along one or two edges of a scan (dark_bands): scanner background, a book's gutter. Set on the
+# register cells of training/pages.py (issue #20) and checked to leave ORAND (434/600) and the samples as they were.
+BAND_DARK = 0.5  # of the paper's brightness (PAPER_PERCENTILE): darker is band (a faded brown band is ~0.35)
+BAND_COVER = 0.8  # of a line along the edge: a line this dark throughout is band (pen strokes cross it, never fill it)
+BAND_MIN_DEPTH = 4  # working pixels: a thinner dark edge is a printed box's border or a cut stroke, left as it is
+BAND_MAX_DEPTH = 0.45  # of the side across: a band reaches no deeper (deeper is a dark page, not a border)
+BAND_GAP = (8, 0.04)  # working pixels, or this share of the side across if more: a pale strip this narrow inside a
+# band (the next page's edge, a few pixels and its blur) is band too
+BAND_RAGGED = 0.06  # of the side across: how far a ragged band edge may reach past the band's solid part
+BAND_MARGIN = 2  # working pixels: the blurred edge of a band and its shadow, blanked with it
+BAND_SAMPLE = 4  # the paper's brightness from every 4th pixel of every 4th row: 3.3 -> 0.7 ms a 2000x1500 page
+BAND_SIDES_MAX = 2  # a dark surround on more sides is a photographed page on a desk (paper_mask's case)
 WRITING_LEVEL = 0.6  # flattened grey below this, and darker than its surroundings by 1 - this, is a pen stroke
 STROKE_MAX = 9  # working pixels: pen strokes are thinner (a desk's edge or a shadow is not)
 
@@ -256,8 +268,14 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if size != grey.shape[::-1]:
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    bands = dark_bands(grey)
+    if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
+        grey = grey.copy()
+        grey[bands] = round(percentile_uint8(grey, PAPER_PERCENTILE))
     flat = flatten_illumination(grey)
     flat[paper_mask(grey, flat) == 0] = 1.0  # the desk around a photographed page is not writing
+    if bands is not None:
+        flat[bands] = 1.0
     return Page(grey=flat, scale=scale, index=index, original_size=(width, height))
 
 
@@ -324,6 +342,62 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
         if outside > 0 and outside >= WRITTEN_ON * inside:
             return everything  # the "desk" is written on: paper in two tones
     return sheet
+
+
+def dark_bands(grey: np.ndarray) -> np.ndarray | None:
+    """Where a scan has a dark band along one or two of its edges (True), or None when it has none (`grey` is uint8).
+
+    A flatbed scan of a bound register shows the scanner's black background past the page's edge, or the book's
+    gutter, as a band along one or two sides; a crop of it keeps the band. A band is solid dark along its whole
+    edge, at least `BAND_MIN_DEPTH` deep, possibly with the neighbouring page's pale edge inside it; its inner edge
+    may be ragged; the other edges are paper. A surround on three or four sides, dark or not, is a photographed page
+    on a desk, which `paper_mask` handles; no band, the usual case, costs a look at the four outermost lines.
+    """
+    height, width = grey.shape
+    if min(height, width) < MIN_PAPER_SIDE:
+        return None
+    level = BAND_DARK * percentile_uint8(grey[::BAND_SAMPLE, ::BAND_SAMPLE], PAPER_PERCENTILE)
+    # each side as (rows along the edge) x (columns inward from it)
+    sides = {
+        "left": lambda a: a,
+        "right": lambda a: a[:, ::-1],
+        "top": lambda a: a.T,
+        "bottom": lambda a: a[::-1].T,
+    }
+    found = {}
+    for side, inward in sides.items():
+        edge = inward(grey)
+        if (edge[:, 0] < level).mean() < BAND_COVER:
+            continue
+        across = edge.shape[1]
+        dark = edge[:, : max(1, int(BAND_MAX_DEPTH * across))] < level
+        solid = dark.mean(axis=0) >= BAND_COVER
+        depth, gap = 0, max(BAND_GAP[0], round(BAND_GAP[1] * across))
+        while depth < len(solid):
+            if solid[depth]:
+                depth += 1
+                continue
+            ahead = np.flatnonzero(solid[depth : depth + gap + 1])
+            if not len(ahead):
+                break
+            depth += int(ahead[0])  # across a pale strip to the band's dark beyond it
+        if depth < BAND_MIN_DEPTH:
+            continue
+        reach = dark[:, depth : depth + max(1, round(BAND_RAGGED * across))]
+        ragged = np.where(reach.all(axis=1), reach.shape[1], reach.argmin(axis=1)) if reach.shape[1] else 0
+        found[side] = (inward, depth + ragged + BAND_MARGIN)
+    if not found or len(found) > BAND_SIDES_MAX:
+        return None
+    mask = np.zeros((height, width), bool)
+    for inward, extent in found.values():
+        view = inward(mask)  # a view: writing to it marks the mask
+        view[np.arange(view.shape[1])[None, :] < np.asarray(extent).reshape(-1, 1)] = True
+    paper = level / BAND_DARK
+    for side, inward in sides.items():
+        line, banded = inward(grey)[:, 0], inward(mask)[:, 0]
+        if side not in found and (banded.all() or np.median(line[~banded]) < DESK_DARKER * paper):
+            return None  # the other edges are no paper either: a page on a desk, for paper_mask
+    return mask
 
 
 def pen_strokes(flat: np.ndarray) -> np.ndarray:

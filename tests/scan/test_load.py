@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -184,3 +185,55 @@ def test_pillows_bomb_guard_is_left_as_it_was(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         load_pages(tmp_path / "missing.png")
     assert before == (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES)
+
+
+@pytest.mark.parametrize("seed", [0, 4, 10, 14])
+def test_a_scanned_register_cells_dark_border_is_blanked_and_its_number_kept(
+    mnist_subset_path: Path, seed: int
+) -> None:
+    """A dark scanner border or gutter on one or two sides of a scan (issue #20) is not paper: blanked before the
+    illumination is flattened, so it is neither ink nor a dark patch the flattening divides the paper by."""
+    import cv2
+
+    from digitscan.scan.load import dark_bands, prepare
+    from digitscan.training.pages import BAND_RAGGED, BAND_SLOPE, Digits, make_register
+
+    cell = make_register([20, seed], Digits.load(mnist_subset_path, "test"))
+    grey = cv2.cvtColor(cell.image, cv2.COLOR_RGB2GRAY)
+    x, y, w, h = cell.number.box
+    ink = np.zeros(grey.shape, bool)
+    ink[y : y + h, x : x + w] = grey[y : y + h, x : x + w] < np.median(grey) - 40
+    assert ink.sum() > 20
+    flat = prepare(grey).grey
+    for side, depth in cell.borders:
+        solid = depth - math.ceil(
+            (BAND_RAGGED + BAND_SLOPE) * (grey.shape[1] if side in ("left", "right") else grey.shape[0])
+        )
+        d = max(1, solid - 1)  # where the band is, however its edge wanders
+        band = {"left": flat[:, :d], "right": flat[:, -d:], "top": flat[:d], "bottom": flat[-d:]}[side]
+        assert (band == 1.0).all(), side  # the band is blank paper: nothing there to take for ink
+    assert float((flat[ink] < 0.75).mean()) > 0.8  # the number's strokes are still ink
+    found = dark_bands(grey)
+    assert found is not None and not found[ink].any()
+    edges = {"left": found[:, 0], "right": found[:, -1], "top": found[0], "bottom": found[-1]}
+    assert {side for side, line in edges.items() if line.mean() > 0.5} == {side for side, _ in cell.borders}
+
+
+def test_dark_edges_that_are_no_scanner_border_are_left_alone() -> None:
+    """A printed box's thin border along a crop's edge, a dark surround on three sides (a photographed page, for
+    paper_mask), a page without any: no band."""
+    from digitscan.scan.load import BAND_MIN_DEPTH, dark_bands
+
+    page = np.full((120, 300), 210, np.uint8)
+    page[40:80, 100:104] = 30  # a stroke
+    assert dark_bands(page) is None
+    boxed = page.copy()
+    boxed[:, : BAND_MIN_DEPTH - 1] = 20
+    assert dark_bands(boxed) is None
+    banded = page.copy()
+    banded[:, :30] = 25
+    assert dark_bands(banded) is not None and dark_bands(banded)[:, :30].all()
+    assert not dark_bands(banded)[:, 60:].any()
+    three = banded.copy()
+    three[:20], three[-20:] = 25, 25
+    assert dark_bands(three) is None
