@@ -74,8 +74,8 @@ class Tally:
         self.flagged += sum(d.flagged for s in result.strings for d in s.digits)
 
 
-def make_scanner(model: Path | None, options: ScanOptions, err: Console) -> Scanner:
-    """The pipeline, imported late: it loads Keras, which `--help` must not wait for.
+def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Console) -> Scanner:
+    """The pipeline, imported late: `--help` must not wait for OpenCV and the model's runtime.
 
     Says once, on `err`, what a model without the "not a digit" output will get wrong.
     """
