@@ -52,10 +52,13 @@ BORDER_MAX_WIDTH = 6  # pixels: a border is at most this wide, or
 BORDER_WIDTH_RATIO = 4  # a quarter of its height (a "1" joining a line at both ends is wider or shorter)
 LINE_MARGIN = 3  # pixels: the square lines grow by before they are erased (their anti-aliased edges go too)
 MEND = 9  # pixels: the vertical closing that mends strokes a line crossed, inside the erased band only
-STAIR = 5  # pixels: a rule may step this many rows over its length and still be one run (about 1 degree off level
+STAIR = 9  # pixels: a rule may step this many rows over its length and still be one run (about 1 degree off level
 # over a fifth of a 1400 px page; the page generator's perspective pages bend rules by that much)
 STAIR_MIN_RUN = 150  # pixels: only rules at least this long may step (a digit's arc, levelled, spans fewer)
 RULE_GAP = 7  # pixels: a break this short in a long rule is bridged (light ruling thresholds in dashes)
+ZONE_THICKNESS = 6  # pixels: a dashed rule's zone is at most this much taller than the steps it may take
+ZONE_GAP = 25  # pixels: breaks up to this long are bridged to find where a rule runs (noise breaks light ruling
+# into dashes; the page generator's blurred, noisy notebooks break it every 10 to 20 px)
 STEP_RUN_FRACTION = 8  # of a rule's least length: each step of a stepping rule runs at least this far (a 2 px rule
 # 1 degree off level steps every 115 px); the digit strokes that cross the rule run less, and are kept
 RULE_MIN_HEIGHT = 120  # working pixels: an upright rule is at least this tall, and at least
@@ -117,6 +120,8 @@ MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
 SPECK_AREA = 12  # pixels: a blob smaller than this is a speck
 SPECKLE_MIN_BLOBS = 100  # a page with more blobs than this, more than
 SPECKLE_FRACTION = 0.25  # this share of them specks, is dense speckle, not writing (e4657a0)
+SURROUND_RIM = 0.3  # of the image's rim a surround covers at least (a ruled page's grid only touches it where
+# its rules end: 3 to 4 % on the page generator's tilted notebooks; a desk around a sheet covers most of it)
 SURROUND_BORDERS = 3  # image borders a dark surround (the desk around a photographed page) touches
 SURROUND_SPAN = 0.8  # of the image's width and height that a surround spans
 SURROUND_THICKNESS = 8  # pixels, or
@@ -199,17 +204,31 @@ def vertical_runs(binary: np.ndarray, length: int) -> np.ndarray:
 
 def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
     """The pixels of `binary` on horizontal rules at least `length` long, allowed to step a few rows (`STAIR`) and
-    to break for a few pixels (`RULE_GAP`: a light rule thresholded in dashes, JPEG).
+    to break (a light rule thresholded in dashes, a noisy photo, JPEG).
 
     The rules' zone is found on a copy thickened by the steps and closed over
-    the breaks; inside it, the rule is what runs far along its rows, so the
-    strokes of digits that cross the rule are kept.
+    short breaks; inside it, the rule is what runs far along its rows, so the
+    strokes of digits that cross the rule are kept. A rule broken into dashes
+    is found the same way over longer breaks (`ZONE_GAP`), where the zone
+    stays as thin as a rule (a line of digits closed that way is as tall as
+    its digits), and every dash wholly inside it goes.
     """
-    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (RULE_GAP, 1))
-    thick = cv2.morphologyEx(cv2.dilate(binary, np.ones((STAIR, 1), np.uint8)), cv2.MORPH_CLOSE, bridge)
-    zone = horizontal_runs(thick, length)
-    inside = cv2.morphologyEx(binary & zone, cv2.MORPH_CLOSE, bridge)
-    return horizontal_runs(inside, max(LINE_MIN_LENGTH, length // STEP_RUN_FRACTION)) & binary
+    thick = cv2.dilate(binary, np.ones((STAIR, 1), np.uint8))
+    zone = horizontal_runs(cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8)), length)
+    inside = cv2.morphologyEx(binary & zone, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8))
+    rule = horizontal_runs(inside, max(LINE_MIN_LENGTH, length // STEP_RUN_FRACTION)) & binary
+    dashed = horizontal_runs(cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones((1, ZONE_GAP), np.uint8)), length)
+    count, zones, stats, _ = cv2.connectedComponentsWithStats(dashed, connectivity=8)
+    thin = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] <= STAIR + ZONE_THICKNESS)
+    thin = thin[thin > 0]
+    if not thin.size:
+        return rule
+    narrow = np.isin(zones, thin)
+    count, labels = cv2.connectedComponents(binary, connectivity=8)
+    reaching_out = np.zeros(count, bool)
+    reaching_out[labels[(binary > 0) & ~narrow]] = True
+    dashes = ~reaching_out[labels] & (labels > 0)
+    return rule | dashes.astype(np.uint8)
 
 
 def clear_rules(binary: np.ndarray) -> Rules:
@@ -365,8 +384,10 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     binary = binarise(ink)
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+        along = np.bincount(rim, minlength=count) / rim.size  # the share of the image's rim each blob holds
         for i in range(1, count):
-            if _is_background(stats[i], binary.shape):
+            if along[i] >= SURROUND_RIM and _is_background(stats[i], binary.shape):
                 binary[labels == i] = 0
     if binary.mean() > MAX_INK_FRACTION:
         return ink, None

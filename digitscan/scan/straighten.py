@@ -34,7 +34,7 @@ QUARTER_MIN_BLOBS = 8  # digit-sized blobs needed to tell a page turned a quarte
 UPRIGHT_SHARE = 0.4  # of those blobs taller than wide, at least: the page's writing stands upright, or upside down
 # (on the committed pages: 0.59 to 1.0 upright, 0.06 to 0.18 turned a quarter; digits are taller than wide)
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
-MAX_ELONGATION = 6  # a blob longer than this many times its width is a rule or a stroke, not a digit
+MAX_ELONGATION = 3  # a blob longer than this many times its width is a 1, a rule or a dash: no clue either way
 MAX_POINTS = 60_000  # ink pixels sampled for the profiles (a page has millions; the profile needs a few thousand)
 BIN = 2  # pixels: the row profile's bin (a thin rule spans one or two)
 
