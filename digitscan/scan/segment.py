@@ -73,6 +73,11 @@ JOIN_GAP = 2.0  # line heights: the widest gap a comb's wall joins (its cells ar
 # field, left of its first wall, is farther)
 WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (digits touch their cell's walls)
 
+BOX_MIN_SIDE = 40  # pixels: a closed box is at least this wide and tall (about an ORAND digit's height)
+BOX_STRAIGHT = 1.0  # pixels: a box's side strays at most this much from a straight line, on average
+BOX_BAND = 9  # pixels from its bounding rectangle's edge where a box's side runs (a frame a degree or two off level)
+BOX_COVER = 0.85  # of each side's length inked: a box (a 0 leaves its corners empty; set on the samples' boxes)
+
 # -- lines of text and strings (_group_lines, _line_words, _atoms)
 LINE_OVERLAP = 0.5  # of the shorter blob: blobs whose vertical extents overlap this much are on one line
 LINE_HEIGHT_PERCENTILE = 75  # a line's height is this percentile of its blobs' heights (tall digits, not specks)
@@ -231,6 +236,43 @@ def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
     return rule | dashes.astype(np.uint8)
 
 
+def box_frames(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """The frames of closed boxes (an amount box, a form's field), whatever their size, and their sides as walls.
+
+    A box is a blob whose bounding rectangle is inked along all four sides,
+    each a straight line (`_straight_side`); a 0 or an 8 has round sides and
+    empty corners. Short boxes escape the ruled-line test, which wants a
+    fifth of the page.
+    """
+    frames = np.zeros_like(binary)
+    walls: list[tuple[int, int, int, int]] = []
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    big = (stats[:, cv2.CC_STAT_WIDTH] >= BOX_MIN_SIDE) & (stats[:, cv2.CC_STAT_HEIGHT] >= BOX_MIN_SIDE)
+    for i in np.flatnonzero(big[1:]) + 1:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        own = labels[y : y + h, x : x + w] == i
+        band = min(BOX_BAND, h // 4, w // 4)
+        if not all(_straight_side(side, band) for side in (own, own[::-1], own.T, own.T[::-1])):
+            continue
+        edge = np.zeros_like(own)
+        edge[:band], edge[-band:], edge[:, :band], edge[:, -band:] = True, True, True, True
+        frames[y : y + h, x : x + w] |= (own & edge).astype(np.uint8)
+        walls += [(x, y, band, h), (x + w - band, y, band, h)]
+    return frames, walls
+
+
+def _straight_side(own: np.ndarray, band: int) -> bool:
+    """Whether a blob's top side (rows of `own` from 0) is a straight line along `BOX_COVER` of its width: its first
+    ink row per column within `band` of the edge, and within `BOX_STRAIGHT` of a line (a loop's top is an arc)."""
+    inked = own[:band].any(axis=0)
+    if inked.mean() < BOX_COVER:
+        return False
+    cols = np.flatnonzero(inked)
+    rows = own[:band, cols].argmax(axis=0).astype(np.float64)
+    fit = np.polyval(np.polyfit(cols, rows, 1), cols)
+    return float(np.abs(rows - fit).mean()) <= BOX_STRAIGHT
+
+
 def clear_rules(binary: np.ndarray) -> Rules:
     """Erase ruling lines, underlines, box borders and column rules; mend strokes they crossed.
 
@@ -248,15 +290,16 @@ def clear_rules(binary: np.ndarray) -> Rules:
     if height >= RULE_MIN_HEIGHT:
         upright_length = max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION)
         tall = np.ascontiguousarray(stepping_runs(np.ascontiguousarray(binary.T), upright_length).T)
-    if not horizontal.any() and not tall.any():
+    frames, walls = box_frames(binary)
+    if not horizontal.any() and not tall.any() and not frames.any():
         return Rules(binary, None, [])
     near = cv2.dilate(horizontal, np.ones((LINE_NEAR, LINE_NEAR), np.uint8))
     upright = cv2.getStructuringElement(cv2.MORPH_RECT, (1, BORDER_MIN_HEIGHT))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, upright)
-    lines = horizontal | tall
+    lines = horizontal | tall | frames
     bridged = cv2.morphologyEx(tall, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_GAP)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
-    walls = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+    walls += [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical & (1 - tall), connectivity=8)
     for i in range(1, count):
         x, y, w, h, _ = stats[i]
