@@ -391,7 +391,8 @@ def dark_bands(grey: np.ndarray) -> np.ndarray | None:
     mask = np.zeros((height, width), bool)
     for inward, extent in found.values():
         view = inward(mask)  # a view: writing to it marks the mask
-        view[np.arange(view.shape[1])[None, :] < np.asarray(extent).reshape(-1, 1)] = True
+        per_row = np.broadcast_to(np.asarray(extent), (view.shape[0],))  # a band without a ragged edge: one depth
+        view[np.arange(view.shape[1])[None, :] < per_row[:, None]] = True
     paper = level / BAND_DARK
     for side, inward in sides.items():
         line, banded = inward(grey)[:, 0], inward(mask)[:, 0]
