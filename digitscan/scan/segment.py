@@ -104,6 +104,8 @@ SLASH_LEAN = 0.4  # leans right at least this much on the page (columns per row;
 SLASH_STEEPER = 0.15  # and this much more than the line's slant (a slanted writer's 1s lean with the line),
 SLASH_THIN = 0.06  # and its ink spreads across its axis at most this much (of its length, squared): a line
 DATE_GROUPS = ((1, 2), (1, 2), (2, 4))  # blobs before, between and after two slashes: d/m/y, m/d/y (12/05/2024)
+DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 1  # the fewest blobs a date is written in
+SLASH_SPAN = 0.8  # a slash's box is at least this much of the width its lean gives it (a thick stroke is wider)
 
 # -- slant (estimate_slant)
 MAX_SLANT = 0.6  # the steepest shear tried either way (about 31 degrees)
@@ -624,10 +626,10 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
     crop = np.where(keep[crop], crop, 0)
-    tall_enough = [i for i in line if stats[i, 3] >= SLASH_MIN_HEIGHT * line_height]
-    leaning = [i for i in tall_enough if _is_slash(labels_box(labels, stats, i))]
+    leaning = [i for i in line if _could_be_slash(stats[i], line_height) and _is_slash(labels_box(labels, stats, i))]
     in_order = sorted(line, key=lambda i: stats[i, 0])
-    dated = _is_date(["/" if i in leaning else None for i in in_order])  # a date's slashes would set the slant
+    dated = len(line) >= DATE_BLOBS and _is_date(["/" if i in leaning else None for i in in_order])  # a date's
+    # slashes would set the slant: left out
     steady = np.isin(crop, leaning, invert=True) if dated else np.ones(crop.shape, bool)
     slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
     shear, size = upright_shear(slant, crop.shape)
@@ -714,8 +716,10 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     words = []
     for group in groups:
         left, right = min(_span(a, upright.boxes)[0] for a in group), max(_span(a, upright.boxes)[1] for a in group)
+        blob = [atom[0] if len(atom) == 1 and len(group) >= DATE_BLOBS else None for atom in group]  # slashes?
         shapes = [
-            _separator_of(upright.boxes[atom[0]], upright, frame, atom[0]) if len(atom) == 1 else None for atom in group
+            _separator_of(upright.boxes[atom[0]], upright, frame, one) if len(atom) == 1 else None
+            for atom, one in zip(group, blob, strict=True)
         ]
         if not _is_date(shapes):
             shapes = [None if char == "/" else char for char in shapes]  # a lone leaning stroke is a 1
@@ -807,11 +811,21 @@ def _lean(mask: np.ndarray) -> float | None:
     ys, xs = np.nonzero(mask)
     if xs.size < 3:
         return None
-    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
-    low, high = np.linalg.eigvalsh(cov)
-    if cov[1, 1] <= 0 or low > SLASH_THIN * high:
+    xs, ys = xs - xs.mean(), ys - ys.mean()
+    sxx, syy, sxy = float(xs @ xs), float(ys @ ys), float(xs @ ys)
+    if syy <= 0:
         return None
-    return float(-cov[0, 1] / cov[1, 1])
+    spread = np.sqrt((sxx - syy) ** 2 + 4 * sxy**2)
+    low, high = (sxx + syy - spread) / 2, (sxx + syy + spread) / 2  # the covariance's eigenvalues
+    if low > SLASH_THIN * high:
+        return None
+    return -sxy / syy
+
+
+def _could_be_slash(stat: np.ndarray, line_height: float) -> bool:
+    """What a blob's box says of a slash before its strokes are looked at: tall, and as wide as its lean makes it."""
+    w, h = int(stat[2]), int(stat[3])
+    return h >= SLASH_MIN_HEIGHT * line_height and w >= SLASH_SPAN * SLASH_LEAN * h
 
 
 def _is_slash(mask: np.ndarray) -> bool:
