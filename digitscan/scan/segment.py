@@ -100,8 +100,9 @@ DASH_MAX_HEIGHT = 0.25  # at most this tall,
 DASH_ASPECT = 1.8  # and this many times as wide as tall,
 DASH_MIDDLE = (0.25, 0.8)  # with its middle this far down between the digits' top and baseline
 SLASH_MIN_HEIGHT = 0.6  # a slash is at least this tall,
-SLASH_LEAN = 0.4  # leans right at least this much on the page (columns per row; a 1 rarely leans so far),
-SLASH_STEEPER = 0.15  # and this much more than the line's slant (a slanted writer's 1s lean with the line),
+SLASH_LEAN = 0.25  # leans right at least this much on the page (columns per row, about 14 degrees),
+SLASH_STEEPER = 0.0  # and at least as much as its line's slant; only the shape of a date (DATE_GROUPS) then tells
+# a slash from a 1 that leans as much (the page generator's writers slant both alike: 0.3 to 0.38 on dev pages)
 SLASH_THIN = 0.06  # and its ink spreads across its axis at most this much (of its length, squared): a line
 DATE_GROUPS = ((1, 2), (1, 2), (2, 4))  # blobs before, between and after two slashes: d/m/y, m/d/y (12/05/2024)
 DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 1  # the fewest blobs a date is written in
