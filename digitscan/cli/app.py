@@ -31,6 +31,7 @@ from digitscan.cli.train import FinetuneCommand, TrainCommand
 from digitscan.cli.ui import Consoles
 from digitscan.errors import DigitscanError, ExitCode, is_interrupt
 from digitscan.scan.options import ScanOptions
+from digitscan.scan.storage import is_uri
 from digitscan.training.recipe import FinetuneOptions, TrainOptions
 
 Command = TypeVar("Command")
@@ -218,6 +219,15 @@ class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
     json = "json"
+    parquet = "parquet"
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+DEFAULT_ENGINE = Engine(ScanCommand.engine)
 
 
 @app.command(cls=PlainHelpCommand)
@@ -229,10 +239,14 @@ def scan(
     ],
     model: ModelOption = None,
     fmt: Annotated[
-        Format | None, typer.Option("--format", "-f", help="table (default on a terminal), csv, jsonl, json.")
+        Format | None,
+        typer.Option("--format", "-f", help="table (default on a terminal), csv, jsonl, json, parquet."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write results here (format from the suffix).")
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="PATH", help="Write results here (format from the suffix); s3:// and gs:// too."
+        ),
     ] = None,
     overlay: Annotated[
         Path | None, typer.Option(help="Folder for copies of the images with what was read drawn on.")
@@ -256,6 +270,17 @@ def scan(
     review: Annotated[
         Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="local: this machine's workers; ray: a Ray cluster (the ray extra).")
+    ] = DEFAULT_ENGINE,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RAY_ADDRESS",
+            metavar="ADDRESS",
+            help="With --engine ray: the cluster (auto, HOST:6379, ray://HOST:10001); default: a new local one.",
+        ),
+    ] = ScanCommand.ray_address,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -279,15 +304,19 @@ def scan(
         max_pixels=max_pixels,
         timeout_per_file=timeout_per_file,
     )
+    remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
     command = ScanCommand(
         inputs=tuple(inputs),
         model=model,
         fmt=fmt.value if fmt else None,
-        output=output,
+        output=Path(output) if output is not None and not remote else None,
         overlay=overlay,
         resume=resume,
         review=review,
         scan=options,
+        output_uri=output if remote else None,
+        engine=engine.value,
+        ray_address=ray_address,
     )
     _run(ctx, run_scan, command, quiet, verbose)
 

@@ -25,11 +25,13 @@ from digitscan.model.files import model_file
 from digitscan.results import FileResult
 from digitscan.scan.inputs import check_file, common_folder, expand_inputs, folder_links
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.write import FORMATS, ResultWriter, format_for
+from digitscan.scan.storage import expand_any, is_uri, prepare_any
+from digitscan.scan.write import FORMATS, format_for, open_writer
 
 if TYPE_CHECKING:
     from digitscan.model.files import LoadedModel
     from digitscan.scan.pipeline import Scanner
+    from digitscan.scan.ray_engine import RayScanner
     from digitscan.scan.warmup import EarlyModel
 
 TABLE_LIMIT = 200  # on a terminal, larger runs print a line per page as it is read instead of one table at the end
@@ -47,6 +49,9 @@ class ScanCommand:
     resume: bool = False  # skip the files already in `output`, append the rest
     review: Path | None = None  # an HTML page to check the doubtful readings, written when the scan ends
     scan: ScanOptions = field(default_factory=ScanOptions)
+    output_uri: str | None = None  # an output in object storage (s3://, gs://): written locally, uploaded at the end
+    engine: str = "local"  # local: this machine's worker pool; ray: a Ray cluster (`scan/ray_engine.py`)
+    ray_address: str | None = None  # with engine ray: the cluster to join; None: a new local Ray instance
 
 
 @dataclass
@@ -74,7 +79,7 @@ class Tally:
         self.flagged += sum(d.flagged for s in result.strings for d in s.digits)
 
 
-def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Console) -> Scanner:
+def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Console, **kwargs: Any) -> Scanner:
     """The pipeline, imported late: `--help` must not wait for OpenCV and the model's runtime.
 
     Says once, on `err`, what a model without the "not a digit" output will get wrong.
@@ -82,7 +87,7 @@ def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Co
     from digitscan.model.contract import reject_outputs
     from digitscan.scan.pipeline import Scanner
 
-    scanner = Scanner(model, options)
+    scanner = Scanner(model, options, **kwargs)
     loaded = scanner.classifier.loaded
     if not reject_outputs(loaded.classes):
         err.print(
@@ -93,7 +98,27 @@ def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Co
     return scanner
 
 
+def make_ray_scanner(model: LoadedModel, command: ScanCommand, err: Console) -> RayScanner:
+    """The Ray engine (`scan/ray_engine.py`), joined to `command.ray_address` or a new local instance."""
+    from digitscan.scan.ray_engine import RayScanner
+
+    def say(message: str) -> None:
+        err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    return RayScanner(model, command.scan, address=command.ray_address, say=say)  # Scanner's scan_files
+
+
 def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
+    """Scan, write and render; returns the exit code (an object-storage output is staged here, then uploaded)."""
+    if command.output_uri is None:
+        return _run_scan(command, consoles)
+    from digitscan.scan.storage import staged_output
+
+    with staged_output(command.output_uri, command.resume) as local:
+        return _run_scan(replace(command, output=local), consoles)
+
+
+def _run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     """Scan, write and render; returns the exit code.
 
     Everything that can make the run pointless (an unwritable output or
@@ -109,6 +134,10 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     out, err, quiet = consoles.out, consoles.err, consoles.quiet
     if command.resume and output is None:
         raise DigitscanError("--resume needs --output (the file to continue)")
+    if command.engine == "ray":
+        from digitscan.scan.ray_engine import import_ray
+
+        import_ray()  # without the extra: how to install it, before any work
     if command.review is not None:
         check_page_writable(command.review)
     mismatch = format_mismatch(output, fmt)
@@ -116,7 +145,7 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         err.print(f"[yellow]warning:[/] {mismatch}", highlight=False)
     table_mode = (fmt in (None, "table")) and output is None
     requested = None if fmt == "table" else fmt
-    writer = None if table_mode else ResultWriter(output, format_for(output, requested), command.resume)
+    writer = None if table_mode else open_writer(output, format_for(output, requested), command.resume)
     early: EarlyModel | None = None
     try:
         if overlay is not None:
@@ -124,15 +153,18 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
         paths: list[str] = []
         unreadable: dict[str, str] = {}  # a file that cannot be opened: its error, known without the model
         skipped = failed_before = 0
-        for found in expand_inputs(inputs, sys.stdin if "-" in inputs else None):
-            path = str(found)
+        remote = any(is_uri(arg) for arg in inputs)  # object storage (s3://, gs://): listed by `scan/storage.py`
+        stdin = sys.stdin if "-" in inputs else None
+        listed = expand_any(inputs, stdin) if remote else (str(p) for p in expand_inputs(inputs, stdin))
+        for path in listed:
             if writer is not None and path in writer.done:
                 skipped += 1
                 failed_before += path in writer.failed
                 continue
             paths.append(path)
             try:
-                check_file(found)
+                if not is_uri(path):
+                    check_file(Path(path))
             except InputError as exc:
                 unreadable[path] = str(exc)
                 continue
@@ -140,12 +172,18 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
                 from digitscan.scan.warmup import start_early
 
                 model_file(command.model)
-                early = start_early(command.model, command.scan.workers)
+                early = start_early(command.model, 0 if command.engine == "ray" else command.scan.workers)
         if not paths and not skipped:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
             raise DataError(f"no image or PDF files found in {' '.join(inputs)}{hint}")
-        scanner = make_scanner(early.wait(), command.scan, err) if early is not None else None
+        if early is None:
+            scanner = None
+        elif command.engine == "ray":
+            scanner = make_ray_scanner(early.wait(), command, err)
+        else:
+            worker = {"worker": prepare_any} if remote else {}  # objects are copied to a temporary file first
+            scanner = make_scanner(early.wait(), command.scan, err, **worker)
     except BaseException:
         if early is not None:
             early.finish()  # stderr is silenced while TensorFlow is imported (no exported model): errors must show
@@ -194,7 +232,9 @@ def run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     return ExitCode.some_files_failed if tally.failed or failed_before else ExitCode.ok
 
 
-def _read(paths: list[str], unreadable: dict[str, str], scanner: Scanner | None) -> Iterator[list[FileResult]]:
+def _read(
+    paths: list[str], unreadable: dict[str, str], scanner: Scanner | RayScanner | None
+) -> Iterator[list[FileResult]]:
     """Each file's results, in input order: those that cannot be opened from `unreadable`, the rest scanned."""
     scanned = scanner.scan_files([p for p in paths if p not in unreadable]) if scanner else iter(())
     with contextlib.closing(scanned) if scanner else contextlib.nullcontext():

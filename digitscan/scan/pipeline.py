@@ -298,24 +298,35 @@ class Scanner:
 
     def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
-        if not pending:
-            return []
-        pages = [p for prepared in pending for p in prepared]
-        images = [r.images for p in pages for r in p.readings if len(r.images)]
-        stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
-        scores = self.classifier.scores(stacked)
-        offset = 0
-        for item in pages:
-            choices = []
-            for reading in item.readings:
-                count = len(reading.images)
-                choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale))
-                offset += count
-            if item.result.error is None and choices:
-                best = max(choices, key=orientation_evidence)  # the first (the likelier turn) wins a tie
-                strings = number_lines(on_page(best, item.result.size))
-                item.result.strings = flag_below(strings, self.options.min_confidence)
-        return [[item.result for item in prepared] for prepared in pending]
+        return classify_files(pending, self.classifier, self.options.min_confidence)
+
+
+def classify_files(
+    pending: list[list[Prepared]], classifier: Classifier, min_confidence: float
+) -> list[list[FileResult]]:
+    """The stages after the workers', for the pages of many files at once: every candidate classified in one batch,
+    each page's reading chosen, assembled and flagged. Each file's results, in the order given.
+
+    One function for both engines (`Scanner` here, the Ray engine's classifying actors), so they read alike.
+    """
+    if not pending:
+        return []
+    pages = [p for prepared in pending for p in prepared]
+    images = [r.images for p in pages for r in p.readings if len(r.images)]
+    stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
+    scores = classifier.scores(stacked)
+    offset = 0
+    for item in pages:
+        choices = []
+        for reading in item.readings:
+            count = len(reading.images)
+            choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale))
+            offset += count
+        if item.result.error is None and choices:
+            best = max(choices, key=orientation_evidence)  # the first (the likelier turn) wins a tie
+            strings = number_lines(on_page(best, item.result.size))
+            item.result.strings = flag_below(strings, min_confidence)
+    return [[item.result for item in prepared] for prepared in pending]
 
 
 def clip_box(box: Box, width: int, height: int) -> Box:

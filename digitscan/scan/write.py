@@ -1,11 +1,14 @@
-"""Stage 6: write results as CSV, JSON Lines or JSON, safely.
+"""Stage 6: write results as CSV, JSON Lines, JSON or Parquet, safely.
 
 All pages of one file are written together and flushed into a hidden partial
 file beside the output (`.NAME.partial`), which replaces the output
 atomically when the run ends, interrupted or not: the output is never
 half-written, and a file's results are either all there or not at all.
 `--resume` reads what an earlier run wrote (its output, or the partial file a
-killed run left) and skips those files.
+killed run left) and skips those files. Parquet (`ParquetResultWriter`, with
+pyarrow: the ray extra) holds a row per page as JSON holds it; a killed run's
+partial Parquet file has no footer, so `--resume` goes on from the last
+finished output instead.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from digitscan._files import atomic_write
 from digitscan.errors import OutputError
 from digitscan.results import FileResult
 
-FORMATS = ("csv", "jsonl", "json")
+FORMATS = ("csv", "jsonl", "json", "parquet")
 CSV_COLUMNS = [
     "file",
     "page",
@@ -100,6 +103,13 @@ def check_writable(output: Path) -> None:
         raise OutputError(f"{output}: not writable (permission denied)")
 
 
+def open_writer(output: Path | None, fmt: str, resume: bool = False) -> ResultWriter:
+    """The writer of `fmt`: Parquet's, or the text formats'."""
+    if fmt == "parquet":
+        return ParquetResultWriter(output, resume)
+    return ResultWriter(output, fmt, resume)
+
+
 class ResultWriter:
     """Writes results as they come; publishes the output atomically on close.
 
@@ -107,8 +117,8 @@ class ResultWriter:
     """
 
     def __init__(self, output: Path | None, fmt: str, resume: bool = False) -> None:
-        if fmt not in FORMATS:
-            raise OutputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        if fmt not in FORMATS or fmt == "parquet":
+            raise OutputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS[:-1])} (parquet: open_writer)")
         self.output, self.fmt = output, fmt
         self.done: set[str] = set()  # files an earlier run wrote (--resume skips them)
         self.failed: set[str] = set()  # those of them that could not be read
@@ -329,3 +339,135 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+PARQUET_ROW_GROUP_PAGES = 1024  # pages held before a row group is written: about 1 MB of typical pages in memory
+
+
+def parquet_schema() -> Any:
+    """A row per page, as `FileResult.to_dict` (the JSON output) holds it: the strings and digits nested."""
+    import pyarrow as pa
+
+    box = pa.list_(pa.int32())
+    digit = pa.struct([("char", pa.string()), ("confidence", pa.float64()), ("box", box), ("flagged", pa.bool_())])
+    string = pa.struct(
+        [
+            ("digits", pa.string()),
+            ("text", pa.string()),
+            ("confidence", pa.float64()),
+            ("review", pa.bool_()),
+            ("box", box),
+            ("line", pa.int32()),
+            ("flagged", pa.list_(pa.int32())),
+            ("digit_details", pa.list_(digit)),
+        ]
+    )
+    return pa.schema(
+        [
+            ("file", pa.string()),
+            ("page", pa.int32()),
+            ("error", pa.string()),
+            ("width", pa.int32()),
+            ("height", pa.int32()),
+            ("strings", pa.list_(string)),
+        ]
+    )
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        from digitscan.scan.storage import RAY_EXTRA
+
+        raise OutputError(f"Parquet output needs pyarrow: {RAY_EXTRA}") from None
+    return pyarrow.parquet
+
+
+class ParquetResultWriter(ResultWriter):
+    """Results as Parquet, a row per page; the same partial file, atomic publishing and `--resume` as the others.
+
+    Rows are held until `PARQUET_ROW_GROUP_PAGES` pages have gathered and then written as one row group; all
+    of them are written when the writer closes, interrupted or not. File names that are not UTF-8 are stored
+    with their odd bytes escaped (`surrogateescape` cannot be stored in a Parquet string).
+    """
+
+    def __init__(self, output: Path | None, resume: bool = False) -> None:
+        parquet = _pyarrow_parquet()
+        if output is None:
+            raise OutputError("Parquet is written to a file: give --output results.parquet")
+        check_writable(output)
+        self.output, self.fmt = output, "parquet"
+        self.done, self.failed = set(), set()
+        self._closed, self._keep_partial = False, False
+        self._partial = partial_path(output)
+        self._rows: list[dict[str, Any]] = []
+        self._schema = parquet_schema()
+        earlier = self._read_earlier_table(parquet) if resume else None
+        try:
+            self._parquet = parquet.ParquetWriter(str(self._partial), self._schema)
+            if earlier is not None and earlier.num_rows:
+                self._parquet.write_table(earlier)
+        except OSError as exc:
+            raise OutputError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+    def _read_earlier_table(self, parquet: Any) -> Any:
+        """The finished output an earlier run wrote, if any; sets `done` and `failed` from it."""
+        assert self.output is not None
+        if not self.output.is_file():
+            return None
+        try:
+            table = parquet.read_table(str(self.output)).cast(self._schema)
+        except (OSError, ValueError, TypeError) as exc:
+            raise OutputError(f"{self.output}: cannot resume, it is not a digitscan Parquet file ({exc})") from None
+        files, errors = table.column("file").to_pylist(), table.column("error").to_pylist()
+        self.done = set(files)
+        self.failed = {f for f, e in zip(files, errors, strict=True) if e}
+        return table
+
+    def write_file(self, results: list[FileResult]) -> None:
+        """Hold all pages of one input file; a row group is written once enough pages have gathered."""
+        for result in results:
+            row = result.to_dict()
+            row["file"] = row["file"].encode(ENCODING, ERRORS).decode(ENCODING, "backslashreplace")
+            self._rows.append(row)
+        if len(self._rows) >= PARQUET_ROW_GROUP_PAGES:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if not self._rows:
+            return
+        try:
+            self._parquet.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+        except OSError as exc:
+            raise OutputError(f"{self.output}: cannot write ({exc.strerror or exc})") from None
+        self._rows = []
+
+    def close(self) -> None:
+        """Write what is held, the footer, and move the file into place atomically (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        assert self.output is not None and self._partial is not None
+        try:
+            self._flush()
+            self._parquet.close()
+            os.replace(self._partial, self.output)
+        except OSError as exc:
+            raise OutputError(
+                f"{self.output}: cannot finish writing ({exc.strerror or exc}); what was done is in {self._partial}"
+            ) from None
+        _sync_folder(self.output.parent)
+
+    def abort(self) -> None:
+        """Stop without touching the output (a run that failed before any work): the partial file goes."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._parquet.close()
+        if self._partial is not None:
+            with contextlib.suppress(OSError):
+                self._partial.unlink()
