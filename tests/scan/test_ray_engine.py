@@ -135,34 +135,33 @@ def s3(s3_endpoint: str) -> Iterator[str]:
         server.stop()
 
 
-def test_object_storage_in_and_parquet_out(local_ray: None, s3: str, local_results: list[list[dict]]) -> None:
-    """Scan s3://scans/in/ and write Parquet back to the bucket: the local engine's reading of the same files."""
+def test_object_storage_in_and_parquet_out(
+    local_ray: None, s3: str, tmp_path: Path, local_results: list[list[dict]]
+) -> None:
+    """`digitscan scan s3://scans/in/ --engine ray -o s3://scans/out/results.parquet`: the local engine's reading of
+    the same files, in the bucket; `--resume` with one more file reads only that one."""
     import boto3
     import pyarrow.parquet as pq
+    from typer.testing import CliRunner
 
-    from digitscan.scan.storage import expand_any, staged_output
-    from digitscan.scan.write import open_writer
+    from digitscan.cli import app
 
     client = boto3.client("s3", endpoint_url=s3)
     for path in SAMPLES:
         client.upload_file(path, "scans", f"in/sub/{Path(path).name}")
     client.put_object(Bucket="scans", Key="in/notes.txt", Body=b"not an image")
-    uris = list(expand_any(["s3://scans/in/"]))
-    assert uris == [f"s3://scans/in/sub/{Path(p).name}" for p in SAMPLES]
-    with staged_output("s3://scans/out/results.parquet", resume=False) as local:
-        writer = open_writer(local, "parquet")
-        for results in RayScanner().scan_files(uris):
-            writer.write_file(results)
-        writer.close()
-    body = client.get_object(Bucket="scans", Key="out/results.parquet")["Body"].read()
-    copy = Path(local.parent.name + ".parquet")
-    try:
-        copy.write_bytes(body)
-        rows = pq.read_table(copy).to_pylist()
-    finally:
-        copy.unlink()
+    uris = [f"s3://scans/in/sub/{Path(p).name}" for p in SAMPLES]
+    out = "s3://scans/out/results.parquet"
+    first = CliRunner().invoke(app, ["scan", *uris[:-1], "--engine", "ray", "-o", out, "-q"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(app, ["scan", "s3://scans/in/", "--engine", "ray", "-o", out, "--resume"])
+    assert again.exit_code == 0, again.output
+    assert again.stderr.startswith("1 files · 1 pages") and "3 already done (--resume)" in again.stderr
+    copy = tmp_path / "results.parquet"
+    copy.write_bytes(client.get_object(Bucket="scans", Key="out/results.parquet")["Body"].read())
+    rows = pq.read_table(copy).to_pylist()
     expected = [r for results in local_results[: len(SAMPLES)] for r in results]
-    assert [row["file"] for row in rows] == uris
+    assert [row["file"] for row in rows] == uris  # every file once: the earlier ones kept, the new one added
     assert [{**row, "file": ""} for row in rows] == [{**r, "file": ""} for r in expected]
 
 
