@@ -20,7 +20,15 @@ import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
-from digitscan.scan.straighten import MIN_SIDE, Turn, estimate_tilt, level, lines_run_down, quarter_turn
+from digitscan.scan.straighten import (
+    MIN_SIDE,
+    Turn,
+    estimate_tilt,
+    level,
+    lines_run_down,
+    quarter_turn,
+    upright_lean,
+)
 
 # Tuning numbers, in working pixels (pages are shrunk to at most 2000 px, see load.WORKING_MAX_SIDE) or in line
 # heights. Unless a line says otherwise, a number was set by hand with the first version of the segmenter (commit
@@ -276,6 +284,20 @@ def _straight_side(own: np.ndarray, band: int) -> bool:
     return float(np.abs(rows - fit).mean()) <= BOX_STRAIGHT
 
 
+def _upright_rules(binary: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of upright rules at least `length` tall, found on the page sheared so that they stand upright
+    (`straighten.upright_lean`: a photographed page, levelled, leaves them leaning)."""
+    lean = upright_lean(binary) if min(binary.shape) >= MIN_SIDE else 0.0
+    if not lean:
+        return np.ascontiguousarray(stepping_runs(np.ascontiguousarray(binary.T), length).T)
+    height, width = binary.shape
+    shear = np.float32([[1, -lean, lean * height / 2], [0, 1, 0]])
+    upright = cv2.warpAffine(binary, shear, (width, height), flags=cv2.INTER_NEAREST)
+    found = np.ascontiguousarray(stepping_runs(np.ascontiguousarray(upright.T), length).T)
+    back = cv2.warpAffine(found, cv2.invertAffineTransform(shear), (width, height), flags=cv2.INTER_NEAREST)
+    return back & binary
+
+
 def clear_rules(binary: np.ndarray) -> Rules:
     """Erase ruling lines, underlines, box borders and column rules; mend strokes they crossed.
 
@@ -291,8 +313,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
     horizontal = stepping_runs(binary, length) if length >= STAIR_MIN_RUN else horizontal_runs(binary, length)
     tall = np.zeros_like(binary)
     if height >= RULE_MIN_HEIGHT:
-        upright_length = max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION)
-        tall = np.ascontiguousarray(stepping_runs(np.ascontiguousarray(binary.T), upright_length).T)
+        tall = _upright_rules(binary, max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION))
     frames, walls = box_frames(binary)
     if not horizontal.any() and not tall.any() and not frames.any():
         return Rules(binary, None, [])

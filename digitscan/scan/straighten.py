@@ -27,6 +27,7 @@ import numpy as np
 MAX_TILT = 15.0  # degrees either way: the issue's range for a photographed page; beyond, lines are ambiguous
 COARSE_STEP = 0.5  # degrees between the angles tried first,
 FINE_STEP = 0.1  # then this step within one coarse step of the best
+MAX_RULE_LEAN = 6.0  # degrees either way that a levelled page's upright rules may lean (perspective)
 MIN_TILT = 0.4  # degrees: a smaller tilt is left alone (lines and rules still fit their bands; no resampling)
 MIN_GAIN = 1.15  # the best angle's sharpness must beat the level page's by this factor (else the ink has no lines)
 MIN_SIDE = 300  # working pixels: a smaller image is a crop of one field, whose few digits give no reliable profile
@@ -124,6 +125,37 @@ def lines_run_down(strokes: np.ndarray) -> bool:
     if digit_sized.sum() < QUARTER_MIN_BLOBS:
         return False
     return float(np.mean(h[digit_sized] > w[digit_sized])) < UPRIGHT_SHARE
+
+
+def upright_lean(binary: np.ndarray, seed: int = 0) -> float:
+    """How far a levelled page's upright rules lean (columns per row, right going down), or 0.0.
+
+    On a photographed page, levelling the rows leaves the columns leaning the
+    other way (perspective: a notebook's margin, a ledger's column rules).
+    The lean is the shear within `MAX_RULE_LEAN` that makes the ink's column
+    profile sharpest, taken only where it beats the unsheared page by `MIN_GAIN`.
+    """
+    height, width = binary.shape
+    if min(height, width) < MIN_SIDE:
+        return 0.0
+    ys, xs = np.nonzero(binary)
+    if xs.size < 2 * MIN_SIDE:
+        return 0.0
+    if xs.size > MAX_POINTS:
+        pick = np.random.default_rng(seed).choice(xs.size, MAX_POINTS, replace=False)
+        xs, ys = xs[pick], ys[pick]
+    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+
+    def sharp(lean: float) -> float:
+        counts = np.bincount(((xs - lean * ys - (xs - lean * ys).min()) / BIN).astype(np.int64))
+        return float((counts.astype(np.float64) ** 2).sum())
+
+    leans = np.tan(np.deg2rad(np.arange(-MAX_RULE_LEAN, MAX_RULE_LEAN + FINE_STEP / 2, COARSE_STEP)))
+    scores = [sharp(lean) for lean in leans]
+    best = float(leans[int(np.argmax(scores))])
+    if abs(np.degrees(np.arctan(best))) < MIN_TILT or max(scores) < MIN_GAIN * sharp(0.0):
+        return 0.0
+    return best
 
 
 def level(grey: np.ndarray, degrees: float) -> tuple[np.ndarray, Turn]:
