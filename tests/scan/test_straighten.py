@@ -47,3 +47,16 @@ def test_a_box_on_the_levelled_page_maps_back_around_the_same_ink() -> None:
     ys, xs = np.nonzero(turned_mark)
     assert x <= xs.min() + 1 and y <= ys.min() + 1 and x + w >= xs.max() and y + h >= ys.max()
     assert w <= 1.5 * np.ptp(xs) and h <= 1.5 * np.ptp(ys)
+
+
+def test_upright_rules_leaning_after_levelling_are_measured_and_a_plain_page_is_not() -> None:
+    """A ledger's column rules leaning 3 degrees (right going down): the lean is found; without them, none."""
+    from digitscan.scan.straighten import upright_lean
+
+    page = np.zeros((800, 600), np.uint8)
+    lean = np.tan(np.deg2rad(3.0))
+    for x0 in (100, 300, 500):
+        for y in range(50, 750):
+            page[y, int(x0 + lean * (y - 400)) : int(x0 + lean * (y - 400)) + 2] = 1
+    assert upright_lean(page) == pytest.approx(lean, abs=0.01)
+    assert upright_lean((ruled_page(0.0) < 0.5).astype(np.uint8)) == 0.0
