@@ -63,6 +63,7 @@ class Tally:
     strings: int = 0
     digits: int = 0
     flagged: int = 0
+    to_review: int = 0  # strings flagged as a whole (`DigitString.review`)
     failed: int = 0
 
     def add_file(self, results: list[FileResult]) -> None:
@@ -77,6 +78,7 @@ class Tally:
         self.strings += len(result.strings)
         self.digits += sum(len(s.digits) for s in result.strings)
         self.flagged += sum(d.flagged for s in result.strings for d in s.digits)
+        self.to_review += sum(s.review for s in result.strings)
 
 
 def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Console, **kwargs: Any) -> Scanner:
@@ -314,6 +316,7 @@ def _summary(
         f"{tally.strings} strings",
         f"{tally.digits} digits",
         f"{tally.flagged} flagged",
+        f"{tally.to_review} strings to review",
         f"[{'red' if tally.failed else 'green'}]{tally.failed} failed[/]",
         f"{seconds:.1f} s",
     ]
