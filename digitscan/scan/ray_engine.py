@@ -1,7 +1,7 @@
 """The Ray engine: the local engine's stages as a streaming Ray Data pipeline, on one machine or a cluster.
 
     files (paths or s3:// / gs:// URIs)
-      -> prepare tasks (CPU, `FILES_PER_TASK` files each): `pipeline.prepare_file`, load, segment, normalise
+      -> prepare tasks (CPU, up to `FILES_PER_TASK` files each): `pipeline.prepare_file`, load, segment, normalise
       -> classifying actors (each loads the model once; a GPU each where the cluster has GPUs):
          `pipeline.classify_files`, the local engine's classify, choose the reading, assemble and flag
       -> each file's results back to this process in input order -> the writer
@@ -40,8 +40,9 @@ from digitscan.scan.storage import RAY_EXTRA, is_uri, prepare_any
 
 __all__ = ["RayScanner", "connect", "import_ray", "scan_dataset"]
 
-FILES_PER_TASK = 8  # files a prepare task reads: ~0.3 s of crops or ~1 s of pages a task, long beside Ray's ~5 ms
-# a task, short enough that a worker killed mid-task loses little; a retry reads this many files again
+FILES_PER_TASK = 64  # the most files a prepare task reads: on 2 cores, 800 crops ran at 31/s with 8 a task, 63/s with
+# 64, 50/s with 128 (local engine 69/s; bench/ray_bench.py's crops, a shared machine); a retry reads them again
+TASKS_PER_CPU = 4  # fewer files a task where a run is small, so every CPU of the cluster gets this many tasks
 CLASSIFY_FILES = 64  # files an actor classifies in one batch: ~512 crop candidates, as the local engine's batch_digits
 TASK_RETRIES = 3  # a prepare task whose worker dies is run again this often (Ray's default for tasks; Ray Data's own,
 # without limit, would retry a file that kills every worker for ever), then its files are read by the local pool here
@@ -193,14 +194,21 @@ def _objects(items: list[bytes]) -> np.ndarray:
     return array
 
 
-def _pipeline(ds: Any, prepare: Callable[..., dict[str, np.ndarray]], model: str, options: ScanOptions, worker: Worker):
-    """`ds` (rows with `index` and the prepare function's columns) through both stages."""
+def _pipeline(
+    ds: Any,
+    prepare: Callable[..., dict[str, np.ndarray]],
+    model: str,
+    options: ScanOptions,
+    worker: Worker,
+    per_task: int = FILES_PER_TASK,
+) -> Any:
+    """`ds` (rows with `index` and the prepare function's columns) through both stages, `per_task` files a task."""
     ray = import_ray()
     with warnings.catch_warnings():  # Ray 2.60 calls a retry count a deprecated "remote arg" and has no other way
         warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
         prepared = ds.map_batches(
             prepare,
-            batch_size=FILES_PER_TASK,
+            batch_size=per_task,
             fn_kwargs={"worker": worker, "max_pixels": options.max_pixels},
             max_retries=TASK_RETRIES,
         )
@@ -277,9 +285,10 @@ class RayScanner:
             {"index": i, "name": name, "path": name if is_uri(name) else os.path.abspath(name)}
             for i, name in enumerate(names)
         ]
-        blocks = max(1, -(-len(items) // FILES_PER_TASK))
-        ds = ray.data.from_items(items, override_num_blocks=blocks)
-        rows = _pipeline(ds, _prepare_batch, self.model_path, self.options, self.worker).iter_rows()
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        per_task = max(1, min(FILES_PER_TASK, -(-len(items) // (TASKS_PER_CPU * cpus))))
+        ds = ray.data.from_items(items, override_num_blocks=-(-len(items) // per_task))
+        rows = _pipeline(ds, _prepare_batch, self.model_path, self.options, self.worker, per_task).iter_rows()
         expected = 0
         for row in rows:
             index = int(row["index"])
