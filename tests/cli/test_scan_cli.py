@@ -419,3 +419,14 @@ def test_a_folder_of_pdfs_is_read_page_by_page_and_a_locked_pdf_gets_an_error_ro
     ]  # rendering resamples the ink a little: strings may group differently, the digits are the same
     assert per_page == ["".join(r["digits"] for r in png_rows if r["file"] == str(png)) for png in pngs]
     assert all(len(digits) == 4 for digits in per_page)
+
+
+def test_the_summary_counts_the_strings_to_review(pages: Path, tiny_model_path: Path) -> None:
+    """At --min-confidence 1.0 every string is for review (`review` in the output), and the summary says how many."""
+    result = runner.invoke(
+        app, ["scan", str(pages), "--format", "jsonl", "--min-confidence", "1.0", "--model", str(tiny_model_path)]
+    )
+    assert result.exit_code == ExitCode.ok, result.output
+    strings = [s for line in result.stdout.splitlines() for s in json.loads(line)["strings"]]
+    assert strings and all(s["review"] for s in strings)
+    assert f"{len(strings)} strings to review" in " ".join(result.stderr.split())
