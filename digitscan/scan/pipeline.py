@@ -37,7 +37,7 @@ from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import to_mnist_batch
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.segment import Word, orientations, segment
+from digitscan.scan.segment import Word, segment_page, upside_down
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
@@ -86,7 +86,10 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            readings = [_reading(segment(page.grey, quarters)) for quarters in orientations(page.grey)]
+            words, both_ways = segment_page(page.grey)
+            readings = [_reading(words)]
+            if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
+                readings.append(_upside_down(words, readings[0].images))
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
                 raise
@@ -106,6 +109,16 @@ def _reading(words: list[Word]) -> Reading:
         for cand in word.candidates:
             cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
     return Reading(words, images)
+
+
+def _upside_down(words: list[Word], images: np.ndarray) -> Reading:
+    """The reading of the same words the other way up: their candidates' images turned half a turn, in the
+    order of `segment.upside_down`'s words (the last word first)."""
+    ends = np.cumsum([len(w.candidates) for w in words])
+    spans = [images[end - len(w.candidates) : end] for w, end in zip(words, ends, strict=True)]
+    turned = [np.rot90(span, 2, axes=(1, 2)) for span in reversed(spans)]
+    stacked = np.ascontiguousarray(np.concatenate(turned)) if turned else images[:0]
+    return Reading(upside_down(words), stacked)
 
 
 def failed(path: str, reason: str) -> Prepared:

@@ -461,18 +461,27 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return ink, binary
 
 
-def segment(grey: np.ndarray, quarters: int = 0) -> list[Word]:
+def segment(
+    grey: np.ndarray,
+    quarters: int = 0,
+    inked: tuple[np.ndarray, np.ndarray | None] | None = None,
+    rules: Rules | None = None,
+) -> list[Word]:
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
     The page is first turned by `quarters` x 90 degrees counter-clockwise
     (see `orientations`), then levelled if it is tilted (`straighten`); the
-    boxes are the page's as given.
+    boxes are the page's as given. `inked`: the page's `page_ink`, when the
+    caller has it already (it is turned with the page, exactly); `rules`:
+    its `clear_rules`, used when the page is read as it is (no turn, no tilt).
     """
     turned, matrix = quarter_turn(grey, quarters)
     turn = Turn.of(matrix, grey.shape)
-    ink, binary = page_ink(turned)
+    ink, binary = page_ink(turned) if inked is None else inked
     if binary is None:
         return []
+    if inked is not None and quarters % 4:
+        ink, binary = quarter_turn(ink, quarters)[0], quarter_turn(binary, quarters)[0]
     tilt = estimate_tilt(binary)
     if tilt:
         levelled, tilted = level(turned, tilt)
@@ -480,7 +489,7 @@ def segment(grey: np.ndarray, quarters: int = 0) -> list[Word]:
         ink, binary = page_ink(levelled)
         if binary is None:
             return []
-    words = _segment_level(ink, binary)
+    words = _segment_level(ink, binary, None if quarters % 4 or tilt else rules)
     if quarters % 4 or tilt:
         for word in words:
             word.box = turn.box_on_page(word.box)
@@ -492,18 +501,47 @@ def segment(grey: np.ndarray, quarters: int = 0) -> list[Word]:
 def orientations(grey: np.ndarray) -> list[int]:
     """The quarter turns to read a page in, best guess first: [0, 2] (upright, or upside down) or [1, 3] for a
     page whose writing runs down it; [0] for a crop smaller than a page (`straighten.MIN_SIDE`), read as given."""
+    return _orient(grey)[0]
+
+
+def segment_page(grey: np.ndarray) -> tuple[list[Word], bool]:
+    """`segment` of a page the likelier way up (`orientations`), and whether it is to be read upside down too
+    (`upside_down`; a crop is read only as given). The page is thresholded and its rules found once."""
+    turns, inked, rules = _orient(grey)
+    return segment(grey, turns[0], inked, rules), len(turns) > 1
+
+
+def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray | None] | None, Rules | None]:
     if min(grey.shape[:2]) < MIN_SIDE:
-        return [0]
-    _, binary = page_ink(grey)
-    if binary is None:
-        return [0]
-    first = 1 if lines_run_down(clear_rules(binary).strokes) else 0
-    return [first, first + 2]
+        return [0], None, None
+    inked = page_ink(grey)
+    if inked[1] is None:
+        return [0], inked, None
+    rules = clear_rules(inked[1])
+    first = 1 if lines_run_down(rules.strokes) else 0
+    return [first, first + 2], inked, rules
 
 
-def _segment_level(ink: np.ndarray, binary: np.ndarray) -> list[Word]:
-    """`segment` on a level page's ink and pen strokes (`page_ink`)."""
-    rules = clear_rules(binary)
+def upside_down(words: list[Word]) -> list[Word]:
+    """The words of a page read the other way up: the same pieces and boxes, in the opposite order.
+
+    A candidate's 28 x 28 image turned half a turn is the candidate the
+    turned page would give (`to_mnist` centres and scales alike either way),
+    so reading a page upside down needs no second segmentation; only its
+    separators, placed for the first way up, are left out.
+    """
+    last = max((w.line for w in words), default=0)
+    turned = []
+    for word in reversed(words):
+        n = word.pieces
+        candidates = [Candidate(n - c.end, n - c.start, c.box, c.ink) for c in word.candidates]
+        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts))))
+    return turned
+
+
+def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules | None = None) -> list[Word]:
+    """`segment` on a level page's ink and pen strokes (`page_ink`), and its rules when they are known."""
+    rules = clear_rules(binary) if rules is None else rules
     binary = rules.strokes
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())

@@ -295,3 +295,20 @@ def test_a_page_turned_a_quarter_is_read_turned_back_and_its_boxes_are_on_the_pa
         x, y, w, h = word.box
         inside = turned[y : y + h, x : x + w] < 0.5
         assert h > w and inside.sum() > 0.9 * (turned[max(0, y - 5) : y + h + 5, max(0, x - 5) : x + w + 5] < 0.5).sum()
+
+
+def test_words_read_upside_down_are_the_same_pieces_in_the_opposite_order(digits: dict[int, np.ndarray]) -> None:
+    from digitscan.scan.segment import upside_down
+
+    page = page_with([digits[1], digits[2], digits[3]], [40, 100, 160], width=300)
+    words = segment(page) + segment(page)  # two words, on lines 0 and 0: the order of words is what turns
+    words[1].line = 1
+    turned = upside_down(words)
+    assert [w.line for w in turned] == [0, 1]
+    for word, back in zip(words, reversed(turned), strict=True):
+        n = word.pieces
+        assert back.box == word.box and back.pieces == n and back.separators == []
+        assert [(c.start, c.end, c.box) for c in back.candidates] == [
+            (n - c.end, n - c.start, c.box) for c in word.candidates
+        ]
+        assert back.cuts == list(reversed(word.cuts))
