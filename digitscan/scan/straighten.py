@@ -77,19 +77,27 @@ def sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
     return float((counts.astype(np.float64) ** 2).sum())
 
 
-def estimate_tilt(binary: np.ndarray, seed: int = 0) -> float:
-    """The turn that levels the page, in degrees (OpenCV's: counter-clockwise positive), or 0.0 when the page is
-    level, small, or has no lines to tell."""
-    height, width = binary.shape
-    if min(height, width) < MIN_SIDE:
-        return 0.0
+def ink_points(binary: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns and rows (float) of up to `MAX_POINTS` of a page's ink pixels, drawn at random: what its
+    profiles are made of; None for a crop smaller than a page or a page with almost no ink."""
+    if min(binary.shape) < MIN_SIDE:
+        return None
     ys, xs = np.nonzero(binary)
     if xs.size < 2 * MIN_SIDE:
-        return 0.0
+        return None
     if xs.size > MAX_POINTS:
         pick = np.random.default_rng(seed).choice(xs.size, MAX_POINTS, replace=False)
         xs, ys = xs[pick], ys[pick]
-    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+    return xs.astype(np.float64), ys.astype(np.float64)
+
+
+def estimate_tilt(binary: np.ndarray, seed: int = 0) -> float:
+    """The turn that levels the page, in degrees (OpenCV's: counter-clockwise positive), or 0.0 when the page is
+    level, small, or has no lines to tell."""
+    points = ink_points(binary, seed)
+    if points is None:
+        return 0.0
+    xs, ys = points
     coarse = np.arange(-MAX_TILT, MAX_TILT + COARSE_STEP / 2, COARSE_STEP)
     scores = [sharpness(xs, ys, a) for a in coarse]
     best = float(coarse[int(np.argmax(scores))])
@@ -135,16 +143,10 @@ def upright_lean(binary: np.ndarray, seed: int = 0) -> float:
     The lean is the shear within `MAX_RULE_LEAN` that makes the ink's column
     profile sharpest, taken only where it beats the unsheared page by `MIN_GAIN`.
     """
-    height, width = binary.shape
-    if min(height, width) < MIN_SIDE:
+    points = ink_points(binary, seed)
+    if points is None:
         return 0.0
-    ys, xs = np.nonzero(binary)
-    if xs.size < 2 * MIN_SIDE:
-        return 0.0
-    if xs.size > MAX_POINTS:
-        pick = np.random.default_rng(seed).choice(xs.size, MAX_POINTS, replace=False)
-        xs, ys = xs[pick], ys[pick]
-    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+    xs, ys = points
 
     def sharp(lean: float) -> float:
         counts = np.bincount(((xs - lean * ys - (xs - lean * ys).min()) / BIN).astype(np.int64))

@@ -21,6 +21,7 @@ import os
 import stat
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -264,16 +265,13 @@ class ResultWriter:
         if self._partial is None or self.output is None:
             self._stream.flush()
             return
-        try:
+
+        def finish() -> None:
             self._stream.flush()
             os.fsync(self._stream.fileno())
             self._stream.close()
-            os.replace(self._partial, self.output)
-        except OSError as exc:
-            raise OutputError(
-                f"{self.output}: cannot finish writing ({exc.strerror or exc}); what was done is in {self._partial}"
-            ) from None
-        _sync_folder(self.output.parent)
+
+        publish(finish, self._partial, self.output)
 
     def abort(self) -> None:
         """Stop without touching the output: for a run that failed before it did any work.
@@ -329,6 +327,19 @@ def _json_prefix(text: str) -> list[Any]:
         except ValueError:
             return records
         records.append(record)
+
+
+def publish(finish: Callable[[], None], partial: Path, output: Path) -> None:
+    """Finish the partial file (`finish` writes what is held and closes it), then move it over the output
+    atomically; a failure says where what was done is."""
+    try:
+        finish()
+        os.replace(partial, output)
+    except OSError as exc:
+        raise OutputError(
+            f"{output}: cannot finish writing ({exc.strerror or exc}); what was done is in {partial}"
+        ) from None
+    _sync_folder(output.parent)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -451,15 +462,12 @@ class ParquetResultWriter(ResultWriter):
             return
         self._closed = True
         assert self.output is not None and self._partial is not None
-        try:
+
+        def finish() -> None:
             self._flush()
             self._parquet.close()
-            os.replace(self._partial, self.output)
-        except OSError as exc:
-            raise OutputError(
-                f"{self.output}: cannot finish writing ({exc.strerror or exc}); what was done is in {self._partial}"
-            ) from None
-        _sync_folder(self.output.parent)
+
+        publish(finish, self._partial, self.output)
 
     def abort(self) -> None:
         """Stop without touching the output (a run that failed before any work): the partial file goes."""
