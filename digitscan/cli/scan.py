@@ -81,6 +81,18 @@ class Tally:
         self.to_review += sum(s.review for s in result.strings)
 
 
+def for_inputs(options: ScanOptions, inputs: list[str]) -> ScanOptions:
+    """The scan options for these inputs: one image file, with no `--workers` asked for, is read in this process.
+
+    Starting worker processes for one image costs more than reading it (`bench/startup_bench.py`: one image from
+    the command line in about 1.1-1.4 s with a worker, 0.8 s without); without a worker, `--timeout-per-file`
+    does not apply, as with `--workers 0`.
+    """
+    if options.workers is None and len(inputs) == 1 and not is_uri(inputs[0]) and Path(inputs[0]).is_file():
+        return replace(options, workers=0)
+    return options
+
+
 def make_scanner(model: LoadedModel | Path | None, options: ScanOptions, err: Console, **kwargs: Any) -> Scanner:
     """The pipeline, imported late: `--help` must not wait for OpenCV and the model's runtime.
 
@@ -149,6 +161,7 @@ def _run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
     requested = None if fmt == "table" else fmt
     writer = None if table_mode else open_writer(output, format_for(output, requested), command.resume)
     early: EarlyModel | None = None
+    options = for_inputs(command.scan, inputs)
     try:
         if overlay is not None:
             ensure_folder(overlay)
@@ -174,7 +187,7 @@ def _run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
                 from digitscan.scan.warmup import start_early
 
                 model_file(command.model)
-                early = start_early(command.model, 0 if command.engine == "ray" else command.scan.workers)
+                early = start_early(command.model, 0 if command.engine == "ray" else options.workers)
         if not paths and not skipped:
             links = [link for arg in inputs for link in folder_links(Path(arg))]
             hint = f" (links to folders are not followed; name one to read it: {links[0]})" if links else ""
@@ -185,7 +198,7 @@ def _run_scan(command: ScanCommand, consoles: Consoles) -> ExitCode:
             scanner = make_ray_scanner(early.wait(), command, err)
         else:
             worker = {"worker": prepare_any} if remote else {}  # objects are copied to a temporary file first
-            scanner = make_scanner(early.wait(), command.scan, err, **worker)
+            scanner = make_scanner(early.wait(), options, err, **worker)
     except BaseException:
         if early is not None:
             early.finish()  # stderr is silenced while TensorFlow is imported (no exported model): errors must show

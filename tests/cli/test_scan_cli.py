@@ -430,3 +430,16 @@ def test_the_summary_counts_the_strings_to_review(pages: Path, tiny_model_path: 
     strings = [s for line in result.stdout.splitlines() for s in json.loads(line)["strings"]]
     assert strings and all(s["review"] for s in strings)
     assert f"{len(strings)} strings to review" in " ".join(result.stderr.split())
+
+
+def test_one_image_is_read_in_this_process_unless_workers_are_asked_for(pages: Path) -> None:
+    """Starting worker processes for one image costs more than reading it; a folder, several files or an explicit
+    --workers keep the pool."""
+    from digitscan.cli.scan import for_inputs
+    from digitscan.scan.options import ScanOptions
+
+    one = str(pages / "page0.png")
+    assert for_inputs(ScanOptions(), [one]).workers == 0
+    assert for_inputs(ScanOptions(), [str(pages)]).workers is None
+    assert for_inputs(ScanOptions(), [one, str(pages / "page1.png")]).workers is None
+    assert for_inputs(ScanOptions(workers=2), [one]).workers == 2
