@@ -10,9 +10,11 @@ equals it exactly, each string matching one number at most; strings that match n
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,16 +30,8 @@ if TYPE_CHECKING:
 
 def read_truth(path: Path) -> dict[str, str]:
     """`file,digits` rows; spaces in `digits` separate strings of one image."""
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or not {"file", "digits"} <= set(reader.fieldnames):
-                raise DataError(f"{path}: expected a CSV with columns file,digits")
-            truth = {row["file"]: (row["digits"] or "").strip() for row in reader}
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ground truth ({exc.strerror or exc})") from None
-    except csv.Error as exc:
-        raise DataError(f"{path}: malformed CSV ({exc})") from None
+    with truth_rows(path, ("file", "digits")) as reader:
+        truth = {row["file"]: (row["digits"] or "").strip() for row in reader}
     if not truth:
         raise DataError(f"{path}: no rows")
     bad = [f for f, d in truth.items() if not all(c.isdigit() or c == " " for c in d)]
@@ -200,31 +194,39 @@ def is_page_truth(path: Path) -> bool:
         return False  # read_truth says what is wrong with it
 
 
-def read_page_truth(path: Path) -> dict[str, PageTruth]:
-    """`file,line,digits,text[,kind]` rows, a row per handwritten number; a file's rows together."""
-    rows: dict[str, list[TruthNumber]] = defaultdict(list)
-    kinds: dict[str, str] = {}
+@contextlib.contextmanager
+def truth_rows(path: Path, columns: Collection[str]) -> Iterator[csv.DictReader]:
+    """The rows of a truth CSV that has at least these columns; what cannot be read is a `DataError`."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            if not reader.fieldnames or not set(reader.fieldnames) >= PAGE_COLUMNS:
-                raise DataError(f"{path}: expected a CSV with columns {','.join(sorted(PAGE_COLUMNS))}")
-            for n, row in enumerate(reader, 2):
-                digits, text = (row["digits"] or "").strip(), (row["text"] or "").strip()
-                if not digits.isdigit() or not digits.isascii():
-                    raise DataError(f"{path}, row {n}: digits must be one string of 0-9 (got {digits!r})")
-                if not set(text) <= SEPARATOR_CHARS | set("0123456789") or _only_digits(text) != digits:
-                    raise DataError(f"{path}, row {n}: text must be the digits with . , / - between them")
-                try:
-                    line = int(row["line"])
-                except (TypeError, ValueError):
-                    raise DataError(f"{path}, row {n}: line must be a whole number") from None
-                rows[row["file"]].append(TruthNumber(line, digits, text))
-                kinds.setdefault(row["file"], (row.get("kind") or "").strip())
+            if not reader.fieldnames or not set(reader.fieldnames) >= set(columns):
+                names = columns if isinstance(columns, tuple) else sorted(columns)
+                raise DataError(f"{path}: expected a CSV with columns {','.join(names)}")
+            yield reader
     except OSError as exc:
         raise DataError(f"{path}: cannot read ground truth ({exc.strerror or exc})") from None
     except csv.Error as exc:
         raise DataError(f"{path}: malformed CSV ({exc})") from None
+
+
+def read_page_truth(path: Path) -> dict[str, PageTruth]:
+    """`file,line,digits,text[,kind]` rows, a row per handwritten number; a file's rows together."""
+    rows: dict[str, list[TruthNumber]] = defaultdict(list)
+    kinds: dict[str, str] = {}
+    with truth_rows(path, PAGE_COLUMNS) as reader:
+        for n, row in enumerate(reader, 2):
+            digits, text = (row["digits"] or "").strip(), (row["text"] or "").strip()
+            if not digits.isdigit() or not digits.isascii():
+                raise DataError(f"{path}, row {n}: digits must be one string of 0-9 (got {digits!r})")
+            if not set(text) <= SEPARATOR_CHARS | set("0123456789") or _only_digits(text) != digits:
+                raise DataError(f"{path}, row {n}: text must be the digits with . , / - between them")
+            try:
+                line = int(row["line"])
+            except (TypeError, ValueError):
+                raise DataError(f"{path}, row {n}: line must be a whole number") from None
+            rows[row["file"]].append(TruthNumber(line, digits, text))
+            kinds.setdefault(row["file"], (row.get("kind") or "").strip())
     if not rows:
         raise DataError(f"{path}: no rows")
     return {name: PageTruth(tuple(numbers), kinds[name]) for name, numbers in rows.items()}
