@@ -40,8 +40,10 @@ from digitscan.scan.storage import RAY_EXTRA, is_uri, prepare_any
 
 __all__ = ["RayScanner", "connect", "import_ray", "scan_dataset"]
 
-FILES_PER_TASK = 64  # the most files a prepare task reads: on 2 cores, 800 crops ran at 31/s with 8 a task, 63/s with
-# 64, 50/s with 128 (local engine 69/s; bench/ray_bench.py's crops, a shared machine); a retry reads them again
+FILES_PER_TASK = 128  # the most files a prepare task reads: on 2 cores, 800 crops ran at 31/s with 8 a task, 63/s with
+# 64, 50/s with 128 (local engine 69/s; a shared machine); on the quiet machine, 10,000 crops (bench/ray_bench.py
+# --no-cluster) ran at 0.79 and 0.82 of the local engine with 64, 0.87 and 0.84 with 128, 0.87 with 256; a retry
+# reads a task's files again
 TASKS_PER_CPU = 4  # fewer files a task where a run is small, so every CPU of the cluster gets this many tasks
 CLASSIFY_FILES = 64  # files an actor classifies in one batch: ~512 crop candidates, as the local engine's batch_digits
 TASK_RETRIES = 3  # a prepare task whose worker dies is run again this often (Ray's default for tasks; Ray Data's own,
