@@ -20,17 +20,15 @@ a proxy, since the reader does not say where a digit came from. cells/s is the s
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ROOT.parent / "shared" / "datasets"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the page bench's shared parts, run from anywhere
+from page_bench import common_arguments, first_pages, save_json, warm_up, writers_and_model
+
 DEFAULT_SEED = 2000  # far from the committed cells' seed (20): other cells, same generator
 TARGET_READ = 0.8  # issue #20: numbers read exactly on the real register cells kept aside
 TARGET_RATE = 100.0  # issue #20: cells per second on the 2-core CPU
@@ -59,31 +57,14 @@ def from_rule(truth: str, read: str) -> bool:
 def scan(loaded: Any, folder: Path, workers: int) -> tuple[Any, float]:
     """Scan every cell (timed) and score it; returns the report and cells/s."""
     from digitscan.scan.evaluate import Report, read_truth
-    from digitscan.scan.options import ScanOptions
-    from digitscan.scan.pipeline import Scanner
 
     truth = read_truth(folder / "labels.csv")
     names = sorted(truth)
-    started = time.perf_counter()
-    results = list(Scanner(loaded, ScanOptions(workers=workers)).scan([folder / n for n in names]))
-    rate = len(names) / (time.perf_counter() - started)
-    first = {}
-    for r in results:
-        first.setdefault(r.file, r)
+    read, rate = first_pages(loaded, folder, names, workers)
     report = Report()
     for name in names:
-        report.add(name, truth[name], first[str(folder / name)])
+        report.add(name, truth[name], read[name])
     return report, rate
-
-
-def warm_up(loaded: Any, folder: Path, workers: int) -> float:
-    """Start the forkserver and trace the model once, on a few cells."""
-    from digitscan.scan.options import ScanOptions
-    from digitscan.scan.pipeline import Scanner
-
-    started = time.perf_counter()
-    list(Scanner(loaded, ScanOptions(workers=workers)).scan(sorted(folder.glob("*.jpg"))[:4]))
-    return time.perf_counter() - started
 
 
 def score(cases: list[Any]) -> dict[str, Any]:
@@ -133,31 +114,17 @@ def show(results: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the bundled model)")
-    parser.add_argument("--mnist", type=Path, default=DATASETS / "mnist.npz", help="MNIST .npz (its test split)")
-    parser.add_argument("--cvl", type=Path, default=DATASETS / "cvl-digits.npz", help="CVL .npz (its valid writers)")
+    common_arguments(parser, DEFAULT_SEED)
     parser.add_argument("--count", type=int, default=300, help="how many cells")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--keep", type=Path, default=None, help="write the cells here (else a temporary folder)")
-    parser.add_argument("--json", type=Path, default=None, help="also save the figures as JSON")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if str(ROOT) not in sys.path:  # this checkout's digitscan, also when run as bench/archive_bench.py
-        sys.path.insert(0, str(ROOT))
-    from digitscan._keras import import_keras
-    from digitscan.model.files import load_model
-    from digitscan.training.pages import Digits
-
-    if not args.mnist.is_file():
-        print(f"no MNIST at {args.mnist} (--mnist PATH): the cells' digits come from its test split", file=sys.stderr)
+    ready = writers_and_model(args)
+    if ready is None:
         return 2
-    writers = [Digits.load(args.mnist, "test")] + ([Digits.load(args.cvl, "valid")] if args.cvl.is_file() else [])
-    import_keras()
-    loaded = load_model(args.model)
+    writers, loaded = ready
     with tempfile.TemporaryDirectory(prefix="digitscan-archive-bench-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -165,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         groups = generate(folder, args.count, args.seed, writers)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
-        warm = warm_up(loaded, folder, args.workers)
+        warm = warm_up(loaded, sorted(folder.glob("*.jpg"))[:4], args.workers)
         print(f"  {warm:.1f} s; scanning ...", flush=True)
         report, rate = scan(loaded, folder, args.workers)
     results = {
@@ -178,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     show(results)
     if args.json:
-        machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
-        args.json.write_text(json.dumps({"benchmark": "archives", "machine": machine, **results}, indent=2) + "\n")
+        save_json(args.json, "archives", results)
     return 0
 
 

@@ -56,36 +56,74 @@ def generate(folder: Path, per_kind: int, seed: int, size: str, writers: list[An
     return tags
 
 
+def first_pages(loaded: Any, folder: Path, names: list[str], workers: int) -> tuple[dict[str, Any], float]:
+    """Scan these files of `folder` through the pipeline (timed); each file's first page (the truth is about it, as
+    in eval) by name, and the files per second."""
+    from digitscan.scan.options import ScanOptions
+    from digitscan.scan.pipeline import Scanner
+
+    started = time.perf_counter()
+    results = list(Scanner(loaded, ScanOptions(workers=workers)).scan([folder / n for n in names]))
+    rate = len(names) / (time.perf_counter() - started)
+    first: dict[str, Any] = {}
+    for r in results:
+        first.setdefault(r.file, r)
+    return {name: first[str(folder / name)] for name in names}, rate
+
+
 def scan_kinds(loaded: Any, folder: Path, workers: int) -> tuple[Any, dict[str, float]]:
     """Scan each kind's pages (timed), score every page; returns the report and each kind's pages/s."""
     from digitscan.scan.evaluate import PageReport, read_page_truth
-    from digitscan.scan.options import ScanOptions
-    from digitscan.scan.pipeline import Scanner
 
     truth = read_page_truth(folder / "truth.csv")
     report, rates = PageReport(), {}
     for kind in sorted({t.kind for t in truth.values()}):
         names = sorted(n for n, t in truth.items() if t.kind == kind)
-        started = time.perf_counter()
-        results = list(Scanner(loaded, ScanOptions(workers=workers)).scan([folder / n for n in names]))
-        rates[kind] = len(names) / (time.perf_counter() - started)
-        first = {}
-        for r in results:
-            first.setdefault(r.file, r)  # the truth is about the first page of a file, as in eval
+        read, rates[kind] = first_pages(loaded, folder, names, workers)
         for name in names:
-            report.add(name, truth[name], first[str(folder / name)])
+            report.add(name, truth[name], read[name])
     return report, rates
 
 
-def warm_up(loaded: Any, folder: Path, workers: int) -> float:
-    """Start the forkserver and trace the model once, on the first page of the set."""
+def warm_up(loaded: Any, paths: list[Path], workers: int) -> float:
+    """Start the forkserver and run the model once, on a few of the set's files."""
     from digitscan.scan.options import ScanOptions
     from digitscan.scan.pipeline import Scanner
 
     started = time.perf_counter()
-    first = sorted(folder.rglob("*.jpg"))[:2]
-    list(Scanner(loaded, ScanOptions(workers=workers)).scan(first))
+    list(Scanner(loaded, ScanOptions(workers=workers)).scan(paths))
     return time.perf_counter() - started
+
+
+def common_arguments(parser: argparse.ArgumentParser, seed: int) -> None:
+    """The options every generated-material bench takes: model, writers, seed, workers, where to keep it, JSON."""
+    parser.add_argument("--model", type=Path, default=None, help="model file (default: the bundled model)")
+    parser.add_argument("--mnist", type=Path, default=DATASETS / "mnist.npz", help="MNIST .npz (its test split)")
+    parser.add_argument("--cvl", type=Path, default=DATASETS / "cvl-digits.npz", help="CVL .npz (its valid writers)")
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", type=Path, default=None, help="write the material here (else a temporary folder)")
+    parser.add_argument("--json", type=Path, default=None, help="also save the figures as JSON")
+
+
+def writers_and_model(args: argparse.Namespace) -> tuple[list[Any], Any] | None:
+    """The writers (MNIST test, CVL valid where there is CVL) and the model as `digitscan scan` loads it (its
+    exported copy where there is one); None, said on stderr, without MNIST."""
+    if str(ROOT) not in sys.path:  # this checkout's digitscan, also when run as bench/NAME.py
+        sys.path.insert(0, str(ROOT))
+    from digitscan.model.files import load_for_scanning
+    from digitscan.training.pages import Digits
+
+    if not args.mnist.is_file():
+        print(f"no MNIST at {args.mnist} (--mnist PATH): the digits come from its test split", file=sys.stderr)
+        return None
+    writers = [Digits.load(args.mnist, "test")] + ([Digits.load(args.cvl, "valid")] if args.cvl.is_file() else [])
+    return writers, load_for_scanning(args.model)
+
+
+def save_json(path: Path, benchmark: str, results: dict[str, Any]) -> None:
+    machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
+    path.write_text(json.dumps({"benchmark": benchmark, "machine": machine, **results}, indent=2) + "\n")
 
 
 def figures(report: Any, rates: dict[str, float], tags: dict[str, list[str]]) -> dict[str, Any]:
@@ -135,39 +173,25 @@ def show(results: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the bundled model)")
-    parser.add_argument("--mnist", type=Path, default=DATASETS / "mnist.npz", help="MNIST .npz (its test split)")
-    parser.add_argument("--cvl", type=Path, default=DATASETS / "cvl-digits.npz", help="CVL .npz (its valid writers)")
+    common_arguments(parser, DEFAULT_SEED)
     parser.add_argument("--per-kind", type=int, default=20, help="pages of each kind")
     parser.add_argument("--size", default="small", help="page size: small (1400x1000), medium, photo (4000x3000)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--keep", type=Path, default=None, help="write the pages here (else a temporary folder)")
-    parser.add_argument("--json", type=Path, default=None, help="also save the figures as JSON")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if str(ROOT) not in sys.path:  # this checkout's digitscan, also when run as bench/page_bench.py
-        sys.path.insert(0, str(ROOT))
-    from digitscan._keras import import_keras
-    from digitscan.model.files import load_model
-    from digitscan.training.pages import Digits
-
-    if not args.mnist.is_file():
-        print(f"no MNIST at {args.mnist} (--mnist PATH): the pages' digits come from its test split", file=sys.stderr)
+    ready = writers_and_model(args)
+    if ready is None:
         return 2
-    writers = [Digits.load(args.mnist, "test")] + ([Digits.load(args.cvl, "valid")] if args.cvl.is_file() else [])
-    import_keras()
-    loaded = load_model(args.model)
+    writers, loaded = ready
     with tempfile.TemporaryDirectory(prefix="digitscan-page-bench-") as tmp:
         folder = args.keep or Path(tmp)
         print(f"generating {args.per_kind} pages of each kind in {folder} ...", flush=True)
         started = time.perf_counter()
         tags = generate(folder, args.per_kind, args.seed, args.size, writers)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
-        warm = warm_up(loaded, folder, args.workers)
+        warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], args.workers)
         print(f"  {warm:.1f} s; scanning ...", flush=True)
         report, rates = scan_kinds(loaded, folder, args.workers)
     results = {
@@ -181,8 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     show(results)
     if args.json:
-        machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
-        args.json.write_text(json.dumps({"benchmark": "pages", "machine": machine, **results}, indent=2) + "\n")
+        save_json(args.json, "pages", results)
     return 0
 
 
