@@ -44,7 +44,7 @@ __all__ = ["ScanOptions", "Scanner", "scan"]
 
 @dataclass
 class Reading:
-    """One way to read a page (upright, or turned: `segment.orientations`): its words and normalised candidates."""
+    """One way to read a page (as `segment.segment_page` turned it, or upside down): its words and candidates."""
 
     words: list[Word] = field(default_factory=list)
     images: np.ndarray = field(default_factory=lambda: np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32))

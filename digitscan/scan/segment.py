@@ -686,7 +686,7 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
     crop = np.where(keep[crop], crop, 0)
-    leaning = [i for i in line if _could_be_slash(stats[i], line_height) and _is_slash(labels_box(labels, stats, i))]
+    leaning = [i for i in line if _could_be_slash(stats[i], line_height) and _is_slash(_blob_mask(labels, stats, i))]
     in_order = sorted(line, key=lambda i: stats[i, 0])
     dated = len(line) >= DATE_BLOBS and _is_date(["/" if i in leaning else None for i in in_order])  # a date's
     # slashes would set the slant: left out
@@ -813,7 +813,7 @@ def _is_date(shapes: list[str | None]) -> bool:
     return all(low <= size <= high for size, (low, high) in zip(sizes, DATE_GROUPS, strict=True))
 
 
-def labels_box(labels: np.ndarray, stats: np.ndarray, i: int) -> np.ndarray:
+def _blob_mask(labels: np.ndarray, stats: np.ndarray, i: int) -> np.ndarray:
     """Component i's pixels (bool) inside its bounding box."""
     x, y, w, h = (int(v) for v in stats[i, :4])
     return labels[y : y + h, x : x + w] == i
