@@ -11,6 +11,13 @@ trained through the command line (`digitscan train --data ...`) on MNIST's train
 images, with their labels and boxes), then scored: the held-out fold by `digitscan eval --truth`, CVL valid by
 the classifier on its digits brought to the scanner's normalisation (`training.sources.without_paper`). Nothing
 scored was trained on; nothing is chosen here. Prints each fold, the mean and the range; `--json OUT` saves them.
+
+With `--reader`, each fold trains the string reader (`--arch stringnet`) on the same sources instead, and scores
+the fold with the fold's classifier from an earlier run (`--classifiers DIR`, as `--keep` left them:
+DIR/fold-N/digitnet.h5) twice in one run: the classifier alone (`--no-read-whole`) and with the reader::
+
+    python bench/folds_bench.py --keep runs/folds                                      # classifiers
+    python bench/folds_bench.py --reader --classifiers runs/folds --keep runs/readers  # readers beside them
 """
 
 from __future__ import annotations
@@ -63,6 +70,26 @@ def eval_figures(output: str) -> tuple[float, float]:
     return float(strings.group(1)), float(digits.group(1))
 
 
+def score(orand: Path, truth: Path, options: list[str], keep: Path) -> tuple[float, float]:
+    """`digitscan eval` of the held-out fold with these options: (strings, digits) in per cent."""
+    scored = subprocess.run(
+        [sys.executable, "-m", "digitscan", "eval", str(orand), "--truth", str(truth), *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=True,
+    )
+    keep.write_text(scored.stdout)
+    return eval_figures(scored.stdout)
+
+
+def score_reader(orand: Path, truth: Path, classifier: Path, out: Path) -> dict[str, float]:
+    """The fold read by its classifier alone, and with the fold's string reader beside it."""
+    alone = score(orand, truth, ["-m", str(classifier), "--no-read-whole"], out / "eval-classifier.txt")
+    both = score(orand, truth, ["-m", str(classifier), "--reader", str(out / "stringnet.h5")], out / "eval.txt")
+    return {"classifier_strings": alone[0], "classifier_digits": alone[1], "strings": both[0], "digits": both[1]}
+
+
 def cvl_valid(model: Path, cvl: Path) -> float:
     from digitscan.model.files import load_model
     from digitscan.training.sources import without_paper
@@ -81,7 +108,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep each fold's model and eval output here")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--reader", action="store_true", help="train and score the string reader instead")
+    parser.add_argument("--classifiers", type=Path, help="with --reader: DIR/fold-N/digitnet.h5 of an earlier run")
     args = parser.parse_args()
+    if args.reader and not args.classifiers:
+        parser.error("--reader needs --classifiers DIR: the fold classifiers it is scored beside")
     orand, cvl = args.data / "orand-car-a-dev", args.data / "cvl-digits.npz"
     parts = folds(orand / "labels.csv")
     results = []
@@ -98,24 +129,22 @@ def main() -> None:
             write_labels(held, truth)
             out = (args.keep or work) / f"fold-{number}"
             train = [sys.executable, "-m", "digitscan", "--quiet", "train", "--seed", str(args.seed), "--out", str(out)]
+            train += ["--arch", "stringnet"] if args.reader else []
             for source in (args.data / "mnist.npz", cvl_train, args.data / "usps.npz", args.data / "swiss-numbers.npz"):
                 train += ["--data", str(source)]
             train += ["--data", str(folder)] + (["--epochs", str(args.epochs)] if args.epochs else [])
             subprocess.run(train, check=True)
+            if args.reader:
+                results.append(score_reader(orand, truth, args.classifiers / f"fold-{number}" / "digitnet.h5", out))
+                results[-1]["fold"] = number
+                print(f"fold {number}: {results[-1]}", flush=True)
+                continue
             model = out / "digitnet.h5"
-            scored = subprocess.run(
-                [sys.executable, "-m", "digitscan", "eval", str(orand), "--truth", str(truth), "-m", str(model)],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "COLUMNS": "200"},
-                check=True,
-            )
-            (out / "eval.txt").write_text(scored.stdout)
-            strings, digits = eval_figures(scored.stdout)
+            strings, digits = score(orand, truth, ["-m", str(model)], out / "eval.txt")
             results.append({"fold": number, "strings": strings, "digits": digits, "cvl_valid": cvl_valid(model, cvl)})
             figures = f"ORAND strings {strings:.2f} %, digits {digits:.2f} %, CVL valid {results[-1]['cvl_valid']:.2%}"
             print(f"fold {number}: {figures}", flush=True)
-    for key in ("strings", "digits", "cvl_valid"):
+    for key in [k for k in results[0] if k != "fold"] if results else []:
         values = [r[key] for r in results]
         print(f"{key}: mean {statistics.mean(values):.4g}, range {min(values):.4g}-{max(values):.4g}")
     if args.json:

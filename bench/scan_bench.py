@@ -260,11 +260,14 @@ def normalised(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def throughput(loaded: Any, paths: list[Path], workers: int, truth: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Images per second of Scanner.scan over `paths` (results consumed as they come, as the CLI does)."""
+def throughput(
+    loaded: Any, paths: list[Path], workers: int, truth: dict[str, Any] | None = None, read_whole: bool = True
+) -> dict[str, Any]:
+    """Images per second of Scanner.scan over `paths` (results consumed as they come, as the CLI does);
+    `read_whole`: with the string reader (the default), else the classifier alone."""
     from digitscan.scan.pipeline import Scanner, ScanOptions
 
-    scanner = Scanner(loaded, ScanOptions(workers=workers))
+    scanner = Scanner(loaded, ScanOptions(workers=workers, read_whole=read_whole))
     started = time.perf_counter()
     first = None
     results = []
@@ -465,8 +468,13 @@ def report(results: dict[str, Any]) -> None:
     for column in ("case", "images", "seconds", "images/s", "1st result", "errors", "read right", "target", ""):
         table.add_column(column, justify="left" if column == "case" else "right")
     targets = {"orand": TARGET_ORAND_PER_S, "pages": TARGET_PAGES_PER_S}
-    names = {"orand": "(a) ORAND crops", "pages": "(b) 3000x4000 pages", "many": "(c) many small images"}
-    for key in ("orand", "pages", "many"):
+    names = {
+        "orand": "(a) ORAND crops",
+        "orand_alone": "(a) the same, classifier alone (--no-read-whole)",
+        "pages": "(b) 3000x4000 pages",
+        "many": "(c) many small images",
+    }
+    for key in ("orand", "orand_alone", "pages", "many"):
         r = results.get(key)
         if r is None:
             continue
@@ -593,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
             truth = orand_truth(args.orand)
             print(f"(a) {len(orand)} ORAND crops ...", flush=True)
             results["orand"] = throughput(loaded, orand, args.workers, truth)
+            results["orand_alone"] = throughput(loaded, orand, args.workers, truth, read_whole=False)
             results["orand_stages"] = stage_times(loaded, orand)
             if args.tesseract_limit > 0:
                 results["tesseract"] = tesseract(orand[: args.tesseract_limit], args.workers, truth)

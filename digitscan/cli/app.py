@@ -55,6 +55,17 @@ ModelOption = Annotated[
         "--model", "-m", envvar="DIGITSCAN_MODEL", help="Model file (.h5/.keras); default: the bundled model."
     ),
 ]
+ReadWholeOption = Annotated[
+    bool,
+    typer.Option(
+        "--read-whole/--no-read-whole",
+        help="Also read each number whole with the string reader; the surer of the two readings wins.",
+    ),
+]
+ReaderOption = Annotated[
+    Path | None,
+    typer.Option("--reader", metavar="PATH", help="The string reader's model file; default: the bundled one."),
+]
 
 
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")]
@@ -134,6 +145,7 @@ def main_options(
 class Arch(str, Enum):
     digitnet = "digitnet"
     lenet = "lenet"
+    stringnet = "stringnet"
 
 
 DEFAULT_ARCH = Arch(TrainOptions.arch)
@@ -151,7 +163,10 @@ def train(
         ),
     ] = None,
     arch: Annotated[
-        Arch, typer.Option(help="Network: digitnet (default) or lenet (the tutorial baseline).")
+        Arch,
+        typer.Option(
+            help="Network: digitnet (default), lenet (the tutorial baseline) or stringnet (the string reader)."
+        ),
     ] = DEFAULT_ARCH,
     epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the recipe's; 15 to fine-tune).")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Batch size (default: the recipe's).")] = None,
@@ -266,6 +281,8 @@ def scan(
     timeout_per_file: Annotated[
         float, typer.Option(min=0.1, help="Seconds before a file's worker is stopped (not with --workers 0).")
     ] = ScanOptions.timeout_per_file,
+    read_whole: ReadWholeOption = ScanOptions.read_whole,
+    reader: ReaderOption = None,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
     review: Annotated[
         Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
@@ -303,6 +320,8 @@ def scan(
         min_confidence=min_confidence,
         max_pixels=max_pixels,
         timeout_per_file=timeout_per_file,
+        read_whole=read_whole,
+        reader_model=str(reader) if reader else None,
     )
     remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
     command = ScanCommand(
@@ -335,6 +354,8 @@ def evaluate(
         int | None, typer.Option("--workers", "-j", min=0, help="Worker processes.")
     ] = ScanOptions.workers,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write every case as CSV.")] = None,
+    read_whole: ReadWholeOption = ScanOptions.read_whole,
+    reader: ReaderOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -354,7 +375,7 @@ def evaluate(
         overlay=overlay,
         worst=worst,
         output=output,
-        scan=ScanOptions(workers=workers),
+        scan=ScanOptions(workers=workers, read_whole=read_whole, reader_model=str(reader) if reader else None),
     )
     _run(ctx, run_eval, command, quiet, verbose)
 

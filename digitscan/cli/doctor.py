@@ -547,6 +547,23 @@ def _models(ctx: _Context) -> Iterator[Check]:
     yield row
 
 
+def _reader(ctx: _Context) -> Iterator[Check]:
+    """The bundled string reader, which `scan` runs beside the classifier unless told `--no-read-whole`."""
+    from digitscan.errors import DigitscanError
+    from digitscan.scan.read import StringReader, bundled_reader_path
+
+    name = "string reader"
+    try:
+        loaded = StringReader().loaded
+    except DigitscanError as exc:
+        yield _fail(name, str(exc), "reinstall digitscan, or scan with --no-read-whole (the classifier alone)")
+        return
+    card = loaded.card or {}
+    accuracy = card.get("validation_string_accuracy")
+    read = f", {accuracy:.1%} of its held-out lines read exactly" if isinstance(accuracy, (int, float)) else ""
+    yield _ok(name, f"{bundled_reader_path()}: {card.get('architecture', 'no model card')}{read}; {loaded.runtime}")
+
+
 def samples_folder() -> Path | None:
     """The bundled samples: inside the package when installed, beside it in a source checkout."""
     expected = bundled("samples", "expected.csv")
@@ -654,6 +671,7 @@ CHECKS: tuple[Callable[[_Context], Iterator[Check]], ...] = (
     _pillow,
     _onnxruntime,
     _models,
+    _reader,
     _self_test,
     _speed,
 )

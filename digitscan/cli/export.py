@@ -39,21 +39,36 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
     if folder is None:
         raise DataError("export needs digits to compare the two forms on: give MNIST with --data mnist.npz")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
-    images = [page.images for path in files for page in prepare_file(str(path)) if len(page.images)]
+    pages = [page for path in files for page in prepare_file(str(path)) if page.readings]
+    images = [page.readings[0].images for page in pages if len(page.readings[0].images)]
     return np.concatenate(images), "digit candidates cut from the bundled samples"
+
+
+def test_lines(data: Path | None) -> tuple[np.ndarray, str]:
+    """The lines a string reader's two forms are compared on: lines composed of MNIST's test digits, else of the
+    digit candidates cut from the bundled samples (the comparison needs realistic lines, not their labels)."""
+    from digitscan.scan.normalise import to_line_batch
+    from digitscan.training.reader import SCORE_LINES
+    from digitscan.training.strings import synthetic_lines
+
+    digits, what = test_digits(data)
+    glyphs = (np.asarray(digits).reshape(len(digits), *digits.shape[1:3]) * 255).astype(np.uint8)
+    lines = synthetic_lines(SCORE_LINES, glyphs, np.zeros(len(glyphs), np.int64), seed=1).images
+    return to_line_batch(lines)[..., 0], f"lines composed of {what}"
 
 
 def run_export(command: ExportCommand, consoles: Consoles) -> ExitCode:
     """Export, and say where the file is and how close it is to the Keras model."""
     from digitscan._keras import keras_installed
-    from digitscan.model.files import TRAIN_EXTRA, load_model
+    from digitscan.model.files import TRAIN_EXTRA, holds_reader, load_model
 
     if not keras_installed():
         raise ModelError(f"exporting reads the Keras model, which needs TensorFlow: {TRAIN_EXTRA}")
     from digitscan.model.export import export, exported_path
 
-    loaded = load_model(command.model)
-    images, what = test_digits(command.data)
+    reader = holds_reader(command.model)
+    loaded = load_model(command.model, reader)
+    images, what = test_lines(command.data) if reader else test_digits(command.data)
     with consoles.err.status(f"exporting {loaded.path}", spinner="dots"):
         entry = export(loaded.model, loaded.path, images, what)
     consoles.err.print(

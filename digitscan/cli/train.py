@@ -14,6 +14,7 @@ from digitscan.training.recipe import FinetuneOptions, TrainOptions
 
 if TYPE_CHECKING:
     from digitscan.scan.evaluate import Report
+    from digitscan.training.data import Mnist
     from digitscan.training.train import TrainResult
 
 
@@ -46,6 +47,8 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     mnist_path, source_paths = split_data(command.data)
     mnist = load_mnist(mnist_path)
     ensure_folder(command.train.out_dir)
+    if command.train.arch == "stringnet":
+        return _run_train_reader(command, consoles, mnist, source_paths)
     sources = []
     for path in source_paths:
         with consoles.err.status(f"loading {path}", spinner="dots"):
@@ -67,6 +70,46 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     _render_training(consoles, result)
     if command.install:
         install_model(result.model_path, result.outputs, command.force, consoles)
+    return ExitCode.interrupted if result.interrupted else ExitCode.ok
+
+
+def _run_train_reader(
+    command: TrainCommand, consoles: Consoles, mnist: Mnist, source_paths: tuple[Path, ...]
+) -> ExitCode:
+    """Train the string reader: digit sources feed its synthetic lines, documents give it real ones."""
+    from digitscan.training.reader import Documents, load_documents, train_reader
+    from digitscan.training.sources import Source, load_source
+
+    if command.install:
+        raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
+    sources: list[Source] = []
+    documents: list[Documents] = []
+    for path in source_paths:
+        with consoles.err.status(f"loading {path}", spinner="dots"):
+            if path.is_dir() or path.suffix.lower() == ".csv":
+                documents.append(load_documents(path))
+                entry = f"{len(documents[-1].files):,} labelled lines"
+            else:
+                sources.append(load_source(path))
+                entry = f"{int((sources[-1].labels < 10).sum()):,} digits"
+        consoles.err.print(f"{path}: {entry}", highlight=False)
+    reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
+    try:
+        result = train_reader(mnist, command.train, reporter, sources, documents)
+    finally:
+        reporter.stop()
+    if result.interrupted and not result.card:
+        consoles.err.print("[bold red]error:[/] interrupted before the first epoch finished; nothing was saved")
+        return ExitCode.interrupted
+    card = result.card
+    consoles.out.print(
+        f"stringnet: {card['validation_string_accuracy']:.2%} of {card['validation']} read exactly "
+        f"(epoch {card['best_epoch']}); {card['test_string_accuracy']:.2%} of {card['test_inputs']}; "
+        f"{card['wall_time_s']:.0f} s on {card['device']}",
+        highlight=False,
+    )
+    for path in result.outputs:
+        consoles.out.print(f"written: {path}", highlight=False)
     return ExitCode.interrupted if result.interrupted else ExitCode.ok
 
 

@@ -32,6 +32,14 @@ def confidence_style(value: float) -> str:
     return "green" if value >= 0.9 else "yellow" if value >= 0.5 else "red"
 
 
+# What an epoch's line shows, of what the training reported (the string reader reports no accuracy per batch).
+EPOCH_METRICS = (("loss", "loss"), ("accuracy", "acc"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"))
+
+
+def _metrics(logs: dict[str, float], names: tuple[tuple[str, str], ...]) -> str:
+    return "  ".join(f"{name} {logs[key]:.4f}" for key, name in names if key in logs)
+
+
 class TrainProgress:
     """Renders training as one rich progress bar over every batch of every epoch."""
 
@@ -51,14 +59,14 @@ class TrainProgress:
             TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.4f}"),
+            TextColumn("{task.fields[metrics]}"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=self.console,
         )
         self.task = self.progress.add_task(
-            "train", total=epochs * batches_per_epoch, epoch=1, epochs=epochs, loss=0.0, acc=0.0
+            "train", total=epochs * batches_per_epoch, epoch=1, epochs=epochs, metrics=""
         )
         self.progress.start()
 
@@ -68,16 +76,12 @@ class TrainProgress:
                 self.task,
                 completed=epoch * self.steps + batch + 1,
                 epoch=epoch + 1,
-                loss=logs.get("loss", 0.0),
-                acc=logs.get("accuracy", 0.0),
+                metrics=_metrics(logs, (("loss", "loss"), ("accuracy", "acc"))),
             )
 
     def epoch(self, epoch: int, logs: dict[str, float], saved: bool) -> None:
         mark = "  [green]best so far, saved[/]" if saved else ""
-        self.console.print(
-            f"epoch {epoch + 1:>2}/{self.epochs}: loss {logs['loss']:.4f} acc {logs['accuracy']:.4f}  "
-            f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.4f}{mark}"
-        )
+        self.console.print(f"epoch {epoch + 1:>2}/{self.epochs}: {_metrics(logs, EPOCH_METRICS)}{mark}")
 
     def stop(self) -> None:
         if self.progress is not None:

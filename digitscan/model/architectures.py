@@ -14,7 +14,7 @@ from typing import Any
 
 from digitscan._keras import import_keras
 from digitscan.errors import DigitscanError
-from digitscan.model.contract import CLASSES, DIGITS, INPUT_SHAPE
+from digitscan.model.contract import CLASSES, DIGITS, INPUT_SHAPE, LINE_SHAPE, READER_CLASSES
 
 DEFAULT_ARCH = "digitnet"
 
@@ -68,7 +68,47 @@ def build_digitnet() -> Any:
     )
 
 
-ARCHITECTURES: dict[str, Callable[[], Any]] = {"lenet": build_lenet, "digitnet": build_digitnet}
+def build_stringnet() -> Any:
+    """The string reader: a whole line (LINE_HEIGHT x any width) to per-column scores of blank and the ten digits.
+
+    Convolutions only, so any width runs and the export stays plain: five blocks pool the 32 rows to one, the
+    columns by four (`LINE_STRIDE`), then two 1x3 convolutions look along the line. The scores are logits (CTC
+    takes them so); the scanner applies the softmax.
+    """
+    keras = import_keras()
+    layers = keras.layers
+
+    def block(filters: int, pool: tuple[int, int], kernel: tuple[int, int] = (3, 3)) -> list[Any]:
+        return [
+            layers.Conv2D(filters, kernel, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            *([layers.MaxPooling2D(pool)] if pool != (1, 1) else []),
+        ]
+
+    return keras.Sequential(
+        [
+            keras.Input(LINE_SHAPE),
+            *block(16, (2, 2)),
+            *block(32, (2, 2)),
+            *block(64, (2, 1)),
+            *block(96, (2, 1)),
+            *block(128, (2, 1)),
+            *block(128, (1, 1), (1, 3)),
+            *block(128, (1, 1), (1, 3)),
+            layers.Dropout(0.2),
+            layers.Conv2D(len(READER_CLASSES), 1, dtype="float32"),
+            layers.Reshape((-1, len(READER_CLASSES))),
+        ],
+        name="stringnet",
+    )
+
+
+ARCHITECTURES: dict[str, Callable[[], Any]] = {
+    "lenet": build_lenet,
+    "digitnet": build_digitnet,
+    "stringnet": build_stringnet,
+}
 
 
 def build(arch: str) -> Any:

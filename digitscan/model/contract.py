@@ -28,6 +28,13 @@ DIGITS = len(DIGIT_CLASSES)  # the first outputs of every model are the digits
 REJECT = CLASSES.index(NOT_A_DIGIT)  # the label of "not a digit" samples
 SEVERAL = CLASSES.index(SEVERAL_DIGITS)  # the label of "several digits" samples
 
+# The string reader's contract: a line from `to_line`, (N, LINE_HEIGHT, W, 1) with W a multiple of 4, to (N, W/4,
+# 11) scores per column step: CTC's blank first (Keras counts it as label 0), then the digits 0-9 as labels 1-10.
+LINE_HEIGHT = 32  # rows of a line: MNIST's 28 and room for a descender or a mark above
+LINE_SHAPE = (LINE_HEIGHT, None, 1)
+BLANK = "blank"
+READER_CLASSES = [BLANK, *DIGIT_CLASSES]
+
 
 def class_names(num_outputs: int) -> list[str]:
     """What each output means: digits 0-9, then the extra classes a model has (any further output: not a digit)."""
@@ -50,6 +57,16 @@ def card_input() -> dict[str, Any]:
     }
 
 
+def card_line_input() -> dict[str, Any]:
+    """The string reader's input as its card describes it."""
+    return {
+        "shape": [None, *LINE_SHAPE],
+        "dtype": "float32",
+        "range": [0.0, 1.0],
+        "polarity": "white ink on black, one word (digitscan.scan.normalise.to_line), width a multiple of 4",
+    }
+
+
 def check_contract(model: Any, path: Path) -> None:
     """The scanner feeds (N, 28, 28, 1) and reads (N, K>=10) probabilities."""
     try:
@@ -67,3 +84,15 @@ def check_contract(model: Any, path: Path) -> None:
 
 def _is_shape(shape: object) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
+
+
+def check_reader_contract(model: Any, path: Path) -> None:
+    """A string reader takes (N, LINE_HEIGHT, W, 1) lines and gives (N, W/4, 11) column scores."""
+    try:
+        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+    if inputs[1:] != LINE_SHAPE:
+        raise ModelError(f"{path}: a string reader's input is {LINE_SHAPE}, this model's is {inputs[1:]}")
+    if len(outputs) != 3 or outputs[2] != len(READER_CLASSES):
+        raise ModelError(f"{path}: a string reader's output is (steps, {len(READER_CLASSES)}), not {outputs[1:]}")

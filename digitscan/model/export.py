@@ -23,7 +23,7 @@ import numpy as np
 from digitscan import __version__
 from digitscan._files import atomic_write, write_json
 from digitscan.errors import ModelError
-from digitscan.model.contract import INPUT_SHAPE
+from digitscan.model.contract import INPUT_SHAPE, LINE_SHAPE
 
 EXPORT_SUFFIX = ".onnx"
 RUNTIME = "onnxruntime"
@@ -32,6 +32,8 @@ RUNTIME = "onnxruntime"
 OPSET = 13
 IR_VERSION = 7  # the ONNX file format of opset 13 (onnx 1.8); runtimes read older formats, not always newer ones
 INPUT_NAME, OUTPUT_NAME = "digits", "scores"  # the graph's one input (N, 28, 28, 1) and one output (N, K)
+# The string reader's graph: a line (N, 32, W, 1) in, scores per column step (N, W/4, K) out.
+LINE_DIMS, STEP_DIMS = ["batch", LINE_SHAPE[0], "width", 1], ["batch", "steps"]
 # The most a score may differ between the Keras model and its export on the test digits (issue #21; float32
 # rounding of a reordered sum is about 1e-6): more than this and the export is refused, not written.
 PARITY_TOLERANCE = 1e-4
@@ -64,15 +66,18 @@ def onnx_bytes(model: Any) -> bytes:
     keras = import_keras()
     if not isinstance(model, keras.Sequential):
         raise ModelError(f"cannot export {type(model).__name__} {model.name!r}: only Sequential models are exported")
-    if tuple(model.input_shape[1:]) != INPUT_SHAPE:
-        raise ModelError(f"cannot export a model whose input is {model.input_shape[1:]}, not {INPUT_SHAPE}")
+    shape = tuple(model.input_shape[1:])
+    if shape not in (INPUT_SHAPE, LINE_SHAPE):
+        raise ModelError(f"cannot export a model whose input is {shape}, not {INPUT_SHAPE} or {LINE_SHAPE}")
+    reader = shape == LINE_SHAPE
     graph = _Graph(numpy_helper.from_array, helper.make_node)
     for layer in fold_batch_norm(model).layers:
         graph.add(layer)
-    graph.finish()
+    graph.finish(3 if reader else 2)
     outputs = int(model.output_shape[-1])
-    inputs = [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", *INPUT_SHAPE])]
-    result = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", outputs])]
+    dims = LINE_DIMS if reader else ["batch", *INPUT_SHAPE]
+    inputs = [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, dims)]
+    result = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, [*STEP_DIMS, outputs][3 - graph.rank :])]
     onnx_graph = helper.make_graph(graph.nodes, model.name, inputs, result, initializer=graph.weights)
     exported = helper.make_model(
         onnx_graph,
@@ -101,9 +106,9 @@ class _Graph:
         self.nodes.append(self._node(op, inputs, [output], name=output, **attributes))
         self.last = output
 
-    def _weight(self, name: str, value: np.ndarray) -> str:
+    def _weight(self, name: str, value: np.ndarray, dtype: type = np.float32) -> str:
         name = f"{name}_{len(self.weights)}"
-        self.weights.append(self._tensor(np.ascontiguousarray(value, np.float32), name))
+        self.weights.append(self._tensor(np.ascontiguousarray(value, dtype), name))
         return name
 
     def add(self, layer: Any) -> None:
@@ -119,6 +124,12 @@ class _Graph:
             self._emit("Transpose", [self.last], perm=[0, 2, 3, 1])  # Keras flattens NHWC order
             self._emit("Flatten", [self.last], axis=1)
             self.rank = 2
+        elif kind == "Reshape" and self.rank == 4 and len(config["target_shape"]) == 2:
+            # (N, 1, T, K) -> (N, T, K): the reader's column steps; Keras reshapes in NHWC order
+            self._emit("Transpose", [self.last], perm=[0, 2, 3, 1])
+            shape = self._weight("shape", np.array([0, *config["target_shape"]]), np.int64)
+            self._emit("Reshape", [self.last, shape])
+            self.rank = 3
         elif kind == "Dense" and self.rank == 2:
             bias = weights[1] if config.get("use_bias", True) else np.zeros(config["units"], np.float32)
             self._emit("Gemm", [self.last, self._weight("kernel", weights[0]), self._weight("bias", bias)])
@@ -159,9 +170,9 @@ class _Graph:
         elif name == "softmax":
             self._emit("Softmax", [self.last], axis=1 if self.rank == 4 else -1)  # channels: axis 1 in NCHW
 
-    def finish(self) -> None:
-        if self.rank != 2:
-            raise ModelError("cannot export a model whose output is not (N, K) scores")
+    def finish(self, rank: int) -> None:
+        if self.rank != rank:
+            raise ModelError("cannot export a model whose output is not (N, K) scores, or (N, T, K) for a reader")
         self.nodes.append(self._node("Identity", [self.last], [OUTPUT_NAME], name=OUTPUT_NAME))
 
 
@@ -178,17 +189,19 @@ def _window(size: Any, strides: Any, padding: str) -> dict[str, Any]:
 
 
 def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
-    """The largest score difference between the Keras model and the exported file, and how many argmaxes differ."""
+    """The largest score difference between the Keras model and the exported file, and how many argmaxes differ
+    (digits (N, 28, 28), or a reader's lines (N, 32, W) of one width: an argmax per column step)."""
     from digitscan.model.runtime import onnx_session
 
     session = onnx_session(data)
     largest, disagree = 0.0, 0
     for start in range(0, len(images), PARITY_BATCH):
-        x = np.asarray(images[start : start + PARITY_BATCH], np.float32).reshape(-1, *INPUT_SHAPE)
+        x = np.asarray(images[start : start + PARITY_BATCH], np.float32)
+        x = x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
         expected = np.asarray(model.predict_on_batch(x))
         got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
         largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
-        disagree += int((expected.argmax(axis=1) != got.argmax(axis=1)).sum())
+        disagree += int((expected.argmax(axis=-1) != got.argmax(axis=-1)).sum())
     return largest, disagree
 
 

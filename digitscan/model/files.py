@@ -29,7 +29,7 @@ from typing import Any
 from digitscan._files import atomic_write, bundled, write_json
 from digitscan._keras import import_keras, keras_installed
 from digitscan.errors import ModelError, is_interrupt
-from digitscan.model.contract import check_contract, class_names
+from digitscan.model.contract import LINE_SHAPE, check_contract, check_reader_contract, class_names
 
 MODEL_ENV = "DIGITSCAN_MODEL"
 DEFAULT_MODEL_NAME = "digitnet.h5"
@@ -148,6 +148,29 @@ def read_architecture(path: Path) -> dict[str, Any]:
         raise ModelError(f"{path}: not a readable {kind} ({exc})") from None
 
 
+def holds_reader(path: str | Path | None) -> bool:
+    """Whether a Keras model file is a string reader (its input a line of any width), from its stored architecture."""
+    path = model_file(path)
+    if path.suffix == EXPORTED_SUFFIX:
+        return False
+    shape = _input_shape(read_architecture(path))
+    return shape is not None and tuple(shape[1:]) == LINE_SHAPE
+
+
+def _input_shape(config: Any) -> list[Any] | None:
+    """The first input shape stored in an architecture (`batch_shape`, or Keras 2's `batch_input_shape`)."""
+    if isinstance(config, dict):
+        for key in ("batch_shape", "batch_input_shape"):
+            if isinstance(config.get(key), list):
+                return config[key]
+        config = list(config.values())
+    if isinstance(config, list):
+        for item in config:
+            if (found := _input_shape(item)) is not None:
+                return found
+    return None
+
+
 def check_architecture(config: Any, path: Path) -> None:
     """Refuse anything but built-in layers: no Lambda, no custom objects."""
     if isinstance(config, list):
@@ -190,8 +213,9 @@ def model_file(path: str | Path | None = None) -> Path:
     return path
 
 
-def load_model(path: str | Path | None = None) -> LoadedModel:
-    """Load a Keras model file safely and check it against the model contract (training's side: needs TensorFlow)."""
+def load_model(path: str | Path | None = None, reader: bool = False) -> LoadedModel:
+    """Load a Keras model file safely and check it against the model contract (training's side: needs TensorFlow);
+    `reader`: the string reader's contract, not the classifier's."""
     path = model_file(path)
     if path.suffix == EXPORTED_SUFFIX:
         keras_file = _keras_beside(path)
@@ -205,7 +229,7 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
         if is_interrupt(exc):
             raise
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
-    check_contract(model, path)
+    (check_reader_contract if reader else check_contract)(model, path)
     return LoadedModel(model=model, path=path, card=read_card(path))
 
 
@@ -230,7 +254,7 @@ def _keras_beside(path: Path) -> Path | None:
     return next((path.with_suffix(s) for s in SUFFIXES if path.with_suffix(s).is_file()), None)
 
 
-def load_for_scanning(path: str | Path | None = None) -> LoadedModel:
+def load_for_scanning(path: str | Path | None = None, reader: bool = False) -> LoadedModel:
     """The model scanning runs: the exported file through ONNX Runtime, checked against its card.
 
     A Keras file without an exported copy is loaded with Keras where TensorFlow is installed, else refused with
@@ -240,9 +264,9 @@ def load_for_scanning(path: str | Path | None = None) -> LoadedModel:
     path = model_file(path)
     exported = exported_file(path)
     if exported.is_file():
-        return load_exported(exported, source=None if path == exported else path)
+        return load_exported(exported, source=None if path == exported else path, reader=reader)
     if keras_installed():
-        return load_model(path)
+        return load_model(path, reader)
     raise ModelError(
         f"{path}: there is no exported {exported.name} beside it, and without TensorFlow scanning runs only "
         f"exported models: export it with `digitscan export {path}` where the train extra is installed "
@@ -250,7 +274,7 @@ def load_for_scanning(path: str | Path | None = None) -> LoadedModel:
     )
 
 
-def load_exported(path: Path, source: Path | None = None) -> LoadedModel:
+def load_exported(path: Path, source: Path | None = None, reader: bool = False) -> LoadedModel:
     """Load an exported (ONNX) model after checking it against its card: contract, and sha256 of both files."""
     from digitscan.model.runtime import open_onnx, read_onnx
 
@@ -270,7 +294,7 @@ def load_exported(path: Path, source: Path | None = None) -> LoadedModel:
         if sums[source.name] != sha256(source):
             raise ModelError(f"{path}: refused, {source.name} has changed since it was exported; {redo}")
     model = open_onnx(data, path)
-    check_contract(model, path)
+    (check_reader_contract if reader else check_contract)(model, path)
     classes = card.get("classes")
     if isinstance(classes, list) and len(classes) != model.output_shape[-1]:
         raise ModelError(f"{path}: model has {model.output_shape[-1]} outputs, its card names {len(classes)} classes")

@@ -17,6 +17,8 @@ import numpy as np
 
 from digitscan.results import Box, Digit, DigitString
 from digitscan.scan.classify import Scores
+from digitscan.scan.normalise import LINE_PAD
+from digitscan.scan.read import LineReading
 from digitscan.scan.segment import Word
 
 # Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
@@ -26,8 +28,17 @@ SPAN_PENALTY = -1.0  # per extra piece when several pieces are dropped together 
 EPS = 1e-6
 
 
-def assemble_word(word: Word, scores: Scores, offset: int, scale: float) -> DigitString | None:
-    """The best reading of one word; its candidates' scores start at row `offset`."""
+def assemble_word(
+    word: Word, scores: Scores, offset: int, scale: float, line: LineReading | None = None
+) -> DigitString | None:
+    """The best reading of one word; its candidates' scores start at row `offset`; `line`: the string reader's
+    reading of the word whole, which wins when it is the surer (`with_reader`)."""
+    found = _lattice_reading(word, scores, offset, scale)
+    return found if line is None else with_reader(found, word, line, scale)
+
+
+def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> DigitString | None:
+    """The classifier's reading of one word: the best path through its candidates."""
     n = word.pieces
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
@@ -88,11 +99,61 @@ def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:
     return placed
 
 
-def assemble(words: list[Word], scores: Scores, scale: float) -> list[DigitString]:
-    """Read every word of a page; `scores` rows follow the words' candidates in order."""
+def with_reader(found: DigitString | None, word: Word, line: LineReading, scale: float) -> DigitString | None:
+    """The reading of a word: the string reader's where it is at least as sure as the classifier's, else the
+    classifier's. Sureness is each reading's product of digit probabilities. A word the classifier dropped
+    (printed words, marks, patterns: "not a digit") stays dropped: the reader knows only digits and blank, and
+    reads print and patterns as digits.
+
+    The reader's digits take the classifier's boxes where both read as many digits, else a share of the word's
+    box by the column they were read at; separators stay where they were written (between the same digits, or
+    by position).
+    """
+    if found is None or not line.text or found.confidence > line.confidence:
+        return found
+    box = _scaled(word.box, scale)
+    if len(found.digits) == len(line.text):
+        boxes = [d.box for d in found.digits]
+        separators = dict(found.separators)
+    else:
+        boxes = [_share(box, column, line) for column in line.columns]
+        separators = _moved(found, boxes)
+    digits = [Digit(c, p, b) for c, p, b in zip(line.text, line.confidences, boxes, strict=True)]
+    return DigitString(digits=digits, box=_union(boxes), line=word.line, separators=separators)
+
+
+def _share(box: Box, column: float, line: LineReading) -> Box:
+    """The part of a word's box a digit read at `column` of its line stands in: one digit's width around it."""
+    x, y, w, h = box
+    ink = max(1.0, line.width - 2 * LINE_PAD)
+    middle = x + (column - LINE_PAD) / ink * w
+    width = w / max(1, len(line.text))
+    left = round(min(max(x, middle - width / 2), x + w - width))
+    return (left, y, max(1, round(width)), h)
+
+
+def _moved(found: DigitString, boxes: list[Box]) -> dict[int, str]:
+    """Separators of the classifier's reading placed between the reader's digits at the same position."""
+    moved: dict[int, str] = {}
+    for i, char in found.separators.items():
+        if i + 1 >= len(found.digits):
+            continue
+        left, right = found.digits[i].box, found.digits[i + 1].box
+        at = (left[0] + left[2] + right[0]) / 2
+        before = sum(b[0] + b[2] / 2 < at for b in boxes)
+        if 0 < before < len(boxes):
+            moved.setdefault(before - 1, char)
+    return moved
+
+
+def assemble(
+    words: list[Word], scores: Scores, scale: float, lines: list[LineReading] | None = None
+) -> list[DigitString]:
+    """Read every word of a page; `scores` rows follow the words' candidates in order; `lines`: the string
+    reader's reading of each word (none: the classifier's readings alone)."""
     strings, offset = [], 0
-    for word in words:
-        found = assemble_word(word, scores, offset, scale)
+    for n, word in enumerate(words):
+        found = assemble_word(word, scores, offset, scale, lines[n] if lines else None)
         offset += len(word.candidates)
         if found is not None:
             strings.append(found)

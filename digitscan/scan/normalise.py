@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitscan.model.contract import INPUT_SIZE
+from digitscan.model.contract import INPUT_SIZE, LINE_HEIGHT
 
 SIZE = INPUT_SIZE  # the field the digit is centred in: the model's input
 BOX = 20  # MNIST's box: each digit is fitted into 20x20 pixels of the 28x28 field, keeping its aspect ratio
@@ -69,4 +69,55 @@ def to_mnist_batch(inks: list[np.ndarray]) -> np.ndarray:
     out = np.zeros((len(inks), SIZE, SIZE), np.float32)
     for i, ink in enumerate(inks):
         out[i] = to_mnist(ink)
+    return out
+
+
+# The string reader's input: a whole written number, not one digit. Its ink's box is scaled to LINE_INK rows and
+# centred in the contract's LINE_HEIGHT, so a line is framed as tightly as MNIST frames a digit (20 of 28 rows
+# there, 24 of 32 here, the spare rows for a descender or a mark above). A line wider than MAX_LINE_WIDTH is
+# squeezed to fit: 192 columns hold ten digits at 24 rows high with the gaps handwriting leaves (CVL and ORAND
+# digits are about 0.6 times as wide as tall). LINE_PAD blank columns each side let the reader see a string's
+# first and last strokes whole.
+LINE_INK = 24
+MAX_LINE_WIDTH = 192
+LINE_PAD = 4
+LINE_STRIDE = 4  # the reader's columns per output step: widths are padded to a multiple of it
+
+
+def to_line(ink: np.ndarray) -> np.ndarray:
+    """Return the (LINE_HEIGHT, W) float32 image in [0, 1] of one written number, for the string reader.
+
+    `ink` is bright on dark (0 = no ink), as for `to_mnist`; the strokes are
+    brought to full ink the same way. Blank input gives a blank line of the
+    narrowest width.
+    """
+    ink = np.nan_to_num(np.asarray(ink, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    blank = np.zeros((LINE_HEIGHT, 2 * LINE_PAD + LINE_STRIDE), np.float32)
+    if ink.ndim != 2 or ink.size == 0 or float(ink.max()) <= 0:
+        return blank
+    ink = ink * (1.0 / float(ink.max()))
+    strokes = ink[ink > 0.05]
+    if strokes.size > 8:
+        ink = ink * (1.0 / max(_percentile80(strokes), 0.2))
+    ink = ink.clip(0, 1)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = ink.shape
+    scale = LINE_INK / h
+    nw = min(MAX_LINE_WIDTH - 2 * LINE_PAD, max(1, round(w * scale)))
+    small = cv2.resize(ink, (nw, LINE_INK), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    width = -(-(nw + 2 * LINE_PAD) // LINE_STRIDE) * LINE_STRIDE
+    out = np.zeros((LINE_HEIGHT, width), np.float32)
+    top = (LINE_HEIGHT - LINE_INK) // 2
+    out[top : top + LINE_INK, LINE_PAD : LINE_PAD + nw] = small
+    return out.clip(0, 1)
+
+
+def to_line_batch(lines: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Lines from `to_line` padded on the right to one width (the widest, or `width`): (N, LINE_HEIGHT, W, 1)."""
+    width = width or max((line.shape[1] for line in lines), default=LINE_STRIDE)
+    out = np.zeros((len(lines), LINE_HEIGHT, width, 1), np.float32)
+    for i, line in enumerate(lines):
+        out[i, :, : min(width, line.shape[1]), 0] = line[:, :width]
     return out

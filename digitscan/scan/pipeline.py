@@ -35,8 +35,9 @@ from digitscan.scan.assemble import assemble, orientation_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
-from digitscan.scan.normalise import to_mnist_batch
+from digitscan.scan.normalise import to_line, to_mnist_batch
 from digitscan.scan.options import ScanOptions
+from digitscan.scan.read import StringReader
 from digitscan.scan.segment import Word, segment_page, upside_down
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
@@ -48,6 +49,7 @@ class Reading:
 
     words: list[Word] = field(default_factory=list)
     images: np.ndarray = field(default_factory=lambda: np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32))
+    lines: list[np.ndarray] = field(default_factory=list)  # per word: its line for the string reader, or empty
 
 
 @dataclass
@@ -89,7 +91,7 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
             words, both_ways = segment_page(page.grey)
             readings = [_reading(words)]
             if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
-                readings.append(_upside_down(words, readings[0].images))
+                readings.append(_upside_down(words, readings[0]))
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
                 raise
@@ -105,20 +107,24 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
 
 def _reading(words: list[Word]) -> Reading:
     images = to_mnist_batch([c.ink for w in words for c in w.candidates])
+    lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]  # no ink: a word not read whole
     for word in words:
+        word.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
         for cand in word.candidates:
-            cand.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
-    return Reading(words, images)
+            cand.ink = np.zeros((0, 0), np.float32)
+    return Reading(words, images, lines)
 
 
-def _upside_down(words: list[Word], images: np.ndarray) -> Reading:
-    """The reading of the same words the other way up: their candidates' images turned half a turn, in the
-    order of `segment.upside_down`'s words (the last word first)."""
+def _upside_down(words: list[Word], first: Reading) -> Reading:
+    """The reading of the same words the other way up: their candidates' images and lines turned half a turn,
+    in the order of `segment.upside_down`'s words (the last word first)."""
+    images = first.images
     ends = np.cumsum([len(w.candidates) for w in words])
     spans = [images[end - len(w.candidates) : end] for w, end in zip(words, ends, strict=True)]
     turned = [np.rot90(span, 2, axes=(1, 2)) for span in reversed(spans)]
     stacked = np.ascontiguousarray(np.concatenate(turned)) if turned else images[:0]
-    return Reading(upside_down(words), stacked)
+    lines = [np.ascontiguousarray(np.rot90(line, 2)) for line in reversed(first.lines)]
+    return Reading(upside_down(words), stacked, lines)
 
 
 def failed(path: str, reason: str) -> Prepared:
@@ -221,6 +227,7 @@ class Scanner:
         self.options = options or ScanOptions()
         loaded = model if isinstance(model, LoadedModel) else (str(model) if model else None)
         self.classifier = Classifier(loaded, batch_size=self.options.predict_batch)
+        self.reader = StringReader(self.options.reader_model) if self.options.read_whole else None
         workers = self.options.workers
         self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self.worker = worker
@@ -311,14 +318,15 @@ class Scanner:
 
     def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
-        return classify_files(pending, self.classifier, self.options.min_confidence)
+        return classify_files(pending, self.classifier, self.options.min_confidence, self.reader)
 
 
 def classify_files(
-    pending: list[list[Prepared]], classifier: Classifier, min_confidence: float
+    pending: list[list[Prepared]], classifier: Classifier, min_confidence: float, reader: StringReader | None = None
 ) -> list[list[FileResult]]:
     """The stages after the workers', for the pages of many files at once: every candidate classified in one batch,
-    each page's reading chosen, assembled and flagged. Each file's results, in the order given.
+    every word read whole by the string reader (when there is one), each page's reading chosen, assembled and
+    flagged. Each file's results, in the order given.
 
     One function for both engines (`Scanner` here, the Ray engine's classifying actors), so they read alike.
     """
@@ -328,13 +336,16 @@ def classify_files(
     images = [r.images for p in pages for r in p.readings if len(r.images)]
     stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
     scores = classifier.scores(stacked)
-    offset = 0
+    lines = reader.read([line for p in pages for r in p.readings for line in r.lines]) if reader else []
+    offset = line_offset = 0
     for item in pages:
         choices = []
         for reading in item.readings:
-            count = len(reading.images)
-            choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale))
+            count, words = len(reading.images), len(reading.lines)
+            read = lines[line_offset : line_offset + words] if reader else None
+            choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale, read))
             offset += count
+            line_offset += words
         if item.result.error is None and choices:
             best = max(choices, key=orientation_evidence)  # the first (the likelier turn) wins a tie
             strings = number_lines(on_page(best, item.result.size))

@@ -172,15 +172,17 @@ def _prepare_bytes(batch: dict[str, np.ndarray], worker: Worker, max_pixels: int
 class _Classify:
     """A classifying actor: the model loaded once (as `pipeline.Scanner` loads it), then batches of files."""
 
-    def __init__(self, model: str, predict_batch: int, min_confidence: float) -> None:
+    def __init__(self, model: str, options: ScanOptions) -> None:
         from digitscan.scan.classify import Classifier
+        from digitscan.scan.read import StringReader
 
-        self.classifier = Classifier(model, batch_size=predict_batch)
-        self.min_confidence = min_confidence
+        self.classifier = Classifier(model, batch_size=options.predict_batch)
+        self.reader = StringReader(options.reader_model) if options.read_whole else None
+        self.min_confidence = options.min_confidence
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         pending = [pickle.loads(data) for data in batch["prepared"]]
-        read = classify_files(pending, self.classifier, self.min_confidence)
+        read = classify_files(pending, self.classifier, self.min_confidence, self.reader)
         results = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in read]
         return _with_index(batch, {"results": _objects(results)})
 
@@ -217,11 +219,7 @@ def _pipeline(
     return prepared.map_batches(
         _Classify,
         batch_size=CLASSIFY_FILES,
-        fn_constructor_kwargs={
-            "model": model,
-            "predict_batch": options.predict_batch,
-            "min_confidence": options.min_confidence,
-        },
+        fn_constructor_kwargs={"model": model, "options": options},
         **_classify_options(ray),
     )
 

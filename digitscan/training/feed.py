@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +48,9 @@ def _start_worker(*args: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the trainer's to handle
 
 
-def _worker_epoch(epoch: int) -> tuple[np.ndarray, np.ndarray]:
-    return _make_epoch(*_WORKER_ARGS, epoch)
+def _worker_epoch(epoch: int) -> tuple[Any, ...]:
+    make, *args = _WORKER_ARGS
+    return make(*args, epoch)
 
 
 class EpochFeed:
@@ -67,22 +69,28 @@ class EpochFeed:
         seed: int,
         mixture: Mixture | None = None,
         workers: int | None = None,
+        make: Callable[..., tuple[Any, ...]] | None = None,
+        args: tuple[Any, ...] | None = None,
     ) -> None:
+        """Epochs of `make(*args, epoch)`: by default the classifier's (`_make_epoch` of x, y, the recipe, seed and
+        mixture); the string reader passes its own (a module-level function, so worker processes can run it)."""
         if workers is None:
             workers = max(0, min(8, (os.cpu_count() or 1) - 2)) if recipe.augment else 0
+        make = make or _make_epoch
+        args = (x, y, recipe, seed, mixture) if args is None else args
         self.pool: Executor
         if workers:
             context = multiprocessing.get_context("forkserver")
-            self.pool = ProcessPoolExecutor(workers, context, _start_worker, (x, y, recipe, seed, mixture))
+            self.pool = ProcessPoolExecutor(workers, context, _start_worker, (make, *args))
             self.make: Any = _worker_epoch
         else:
             self.pool = ThreadPoolExecutor(1)
-            self.make = lambda epoch: _make_epoch(x, y, recipe, seed, mixture, epoch)
+            self.make = lambda epoch: make(*args, epoch)
         self.ahead = max(1, workers)
         self.epochs = recipe.epochs if recipe.augment else 1
         self.pending: dict[int, Future] = {}
 
-    def get(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+    def get(self, epoch: int) -> tuple[Any, ...]:
         """Epoch `epoch`'s data (waiting for it if need be), with the next ones started."""
         epoch = min(epoch, self.epochs - 1)
         for ahead in range(epoch, min(self.epochs, epoch + 1 + self.ahead)):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from digitscan.errors import DataError, is_interrupt
 from digitscan.model.contract import DIGITS, REJECT, SEVERAL
 from digitscan.model.files import LoadedModel, load_model, save_model
 from digitscan.scan.evaluate import locate, read_truth
-from digitscan.scan.load import load_pages
+from digitscan.scan.load import Page, load_pages
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.segment import cut_digit, estimate_slant, page_ink
@@ -136,29 +137,35 @@ def _marks_and_pairs(
     return samples
 
 
+def labelled_pages(folder: Path, truth: dict[str, str]) -> Iterator[tuple[str, str, Path, Page]]:
+    """Each labelled image's name, digits (spaces taken out), path and first page; an image that cannot be read
+    is skipped, not fatal (training on the rest)."""
+    paths = locate(folder, truth)
+    for name, digits in truth.items():
+        try:
+            page = load_pages(paths[name])[0]
+        except Exception as exc:
+            if is_interrupt(exc):
+                raise
+            continue
+        yield name, digits.replace(" ", ""), paths[name], page
+
+
 def collect_crops(folder: Path, labels_file: Path | None = None, model: LoadedModel | Path | None = None) -> Crops:
     """Every labelled digit of a folder in the ORAND layout, and the marks and pairs around them, normalised."""
     truth = read_truth(labels_file or folder / "labels.csv")
     boxes_file = folder / "boxes.csv"
     boxes = read_boxes(boxes_file) if boxes_file.exists() else {}
-    paths = locate(folder, truth)
     images, labels, files = [], [], []
     scanner = None
-    for name, digits in truth.items():
-        digits = digits.replace(" ", "")
-        try:
-            page = load_pages(paths[name])[0]
-        except Exception as exc:  # an unreadable training image is skipped, not fatal
-            if is_interrupt(exc):
-                raise
-            continue
+    for name, digits, path, page in labelled_pages(folder, truth):
         rows = boxes.get(name)
         if rows is None:
             if scanner is None:
                 from digitscan.scan.pipeline import Scanner
 
                 scanner = Scanner(model, ScanOptions(workers=0))
-            result = next(iter(scanner.scan([str(paths[name])])))
+            result = next(iter(scanner.scan([str(path)])))
             found = [d.box for s in result.strings for d in s.digits]
             if len(found) != len(digits):
                 continue  # the reading cannot be aligned with the label

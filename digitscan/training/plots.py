@@ -111,3 +111,20 @@ def plot_misclassified(images: np.ndarray, true: np.ndarray, predicted: list[str
     fig = misclassified_figure(images, true, predicted)
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def plot_reader_history(history: dict[str, list[float]], path: Path) -> None:
+    """The string reader's training: CTC loss per epoch, and the validation lines it read exactly."""
+    plt = _pyplot()
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
+    for ax, key, title in ((axes[0], "loss", "CTC loss (training)"), (axes[1], "val_accuracy", "Lines read exactly")):
+        ax.plot(epochs, history[key], marker="o")
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_xticks(epochs)
+        ax.set_ylim(0.0, 1.0 if key == "val_accuracy" else max(history[key]) * 1.1 or 1.0)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -15,6 +15,13 @@ REJECT_FRACTION = 0.12  # "not a digit" samples per digit in an epoch (and half 
 MIXED_EPOCHS = 8  # each epoch ~68k samples on the shared sets; 8 is what the CPU time of five folds allowed
 MNIST_PER_EPOCH = 15_000  # MNIST digits drawn each epoch: about a quarter of the ~56k digits, the rest real writers
 DOCUMENT_REPEATS = 3  # labelled documents' digits, marks and pairs seen thrice an epoch: closest to scans, fewest
+# The string reader (`--arch stringnet`). Set on ORAND fold 5 and CVL-train-only pools before the shipped run, from
+# the first prototype (bench/README.md, "string reader"): 6 epochs of ~45k lines fit the CPU in about half an hour.
+READER_EPOCHS = 6
+READER_LINES = 40_000  # synthetic lines composed each epoch
+READER_MNIST = 20_000  # MNIST train digits in the pool lines are composed from (the other sources' digits all go in)
+READER_DOCUMENT_REPEATS = 8  # each labelled document's line, stretched anew each time: the closest to scans, fewest
+READER_STRETCH = (0.85, 1.15)  # how much wider or narrower a real line is drawn each time it is repeated
 FINETUNE_EPOCHS = 15  # on ORAND half 1, 6 epochs read half 2 at 63.0-68.7 % of strings (three seeds), 15 at 69.0-70.7 %
 
 
@@ -37,6 +44,15 @@ RECIPES = {
     # The tutorial, exactly: plain Adam, batch 16, 5 epochs, no augmentation, raw MNIST pixels.
     "lenet": Recipe(
         epochs=5, batch_size=16, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False, normalise=False
+    ),
+    "stringnet": Recipe(
+        epochs=READER_EPOCHS,
+        batch_size=64,
+        learning_rate=1e-3,
+        augment=True,
+        reject_fraction=0.0,
+        cosine=True,
+        normalise=True,
     ),
     "digitnet": Recipe(
         epochs=24,

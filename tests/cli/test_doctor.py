@@ -63,6 +63,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "ONNX Runtime",
         "default model",
         "--model",
+        "string reader",
         "inference speed",
     ]
     assert [row["name"] for row in report["checks"]] == expected
@@ -151,6 +152,18 @@ def test_without_onnxruntime_scanning_fails(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     checks = by_name(run_checks(model=bundled("models", "digitnet.h5"), self_test=False))
     assert checks["ONNX Runtime"].status == "FAIL" and "onnxruntime" in checks["ONNX Runtime"].fix
+    assert exit_code(list(checks.values())) == ExitCode.some_files_failed
+
+
+def test_a_missing_string_reader_fails_with_how_to_scan_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digitscan.scan.read
+
+    monkeypatch.setattr(digitscan.scan.read, "bundled_reader_path", lambda: str(tmp_path / "stringnet.h5"))
+    checks = by_name(run_checks(self_test=False))
+    assert checks["string reader"].status == "FAIL" and "model file not found" in checks["string reader"].detail
+    assert "--no-read-whole" in checks["string reader"].fix
     assert exit_code(list(checks.values())) == ExitCode.some_files_failed
 
 

@@ -55,3 +55,27 @@ def test_export_without_tensorflow_says_what_to_install(keras_only: Path, monkey
     result = runner.invoke(app, ["export", str(keras_only)])
     assert result.exit_code == ExitCode.usage_error
     assert said(result.output, "pip install 'digitscan[train]'")
+
+
+@pytest.mark.parametrize("kind", ["classifier", "reader"])
+def test_export_measures_on_the_bundled_samples_without_mnist(
+    kind: str, keras_only: Path, tmp_path: Path, pages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --data, a classifier is measured on the samples' digit candidates and a string reader on lines
+    composed of them; the reader's export is then what `scan --reader` runs."""
+    from digitscan.scan.read import bundled_reader_path
+
+    monkeypatch.delenv("DIGITSCAN_MNIST", raising=False)
+    path = keras_only
+    if kind == "reader":
+        path = tmp_path / "reader" / "stringnet.h5"
+        path.parent.mkdir()
+        shutil.copy(bundled_reader_path(), path)
+        shutil.copy(card_path(Path(bundled_reader_path())), card_path(path))
+    result = runner.invoke(app, ["export", str(path)])
+    assert result.exit_code == ExitCode.ok, result.output
+    assert said(result.output, "lines composed of digit" if kind == "reader" else "digit candidates cut from the")
+    assert said(result.output, "bundled samples")
+    if kind == "reader":
+        scanned = runner.invoke(app, ["-q", "scan", str(pages / "page0.png"), "-f", "csv", "--reader", str(path)])
+        assert scanned.exit_code == ExitCode.ok, scanned.output

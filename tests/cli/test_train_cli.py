@@ -132,3 +132,19 @@ def test_install_refuses_a_model_that_reads_the_samples_worse(tmp_path: Path, in
     with pytest.raises(ModelError, match=r"reads the self-test \(samples/\) worse: .* against the installed"):
         install_model(untrained, [], force=False, consoles=Consoles())
     assert installed.read_bytes() == before and not (installed.parent / "replaced").exists()
+
+
+def test_cli_trains_the_string_reader_on_digits_and_documents(
+    mnist_subset_path: Path, labelled_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digitscan.training.reader
+
+    monkeypatch.setattr(digitscan.training.reader, "READER_LINES", 64)  # a few lines an epoch, not 40,000
+    args = ["train", "--arch", "stringnet", "--data", str(mnist_subset_path), "--data", str(labelled_folder)]
+    result = CliRunner().invoke(app, [*args, "--epochs", "1", "--validation", "100", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "6 labelled lines" in result.stderr and "held-out document lines" in result.stdout
+    card = json.loads((tmp_path / "stringnet.card.json").read_text())
+    assert card["epochs_run"] == 1 and card["export"]["file"] == "stringnet.onnx"
+    refused = CliRunner().invoke(app, [*args, "--install", "--out", str(tmp_path / "again")])
+    assert refused.exit_code != 0 and "--reader PATH" in refused.output

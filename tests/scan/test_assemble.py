@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from support import _word
 
 from digitscan.results import Digit, DigitString, flag_below
 from digitscan.scan.assemble import assemble_word, orientation_evidence
 from digitscan.scan.classify import Scores
+from digitscan.scan.normalise import LINE_PAD
+from digitscan.scan.read import LineReading
 
 
 def test_assemble_prefers_two_confident_digits_over_one_merged() -> None:
@@ -80,3 +83,36 @@ def test_the_reading_the_right_way_up_is_the_surer_on_average_not_the_longer() -
     upside_down = read(0.99, 0.99, 0.99, 0.99, 0.4, 0.5, 0.99, 0.3, 0.6)
     assert orientation_evidence(upright) > orientation_evidence(upside_down)
     assert orientation_evidence([]) < orientation_evidence(upside_down)
+
+
+def _line(text: str, confidence: float, width: int = 48) -> LineReading:
+    count = len(text)
+    columns = [LINE_PAD + (i + 0.5) * (width - 2 * LINE_PAD) / count for i in range(count)]
+    return LineReading(text, [confidence] * count, columns, width)
+
+
+def test_the_reader_wins_when_surer_and_keeps_the_classifiers_boxes_for_as_many_digits() -> None:
+    word = _word(2, [(0, 1), (1, 2)])
+    digits = np.full((2, 10), 0.01, np.float32)
+    digits[0, 1], digits[1, 7] = 0.6, 0.6  # "17", 0.36 sure as a whole
+    scores = Scores(digits, np.zeros(2, np.float32))
+    read = assemble_word(word, scores, 0, 1.0, _line("14", 0.9))
+    assert read is not None and read.text == "14" and read.confidence == pytest.approx(0.81)
+    assert [d.box for d in read.digits] == [(0, 0, 10, 10), (10, 0, 10, 10)]
+    kept = assemble_word(word, scores, 0, 1.0, _line("14", 0.5))  # less sure than the classifier: its reading
+    assert kept is not None and kept.text == "17"
+    alone = assemble_word(word, scores, 0, 1.0, _line("", 0.0))  # the reader saw no digit: the classifier's
+    assert alone is not None and alone.text == "17"
+
+
+def test_a_reading_of_another_length_takes_shares_of_the_word_box_and_keeps_its_separators_in_place() -> None:
+    word = _word(2, [(0, 1), (1, 2)])
+    word.box = (0, 0, 30, 10)
+    word.separators = [(1, ".")]
+    digits = np.full((2, 10), 0.01, np.float32)
+    digits[0, 1], digits[1, 7] = 0.5, 0.5
+    read = assemble_word(word, Scores(digits, np.zeros(2, np.float32)), 0, 1.0, _line("123", 0.95))
+    assert read is not None and read.text == "123"
+    lefts = [d.box[0] for d in read.digits]
+    assert lefts == sorted(lefts) and lefts[0] == 0 and all(d.box[2] == 10 for d in read.digits)
+    assert read.written == "1.23"  # the dot stood between the classifier's two digits: after the first here

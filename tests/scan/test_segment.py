@@ -312,3 +312,20 @@ def test_words_read_upside_down_are_the_same_pieces_in_the_opposite_order(digits
             (n - c.end, n - c.start, c.box) for c in word.candidates
         ]
         assert back.cuts == list(reversed(word.cuts))
+
+
+def test_only_a_crop_that_holds_one_number_is_given_to_the_string_reader(digits: dict[int, np.ndarray]) -> None:
+    """A one-word crop keeps all its pen strokes for the reader (an underline too); a word of a page keeps none."""
+    from digitscan.scan.segment import segment_page
+
+    crop = np.ones((60, 120), np.float32)
+    for k, d in enumerate((4, 7, 2)):
+        crop[14:42, 10 + 32 * k : 38 + 32 * k] -= digits[d] / 255.0
+    crop[48:50, 5:115] = 0.0  # an underline
+    words, _ = segment_page(crop.clip(0, 1))
+    assert len(words) == 1 and words[0].ink.shape == crop.shape
+    assert words[0].ink[48:50, 5:115].min() > 0.5  # the rule is in what the reader sees
+    page = np.ones((600, 800), np.float32)
+    page[100:160, 100:220] = crop.clip(0, 1)
+    words, _ = segment_page(page)
+    assert words and all(w.ink.size == 0 for w in words)

@@ -1,0 +1,103 @@
+"""Stage 4b: the string reader reads each word whole, beside the digit classifier's cut-by-cut reading.
+
+The classifier reads one cut-out digit at a time, so a wrong cut (touching
+digits, a stroke left on its neighbour) is a wrong reading; the reader (a
+convolutional network trained with CTC, `model.architectures.build_stringnet`)
+sees the whole word as one line (`normalise.to_line`) and says, column step by
+column step, which digit it sees or none. Lines of many files are read in
+batches of like widths. Each reading keeps, per digit, its probability and
+the column it was read at, which `assemble` uses to give it a box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digitscan._files import bundled
+from digitscan.model.contract import BLANK, READER_CLASSES
+from digitscan.model.files import LoadedModel, load_for_scanning
+from digitscan.scan.normalise import LINE_STRIDE, to_line_batch
+
+READER_NAME = "stringnet.h5"  # the bundled reader, beside the bundled classifier in models/
+LINES_PER_CALL = 256  # lines per predict call: like-width lines batched, as the classifier batches digits
+# Each line is padded on the right to the next multiple of this many columns, and read with lines of that width
+# only. Padding changes the scores near a line's end (a convolution's bias fills the blank), so a line's width in
+# the batch must depend on the line alone, or a file would read differently beside other files (the engines
+# disagreed). Training pads every line to MAX_LINE_WIDTH, so the reader knows blank on the right; three widths.
+WIDTH_BUCKET = 64
+
+
+@dataclass
+class LineReading:
+    """What the reader read on one line: its digits, each one's probability and its column (line pixels)."""
+
+    text: str = ""
+    confidences: list[float] = field(default_factory=list)
+    columns: list[float] = field(default_factory=list)
+    width: int = 0  # the line's width (pixels of `to_line`), to place the columns on the word
+
+    @property
+    def confidence(self) -> float:
+        """The product of its digits' probabilities: the chance that the whole reading is right (0: nothing)."""
+        return float(np.prod(self.confidences)) if self.text else 0.0
+
+
+def bundled_reader_path() -> str:
+    """The bundled string reader: in the installed wheel, or in the source checkout."""
+    return str(bundled("models", READER_NAME))
+
+
+def decode(scores: np.ndarray) -> LineReading:
+    """Greedy CTC decoding of one line's (T, K) probabilities: the best class per step, repeats and blanks
+    dropped. A digit's probability is its best step's; its column is the middle of its run of steps."""
+    best = scores.argmax(axis=1)
+    reading = LineReading()
+    blank = READER_CLASSES.index(BLANK)
+    start = 0
+    for t in range(1, len(best) + 1):
+        if t < len(best) and best[t] == best[start]:
+            continue
+        label = int(best[start])
+        if label != blank:
+            reading.text += READER_CLASSES[label]
+            reading.confidences.append(float(scores[start:t, label].max()))
+            reading.columns.append((start + t) / 2 * LINE_STRIDE)
+        start = t
+    return reading
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities over the last axis (the reader gives logits: CTC trains on them)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+class StringReader:
+    """A loaded string reader behind a batched `read` call."""
+
+    def __init__(self, model: LoadedModel | str | None = None, batch_size: int = LINES_PER_CALL) -> None:
+        path = bundled_reader_path() if model is None else model
+        self.loaded = path if isinstance(path, LoadedModel) else load_for_scanning(path, reader=True)
+        self.batch_size = batch_size
+
+    def read(self, lines: list[np.ndarray]) -> list[LineReading]:
+        """Read lines from `to_line` ((LINE_HEIGHT, W) each; an empty array reads nothing); one reading per line,
+        in order."""
+        readings = [LineReading() for _ in lines]
+        by_width: dict[int, list[int]] = {}
+        for i, line in enumerate(lines):
+            if line.size:  # an empty line is a word not to be read whole: it reads nothing
+                by_width.setdefault(-(-line.shape[1] // WIDTH_BUCKET) * WIDTH_BUCKET, []).append(i)
+        for width, members in sorted(by_width.items()):
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start : start + self.batch_size]
+                batch = to_line_batch([lines[i] for i in chunk], width)
+                scores = softmax(np.asarray(self.loaded.model.predict_on_batch(batch), np.float32))
+                for i, row in zip(chunk, scores, strict=True):
+                    steps = -(-lines[i].shape[1] // LINE_STRIDE)  # the steps of its own width, not the padding's
+                    readings[i] = decode(row[:steps])
+                    readings[i].width = lines[i].shape[1]
+        return readings

@@ -1,0 +1,73 @@
+"""The string reader's training: synthetic lines, real documents' lines, epochs, and a short real run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitscan.model.contract import LINE_HEIGHT
+from digitscan.scan.normalise import MAX_LINE_WIDTH, to_line
+from digitscan.training.recipe import READER_DOCUMENT_REPEATS, TrainOptions
+from digitscan.training.strings import LENGTHS, Lines, synthetic_line
+
+MNIST_SUBSET = Path(__file__).parent.parent / "data" / "mnist_subset.npz"
+
+
+@pytest.fixture(scope="module")
+def pool() -> tuple[np.ndarray, np.ndarray]:
+    data = np.load(MNIST_SUBSET)
+    return data["x_train"], data["y_train"]
+
+
+def test_a_synthetic_line_holds_its_digits_and_normalises(pool: tuple[np.ndarray, np.ndarray]) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        ink, text = synthetic_line(rng, *pool)
+        assert text.isdigit() and LENGTHS[0] <= len(text) < LENGTHS[1]
+        assert ink.ndim == 2 and ink.max() > 0.2
+        line = to_line(ink)
+        assert line.shape[0] == LINE_HEIGHT and 0 < line.shape[1] <= MAX_LINE_WIDTH and line.max() == 1.0
+
+
+def test_an_epoch_is_reproducible_and_repeats_the_real_lines(pool: tuple[np.ndarray, np.ndarray]) -> None:
+    from digitscan.training.reader import encode, reader_epoch
+
+    real = Lines([np.ones((LINE_HEIGHT, 40), np.float32)], ["905"])
+    x, y = reader_epoch(*pool, real, 20, seed=1, epoch=2)
+    again, same = reader_epoch(*pool, real, 20, seed=1, epoch=2)
+    assert x.shape == (20 + READER_DOCUMENT_REPEATS, LINE_HEIGHT, MAX_LINE_WIDTH, 1)
+    assert np.array_equal(x, again) and np.array_equal(y, same)
+    assert (y == encode(["905"])[0]).all(axis=1).sum() >= READER_DOCUMENT_REPEATS
+    assert not np.array_equal(x, reader_epoch(*pool, real, 20, seed=1, epoch=3)[0])
+    assert encode(["905"])[0, :4].tolist() == [10, 1, 6, 0]  # blank is 0, digit d is d + 1, padded with blanks
+
+
+def test_documents_give_one_labelled_line_per_image(labelled_folder: Path) -> None:
+    from digitscan.training.reader import load_documents
+
+    documents = load_documents(labelled_folder)
+    assert len(documents.files) == 6 and all(len(t) == 3 for t in documents.lines.texts)
+    assert all(line.shape[0] == LINE_HEIGHT and line.max() == 1.0 for line in documents.lines.images)
+    assert documents.describe()["lines"] == 6
+
+
+def test_a_short_run_writes_a_reader_that_scanning_loads(tmp_path: Path, labelled_folder: Path) -> None:
+    from digitscan.model.files import card_path
+    from digitscan.scan.read import StringReader
+    from digitscan.training.data import load_mnist
+    from digitscan.training.reader import load_documents, train_reader
+
+    options = TrainOptions(arch="stringnet", epochs=1, validation_size=100, out=tmp_path, seed=2)
+    result = train_reader(load_mnist(MNIST_SUBSET), options, documents=[load_documents(labelled_folder)], lines=64)
+    assert result.model_path == tmp_path / "stringnet.h5" and not result.interrupted
+    card = json.loads(card_path(result.model_path).read_text())
+    assert card["architecture"] == "stringnet" and card["classes"][0] == "blank"
+    assert card["export"]["argmax_differences"] == 0 and card["export"]["max_score_difference"] <= 1e-4
+    assert [s["kind"] for s in card["sources"]] == ["digits", "documents"]
+    assert all(path.exists() for path in result.outputs)
+    reader = StringReader(str(result.model_path))
+    assert reader.loaded.runtime == "onnxruntime"
+    assert len(reader.read([to_line(np.eye(20, dtype=np.float32))])) == 1
