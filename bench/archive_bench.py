@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the page bench's shared parts, run from anywhere
-from page_bench import common_arguments, first_pages, save_json, warm_up, writers_and_model
+from page_bench import common_arguments, first_pages, save_json, scan_options, warm_up, writers_and_model
 
 DEFAULT_SEED = 2000  # far from the committed cells' seed (20): other cells, same generator
 TARGET_READ = 0.8  # issue #20: numbers read exactly on the real register cells kept aside
@@ -54,13 +54,13 @@ def from_rule(truth: str, read: str) -> bool:
     return len(read) > len(truth) and read.count("1") > truth.count("1")
 
 
-def scan(loaded: Any, folder: Path, workers: int) -> tuple[Any, float]:
+def scan(loaded: Any, folder: Path, options: Any) -> tuple[Any, float]:
     """Scan every cell (timed) and score it; returns the report and cells/s."""
     from digitscan.scan.evaluate import Report, read_truth
 
     truth = read_truth(folder / "labels.csv")
     names = sorted(truth)
-    read, rate = first_pages(loaded, folder, names, workers)
+    read, rate = first_pages(loaded, folder, names, options)
     report = Report()
     for name in names:
         report.add(name, truth[name], read[name])
@@ -132,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         groups = generate(folder, args.count, args.seed, writers)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
-        warm = warm_up(loaded, sorted(folder.glob("*.jpg"))[:4], args.workers)
+        warm = warm_up(loaded, sorted(folder.glob("*.jpg"))[:4], scan_options(args))
         print(f"  {warm:.1f} s; scanning ...", flush=True)
-        report, rate = scan(loaded, folder, args.workers)
+        report, rate = scan(loaded, folder, scan_options(args))
     results = {
         "model": str(loaded.path),
         "count": args.count,

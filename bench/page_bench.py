@@ -56,14 +56,20 @@ def generate(folder: Path, per_kind: int, seed: int, size: str, writers: list[An
     return tags
 
 
-def first_pages(loaded: Any, folder: Path, names: list[str], workers: int) -> tuple[dict[str, Any], float]:
+def scan_options(args: argparse.Namespace) -> Any:
+    """How the bench scans: `--workers`, and the string reader unless `--no-read-whole`."""
+    from digitscan.scan.options import ScanOptions
+
+    return ScanOptions(workers=args.workers, read_whole=not args.no_read_whole)
+
+
+def first_pages(loaded: Any, folder: Path, names: list[str], options: Any) -> tuple[dict[str, Any], float]:
     """Scan these files of `folder` through the pipeline (timed); each file's first page (the truth is about it, as
     in eval) by name, and the files per second."""
-    from digitscan.scan.options import ScanOptions
     from digitscan.scan.pipeline import Scanner
 
     started = time.perf_counter()
-    results = list(Scanner(loaded, ScanOptions(workers=workers)).scan([folder / n for n in names]))
+    results = list(Scanner(loaded, options).scan([folder / n for n in names]))
     rate = len(names) / (time.perf_counter() - started)
     first: dict[str, Any] = {}
     for r in results:
@@ -71,7 +77,7 @@ def first_pages(loaded: Any, folder: Path, names: list[str], workers: int) -> tu
     return {name: first[str(folder / name)] for name in names}, rate
 
 
-def scan_kinds(loaded: Any, folder: Path, workers: int) -> tuple[Any, dict[str, float]]:
+def scan_kinds(loaded: Any, folder: Path, options: Any) -> tuple[Any, dict[str, float]]:
     """Scan each kind's pages (timed), score every page; returns the report and each kind's pages/s."""
     from digitscan.scan.evaluate import PageReport, read_page_truth
 
@@ -79,19 +85,18 @@ def scan_kinds(loaded: Any, folder: Path, workers: int) -> tuple[Any, dict[str, 
     report, rates = PageReport(), {}
     for kind in sorted({t.kind for t in truth.values()}):
         names = sorted(n for n, t in truth.items() if t.kind == kind)
-        read, rates[kind] = first_pages(loaded, folder, names, workers)
+        read, rates[kind] = first_pages(loaded, folder, names, options)
         for name in names:
             report.add(name, truth[name], read[name])
     return report, rates
 
 
-def warm_up(loaded: Any, paths: list[Path], workers: int) -> float:
+def warm_up(loaded: Any, paths: list[Path], options: Any) -> float:
     """Start the forkserver and run the model once, on a few of the set's files."""
-    from digitscan.scan.options import ScanOptions
     from digitscan.scan.pipeline import Scanner
 
     started = time.perf_counter()
-    list(Scanner(loaded, ScanOptions(workers=workers)).scan(paths))
+    list(Scanner(loaded, options).scan(paths))
     return time.perf_counter() - started
 
 
@@ -104,6 +109,7 @@ def common_arguments(parser: argparse.ArgumentParser, seed: int) -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, default=None, help="write the material here (else a temporary folder)")
     parser.add_argument("--json", type=Path, default=None, help="also save the figures as JSON")
+    parser.add_argument("--no-read-whole", action="store_true", help="the classifier alone (no string reader)")
 
 
 def writers_and_model(args: argparse.Namespace) -> tuple[list[Any], Any] | None:
@@ -191,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         tags = generate(folder, args.per_kind, args.seed, args.size, writers)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
-        warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], args.workers)
+        warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
         print(f"  {warm:.1f} s; scanning ...", flush=True)
-        report, rates = scan_kinds(loaded, folder, args.workers)
+        report, rates = scan_kinds(loaded, folder, scan_options(args))
     results = {
         "model": str(loaded.path),
         "size": args.size,

@@ -49,7 +49,7 @@ DEFAULT_DATA = DATASETS / "mnist.npz"
 TARGET_ORAND_PER_S = 300.0
 TARGET_PAGES_PER_S = 5.0
 TARGET_MANY_BYTES = 1.5e9  # 1.5 GB (10^9 bytes)
-STAGES = ("load", "segment", "normalise", "classify", "assemble")
+STAGES = ("load", "segment", "normalise", "classify", "read whole", "assemble")
 Mnist = tuple[np.ndarray, dict[int, np.ndarray]]  # MNIST test images, and the indices of each label
 
 
@@ -310,7 +310,8 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     from digitscan.scan.assemble import assemble
     from digitscan.scan.classify import Classifier
     from digitscan.scan.load import load_pages
-    from digitscan.scan.normalise import to_mnist_batch
+    from digitscan.scan.normalise import to_line, to_mnist_batch
+    from digitscan.scan.read import StringReader
     from digitscan.scan.segment import segment
 
     totals = dict.fromkeys(STAGES, 0.0)
@@ -324,22 +325,28 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
             words = segment(page.grey)
             t2 = time.perf_counter()
             images = to_mnist_batch([c.ink for w in words for c in w.candidates])
+            lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]
             t3 = time.perf_counter()
             totals["segment"] += t2 - t1
             totals["normalise"] += t3 - t2
-            prepared.append((words, images, page.scale))
+            prepared.append((words, images, page.scale, lines))
     classifier = Classifier(loaded)
     stacked = np.concatenate([p[1] for p in prepared]) if prepared else np.zeros((0, 28, 28), np.float32)
+    reader = StringReader()
     t4 = time.perf_counter()
     scores = classifier.scores(stacked)
     t5 = time.perf_counter()
-    offset = 0
-    for words, images, scale in prepared:
+    read = reader.read([line for p in prepared for line in p[3]])  # one batch of every file's lines, as a scan
+    t6 = time.perf_counter()
+    offset = line_offset = 0
+    for words, images, scale, lines in prepared:
         n = len(images)
-        assemble(words, scores.rows(offset, offset + n), scale)
+        assemble(words, scores.rows(offset, offset + n), scale, read[line_offset : line_offset + len(lines)])
         offset += n
+        line_offset += len(lines)
     totals["classify"] = t5 - t4
-    totals["assemble"] = time.perf_counter() - t5
+    totals["read whole"] = t6 - t5
+    totals["assemble"] = time.perf_counter() - t6
     count = max(1, len(paths))
     return {
         "images": len(paths),

@@ -47,24 +47,13 @@ def reject_outputs(classes: list[str]) -> list[int]:
     return [i for i, name in enumerate(classes) if i >= DIGITS and name == NOT_A_DIGIT]
 
 
-def card_input() -> dict[str, Any]:
-    """The input as a model card describes it."""
-    return {
-        "shape": [None, *INPUT_SHAPE],
-        "dtype": "float32",
-        "range": [0.0, 1.0],
-        "polarity": "white digit on black, MNIST normalisation (digitscan.scan.normalise.to_mnist)",
-    }
-
-
-def card_line_input() -> dict[str, Any]:
-    """The string reader's input as its card describes it."""
-    return {
-        "shape": [None, *LINE_SHAPE],
-        "dtype": "float32",
-        "range": [0.0, 1.0],
-        "polarity": "white ink on black, one word (digitscan.scan.normalise.to_line), width a multiple of 4",
-    }
+def card_input(reader: bool = False) -> dict[str, Any]:
+    """The input as a model card describes it: a classifier's, or (`reader`) the string reader's."""
+    if reader:
+        shape, polarity = LINE_SHAPE, "white ink on black, one word (digitscan.scan.normalise.to_line), width 4k"
+    else:
+        shape, polarity = INPUT_SHAPE, "white digit on black, MNIST normalisation (digitscan.scan.normalise.to_mnist)"
+    return {"shape": [None, *shape], "dtype": "float32", "range": [0.0, 1.0], "polarity": polarity}
 
 
 def check_contract(model: Any, path: Path) -> None:

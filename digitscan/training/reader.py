@@ -22,7 +22,7 @@ import numpy as np
 from digitscan._keras import accelerator, import_keras
 from digitscan.errors import DataError, interrupts_caught
 from digitscan.model.architectures import build
-from digitscan.model.contract import READER_CLASSES, card_line_input
+from digitscan.model.contract import READER_CLASSES, card_input
 from digitscan.model.export import export, exported_path
 from digitscan.model.files import card_path, save_model
 from digitscan.scan.evaluate import read_truth
@@ -209,7 +209,7 @@ def train_reader(
         "architecture": options.arch,
         "role": "string reader: whole words, CTC",
         "classes": READER_CLASSES,
-        "input": card_line_input(),
+        "input": card_input(reader=True),
         "parameters": int(best_model.count_params()),
         "sources": [
             {"name": "MNIST train split", "kind": "digits", "digits": len(mnist)},
