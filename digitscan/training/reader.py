@@ -40,7 +40,7 @@ from digitscan.training.recipe import (
     READER_STRETCH,
     TrainOptions,
 )
-from digitscan.training.sources import Source, _sha256, known_as
+from digitscan.training.sources import Source, documents_sha256, known_as
 from digitscan.training.strings import Lines, synthetic_line, synthetic_lines
 from digitscan.training.train import BestCheckpoint, Reporter, TrainResult
 
@@ -88,7 +88,7 @@ def load_documents(path: Path) -> Documents:
         files.append(name)
     if not images:
         raise DataError(f"{path}: no labelled images could be read")
-    return Documents(path, _sha256(labels_file), Lines(images, texts), files)
+    return Documents(path, documents_sha256(folder, labels_file), Lines(images, texts), files)
 
 
 def stretched(line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -212,7 +212,13 @@ def train_reader(
         "input": card_input(reader=True),
         "parameters": int(best_model.count_params()),
         "sources": [
-            {"name": "MNIST train split", "kind": "digits", "digits": len(mnist)},
+            {
+                "name": Path(data.source).name,
+                "kind": "digits",
+                **known_as(data.sha256),
+                "sha256": data.sha256,
+                "digits": len(mnist),
+            },
             *(s.describe() for s in sources),
             *(d.describe() for d in documents),
         ],

@@ -128,8 +128,14 @@ def _documents(path: Path, model: Path | None) -> Source:
     folder, labels_file = (path, None) if path.is_dir() else (path.parent, path)
     crops = collect_crops(folder, labels_file, model)
     images = (crops.images * 255).round().astype(np.uint8)
+    return Source(path, "documents", documents_sha256(folder, labels_file), images, crops.labels)
+
+
+def documents_sha256(folder: Path, labels_file: Path | None = None) -> str:
+    """What a card records of a documents folder: the sha256 of its labels CSV and boxes.csv (images not hashed),
+    by which `KNOWN_SOURCES` knows a data set."""
     hashed = [labels_file or folder / "labels.csv", folder / "boxes.csv"]
-    return Source(path, "documents", _sha256(*[p for p in hashed if p.exists()]), images, crops.labels)
+    return _sha256(*[p for p in hashed if p.exists()])
 
 
 def _sha256(*files: Path) -> str:
