@@ -111,11 +111,11 @@ def with_reader(found: DigitString | None, word: Word, line: LineReading, scale:
     """
     if found is None or not line.text or found.confidence > line.confidence:
         return found
-    box = _scaled(word.box, scale)
     if len(found.digits) == len(line.text):
         boxes = [d.box for d in found.digits]
         separators = dict(found.separators)
     else:
+        box = _scaled(word.box, scale)
         boxes = [_share(box, column, line) for column in line.columns]
         separators = _moved(found, boxes)
     digits = [Digit(c, p, b) for c, p, b in zip(line.text, line.confidences, boxes, strict=True)]

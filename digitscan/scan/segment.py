@@ -544,8 +544,7 @@ def upside_down(words: list[Word]) -> list[Word]:
     for word in reversed(words):
         n = word.pieces
         candidates = [Candidate(n - c.end, n - c.start, c.box, c.ink) for c in word.candidates]
-        ink = np.ascontiguousarray(np.rot90(word.ink, 2))
-        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts)), ink=ink))
+        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts))))
     return turned
 
 
