@@ -59,7 +59,7 @@ ReadWholeOption = Annotated[
     bool,
     typer.Option(
         "--read-whole/--no-read-whole",
-        help="Also read each number whole with the string reader; the surer of the two readings wins.",
+        help="Also read each number whole with the string reader; the reading both networks find likelier wins.",
     ),
 ]
 ReaderOption = Annotated[

@@ -7,11 +7,18 @@ Cutting through a connected stroke costs a penalty that the classifier must
 overcome, which it does for touching digits ("several digits" on the uncut
 blob) and not for the strokes of a printed letter. A string with more than one
 mark for every two digits (printed words, scribbles) is dropped whole.
+
+Where the string reader read the word whole too, the two readings are weighed
+by both networks: each reader's log-likelihood of each text, summed
+(`with_reader`). Neither reader's own sureness decides alone: the reader's
+greedy path can run a doubled digit together while its scores still hold both.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,15 +33,43 @@ NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
 CUT_PENALTY = -1.0  # for each cut through a connected stroke
 SPAN_PENALTY = -1.0  # per extra piece when several pieces are dropped together as one mark
 EPS = 1e-6
+# The classifier's log-likelihood a reading gets at the least when no cut of the word reads it (the reader saw a
+# digit the segmenter never cut out, or merged two): about 2e-9, so the reader must be far surer than the
+# classifier's own reading is likely. Not tuned: -10 and -20 chose the same readings on ORAND folds 1-4.
+LATTICE_FLOOR = -20.0
 
 
 def assemble_word(
     word: Word, scores: Scores, offset: int, scale: float, line: LineReading | None = None
 ) -> DigitString | None:
     """The best reading of one word; its candidates' scores start at row `offset`; `line`: the string reader's
-    reading of the word whole, which wins when it is the surer (`with_reader`)."""
+    reading of the word whole, weighed against the classifier's (`with_reader`)."""
     found = _lattice_reading(word, scores, offset, scale)
-    return found if line is None else with_reader(found, word, line, scale)
+    if line is None or found is None or not line.text:
+        return found
+    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word, scores, offset, text))
+
+
+@dataclass
+class _Edge:
+    """One candidate as a step of the lattice: pieces [start, end) read as a digit or dropped as a mark."""
+
+    start: int
+    end: int
+    row: int
+    digit_logs: np.ndarray  # log-probability of each digit, the cut's penalty included
+    mark_log: float  # the score of dropping it as a mark, the cut's penalty included
+
+
+def _edges(word: Word, scores: Scores, offset: int) -> list[_Edge]:
+    """The word's candidates as lattice steps, by the scores and penalties both lattice searches use."""
+    edges = []
+    for k, cand in enumerate(word.candidates):
+        row = offset + k
+        cut = CUT_PENALTY if cand.start > 0 and word.cuts and word.cuts[cand.start - 1] else 0.0
+        mark = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
+        edges.append(_Edge(cand.start, cand.end, row, np.log(scores.digits[row] + EPS) + cut, mark + cut))
+    return edges
 
 
 def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> DigitString | None:
@@ -43,25 +78,14 @@ def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> D
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
     choice: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (start, candidate row, digit or -1)
-    by_end: dict[int, list[int]] = {}
-    for k, cand in enumerate(word.candidates):
-        by_end.setdefault(cand.end, []).append(k)
-    for end in range(1, n + 1):
-        for k in by_end.get(end, []):
-            cand = word.candidates[k]
-            row = offset + k
-            if not np.isfinite(best[cand.start]):
-                continue
-            digit = int(scores.digits[row].argmax())
-            options = [(math.log(scores.digits[row, digit] + EPS), digit)]
-            noise = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
-            options.append((noise, -1))
-            score, label = max(options)
-            total = best[cand.start] + score
-            if cand.start > 0 and word.cuts and word.cuts[cand.start - 1]:
-                total += CUT_PENALTY  # cutting through ink needs the classifier's clear support
-            if total > best[end]:
-                best[end], choice[end] = total, (cand.start, row, label)
+    for edge in sorted(_edges(word, scores, offset), key=lambda e: e.end):
+        if not np.isfinite(best[edge.start]):
+            continue
+        digit = int(edge.digit_logs.argmax())
+        score, label = max((float(edge.digit_logs[digit]), digit), (edge.mark_log, -1))
+        total = best[edge.start] + score
+        if total > best[edge.end]:
+            best[edge.end], choice[edge.end] = total, (edge.start, edge.row, label)
     if not np.isfinite(best[n]):
         return None
     digits: list[Digit] = []
@@ -88,6 +112,23 @@ def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> D
     )
 
 
+def _text_log_likelihood(word: Word, scores: Scores, offset: int, text: str) -> float:
+    """The score of the classifier's best path that reads exactly `text` (marks dropped along the way, no more
+    than one for every two digits, as `_lattice_reading` allows); -inf where no cut of the word reads it."""
+    n, length = word.pieces, len(text)
+    # best[end, j, m]: the best path over pieces [0, end) that read text[:j] and dropped m marks
+    best = np.full((n + 1, length + 1, n + 1), -np.inf)
+    best[0, 0, 0] = 0.0
+    for edge in sorted(_edges(word, scores, offset), key=lambda e: e.end):
+        before = best[edge.start]
+        if length:
+            digit_logs = edge.digit_logs[[int(c) for c in text]]  # reading text[j] here, for each j
+            best[edge.end, 1:, :] = np.maximum(best[edge.end, 1:, :], before[:-1, :] + digit_logs[:, None])
+        best[edge.end, :, 1:] = np.maximum(best[edge.end, :, 1:], before[:, :-1] + edge.mark_log)
+    allowed = best[n, length, : length // 2 + 1]
+    return float(allowed.max()) if allowed.size else -np.inf
+
+
 def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:
     """Each separator after the digit it follows: only between two digits read (never first or last)."""
     placed: dict[int, str] = {}
@@ -99,17 +140,24 @@ def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:
     return placed
 
 
-def with_reader(found: DigitString | None, word: Word, line: LineReading, scale: float) -> DigitString | None:
-    """The reading of a word: the string reader's where it is at least as sure as the classifier's, else the
-    classifier's. Sureness is each reading's product of digit probabilities. A word the classifier dropped
-    (printed words, marks, patterns: "not a digit") stays dropped: the reader knows only digits and blank, and
-    reads print and patterns as digits.
+def with_reader(
+    found: DigitString, word: Word, line: LineReading, scale: float, lattice: Callable[[str], float]
+) -> DigitString:
+    """The reading of a word, the classifier's (`found`) or the string reader's (`line`), whichever the two agree
+    on more: the one with the higher sum of the reader's log-likelihood (all its alignments, `LineReading.
+    log_likelihood`) and the classifier's (its best cut reading that text, `lattice`; at least LATTICE_FLOOR).
+    Where both read the same digits, the surer one's confidences are kept. The caller keeps a word the
+    classifier dropped (printed words, marks, patterns: "not a digit") dropped: the reader knows only digits and
+    blank, and reads print and patterns as digits.
 
     The reader's digits take the classifier's boxes where both read as many digits, else a share of the word's
     box by the column they were read at; separators stay where they were written (between the same digits, or
     by position).
     """
-    if found is None or not line.text or found.confidence > line.confidence:
+    if line.text == found.text:
+        if found.confidence > line.confidence:
+            return found
+    elif _joint(found.text, line, lattice) >= _joint(line.text, line, lattice):
         return found
     if len(found.digits) == len(line.text):
         boxes = [d.box for d in found.digits]
@@ -120,6 +168,11 @@ def with_reader(found: DigitString | None, word: Word, line: LineReading, scale:
         separators = _moved(found, boxes)
     digits = [Digit(c, p, b) for c, p, b in zip(line.text, line.confidences, boxes, strict=True)]
     return DigitString(digits=digits, box=_union(boxes), line=word.line, separators=separators)
+
+
+def _joint(text: str, line: LineReading, lattice: Callable[[str], float]) -> float:
+    """How well `text` fits both readers: log P(text | the line) + log P(text | the classifier's cuts)."""
+    return line.log_likelihood(text) + max(lattice(text), LATTICE_FLOOR)
 
 
 def _share(box: Box, column: float, line: LineReading) -> Box:

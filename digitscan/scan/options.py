@@ -19,7 +19,7 @@ class ScanOptions:
     min_confidence: float = 0.5  # digits below this are flagged for review; applied after the reading is chosen
     max_pixels: int = 120_000_000  # about 11,000 x 11,000: larger images are refused from their header (bombs)
     timeout_per_file: float | None = 120.0  # seconds before a file's worker is stopped and replaced
-    read_whole: bool = True  # read each word whole with the string reader too; the surer reading wins
+    read_whole: bool = True  # read each word whole with the string reader too; both weigh both readings
     reader_model: str | None = None  # the string reader's file; None: the bundled one (models/stringnet.h5)
 
     def __post_init__(self) -> None:

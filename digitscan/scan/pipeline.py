@@ -42,6 +42,13 @@ from digitscan.scan.segment import Word, segment_page, upside_down
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
+# Files the workers may decode ahead of the classifying process (`files_ahead`). A fixed 4 per worker left them idle
+# while each batch of about 53 ORAND crops was classified: 141 -> 244 crops/s once two batches' worth ran ahead
+# (bench/scan_bench.py, 2 cores). The floor is that old window (pages: two or three fill a batch); the ceiling
+# bounds what waits in memory when a folder of tiny images reads nearly nothing.
+MIN_AHEAD_PER_WORKER = 4
+MAX_FILES_AHEAD = 256
+
 
 @dataclass
 class Reading:
@@ -289,13 +296,13 @@ class Scanner:
         context = _worker_context()
         max_pixels, timeout = self.options.max_pixels, self.options.timeout_per_file
         workers = min(self.workers, len(paths))
-        window = 4 * workers
+        seen_files = seen_candidates = 0
         with ProcessPool(max_workers=workers, initializer=_start_worker, context=context) as pool:
             queue: deque[tuple[str, Future]] = deque()
             remaining = iter(paths)
             try:
                 while True:
-                    while len(queue) < window:
+                    while len(queue) < files_ahead(workers, self.options.batch_digits, seen_files, seen_candidates):
                         path = next(remaining, None)
                         if path is None:
                             break
@@ -305,7 +312,10 @@ class Scanner:
                         return
                     path, future = queue.popleft()
                     try:
-                        yield future.result()
+                        prepared = future.result()
+                        seen_files += 1
+                        seen_candidates += sum(p.candidates for p in prepared)
+                        yield prepared
                     except TimeoutError:
                         reason = f"timed out after {timeout:g} s (--timeout-per-file); worker replaced"
                         yield [failed(path, reason)]
@@ -319,6 +329,16 @@ class Scanner:
     def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
         return classify_files(pending, self.classifier, self.options.min_confidence, self.reader)
+
+
+def files_ahead(workers: int, batch_digits: int, files: int, candidates: int) -> int:
+    """How many files the workers may run ahead of this process: two batches' worth of candidates, by the files
+    seen so far, so workers prepare the next batch while this one is classified, yet a folder of large pages holds
+    few of them in memory (at least `MIN_AHEAD_PER_WORKER`, at most `MAX_FILES_AHEAD`)."""
+    least = MIN_AHEAD_PER_WORKER * workers
+    if not candidates:
+        return least
+    return int(min(MAX_FILES_AHEAD, max(least, 2 * batch_digits * files / candidates)))
 
 
 def classify_files(

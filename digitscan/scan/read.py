@@ -37,11 +37,18 @@ class LineReading:
     confidences: list[float] = field(default_factory=list)
     columns: list[float] = field(default_factory=list)
     width: int = 0  # the line's width (pixels of `to_line`), to place the columns on the word
+    # The line's (steps, classes) probabilities, to weigh readings other than its own (`log_likelihood`)
+    scores: np.ndarray = field(default_factory=lambda: np.zeros((0, len(READER_CLASSES)), np.float32))
 
     @property
     def confidence(self) -> float:
         """The product of its digits' probabilities: the chance that the whole reading is right (0: nothing)."""
         return float(np.prod(self.confidences)) if self.text else 0.0
+
+    def log_likelihood(self, text: str) -> float:
+        """log P(text | line): the reader's probability of `text`, summed over every way of placing its digits
+        and blanks on the line's steps (CTC's forward pass); -inf where the line is too short to hold it."""
+        return ctc_log_likelihood(self.scores, text)
 
 
 def bundled_reader_path() -> str:
@@ -65,7 +72,32 @@ def decode(scores: np.ndarray) -> LineReading:
             reading.confidences.append(float(scores[start:t, label].max()))
             reading.columns.append((start + t) / 2 * LINE_STRIDE)
         start = t
+    reading.scores = scores
     return reading
+
+
+def ctc_log_likelihood(scores: np.ndarray, text: str) -> float:
+    """log P(text) under one line's (T, K) probabilities: the CTC forward pass over `text` with a blank before,
+    between and after its digits (a doubled digit needs a blank between its two)."""
+    blank = READER_CLASSES.index(BLANK)
+    labels = [blank]
+    for char in text:
+        labels += [READER_CLASSES.index(char), blank]
+    if len(scores) == 0:
+        return 0.0 if not text else -np.inf
+    logs = np.log(np.asarray(scores, np.float64)[:, labels] + 1e-12)  # (T, S): each step's log p of each label
+    # A label may also follow the one two back (skipping a blank) unless it is a blank or repeats that label.
+    labels_arr = np.asarray(labels)
+    skip = np.zeros(len(labels), bool)
+    skip[2:] = (labels_arr[2:] != blank) & (labels_arr[2:] != labels_arr[:-2])
+    alpha = np.full(len(labels), -np.inf)
+    alpha[: min(2, len(labels))] = logs[0, : min(2, len(labels))]
+    for t in range(1, len(logs)):
+        step, jump = np.full_like(alpha, -np.inf), np.full_like(alpha, -np.inf)
+        step[1:] = alpha[:-1]
+        jump[2:] = np.where(skip[2:], alpha[:-2], -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + logs[t]
+    return float(np.logaddexp(alpha[-1], alpha[-2])) if len(labels) > 1 else float(alpha[-1])
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from support import _word
 
+from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below
 from digitscan.scan.assemble import assemble_word, orientation_evidence
 from digitscan.scan.classify import Scores
-from digitscan.scan.normalise import LINE_PAD
-from digitscan.scan.read import LineReading
+from digitscan.scan.normalise import LINE_PAD, LINE_STRIDE
+from digitscan.scan.read import LineReading, decode
 
 
 def test_assemble_prefers_two_confident_digits_over_one_merged() -> None:
@@ -85,34 +86,64 @@ def test_the_reading_the_right_way_up_is_the_surer_on_average_not_the_longer() -
     assert orientation_evidence([]) < orientation_evidence(upside_down)
 
 
-def _line(text: str, confidence: float, width: int = 48) -> LineReading:
-    count = len(text)
-    columns = [LINE_PAD + (i + 0.5) * (width - 2 * LINE_PAD) / count for i in range(count)]
-    return LineReading(text, [confidence] * count, columns, width)
+def _line(
+    text: str, confidence: float, width: int = 48, doubt: dict[int, tuple[str, float]] | None = None
+) -> LineReading:
+    """The reader's reading of `text` as decoding a line gives it: each digit sure to `confidence` at one step,
+    blanks (0.99) between; `doubt` {step: (class, p)} moves p of a blank step to another class ("" is blank)."""
+    steps = width // LINE_STRIDE
+    scores = np.full((steps, len(READER_CLASSES)), 0.01 / (len(READER_CLASSES) - 1), np.float32)
+    scores[:, 0] = 0.99
+    at = [round((LINE_PAD + (i + 0.5) * (width - 2 * LINE_PAD) / len(text)) / LINE_STRIDE) for i in range(len(text))]
+    for step, char in zip(at, text, strict=True):
+        scores[step] = (1 - confidence) / (len(READER_CLASSES) - 1)
+        scores[step, READER_CLASSES.index(char)] = confidence
+    for step, (char, p) in (doubt or {}).items():
+        scores[step, 0] -= p
+        scores[step, READER_CLASSES.index(char) if char else 0] += p
+    line = decode(scores)
+    line.width = width
+    return line
 
 
-def test_the_reader_wins_when_surer_and_keeps_the_classifiers_boxes_for_as_many_digits() -> None:
+def test_the_reading_both_readers_find_likelier_wins_and_keeps_the_classifiers_boxes() -> None:
     word = _word(2, [(0, 1), (1, 2)])
     digits = np.full((2, 10), 0.01, np.float32)
-    digits[0, 1], digits[1, 7] = 0.6, 0.6  # "17", 0.36 sure as a whole
+    digits[0, 1], digits[1, 7], digits[1, 4] = 0.6, 0.8, 0.05  # "17", 16 times likelier than "14" (its second)
     scores = Scores(digits, np.zeros(2, np.float32))
-    read = assemble_word(word, scores, 0, 1.0, _line("14", 0.9))
-    assert read is not None and read.text == "14" and read.confidence == pytest.approx(0.81)
+    read = assemble_word(word, scores, 0, 1.0, _line("14", 0.9))  # "14" 90 times likelier than "17" to the reader
+    assert read is not None and read.text == "14" and read.confidence == pytest.approx(0.81, abs=1e-3)
     assert [d.box for d in read.digits] == [(0, 0, 10, 10), (10, 0, 10, 10)]
-    kept = assemble_word(word, scores, 0, 1.0, _line("14", 0.5))  # less sure than the classifier: its reading
+    kept = assemble_word(word, scores, 0, 1.0, _line("14", 0.5))  # only 10 times likelier: the classifier's
     assert kept is not None and kept.text == "17"
     alone = assemble_word(word, scores, 0, 1.0, _line("", 0.0))  # the reader saw no digit: the classifier's
     assert alone is not None and alone.text == "17"
 
 
+def test_a_digit_the_reader_half_saw_is_kept_though_its_own_reading_is_surer() -> None:
+    """ "100" whose two 0s the reader's greedy path runs together: its reading "10" is surer digit by digit (the
+    old rule took it), but summed over its alignments the reader finds "100" nearly as likely, and no cut of the
+    classifier reads "10"."""
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    digits = np.full((3, 10), 0.001, np.float32)
+    digits[0, 1], digits[1, 0], digits[2, 0] = 0.99, 0.99, 0.99
+    scores = Scores(digits, np.full(3, 0.001, np.float32))
+    line = _line("10", 0.999, width=48, doubt={7: ("0", 0.45)})  # between the 0 at step 9 and the blank before
+    assert line.text == "10" and line.confidence > 0.99**3
+    read = assemble_word(word, scores, 0, 1.0, line)
+    assert read is not None and read.text == "100"
+
+
 def test_a_reading_of_another_length_takes_shares_of_the_word_box_and_keeps_its_separators_in_place() -> None:
-    word = _word(2, [(0, 1), (1, 2)])
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
     word.box = (0, 0, 30, 10)
     word.separators = [(1, ".")]
-    digits = np.full((2, 10), 0.01, np.float32)
-    digits[0, 1], digits[1, 7] = 0.5, 0.5
-    read = assemble_word(word, Scores(digits, np.zeros(2, np.float32)), 0, 1.0, _line("123", 0.95))
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 1], digits[2, 7] = 0.5, 0.5
+    reject = np.array([0.0, 0.9, 0.0], np.float32)  # the classifier drops the middle piece as a mark: "17"
+    read = assemble_word(word, Scores(digits, reject), 0, 1.0, _line("123", 0.95))
     assert read is not None and read.text == "123"
     lefts = [d.box[0] for d in read.digits]
-    assert lefts == sorted(lefts) and lefts[0] == 0 and all(d.box[2] == 10 for d in read.digits)
+    assert lefts == sorted(set(lefts)) and lefts[0] >= 0 and lefts[-1] + 10 <= 30  # a digit's width each, in order
+    assert all(d.box[2] == 10 for d in read.digits)
     assert read.written == "1.23"  # the dot stood between the classifier's two digits: after the first here

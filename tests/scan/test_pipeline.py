@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from support import _random_image, flaky_worker, save
 
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.pipeline import Scanner
+from digitscan.scan.pipeline import MAX_FILES_AHEAD, MIN_AHEAD_PER_WORKER, Scanner, files_ahead
 
 
 def test_crashed_and_hung_workers_are_replaced_and_the_batch_goes_on(
@@ -117,3 +117,11 @@ def test_lines_are_numbered_from_0_over_the_lines_that_hold_a_string() -> None:
     strings = [DigitString(digits=[], box=(0, 0, 1, 1), line=line) for line in (1, 1, 3, 4)]
     assert [s.line for s in number_lines(strings)] == [0, 0, 1, 2]
     assert number_lines([]) == []
+
+
+def test_workers_run_two_batches_ahead_by_the_files_seen_so_far() -> None:
+    least = MIN_AHEAD_PER_WORKER * 2
+    assert files_ahead(2, 512, 0, 0) == least  # nothing seen yet
+    assert files_ahead(2, 512, 60, 576) == 106  # crops of about ten candidates: 1,024 candidates ahead
+    assert files_ahead(2, 512, 3, 800) == least  # pages of hundreds: never fewer than the floor
+    assert files_ahead(2, 512, 1000, 10) == MAX_FILES_AHEAD  # files that read nearly nothing: bounded

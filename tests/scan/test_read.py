@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pytest
 
 from digitscan.errors import ModelError
 from digitscan.model.contract import READER_CLASSES
-from digitscan.scan.read import StringReader, decode, softmax
+from digitscan.scan.read import StringReader, ctc_log_likelihood, decode, softmax
 
 
 def _scores(path: list[int], sure: float = 0.9) -> np.ndarray:
@@ -28,6 +31,30 @@ def test_decode_drops_blanks_and_repeats_but_keeps_a_digit_written_twice() -> No
 def test_decode_of_only_blanks_reads_nothing_with_no_confidence() -> None:
     read = decode(_scores([0, 0, 0]))
     assert read.text == "" and read.confidence == 0.0
+
+
+def _by_every_path(scores: np.ndarray, text: str) -> float:
+    """log P(text): every path of classes over the steps enumerated, decoded as the scanner decodes, summed."""
+    total = 0.0
+    for path in itertools.product(range(scores.shape[1]), repeat=len(scores)):
+        if decode(_scores(list(path))).text == text:
+            total += float(np.prod(scores[np.arange(len(scores)), path]))
+    return math.log(total) if total else -math.inf
+
+
+@pytest.mark.parametrize("text", ["", "1", "11", "12", "121", "2222"])
+def test_the_likelihood_of_a_reading_sums_every_alignment_of_it(text: str) -> None:
+    rng = np.random.default_rng(len(text))
+    scores = np.zeros((5, len(READER_CLASSES)), np.float64)
+    scores[:, :4] = rng.dirichlet(np.ones(4), size=5)  # blank and the digits 0-2 only, to enumerate 4**5 paths
+    assert ctc_log_likelihood(scores, text) == pytest.approx(_by_every_path(scores[:, :4], text), abs=1e-9)
+
+
+def test_a_reading_keeps_its_scores_to_weigh_other_texts() -> None:
+    read = decode(_scores([0, 2, 0, 2, 0], sure=0.9))
+    assert read.text == "11" and read.scores.shape == (5, len(READER_CLASSES))
+    assert read.log_likelihood("11") > read.log_likelihood("1") > read.log_likelihood("7")
+    assert read.log_likelihood("1111") == -math.inf  # four 1s need a blank between each two: seven steps, not five
 
 
 def test_softmax_is_a_distribution_over_the_last_axis() -> None:
