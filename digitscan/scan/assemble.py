@@ -44,10 +44,11 @@ def assemble_word(
 ) -> DigitString | None:
     """The best reading of one word; its candidates' scores start at row `offset`; `line`: the string reader's
     reading of the word whole, weighed against the classifier's (`with_reader`)."""
-    found = _lattice_reading(word, scores, offset, scale)
+    edges = _edges(word, scores, offset)
+    found = _lattice_reading(word, edges, scores, offset, scale)
     if line is None or found is None or not line.text:
         return found
-    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word, scores, offset, text))
+    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text))
 
 
 @dataclass
@@ -62,23 +63,24 @@ class _Edge:
 
 
 def _edges(word: Word, scores: Scores, offset: int) -> list[_Edge]:
-    """The word's candidates as lattice steps, by the scores and penalties both lattice searches use."""
+    """The word's candidates as lattice steps, by the scores and penalties both lattice searches use, in the
+    order of their ends (a step's start is reached before it is taken)."""
     edges = []
     for k, cand in enumerate(word.candidates):
         row = offset + k
         cut = CUT_PENALTY if cand.start > 0 and word.cuts and word.cuts[cand.start - 1] else 0.0
         mark = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
         edges.append(_Edge(cand.start, cand.end, row, np.log(scores.digits[row] + EPS) + cut, mark + cut))
-    return edges
+    return sorted(edges, key=lambda e: e.end)
 
 
-def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> DigitString | None:
+def _lattice_reading(word: Word, edges: list[_Edge], scores: Scores, offset: int, scale: float) -> DigitString | None:
     """The classifier's reading of one word: the best path through its candidates."""
     n = word.pieces
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
     choice: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (start, candidate row, digit or -1)
-    for edge in sorted(_edges(word, scores, offset), key=lambda e: e.end):
+    for edge in edges:
         if not np.isfinite(best[edge.start]):
             continue
         digit = int(edge.digit_logs.argmax())
@@ -112,21 +114,22 @@ def _lattice_reading(word: Word, scores: Scores, offset: int, scale: float) -> D
     )
 
 
-def _text_log_likelihood(word: Word, scores: Scores, offset: int, text: str) -> float:
+def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str) -> float:
     """The score of the classifier's best path that reads exactly `text` (marks dropped along the way, no more
     than one for every two digits, as `_lattice_reading` allows); -inf where no cut of the word reads it."""
-    n, length = word.pieces, len(text)
+    n, length = pieces, len(text)
+    marks = length // 2  # more marks than that and the reading is dropped: such paths are never kept
     # best[end, j, m]: the best path over pieces [0, end) that read text[:j] and dropped m marks
-    best = np.full((n + 1, length + 1, n + 1), -np.inf)
+    best = np.full((n + 1, length + 1, marks + 1), -np.inf)
     best[0, 0, 0] = 0.0
-    for edge in sorted(_edges(word, scores, offset), key=lambda e: e.end):
-        before = best[edge.start]
-        if length:
-            digit_logs = edge.digit_logs[[int(c) for c in text]]  # reading text[j] here, for each j
-            best[edge.end, 1:, :] = np.maximum(best[edge.end, 1:, :], before[:-1, :] + digit_logs[:, None])
-        best[edge.end, :, 1:] = np.maximum(best[edge.end, :, 1:], before[:, :-1] + edge.mark_log)
-    allowed = best[n, length, : length // 2 + 1]
-    return float(allowed.max()) if allowed.size else -np.inf
+    digits = [int(c) for c in text]
+    for edge in edges:
+        before, after = best[edge.start], best[edge.end]
+        if length:  # reading text[j] here, for each j
+            np.maximum(after[1:], before[:-1] + edge.digit_logs[digits][:, None], out=after[1:])
+        if marks:
+            np.maximum(after[:, 1:], before[:, :-1] + edge.mark_log, out=after[:, 1:])
+    return float(best[n, length].max())
 
 
 def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:

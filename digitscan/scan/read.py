@@ -11,6 +11,7 @@ the column it was read at, which `assemble` uses to give it a box.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,9 @@ LINES_PER_CALL = 256  # lines per predict call: like-width lines batched, as the
 # the batch must depend on the line alone, or a file would read differently beside other files (the engines
 # disagreed). Training pads every line to MAX_LINE_WIDTH, so the reader knows blank on the right; three widths.
 WIDTH_BUCKET = 64
+# Steps between rescalings of the CTC forward pass: four of the smallest float32 probabilities (1e-45) multiplied
+# stay within float64 (1e-308).
+RESCALE_STEPS = 4
 
 
 @dataclass
@@ -78,26 +82,34 @@ def decode(scores: np.ndarray) -> LineReading:
 
 def ctc_log_likelihood(scores: np.ndarray, text: str) -> float:
     """log P(text) under one line's (T, K) probabilities: the CTC forward pass over `text` with a blank before,
-    between and after its digits (a doubled digit needs a blank between its two)."""
+    between and after its digits (a doubled digit needs a blank between its two). In probabilities, one small
+    matrix product a step, rescaled every RESCALE_STEPS steps (the logs of the scales summed)."""
     blank = READER_CLASSES.index(BLANK)
     labels = [blank]
     for char in text:
         labels += [READER_CLASSES.index(char), blank]
     if len(scores) == 0:
         return 0.0 if not text else -np.inf
-    logs = np.log(np.asarray(scores, np.float64)[:, labels] + 1e-12)  # (T, S): each step's log p of each label
-    # A label may also follow the one two back (skipping a blank) unless it is a blank or repeats that label.
-    labels_arr = np.asarray(labels)
-    skip = np.zeros(len(labels), bool)
-    skip[2:] = (labels_arr[2:] != blank) & (labels_arr[2:] != labels_arr[:-2])
-    alpha = np.full(len(labels), -np.inf)
-    alpha[: min(2, len(labels))] = logs[0, : min(2, len(labels))]
-    for t in range(1, len(logs)):
-        step, jump = np.full_like(alpha, -np.inf), np.full_like(alpha, -np.inf)
-        step[1:] = alpha[:-1]
-        jump[2:] = np.where(skip[2:], alpha[:-2], -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + logs[t]
-    return float(np.logaddexp(alpha[-1], alpha[-2])) if len(labels) > 1 else float(alpha[-1])
+    probs = np.asarray(scores, np.float64)[:, labels]  # (T, S): each step's probability of each label
+    size = len(labels)
+    # From one step to the next a path stays on its label, moves to the next, or skips a blank between two
+    # different digits.
+    move = np.eye(size) + np.eye(size, k=-1)
+    for i in range(2, size):
+        move[i, i - 2] = labels[i] != blank and labels[i] != labels[i - 2]
+    alpha = np.zeros(size)
+    alpha[:2] = probs[0, :2]
+    log_scale = 0.0
+    for t in range(1, len(probs)):
+        alpha = (move @ alpha) * probs[t]
+        if t % RESCALE_STEPS == 0:
+            total = alpha.sum()
+            if total <= 0:
+                return -np.inf
+            log_scale += math.log(total)
+            alpha /= total
+    end = alpha[-2:].sum() if size > 1 else alpha[-1]
+    return log_scale + math.log(end) if end > 0 else -np.inf
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
