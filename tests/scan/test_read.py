@@ -50,6 +50,13 @@ def test_the_likelihood_of_a_reading_sums_every_alignment_of_it(text: str) -> No
     assert ctc_log_likelihood(scores, text) == pytest.approx(_by_every_path(scores[:, :4], text), abs=1e-9)
 
 
+def test_the_likelihoods_of_every_text_a_line_can_hold_sum_to_one() -> None:
+    scores = np.zeros((4, len(READER_CLASSES)), np.float64)
+    scores[:, :3] = np.random.default_rng(7).dirichlet(np.ones(3), size=4)  # blank, 0 and 1 only
+    texts = {"".join(t) for n in range(5) for t in itertools.product("01", repeat=n)}
+    assert sum(math.exp(ctc_log_likelihood(scores, t)) for t in texts) == pytest.approx(1.0, abs=1e-9)
+
+
 def test_a_reading_keeps_its_scores_to_weigh_other_texts() -> None:
     read = decode(_scores([0, 2, 0, 2, 0], sure=0.9))
     assert read.text == "11" and read.scores.shape == (5, len(READER_CLASSES))
