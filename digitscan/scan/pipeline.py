@@ -43,9 +43,9 @@ from digitscan.scan.segment import Word, segment_page, upside_down
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
 # Files the workers may decode ahead of the classifying process (`files_ahead`). A fixed 4 per worker left them idle
-# while each batch of about 53 ORAND crops was classified: 141 -> 244 crops/s once two batches' worth ran ahead
-# (bench/scan_bench.py, 2 cores). The floor is that old window (pages: two or three fill a batch); the ceiling
-# bounds what waits in memory when a folder of tiny images reads nearly nothing.
+# while each batch of about 53 ORAND crops was classified: 175 -> 205 crops/s once 128 files ran ahead (600 ORAND
+# crops, 2 workers on 2 cores, five runs of each alternating). The floor is that old window (pages: two or three
+# fill a batch); the ceiling bounds what waits in memory when a folder of tiny images reads nearly nothing.
 MIN_AHEAD_PER_WORKER = 4
 MAX_FILES_AHEAD = 256
 
