@@ -8,7 +8,7 @@ from support import _word
 
 from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below
-from digitscan.scan.assemble import assemble_word, orientation_evidence
+from digitscan.scan.assemble import _edges, _lattice_reading, _text_log_likelihood, assemble_word, orientation_evidence
 from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD, LINE_STRIDE
 from digitscan.scan.read import LineReading, decode
@@ -147,3 +147,34 @@ def test_a_reading_of_another_length_takes_shares_of_the_word_box_and_keeps_its_
     assert lefts == sorted(set(lefts)) and lefts[0] >= 0 and lefts[-1] + 10 <= 30  # a digit's width each, in order
     assert all(d.box[2] == 10 for d in read.digits)
     assert read.written == "1.23"  # the dot stood between the classifier's two digits: after the first here
+
+
+def _every_reading(word, edges) -> dict[str, float]:
+    """Each text a word's lattice can read, with its best path's score: every path enumerated."""
+    found: dict[str, float] = {}
+
+    def walk(at: int, text: str, marks: int, score: float) -> None:
+        if at == word.pieces:
+            if 2 * marks <= len(text):
+                found[text] = max(found.get(text, -np.inf), score)
+            return
+        for edge in (e for e in edges if e.start == at):
+            for digit in range(10):
+                walk(edge.end, text + str(digit), marks, score + float(edge.digit_logs[digit]))
+            walk(edge.end, text, marks + 1, score + edge.mark_log)
+
+    walk(0, "", 0, 0.0)
+    return found
+
+
+def test_the_classifiers_likelihood_of_a_text_is_its_best_path_reading_that_text() -> None:
+    word = _word(3, [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)])
+    word.cuts = [True, False]
+    rng = np.random.default_rng(3)
+    scores = Scores(rng.dirichlet(np.ones(10), size=5).astype(np.float32), 0.05 * rng.random(5).astype(np.float32))
+    edges = _edges(word, scores, 0)
+    every = _every_reading(word, edges)
+    for text in ["", "1", "12", "123", "1234", *sorted(every, key=every.get)[-20:]]:
+        assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
+    best = _lattice_reading(word, edges, scores, 0, 1.0)
+    assert best is not None and every[best.text] == pytest.approx(max(every.values()))
