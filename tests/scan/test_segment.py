@@ -314,8 +314,9 @@ def test_words_read_upside_down_are_the_same_pieces_in_the_opposite_order(digits
         assert back.cuts == list(reversed(word.cuts))
 
 
-def test_only_a_crop_that_holds_one_number_is_given_to_the_string_reader(digits: dict[int, np.ndarray]) -> None:
-    """A one-word crop keeps all its pen strokes for the reader (an underline too); a word of a page keeps none."""
+def test_the_string_reader_sees_a_crop_whole_and_a_page_word_by_its_own_columns(digits: dict[int, np.ndarray]) -> None:
+    """A one-word crop keeps all its pen strokes for the reader (an underline too); a word of a page keeps its
+    line's strokes in its own columns: not the other number on the same line, not the line below."""
     from digitscan.scan.segment import segment_page
 
     crop = np.ones((60, 120), np.float32)
@@ -327,5 +328,12 @@ def test_only_a_crop_that_holds_one_number_is_given_to_the_string_reader(digits:
     assert words[0].ink[48:50, 5:115].min() > 0.5  # the rule is in what the reader sees
     page = np.ones((600, 800), np.float32)
     page[100:160, 100:220] = crop.clip(0, 1)
+    page[100:160, 500:620] = crop.clip(0, 1)  # a second number far along the same line
+    page[300:360, 100:220] = crop.clip(0, 1)  # and one on a line below
     words, _ = segment_page(page)
-    assert words and all(w.ink.size == 0 for w in words)
+    assert len(words) == 3
+    for word in words:
+        width = word.box[2]
+        assert 0 < word.ink.shape[1] <= width + 2  # its own columns only
+        assert word.ink.shape[0] <= 2 * 28  # one line's height, not two
+        assert word.ink.max() > 0.5
