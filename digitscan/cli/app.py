@@ -190,6 +190,16 @@ def train(
         Path | None, typer.Option(help="Fine-tune --model on this folder of labelled images instead (labels.csv).")
     ] = None,
     labels: Annotated[Path | None, typer.Option(help="With --finetune: the file,digits CSV to use.")] = None,
+    start_from: Annotated[
+        Path | None,
+        typer.Option(help="With --arch stringnet: continue training this reader (2 epochs at a lower rate)."),
+    ] = TrainOptions.start_from,
+    page_words: Annotated[
+        int,
+        typer.Option(
+            min=0, help="With --arch stringnet: also learn the words the scanner cuts out of this many training pages."
+        ),
+    ] = TrainOptions.page_words,
     model: ModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
@@ -225,6 +235,8 @@ def train(
         out=out_dir,
         validation_size=validation,
         augment=augment,
+        start_from=start_from,
+        page_words=page_words,
     )
     _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 

@@ -44,6 +44,11 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     from digitscan.training.sources import load_source
     from digitscan.training.train import train
 
+    options = command.train
+    if options.arch != "stringnet" and (options.start_from is not None or options.page_words):
+        raise DataError("--start-from and --page-words train the string reader: add --arch stringnet")
+    if options.start_from is not None and not options.start_from.is_file():
+        raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     mnist_path, source_paths = split_data(command.data)
     mnist = load_mnist(mnist_path)
     ensure_folder(command.train.out_dir)
@@ -93,6 +98,11 @@ def _run_train_reader(
                 sources.append(load_source(path))
                 entry = f"{int((sources[-1].labels < 10).sum()):,} digits"
         consoles.err.print(f"{path}: {entry}", highlight=False)
+    if command.train.page_words:
+        consoles.err.print(
+            f"page words: writing {command.train.page_words:,} training pages and cutting their words out first",
+            highlight=False,
+        )
     reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
     try:
         result = train_reader(mnist, command.train, reporter, sources, documents)
@@ -102,6 +112,13 @@ def _run_train_reader(
         consoles.err.print("[bold red]error:[/] interrupted before the first epoch finished; nothing was saved")
         return ExitCode.interrupted
     card = result.card
+    for source in card["sources"]:
+        if source["kind"] == "generated pages":
+            consoles.err.print(
+                f"page words: {source['numbers']:,} numbers and {source['nothing']:,} words of print or pattern "
+                f"from {source['pages']:,} pages",
+                highlight=False,
+            )
     consoles.out.print(
         f"stringnet: {card['validation_string_accuracy']:.2%} of {card['validation']} read exactly "
         f"(epoch {card['best_epoch']}); {card['test_string_accuracy']:.2%} of {card['test_inputs']}; "

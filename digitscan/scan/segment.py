@@ -802,7 +802,8 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
             middle = _middle(box)
             if left < middle < right and (char := _separator_of(box, upright, frame)):
                 separators.append((middle, char))
-        if digits and (word := _word(line_no, digits, upright, sorted(separators))):
+        slashes = [atom[0] for atom, char in zip(group, shapes, strict=True) if char == "/"]
+        if digits and (word := _word(line_no, digits, upright, sorted(separators), slashes)):
             words.append(word)
     return words
 
@@ -939,9 +940,14 @@ def _atoms(
 
 
 def _word(
-    line_no: int, atoms: list[list[int]], upright: _Line, separators: list[tuple[float, str]] | None = None
+    line_no: int,
+    atoms: list[list[int]],
+    upright: _Line,
+    separators: list[tuple[float, str]] | None = None,
+    slashes: list[int] | None = None,
 ) -> Word | None:
-    """Cut a string into pieces and list the candidate digits over them, and where its separators stand."""
+    """Cut a string into pieces and list the candidate digits over them, and where its separators stand;
+    `slashes`: a date's slash strokes (component ids), which the string reader is not shown."""
     left, right = min(_span(a, upright.boxes)[0] for a in atoms), max(_span(a, upright.boxes)[1] for a in atoms)
     atom_of = np.zeros(int(upright.labels.max()) + 1, np.int32)
     for n, atom in enumerate(atoms, start=1):
@@ -959,7 +965,7 @@ def _word(
         box=_page_box(upright.inverse, left, right, rows[0], rows[-1] + 1, x0, y0, upright.page_shape),
         cuts=[a[2] == b[2] for a, b in itertools.pairwise(pieces)],
     )
-    word.ink = _strokes_between(upright, left, right)
+    word.ink = _strokes_between(upright, left, right, slashes or [])
     middles = [(a + b) / 2 for a, b, _ in pieces]
     for middle, char in separators or []:
         before = sum(m < middle for m in middles)
@@ -1009,7 +1015,7 @@ def pieces_mask(atom_map: np.ndarray, pieces: list[tuple[int, int, int]], left: 
     return out
 
 
-def _strokes_between(upright: _Line, left: int, right: int) -> np.ndarray:
+def _strokes_between(upright: _Line, left: int, right: int, slashes: list[int]) -> np.ndarray:
     """What the string reader reads of a word of a page: every pen stroke of its line in the word's columns, marks
     and separators included, cut to the rows that hold ink (empty when none does).
 
@@ -1018,6 +1024,9 @@ def _strokes_between(upright: _Line, left: int, right: int) -> np.ndarray:
     from the atoms alone, and 71.3 / 64.4 / 78.0 % with no reader on page words).
     """
     strokes = upright.ink[:, left:right]
+    if slashes:  # the reader knows digits and blank only, and reads a slash as a 1: a date's slashes are left out
+        slash = np.isin(upright.labels[:, left:right], slashes).astype(np.uint8)
+        strokes = strokes * (1 - cv2.dilate(slash, np.ones((GROW, GROW), np.uint8)))
     rows = np.flatnonzero(strokes.max(axis=1, initial=0.0) > INK_LEVEL)
     if rows.size == 0:
         return np.zeros((0, 0), np.float32)

@@ -2,10 +2,13 @@
 
 Each epoch composes fresh synthetic lines (`strings.synthetic_line`) from the
 digits of MNIST's train split and the other digit sources, and adds every
-labelled document's line `READER_DOCUMENT_REPEATS` times, lightly stretched.
-A tenth of the documents' files (or, without documents, synthetic lines of
-MNIST's held-out digits) choose the best epoch; synthetic lines of MNIST's
-test digits are scored once at the end, and the export is checked on them.
+labelled document's line `READER_DOCUMENT_REPEATS` times, lightly stretched,
+and the words of generated training pages where asked (`page_words`). A
+trained reader can be taken further (`--start-from`: the READER_CONTINUE_*
+recipe). A tenth of the documents' files (or, without documents, synthetic
+lines of MNIST's held-out digits) choose the best epoch; synthetic lines of
+MNIST's test digits are scored once at the end, and the export is checked on
+them.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from digitscan._keras import accelerator, import_keras
 from digitscan.errors import DataError, interrupts_caught
 from digitscan.model.architectures import build
 from digitscan.model.contract import READER_CLASSES, card_input
-from digitscan.model.export import export, exported_path
-from digitscan.model.files import card_path, save_model
+from digitscan.model.export import export, exported_path, sha256
+from digitscan.model.files import card_path, load_model, read_card, save_model
 from digitscan.scan.evaluate import read_truth
 from digitscan.scan.normalise import LINE_STRIDE, MAX_LINE_WIDTH, to_line, to_line_batch
 from digitscan.scan.read import decode, softmax
@@ -32,11 +35,16 @@ from digitscan.scan.segment import page_ink, segment_page
 from digitscan.training.data import Mnist
 from digitscan.training.feed import EpochFeed
 from digitscan.training.finetune import held_out_files, labelled_pages
+from digitscan.training.page_words import make_page_words
+from digitscan.training.pages import Digits
 from digitscan.training.plots import plot_reader_history
 from digitscan.training.recipe import (
+    READER_CONTINUE_DOCUMENT_REPEATS,
+    READER_CONTINUE_LINES,
     READER_DOCUMENT_REPEATS,
     READER_LINES,
     READER_MNIST,
+    READER_PAGE_WORD_REPEATS,
     READER_STRETCH,
     TrainOptions,
 )
@@ -108,19 +116,28 @@ def encode(texts: Sequence[str]) -> np.ndarray:
 
 
 def reader_epoch(
-    digits: np.ndarray, labels: np.ndarray, real: Lines, lines: int, seed: int, epoch: int
+    digits: np.ndarray,
+    labels: np.ndarray,
+    real: Lines,
+    lines: int,
+    repeats: int,
+    words: Lines,
+    seed: int,
+    epoch: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch `epoch`: `lines` synthetic lines and the real ones, shuffled; (N, 32, MAX_LINE_WIDTH, 1) and targets.
-    A pure function of its arguments (epochs can be made ahead, in other processes)."""
+    """Epoch `epoch`: `lines` synthetic lines, the real ones `repeats` times and the page words
+    READER_PAGE_WORD_REPEATS times, shuffled; (N, 32, MAX_LINE_WIDTH, 1) and targets. A pure function of its
+    arguments (epochs can be made ahead, in other processes)."""
     rng = np.random.default_rng(seed * 1000 + epoch)
     images, texts = [], []
     for _ in range(lines):
         ink, text = synthetic_line(rng, digits, labels)
         images.append(to_line(ink))
         texts.append(text)
-    for _ in range(READER_DOCUMENT_REPEATS):
-        images += [stretched(line, rng) for line in real.images]
-        texts += real.texts
+    for source, times in ((real, repeats), (words, READER_PAGE_WORD_REPEATS)):
+        for _ in range(times if source.images else 0):
+            images += [stretched(line, rng) for line in source.images]
+            texts += source.texts
     order = rng.permutation(len(images))
     return to_line_batch([images[i] for i in order], MAX_LINE_WIDTH), encode([texts[i] for i in order])
 
@@ -144,10 +161,13 @@ def train_reader(
     lines: int | None = None,
 ) -> TrainResult:
     """Train the string reader and write it, its card, its export and its loss curve to `options.out_dir`;
-    `lines`: synthetic lines an epoch (None: `READER_LINES`)."""
+    `lines`: synthetic lines an epoch (None: the recipe's). `options.start_from` continues a trained reader;
+    `options.page_words` adds that many training pages' words (`page_words`), written by the same writers."""
     keras = import_keras()
     recipe = options.recipe()
-    lines = lines or READER_LINES
+    base = load_model(options.start_from, reader=True) if options.start_from else None
+    lines = lines or (READER_CONTINUE_LINES if base else READER_LINES)
+    repeats = READER_CONTINUE_DOCUMENT_REPEATS if base else READER_DOCUMENT_REPEATS
     keras.utils.set_random_seed(options.seed)
     rng = np.random.default_rng(options.seed)
     held = held_out_files([f for d in documents for f in d.files], rng) if documents else set()
@@ -164,8 +184,14 @@ def train_reader(
     pool = [data.x_train[mnist], *(s.images[s.labels < 10] for s in sources)]
     pool_labels = [data.y_train[mnist], *(s.labels[s.labels < 10] for s in sources)]
     digits, labels = np.concatenate(pool), np.concatenate(pool_labels).astype(np.int64)
-    steps = -(-(lines + READER_DOCUMENT_REPEATS * len(real.images)) // recipe.batch_size)
-    model = build(options.arch)
+    words = None
+    if options.page_words:
+        writers = [Digits(x, y) for x, y in zip(pool, pool_labels, strict=True)]
+        words = make_page_words(writers, options.page_words, options.seed)
+    word_lines = words.lines if words else Lines([], [])
+    per_epoch = lines + repeats * len(real.images) + READER_PAGE_WORD_REPEATS * len(word_lines.images)
+    steps = -(-per_epoch // recipe.batch_size)
+    model = base.model if base else build(options.arch)
     schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps * recipe.epochs, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CTC())
     out = options.out_dir
@@ -178,7 +204,12 @@ def train_reader(
         reporter.start(recipe.epochs, steps, device)
     started = time.perf_counter()
     feed = EpochFeed(
-        digits, labels, recipe, options.seed, make=reader_epoch, args=(digits, labels, real, lines, options.seed)
+        digits,
+        labels,
+        recipe,
+        options.seed,
+        make=reader_epoch,
+        args=(digits, labels, real, lines, repeats, word_lines, options.seed),
     )
     with interrupts_caught() as interruption:
         try:
@@ -221,15 +252,18 @@ def train_reader(
             },
             *(s.describe() for s in sources),
             *(d.describe() for d in documents),
+            *([words.describe()] if words else []),
         ],
         "recipe": {
             "epochs": recipe.epochs,
             "batch_size": recipe.batch_size,
             "learning_rate": recipe.learning_rate,
             "synthetic_lines_per_epoch": lines,
-            "document_repeats": READER_DOCUMENT_REPEATS,
+            "document_repeats": repeats,
+            "page_word_repeats": READER_PAGE_WORD_REPEATS if words else 0,
             "seed": options.seed,
         },
+        **({"continued_from": _continued_from(base.path, read_card(base.path))} if base else {}),
         "validation": f"{len(validation.images)} "
         + ("held-out document lines" if documents else "synthetic lines of held-out MNIST train digits"),
         "validation_string_accuracy": best.accuracy,
@@ -248,3 +282,14 @@ def train_reader(
     card["export"] = export(best_model, model_path, to_line_batch(test.images, width)[..., 0], "synthetic lines")
     files = [model_path, exported_path(model_path), card_path(model_path), plot]
     return TrainResult(model_path, card, files, interruption.happened)
+
+
+def _continued_from(path: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """What a continued reader started from: its file and what that one learnt (its card's sources and recipe)."""
+    return {
+        "file": path.name,
+        "sha256": sha256(path),
+        "sources": card.get("sources", []),
+        "recipe": card.get("recipe", {}),
+        **({"continued_from": card["continued_from"]} if "continued_from" in card else {}),
+    }

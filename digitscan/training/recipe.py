@@ -22,6 +22,13 @@ READER_LINES = 40_000  # synthetic lines composed each epoch
 READER_MNIST = 20_000  # MNIST train digits in the pool lines are composed from (the other sources' digits all go in)
 READER_DOCUMENT_REPEATS = 8  # each labelled document's line, stretched anew each time: the closest to scans, fewest
 READER_STRETCH = (0.85, 1.15)  # how much wider or narrower a real line is drawn each time it is repeated
+# Continuing a trained reader (`--start-from`), as the tenth session's page-words trial did, unchanged since: a
+# lower rate and fewer synthetic lines an epoch, so that the reader keeps what it knew (bench/README.md, "page words")
+READER_CONTINUE_EPOCHS = 2
+READER_CONTINUE_LEARNING_RATE = 3e-4
+READER_CONTINUE_LINES = 12_000  # synthetic lines composed each epoch
+READER_CONTINUE_DOCUMENT_REPEATS = 4
+READER_PAGE_WORD_REPEATS = 2  # each page word (`--page-words`) an epoch, stretched anew each time
 FINETUNE_EPOCHS = 15  # on ORAND half 1, 6 epochs read half 2 at 63.0-68.7 % of strings (three seeds), 15 at 69.0-70.7 %
 
 
@@ -77,6 +84,8 @@ class TrainOptions:
     out: Path | None = None  # the output folder; None: runs/ARCH
     validation_size: int = 5000  # training digits held out to choose the best epoch
     augment: bool | None = None
+    start_from: Path | None = None  # with stringnet: a trained reader to continue (READER_CONTINUE_* recipe)
+    page_words: int = 0  # with stringnet: training pages whose words, cut by the scanner, the reader learns too
 
     @property
     def out_dir(self) -> Path:
@@ -86,10 +95,12 @@ class TrainOptions:
         """The architecture's recipe with this run's overrides; `mixed`: other sources than MNIST are given."""
         base = RECIPES.get(self.arch, RECIPES["digitnet"])
         augment = base.augment if self.augment is None else self.augment
+        continuing = self.arch == "stringnet" and self.start_from is not None
+        epochs = READER_CONTINUE_EPOCHS if continuing else MIXED_EPOCHS if mixed else base.epochs
         return Recipe(
-            epochs=self.epochs or (MIXED_EPOCHS if mixed else base.epochs),
+            epochs=self.epochs or epochs,
             batch_size=self.batch_size or base.batch_size,
-            learning_rate=base.learning_rate,
+            learning_rate=READER_CONTINUE_LEARNING_RATE if continuing else base.learning_rate,
             augment=augment,
             reject_fraction=base.reject_fraction,
             cosine=base.cosine,

@@ -148,3 +148,29 @@ def test_cli_trains_the_string_reader_on_digits_and_documents(
     assert card["epochs_run"] == 1 and card["export"]["file"] == "stringnet.onnx"
     refused = CliRunner().invoke(app, [*args, "--install", "--out", str(tmp_path / "again")])
     assert refused.exit_code != 0 and "--reader PATH" in refused.output
+
+    monkeypatch.setattr(digitscan.training.reader, "READER_CONTINUE_LINES", 32)
+    further = [
+        *args,
+        "--start-from",
+        str(tmp_path / "stringnet.h5"),
+        "--page-words",
+        "2",
+        "--out",
+        str(tmp_path / "more"),
+    ]
+    result = CliRunner().invoke(app, [*further, "--epochs", "1", "--validation", "100"])
+    assert result.exit_code == 0, result.output
+    assert "writing 2 training pages" in result.stderr and "words of print or pattern from 2 pages" in result.stderr
+    card = json.loads((tmp_path / "more" / "stringnet.card.json").read_text())
+    assert card["continued_from"]["file"] == "stringnet.h5" and card["sources"][-1]["kind"] == "generated pages"
+
+
+def test_cli_reader_options_are_checked_before_any_work(tmp_path: Path) -> None:
+    """--start-from and --page-words belong to the string reader; a reader to start from must exist."""
+    digits_only = CliRunner().invoke(app, ["train", "--page-words", "5", "--data", str(tmp_path / "none.npz")])
+    assert digits_only.exit_code == 2 and "--arch stringnet" in " ".join(digits_only.output.split())
+    missing = tmp_path / "missing.h5"
+    result = CliRunner().invoke(app, ["train", "--arch", "stringnet", "--start-from", str(missing)])
+    assert result.exit_code == 2 and "missing.h5: no such reader" in " ".join(result.output.split())
+    assert "Traceback" not in digits_only.output + result.output

@@ -242,6 +242,15 @@ def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.nd
     [word] = segment(date)
     assert [char for _, char in word.separators] == ["/", "/"]
     assert not any(bx >= 60 and bx + bw <= 94 for bx, _, bw, _ in (c.box for c in word.candidates))
+    # on a page, the string reader (which knows no slash, and reads one as a 1) is shown the date's digits alone
+    from digitscan.scan.segment import segment_page
+
+    on_pages = []
+    for crop in (date, page_with([digits[1], digits[2], digits[0], digits[5]], xs, width=340)):
+        page = np.ones((600, 800), np.float32)
+        page[200 : 200 + crop.shape[0], 100 : 100 + crop.shape[1]] = crop
+        on_pages.append(sum(w.ink.sum() for w in segment_page(page)[0]))
+    assert abs(on_pages[0] - on_pages[1]) < 0.03 * on_pages[1]
     lone = page_with([digits[1], digits[2], digits[0], digits[5]], xs, width=340)
     cv2.line(lone, (182, 36), (152, 84), 0.0, 3)
     words = segment(lone)

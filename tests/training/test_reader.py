@@ -10,7 +10,12 @@ import pytest
 
 from digitscan.model.contract import LINE_HEIGHT
 from digitscan.scan.normalise import MAX_LINE_WIDTH, to_line
-from digitscan.training.recipe import READER_DOCUMENT_REPEATS, TrainOptions
+from digitscan.training.recipe import (
+    READER_CONTINUE_LEARNING_RATE,
+    READER_DOCUMENT_REPEATS,
+    READER_PAGE_WORD_REPEATS,
+    TrainOptions,
+)
 from digitscan.training.strings import LENGTHS, Lines, synthetic_line
 
 MNIST_SUBSET = Path(__file__).parent.parent / "data" / "mnist_subset.npz"
@@ -36,12 +41,14 @@ def test_an_epoch_is_reproducible_and_repeats_the_real_lines(pool: tuple[np.ndar
     from digitscan.training.reader import encode, reader_epoch
 
     real = Lines([np.ones((LINE_HEIGHT, 40), np.float32)], ["905"])
-    x, y = reader_epoch(*pool, real, 20, seed=1, epoch=2)
-    again, same = reader_epoch(*pool, real, 20, seed=1, epoch=2)
-    assert x.shape == (20 + READER_DOCUMENT_REPEATS, LINE_HEIGHT, MAX_LINE_WIDTH, 1)
+    words = Lines([np.ones((LINE_HEIGHT, 56), np.float32)] * 2, ["", "31"])  # print, and a number, off a page
+    x, y = reader_epoch(*pool, real, 20, READER_DOCUMENT_REPEATS, words, seed=1, epoch=2)
+    again, same = reader_epoch(*pool, real, 20, READER_DOCUMENT_REPEATS, words, seed=1, epoch=2)
+    assert x.shape == (20 + READER_DOCUMENT_REPEATS + 2 * READER_PAGE_WORD_REPEATS, LINE_HEIGHT, MAX_LINE_WIDTH, 1)
     assert np.array_equal(x, again) and np.array_equal(y, same)
     assert (y == encode(["905"])[0]).all(axis=1).sum() >= READER_DOCUMENT_REPEATS
-    assert not np.array_equal(x, reader_epoch(*pool, real, 20, seed=1, epoch=3)[0])
+    assert (y == 0).all(axis=1).sum() >= READER_PAGE_WORD_REPEATS  # a word of print: all blank
+    assert not np.array_equal(x, reader_epoch(*pool, real, 20, 1, words, seed=1, epoch=3)[0])
     assert encode(["905"])[0, :4].tolist() == [10, 1, 6, 0]  # blank is 0, digit d is d + 1, padded with blanks
 
 
@@ -71,3 +78,32 @@ def test_a_short_run_writes_a_reader_that_scanning_loads(tmp_path: Path, labelle
     reader = StringReader(str(result.model_path))
     assert reader.loaded.runtime == "onnxruntime"
     assert len(reader.read([to_line(np.eye(20, dtype=np.float32))])) == 1
+
+
+def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_path: Path) -> None:
+    """`start_from` takes a trained reader further at the continuing rate: its weights move a little from the base,
+    not from a fresh start, and the card names the base with its sources, and the page words."""
+    from digitscan.model.architectures import build
+    from digitscan.model.export import sha256
+    from digitscan.model.files import card_path, load_model
+    from digitscan.training.data import load_mnist
+    from digitscan.training.reader import train_reader
+
+    mnist = load_mnist(MNIST_SUBSET)
+    first = TrainOptions(arch="stringnet", epochs=1, validation_size=100, out=tmp_path / "base", seed=3)
+    base = train_reader(mnist, first, lines=64).model_path
+    options = TrainOptions(
+        arch="stringnet", epochs=1, validation_size=100, out=tmp_path / "more", seed=4, start_from=base, page_words=2
+    )
+    result = train_reader(mnist, options, lines=32)
+    card = json.loads(card_path(result.model_path).read_text())
+    assert card["recipe"]["learning_rate"] == READER_CONTINUE_LEARNING_RATE
+    assert card["continued_from"]["sha256"] == sha256(base)
+    assert card["continued_from"]["sources"] == json.loads(card_path(base).read_text())["sources"]
+    [words] = [s for s in card["sources"] if s["kind"] == "generated pages"]
+    assert words["pages"] == 2 and words["numbers"] + words["nothing"] > 0
+    before, after = load_model(base, reader=True).model, load_model(result.model_path, reader=True).model
+    fresh = build("stringnet")
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(after.get_weights(), before.get_weights(), strict=True))
+    apart = max(float(np.abs(f - b).max()) for f, b in zip(fresh.get_weights(), before.get_weights(), strict=True))
+    assert 0 < moved < apart / 10

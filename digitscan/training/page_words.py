@@ -1,0 +1,130 @@
+"""Page words for the string reader: numbers on generated training pages, cut out by the scanner's own segmenter.
+
+A synthetic line is one number on clean paper. A word the scanner cuts out
+of a page carries what the page leaves on it: print beside the number, a
+rule's remains, a neighbour's stroke, a tilt undone. Training pages
+(`training.pages`) are written with the training writers' digits only, saved
+and decoded as a scan would be, segmented by `segment.segment_page`, and each
+word is matched to the number written there by box overlap. Words that match
+no number (print, guilloche patterns, rules) are labelled with no digits, so
+the reader learns to read them as blank.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from digitscan.results import Box
+from digitscan.scan.load import load_pages
+from digitscan.scan.normalise import to_line
+from digitscan.scan.segment import segment_page
+from digitscan.training.pages import KINDS, Digits, make_page, random_conditions, save
+from digitscan.training.strings import Lines
+
+# A word is a number's when their boxes overlap at least this much (intersection over union), each the other's best
+# match; half is the usual detection criterion. A word that overlaps every number less than NOTHING_OVERLAP is
+# print, a pattern or a rule; words in between (half a number, two numbers run together) teach nothing clear and
+# are left out. The same rules made the words the tenth session measured (bench/README.md, "page words").
+MATCH_OVERLAP = 0.5
+NOTHING_OVERLAP = 0.05
+# Training pages' seeds are [PAGE_SEED, seed, page]: apart from every bench and test page set, whose seeds are small.
+PAGE_SEED = 90_000
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """Labelled words of generated training pages, as reader lines; a text of "" is a word to read as nothing."""
+
+    lines: Lines
+    pages: int
+    seed: int
+    writers: int  # how many digit sets wrote the pages, a page each in turn
+
+    def describe(self) -> dict[str, object]:
+        numbers = sum(bool(text) for text in self.lines.texts)
+        return {
+            "name": "page words",
+            "kind": "generated pages",
+            "title": "training pages written with the digit sources above, cut out by the scanner",
+            "pages": self.pages,
+            "seed": self.seed,
+            "writer_sets": self.writers,
+            "numbers": numbers,
+            "nothing": len(self.lines.texts) - numbers,
+        }
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def labelled(words: Sequence[Box], numbers: Sequence[tuple[Box, str]]) -> list[str | None]:
+    """Each word's digits: its number's where both are each other's best match and overlap by MATCH_OVERLAP, ""
+    where it overlaps no number by NOTHING_OVERLAP, None (left out) otherwise."""
+    table = np.array([[overlap(w, box) for box, _ in numbers] for w in words]).reshape(len(words), len(numbers))
+    texts: list[str | None] = []
+    for i in range(len(words)):
+        k = int(table[i].argmax()) if len(numbers) else -1
+        best = float(table[i, k]) if k >= 0 else 0.0
+        if best >= MATCH_OVERLAP and table[:, k].argmax() == i:
+            texts.append(numbers[k][1])
+        elif best < NOTHING_OVERLAP:
+            texts.append("")
+        else:
+            texts.append(None)
+    return texts
+
+
+_WRITERS: list[Digits] = []
+
+
+def _start(writers: list[Digits]) -> None:
+    global _WRITERS
+    _WRITERS = writers
+
+
+def words_of_page(writers: Sequence[Digits], seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    """The labelled reader lines of training page `index`: upright (the scanner turns a page before reading its
+    words), written by writer set `index` mod their count, saved and decoded as a file."""
+    rng = np.random.default_rng([PAGE_SEED, seed, index])
+    kind = KINDS[index % len(KINDS)]
+    conditions = replace(random_conditions(rng, "small"), turn=0)
+    page = make_page([PAGE_SEED, seed, index, 1], writers[index % len(writers)], kind, conditions)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("page.jpg" if conditions.jpeg else "page.png")
+        save(page, path)
+        (decoded,) = load_pages(path)
+    words, _ = segment_page(decoded.grey)
+    words = [w for w in words if w.ink.size]
+    boxes = [tuple(round(v / decoded.scale) for v in w.box) for w in words]
+    texts = labelled(boxes, [(n.box, n.digits) for n in page.numbers])  # type: ignore[misc]
+    return [(to_line(w.ink), text) for w, text in zip(words, texts, strict=True) if text is not None]
+
+
+def _words_of_page(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    return words_of_page(_WRITERS, seed, index)
+
+
+def make_page_words(writers: Sequence[Digits], pages: int, seed: int, workers: int | None = None) -> PageWords:
+    """The words of `pages` training pages, made in worker processes (a page takes about 0.3 s on one core)."""
+    workers = workers or os.cpu_count() or 1
+    lines = Lines([], [])
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, context, _start, (list(writers),)) as pool:
+        for found in pool.map(_words_of_page, [seed] * pages, range(pages), chunksize=4):
+            for line, text in found:
+                lines.images.append(line)
+                lines.texts.append(text)
+    return PageWords(lines, pages, seed, len(writers))

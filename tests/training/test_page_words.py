@@ -1,0 +1,44 @@
+"""Page words: generated training pages cut out by the scanner, each word labelled with the number written there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from digitscan.model.contract import LINE_HEIGHT
+from digitscan.training.page_words import labelled, make_page_words, overlap
+from digitscan.training.pages import Digits
+
+MNIST_SUBSET = Path(__file__).parent.parent / "data" / "mnist_subset.npz"
+
+
+def test_overlap_is_intersection_over_union() -> None:
+    assert overlap((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert overlap((0, 0, 10, 10), (5, 0, 10, 10)) == 50 / 150
+    assert overlap((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+
+
+def test_a_word_takes_the_number_it_matches_one_to_one_and_print_reads_as_nothing() -> None:
+    numbers = [((100, 100, 80, 30), "1234"), ((300, 100, 60, 30), "56")]
+    words = [
+        (102, 98, 78, 32),  # the first number, cut a little differently
+        (300, 100, 20, 30),  # a third of the second: neither its digits nor nothing
+        (500, 400, 90, 20),  # print far from any number
+        (104, 100, 70, 30),  # the first number again, but a worse match than the first word
+    ]
+    assert labelled(words, numbers) == ["1234", None, "", None]
+    assert labelled(words[2:3], []) == [""]
+
+
+def test_training_pages_give_labelled_reader_lines_the_same_every_time() -> None:
+    data = np.load(MNIST_SUBSET)
+    writers = [Digits(data["x_train"], data["y_train"])]
+    words = make_page_words(writers, pages=3, seed=5, workers=1)
+    again = make_page_words(writers, pages=3, seed=5, workers=2)
+    assert words.lines.texts == again.lines.texts
+    assert all(np.array_equal(a, b) for a, b in zip(words.lines.images, again.lines.images, strict=True))
+    assert any(words.lines.texts) and all(text == "" or text.isdigit() for text in words.lines.texts)
+    assert all(line.shape[0] == LINE_HEIGHT and line.max() > 0 for line in words.lines.images)
+    described = words.describe()
+    assert described["pages"] == 3 and described["numbers"] == sum(map(bool, words.lines.texts))
