@@ -51,8 +51,8 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     mnist_path, source_paths = split_data(command.data)
     mnist = load_mnist(mnist_path)
-    ensure_folder(command.train.out_dir)
-    if command.train.arch == "stringnet":
+    ensure_folder(options.out_dir)
+    if options.arch == "stringnet":
         return _run_train_reader(command, consoles, mnist, source_paths)
     sources = []
     for path in source_paths:

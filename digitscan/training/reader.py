@@ -27,7 +27,7 @@ from digitscan.errors import DataError, interrupts_caught
 from digitscan.model.architectures import build
 from digitscan.model.contract import READER_CLASSES, card_input
 from digitscan.model.export import export, exported_path, sha256
-from digitscan.model.files import card_path, load_model, read_card, save_model
+from digitscan.model.files import LoadedModel, card_path, load_model, save_model
 from digitscan.scan.evaluate import read_truth
 from digitscan.scan.normalise import LINE_STRIDE, MAX_LINE_WIDTH, to_line, to_line_batch
 from digitscan.scan.read import decode, softmax
@@ -135,7 +135,7 @@ def reader_epoch(
         images.append(to_line(ink))
         texts.append(text)
     for source, times in ((real, repeats), (words, READER_PAGE_WORD_REPEATS)):
-        for _ in range(times if source.images else 0):
+        for _ in range(times):
             images += [stretched(line, rng) for line in source.images]
             texts += source.texts
     order = rng.permutation(len(images))
@@ -263,7 +263,7 @@ def train_reader(
             "page_word_repeats": READER_PAGE_WORD_REPEATS if words else 0,
             "seed": options.seed,
         },
-        **({"continued_from": _continued_from(base.path, read_card(base.path))} if base else {}),
+        **({"continued_from": _continued_from(base)} if base else {}),
         "validation": f"{len(validation.images)} "
         + ("held-out document lines" if documents else "synthetic lines of held-out MNIST train digits"),
         "validation_string_accuracy": best.accuracy,
@@ -284,11 +284,12 @@ def train_reader(
     return TrainResult(model_path, card, files, interruption.happened)
 
 
-def _continued_from(path: Path, card: dict[str, Any]) -> dict[str, Any]:
+def _continued_from(base: LoadedModel) -> dict[str, Any]:
     """What a continued reader started from: its file and what that one learnt (its card's sources and recipe)."""
+    card = base.card
     return {
-        "file": path.name,
-        "sha256": sha256(path),
+        "file": base.path.name,
+        "sha256": sha256(base.path),
         "sources": card.get("sources", []),
         "recipe": card.get("recipe", {}),
         **({"continued_from": card["continued_from"]} if "continued_from" in card else {}),
