@@ -346,3 +346,66 @@ def test_the_string_reader_sees_a_crop_whole_and_a_page_word_by_its_own_columns(
         assert 0 < word.ink.shape[1] <= width + 2  # its own columns only
         assert word.ink.shape[0] <= 2 * 28  # one line's height, not two
         assert word.ink.max() > 0.5
+
+
+def _cell(digits: dict[int, np.ndarray], labels: tuple[int, ...], contrast: float = 1.0) -> np.ndarray:
+    """A register cell: 150 x 300 paper with the number written in its middle, at `contrast` (1: black ink)."""
+    cell = page_with([digits[d] for d in labels], [100 + 44 * k for k in range(len(labels))], height=150, width=300)
+    return 1.0 - contrast * (1.0 - cell)
+
+
+def test_a_rule_the_crop_was_cut_through_is_no_digit_and_the_reader_does_not_see_it(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A column rule running out of a cell's top edge and stopping beside the number (the crop caught its end) is
+    erased, for the candidates and for the string reader; the same bar not reaching the edge stays a 1."""
+    from digitscan.scan.segment import segment_page
+
+    cell = _cell(digits, (3, 6))
+    cell[0:110, 240:242] = 0.0  # the rule, down from the top edge past the digits' middle
+    words, _ = segment_page(cell)
+    assert len(words) == 1
+    assert not any(c.box[0] >= 230 for c in words[0].candidates)
+    assert words[0].ink[:, 238:245].max() < 0.2  # not in what the reader sees either
+    floating = _cell(digits, (3, 6))
+    floating[30:86, 240:243] = 0.0  # a digit-sized bar clear of the edges: a 1
+    words, _ = segment_page(floating)
+    assert any(c.box[0] >= 230 and c.end - c.start == 1 for w in words for c in w.candidates)
+
+
+def test_a_neighbours_sliver_at_the_crop_edge_is_dropped_and_a_tight_crop_keeps_all(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A small piece of the next cell's writing cut by the crop's left edge, far from the number, is no digit; in a
+    crop whose digits all touch its edges (a tight check amount) nothing is dropped."""
+    from digitscan.scan.segment import segment_page
+
+    cell = _cell(digits, (5, 8))
+    cell[60:72, 0:10] = 0.0  # the sliver: 12 px tall against the digits' 33, at the left edge
+    words, _ = segment_page(cell)
+    assert len(words) == 1 and words[0].box[0] >= 90
+    assert words[0].ink[:, :20].max() == 0.0
+    broken = _cell(digits, (5, 8))[:96]
+    broken[84:96, 150:154] = 0.0  # a stroke's end the threshold broke off, 8 px under the 8, cut by the bottom edge
+    words, _ = segment_page(broken)
+    assert words[0].ink[84:96, 150:154].min() > 0.5  # close to the number: kept
+    tight = np.ones((56, 132), np.float32)
+    for k, d in enumerate((5, 8)):
+        tight[:, 10 + 60 * k : 66 + 60 * k] = page_with([digits[d]], [0], height=56, width=56, y=0)
+    tight[30:50, 0:6] = 0.0  # a short stroke at the edge, beside digits that touch the top and bottom
+    words, _ = segment_page(tight)
+    assert words and words[0].box[0] <= 2
+
+
+def test_faint_ink_in_a_crop_is_read_beside_a_dark_rule(digits: dict[int, np.ndarray]) -> None:
+    """Faded ink (a fifth of black's contrast) beside a black printed rule: Otsu's threshold falls between paper
+    and faint ink, under the floor a page keeps (`MIN_SEED_LEVEL`); a crop's lower floor keeps the digits."""
+    from digitscan.scan.segment import CROP_SEED_LEVEL, MIN_SEED_LEVEL, segment_page
+
+    contrast = 0.22
+    assert CROP_SEED_LEVEL < contrast * 255 < MIN_SEED_LEVEL
+    cell = _cell(digits, (9, 0, 2), contrast)
+    cell[:, 30:33] = 0.0  # a printed rule, top to bottom, left of the number
+    words, _ = segment_page(cell)
+    found = [c for w in words for c in w.candidates if c.end - c.start == 1 and c.box[0] >= 90]
+    assert len(found) >= 3, [c.box for c in found]
