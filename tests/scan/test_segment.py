@@ -409,3 +409,18 @@ def test_faint_ink_in_a_crop_is_read_beside_a_dark_rule(digits: dict[int, np.nda
     words, _ = segment_page(cell)
     found = [c for w in words for c in w.candidates if c.end - c.start == 1 and c.box[0] >= 90]
     assert len(found) >= 3, [c.box for c in found]
+
+
+def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) -> None:
+    """A short stroke on a line of its own under a crop's number (a rule's end, a flourish) is a word of its own;
+    a crop is cut around one number, so a word far shorter than its tallest is dropped. On a page it stays."""
+    from digitscan.scan.segment import segment_page
+
+    cell = _cell(digits, (4, 9))
+    cell[110:128, 200:204] = 0.0  # 18 px tall against the digits' 33, under the 9
+    words, _ = segment_page(cell)
+    assert len(words) == 1 and words[0].box[0] < 150 and words[0].whole
+    page = np.ones((600, 800), np.float32)
+    page[100:250, 100:400] = cell
+    words, _ = segment_page(page)
+    assert any(w.box[0] <= 300 < w.box[0] + w.box[2] and w.box[1] >= 200 for w in words)
