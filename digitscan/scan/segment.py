@@ -74,20 +74,23 @@ STEP_RUN_FRACTION = 8  # of a rule's least length: each step of a stepping rule 
 # 1 degree off level steps every 115 px); the digit strokes that cross the rule run less, and are kept
 RULE_MIN_HEIGHT = 120  # working pixels: an upright rule is at least this tall, and at least
 RULE_PAGE_FRACTION = 4  # a quarter of the page's height: far taller than any digit (ORAND crops are under 120 px)
-# -- a crop of a register cell (_edge_rules, _slivers), chosen on generated cells (bench/archive_bench.py --seed 3000,
-# 300 cells) with ORAND folds 1 and 5 (fold models) unchanged, as bench/README.md tells
-EDGE_RULE_MIN = 70  # pixels: an upright rule at least this tall (ORAND's digits span their 39-64 px crops, 5th to 95th
-EDGE_RULE_FRACTION = 0.4  # percentile, top to bottom), and this share of the crop's height, that runs out of its top
-EDGE_TOUCH = 2  # or bottom (to within this many pixels) is a column rule the crop cut through, not a 1; 40 px read
-# fold 5 at 82.50 % against 85.00 %
-EDGE_DRIFT = 3  # pixels: the rule is found on the crop widened this much across, so it may drift a pixel (5: 40.0
-# against 41.0 % of the cells)
-CROP_WORD_SHARE = 0.7  # of a crop's tallest word's height: a shorter word (a trailing comma, a rule's end) is none
-# (dev cells 50.0 -> 54.3 % read for 0.6 to 0.85, 53.7 % at 0.5; ORAND folds 1, 3, 5 as before)
+# -- a crop (an image under straighten.MIN_SIDE a side: a check amount, a register cell): the rules it was cut
+# through (_edge_rules), its neighbours' slivers (_slivers), its one number. Chosen on generated register cells
+# (bench/archive_bench.py --seed 3000) with ORAND folds 1 and 5 read by fold models no worse (bench/README.md)
+# An upright stroke at least EDGE_RULE_MIN px and EDGE_RULE_FRACTION of the crop tall that runs out of its top or
+# bottom (to within EDGE_TOUCH px) is a column rule, not a 1. ORAND's digits span their 39-64 px crops (5th to 95th
+# percentile) top to bottom: a 40 px minimum read fold 5 at 82.50 % against 85.00 %.
+EDGE_RULE_MIN = 70
+EDGE_RULE_FRACTION = 0.4
+EDGE_TOUCH = 2
+EDGE_DRIFT = 3  # pixels: the rule is found on the crop widened this much across, so it may drift (5: 40.0 % against
+# 41.0 % of the cells read)
 SLIVER_FRACTION = 0.6  # of the tallest blob clear of a crop's edges: a blob cut by the edge and shorter is the next
-SLIVER_CLEAR = 0.5  # cell's writing, when no whole blob lies within this much of that height (0.45 / 0.75: 48.3 /
-# 50.3 % of the cells against 50.0; without the clearance the digits of ORAND's tight crops that touch its edge
+SLIVER_CLEAR = 0.5  # cell's writing, when no such blob lies within this much of that height (0.45 / 0.75: 48.3 /
+# 50.3 % of the cells against 50.0; without the clearance, the digits of ORAND's tight crops that touch an edge
 # went too: 90.33 -> 88.67 % with the bundled pair)
+CROP_WORD_SHARE = 0.7  # of a crop's tallest word's height: a shorter word (a trailing comma, a rule's end) is none
+# (50.0 -> 54.3 % of the cells read for 0.6 to 0.85, 53.7 % at 0.5; ORAND folds 1, 3, 5 as before)
 TICK_FRACTION = 0.6  # of the page's tall blobs' height: a shorter upright bar touching an erased rule,
 TICK_WIDTH = 0.4  # at most this wide for its height,
 COMB_TICKS = 3  # with at least this many like it along one rule, is a comb's tick, not a digit
@@ -506,7 +509,8 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     the cut: it erases the strokes of digits that lie along a line, and
     fine-tuning on digits cut that way read ORAND half 2 at 64.00 / 88.90 %
     against 70.00 / 90.50 % without it (seed 1; 70.67 / 90.64 % with the
-    earlier per-box threshold).
+    earlier per-box threshold). A crop takes fainter ink than a page
+    (`CROP_SEED_LEVEL`): it was cut around its number.
     """
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
     binary = binarise(ink, CROP_SEED_LEVEL if min(grey.shape[:2]) < MIN_SIDE else MIN_SEED_LEVEL)
