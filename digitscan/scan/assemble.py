@@ -37,10 +37,6 @@ EPS = 1e-6
 # digit the segmenter never cut out, or merged two): about 2e-9, so the reader must be far surer than the
 # classifier's own reading is likely. Not tuned: -10 and -20 chose the same readings on ORAND folds 1-4.
 LATTICE_FLOOR = -20.0
-# How sure the reader must be of a crop's one number that the classifier dropped as marks (faded, broken ink cut
-# into pieces it calls "not a digit"): generated register cells (dev seed 3000) read 48.0 -> 50.3 % with any value
-# from 0.3 to 0.8 (50.0 % at 0.95); ORAND folds 1 and 5 read as before.
-RESCUE_CONFIDENCE = 0.5
 
 
 def assemble_word(
@@ -50,8 +46,6 @@ def assemble_word(
     reading of the word whole, weighed against the classifier's (`with_reader`)."""
     edges = _edges(word, scores, offset)
     found = _lattice_reading(word, edges, scores, offset, scale)
-    if found is None and word.whole and line is not None and line.confidence >= RESCUE_CONFIDENCE:
-        return _read_whole(word, line, scale)  # a crop holds its number: the reader's reading, not nothing
     if line is None or found is None or not line.text:
         return found
     return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text))

@@ -188,7 +188,6 @@ class Word:
     # What the string reader reads: a one-word crop's pen strokes, all of them (`segment`); a page word's, its line's
     # strokes in its columns (`_strokes_between`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    whole: bool = False  # the one word of a crop: the number the crop was cut around (`assemble.RESCUE_CONFIDENCE`)
 
 
 def binarise(ink: np.ndarray, floor: int = MIN_SEED_LEVEL) -> np.ndarray:
@@ -570,7 +569,7 @@ def segment(
         # strokes (`_strokes_between`): the rest of a page is other lines, rules and print. Only a rule the crop
         # was cut through goes (`Rules.cut`), mended where it crossed a stroke: the reader read it as a 1.
         strokes = binary if rules.cut is None else np.where(rules.cut > 0, rules.strokes, binary)
-        words[0].ink, words[0].whole = ink * strokes, True
+        words[0].ink = ink * strokes
     if quarters % 4 or tilt:
         for word in words:
             word.box = turn.box_on_page(word.box)

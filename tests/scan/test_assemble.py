@@ -178,21 +178,3 @@ def test_the_classifiers_likelihood_of_a_text_is_its_best_path_reading_that_text
         assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
     best = _lattice_reading(word, edges, scores, 0, 1.0)
     assert best is not None and every[best.text] == pytest.approx(max(every.values()))
-
-
-def test_a_crops_one_number_the_classifier_dropped_as_marks_is_read_by_a_sure_reader() -> None:
-    """Faded ink cut into pieces the classifier calls marks: a page's word stays dropped (it may be print), the one
-    word of a crop takes the reader's reading when the reader is sure of it, and not when it is unsure."""
-    from digitscan.scan.assemble import RESCUE_CONFIDENCE
-
-    word = _word(3, [(0, 1), (1, 2), (2, 3)])
-    word.box = (0, 0, 30, 10)
-    scores = Scores(np.full((3, 10), 0.01, np.float32), np.full(3, 0.95, np.float32))  # every piece a mark
-    assert assemble_word(word, scores, 0, 1.0, _line("745", 0.97)) is None
-    word.whole = True
-    read = assemble_word(word, scores, 0, 1.0, _line("745", 0.97))
-    assert read is not None and read.text == "745"
-    assert [d.box[0] for d in read.digits] == sorted({d.box[0] for d in read.digits})  # shares of the word, in order
-    unsure = _line("745", 0.6)
-    assert unsure.confidence < RESCUE_CONFIDENCE
-    assert assemble_word(word, scores, 0, 1.0, unsure) is None

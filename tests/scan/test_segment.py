@@ -419,7 +419,7 @@ def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) ->
     cell = _cell(digits, (4, 9))
     cell[110:128, 200:204] = 0.0  # 18 px tall against the digits' 33, under the 9
     words, _ = segment_page(cell)
-    assert len(words) == 1 and words[0].box[0] < 150 and words[0].whole
+    assert len(words) == 1 and words[0].box[0] < 150 and words[0].ink.shape == cell.shape  # read whole
     page = np.ones((600, 800), np.float32)
     page[100:250, 100:400] = cell
     words, _ = segment_page(page)
