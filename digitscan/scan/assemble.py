@@ -162,20 +162,15 @@ def with_reader(
             return found
     elif _joint(found.text, line, lattice) >= _joint(line.text, line, lattice):
         return found
-    if len(found.digits) != len(line.text):
-        read = _read_whole(word, line, scale)
-        return DigitString(read.digits, read.box, read.line, _moved(found, [d.box for d in read.digits]))
-    boxes = [d.box for d in found.digits]
+    if len(found.digits) == len(line.text):
+        boxes = [d.box for d in found.digits]
+        separators = dict(found.separators)
+    else:
+        box = _scaled(word.box, scale)
+        boxes = [_share(box, column, line) for column in line.columns]
+        separators = _moved(found, boxes)
     digits = [Digit(c, p, b) for c, p, b in zip(line.text, line.confidences, boxes, strict=True)]
-    return DigitString(digits=digits, box=_union(boxes), line=word.line, separators=dict(found.separators))
-
-
-def _read_whole(word: Word, line: LineReading, scale: float) -> DigitString:
-    """The reader's reading of a word, each digit in a share of the word's box by the column it was read at."""
-    box = _scaled(word.box, scale)
-    boxes = [_share(box, column, line) for column in line.columns]
-    digits = [Digit(c, p, b) for c, p, b in zip(line.text, line.confidences, boxes, strict=True)]
-    return DigitString(digits=digits, box=_union(boxes), line=word.line)
+    return DigitString(digits=digits, box=_union(boxes), line=word.line, separators=separators)
 
 
 def _joint(text: str, line: LineReading, lattice: Callable[[str], float]) -> float:

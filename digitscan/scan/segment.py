@@ -21,9 +21,9 @@ import numpy as np
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.straighten import (
-    MIN_SIDE,
     Turn,
     estimate_tilt,
+    is_crop,
     level,
     lines_run_down,
     quarter_turn,
@@ -315,11 +315,11 @@ def _edge_rules(binary: np.ndarray) -> np.ndarray:
     length = max(EDGE_RULE_MIN, int(EDGE_RULE_FRACTION * height))
     widened = cv2.dilate(binary, np.ones((1, EDGE_DRIFT), np.uint8))  # a rule drawn a pixel or two off upright
     runs = vertical_runs(widened, length) & binary
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     top, bottom = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
     edge = ((top <= EDGE_TOUCH) | (bottom >= height - EDGE_TOUCH)) & (stats[:, cv2.CC_STAT_HEIGHT] >= length)
     edge[0] = False
-    return edge[labels].astype(np.uint8) if count > 1 else runs
+    return edge[labels].astype(np.uint8)
 
 
 def _slivers(strokes: np.ndarray) -> np.ndarray:
@@ -346,7 +346,7 @@ def _slivers(strokes: np.ndarray) -> np.ndarray:
 def _upright_rules(binary: np.ndarray, length: int) -> np.ndarray:
     """The pixels of upright rules at least `length` tall, found on the page sheared so that they stand upright
     (`straighten.upright_lean`: a photographed page, levelled, leaves them leaning)."""
-    lean = upright_lean(binary) if min(binary.shape) >= MIN_SIDE else 0.0
+    lean = 0.0 if is_crop(binary.shape) else upright_lean(binary)
     if not lean:
         return np.ascontiguousarray(stepping_runs(np.ascontiguousarray(binary.T), length).T)
     height, width = binary.shape
@@ -373,7 +373,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
     tall = np.zeros_like(binary)
     if height >= RULE_MIN_HEIGHT:
         tall = _upright_rules(binary, max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION))
-    edge = _edge_rules(binary) if min(height, width) < MIN_SIDE else None
+    edge = _edge_rules(binary) if is_crop(binary.shape) and height >= EDGE_RULE_MIN else None  # none in ORAND
     if edge is not None:
         tall |= edge
     frames, walls = box_frames(binary)
@@ -512,7 +512,7 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     (`CROP_SEED_LEVEL`): it was cut around its number.
     """
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
-    binary = binarise(ink, CROP_SEED_LEVEL if min(grey.shape[:2]) < MIN_SIDE else MIN_SEED_LEVEL)
+    binary = binarise(ink, CROP_SEED_LEVEL if is_crop(grey.shape) else MIN_SEED_LEVEL)
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
         rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
@@ -554,7 +554,7 @@ def segment(
         if binary is None:
             return []
     rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
-    crop = min(grey.shape[:2]) < MIN_SIDE
+    crop = is_crop(grey.shape)
     if crop and (slivers := _slivers(rules.strokes)).any():
         rules = replace(rules, strokes=rules.strokes & (1 - slivers))
         binary = binary & (1 - slivers)
@@ -592,7 +592,7 @@ def segment_page(grey: np.ndarray) -> tuple[list[Word], bool]:
 
 
 def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray | None] | None, Rules | None]:
-    if min(grey.shape[:2]) < MIN_SIDE:
+    if is_crop(grey.shape):
         return [0], None, None
     inked = page_ink(grey)
     if inked[1] is None:

@@ -69,6 +69,11 @@ class Turn:
         return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
 
 
+def is_crop(shape: tuple[int, ...]) -> bool:
+    """Whether an image of this shape is a crop of one field (a check amount, a register cell), not a page."""
+    return min(shape[:2]) < MIN_SIDE
+
+
 def sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
     """How concentrated the ink's rows are once the page is turned by `degrees` (sum of squared bin counts)."""
     angle = np.deg2rad(degrees)
@@ -80,7 +85,7 @@ def sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
 def ink_points(binary: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
     """The columns and rows (float) of up to `MAX_POINTS` of a page's ink pixels, drawn at random: what its
     profiles are made of; None for a crop smaller than a page or a page with almost no ink."""
-    if min(binary.shape) < MIN_SIDE:
+    if is_crop(binary.shape):
         return None
     ys, xs = np.nonzero(binary)
     if xs.size < 2 * MIN_SIDE:
