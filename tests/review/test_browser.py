@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,9 +113,14 @@ def test_a_file_waits_for_its_other_flagged_readings(browser: Browser, three_fil
 
 def test_the_review_is_kept_across_a_reload(browser: Browser, three_files: Path) -> None:
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.open(three_files)
     _keys(browser, "1", Keys.ENTER)
+    # the keys are handled by the page's own event loop, and Chromium commits localStorage to the browser process
+    # a moment later: a reload at once could lose what a person would have had a second to see saved
+    WebDriverWait(browser.driver, 10).until(lambda _: _count(browser).startswith("reviewed 1"))
+    time.sleep(1.0)
     browser.driver.refresh()
     assert _count(browser).startswith("reviewed 1 of 4 · corrected 1")
     assert _rows(browser)[0].find_element("css selector", "input.answer").get_attribute("value") == "1"
