@@ -37,8 +37,9 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     strokes = ink[ink > 0.05]
     if strokes.size > 8:  # pen strokes scanned grey get MNIST's solid core: scale by their bright end, not one pixel
         ink = (ink * (1.0 / max(_percentile80(strokes), 0.2))).clip(0, 1)
-    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
-    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    inked = ink > 0.05
+    rows = np.flatnonzero(inked.any(axis=1))
+    cols = np.flatnonzero(inked.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = ink.shape
     scale = BOX / max(h, w)

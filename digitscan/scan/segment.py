@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -188,6 +189,25 @@ class Word:
     # What the string reader reads: a one-word crop's pen strokes, all of them (`segment`); a page word's, its line's
     # strokes in its columns (`_strokes_between`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """`np.percentile(values, q)` of a short list, to the last bit (linear interpolation, numpy's own rounding),
+    without numpy's set-up, which cost more than the segmenting around it: 60 us a call, four calls a crop."""
+    ordered = sorted(float(v) for v in values)
+    rank = (len(ordered) - 1) * (q / 100)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    t = rank - low
+    a, b = ordered[low], ordered[high]
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def median(values: Sequence[float]) -> float:
+    """`np.median(values)` of a short list, to the last bit."""
+    ordered = sorted(float(v) for v in values)
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
 
 
 def binarise(ink: np.ndarray, floor: int = MIN_SEED_LEVEL) -> np.ndarray:
@@ -637,7 +657,7 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> list[Wo
     marks = [i for i in range(1, count) if i not in tall_set and i not in ticks and stats[i, 4] >= MIN_MARK_AREA]
     lines, hanging = _fold_hanging(_group_lines(stats, tall), stats)
     marks += hanging
-    lines.sort(key=lambda line: float(np.median([stats[i, 1] + stats[i, 3] / 2 for i in line])))
+    lines.sort(key=lambda line: median([stats[i, 1] + stats[i, 3] / 2 for i in line]))
     walls = rules.walls + [tuple(int(v) for v in stats[i, :4]) for i in ticks]
     page = _Page(stats, labels, ink, walls)
     words: list[Word] = []
@@ -667,7 +687,7 @@ def comb_ticks(stats: np.ndarray, tall: list[int], touching: set[int]) -> set[in
     others = [stats[i, 3] for i in tall if i not in set(bars)]
     if len(bars) < COMB_TICKS or not others:
         return set()
-    short = [i for i in bars if stats[i, 3] < TICK_FRACTION * float(np.percentile(others, TALL_PERCENTILE))]
+    short = [i for i in bars if stats[i, 3] < TICK_FRACTION * percentile(others, TALL_PERCENTILE)]
     ticks: set[int] = set()
     for end in (stats[:, 1] + stats[:, 3], stats[:, 1]):  # standing on a rule, or hanging from one
         for i in short:
@@ -731,7 +751,7 @@ def _extent(line: list[int], stats: np.ndarray) -> tuple[int, int, int, int, flo
     bottom = max(int(stats[i, 1] + stats[i, 3]) for i in line)
     left = min(int(stats[i, 0]) for i in line)
     right = max(int(stats[i, 0] + stats[i, 2]) for i in line)
-    return top, bottom, left, right, float(np.percentile([stats[i, 3] for i in line], LINE_HEIGHT_PERCENTILE))
+    return top, bottom, left, right, percentile([stats[i, 3] for i in line], LINE_HEIGHT_PERCENTILE)
 
 
 @dataclass
@@ -751,7 +771,7 @@ class _Line:
 
 def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
     heights = np.array([stats[i, 3] for i in line], float)
-    line_height = float(np.percentile(heights, LINE_HEIGHT_PERCENTILE))
+    line_height = percentile(heights, LINE_HEIGHT_PERCENTILE)
     top = min(stats[i, 1] for i in line)
     bottom = max(stats[i, 1] + stats[i, 3] for i in line)
     inside = {i for i in marks if stats[i, 1] >= top - LINE_PAD and stats[i, 1] + stats[i, 3] <= bottom + LINE_PAD}
@@ -813,21 +833,20 @@ def cut_digit(ink: np.ndarray, strokes: np.ndarray, box: tuple[int, int, int, in
 
 
 def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
-    """Every component's bounding box (x, y, w, h) in one pass over the labelled pixels."""
+    """Every component's bounding box (x, y, w, h) in one pass over the labelled pixels, sorted by label (a third
+    faster than `np.minimum.at` per coordinate)."""
     ys, xs = np.nonzero(labels)
     if xs.size == 0:
         return {}
     ids = labels[ys, xs]
-    size = int(ids.max()) + 1
-    lows = np.full((2, size), np.iinfo(np.int64).max)
-    highs = np.full((2, size), -1)
-    np.minimum.at(lows, (0, ids), xs)
-    np.minimum.at(lows, (1, ids), ys)
-    np.maximum.at(highs, (0, ids), xs)
-    np.maximum.at(highs, (1, ids), ys)
+    order = np.argsort(ids, kind="stable")
+    ids, xs, ys = ids[order], xs[order], ys[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    lows_x, highs_x = np.minimum.reduceat(xs, starts).tolist(), np.maximum.reduceat(xs, starts).tolist()
+    lows_y, highs_y = np.minimum.reduceat(ys, starts).tolist(), np.maximum.reduceat(ys, starts).tolist()
     return {
-        int(i): (int(lows[0, i]), int(lows[1, i]), int(highs[0, i] - lows[0, i] + 1), int(highs[1, i] - lows[1, i] + 1))
-        for i in np.flatnonzero(highs[0] >= 0)
+        i: (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+        for i, x0, y0, x1, y1 in zip(ids[starts].tolist(), lows_x, lows_y, highs_x, highs_y, strict=True)
     }
 
 
@@ -909,7 +928,7 @@ def _digit_frame(atoms: list[list[int]], upright: _Line) -> tuple[float, float]:
         return 0.0, upright.height
     tops = [min(upright.boxes[i][1] for i in atom) for atom in atoms]
     bottoms = [max(upright.boxes[i][1] + upright.boxes[i][3] for i in atom) for atom in atoms]
-    return float(np.median(tops)), float(np.median(bottoms))
+    return median(tops), median(bottoms)
 
 
 def _separator_of(

@@ -308,6 +308,14 @@ def test_a_file_that_disappears_mid_batch_is_reported(
     assert all(read[(str(tmp_path / f"page{n}.png"), 0)]["strings"] for n in (0, 2))
 
 
+def _signals_by_default() -> None:
+    """The child's Ctrl-C and SIGTERM as a terminal gives them. A shell starts a background job (`pytest &`) with
+    SIGINT ignored, the child inherits that, and digitscan rightly leaves a signal its caller ignores ignored: the
+    scan then ran to its end and this test failed whenever the suite was run in the background."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_scan_cleanly_and_resume_finishes_it(
     tmp_path: Path, tiny_model_path: Path, tiny_model, digit_page: Callable[..., np.ndarray], signum: int
@@ -321,7 +329,9 @@ def test_a_signal_stops_the_scan_cleanly_and_resume_finishes_it(
     args = ["scan", str(folder), "-o", str(out), "--workers", "2", "--batch-size", "8", "--model", str(tiny_model_path)]
     command = [*DIGITSCAN, "-q", *args]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_signals_by_default
+    )
     partial = out.with_name(f".{out.name}.partial")
     deadline = time.monotonic() + 60
     while _data_rows(partial) < 6 and process.poll() is None and time.monotonic() < deadline:

@@ -175,6 +175,40 @@ def test_long_runs_equal_the_opening(runs: list[tuple[int, int, int]], length: i
     np.testing.assert_array_equal(horizontal_runs(binary, length), cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel))
 
 
+@given(
+    values=st.lists(
+        st.one_of(st.integers(0, 4000), st.floats(0, 4000), st.integers(0, 400).map(lambda v: v / 2)),
+        min_size=1,
+        max_size=15,
+    ),
+    q=st.sampled_from([50, 75, 80, 90]),
+)
+@settings(max_examples=500, deadline=None)
+def test_percentile_and_median_are_numpys_to_the_last_bit(values: list[float], q: int) -> None:
+    """The segmenter's short-list percentile and median stand in for numpy's, so they must give its very bits: a
+    line height one ulp off can tip a threshold and change a reading."""
+    from digitscan.scan.segment import median, percentile
+
+    assert percentile(values, q) == float(np.percentile(values, q))
+    assert median(values) == float(np.median(values))
+
+
+@given(seed=st.integers(0, 2**16), labels=st.integers(1, 12), fill=st.floats(0, 0.6))
+@settings(max_examples=200, deadline=None)
+def test_component_boxes_are_each_labels_bounding_box(seed: int, labels: int, fill: float) -> None:
+    """`_boxes`, by sorting the labelled pixels, against each label's own bounding box found the plain way."""
+    from digitscan.scan.segment import _boxes
+
+    rng = np.random.default_rng(seed)
+    image = np.where(rng.random((30, 50)) < fill, rng.integers(1, labels + 1, (30, 50)), 0).astype(np.int32)
+    expected = {}
+    for i in range(1, labels + 1):
+        ys, xs = np.nonzero(image == i)
+        if xs.size:
+            expected[i] = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    assert _boxes(image) == expected
+
+
 def test_segment_boxes_stay_on_the_page() -> None:
     """Found by the property test above: a box 6 px left of a 25x79 page (the pipeline clips it meanwhile)."""
     from digitscan.scan.load import prepare
