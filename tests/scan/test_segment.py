@@ -445,6 +445,27 @@ def test_faint_ink_in_a_crop_is_read_beside_a_dark_rule(digits: dict[int, np.nda
     assert len(found) >= 3, [c.box for c in found]
 
 
+def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a_one(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A thin upright stroke standing apart from a cell's number (a column rule stopped short of the crop's edge)
+    is no digit; the same stroke alone in a crop is a 1, and one beside the digits of its own number stays."""
+    from digitscan.scan.segment import segment_page
+
+    cell = _cell(digits, (3, 6))
+    cell[35:100, 275:278] = 0.0  # 65 px tall, 3 wide, clear of the edges, a word's gap right of the 6
+    words, _ = segment_page(cell)
+    assert len(words) == 1 and words[0].box[0] + words[0].box[2] < 260, [w.box for w in words]
+    alone = np.ones((150, 300), np.float32)
+    alone[35:100, 150:153] = 0.0
+    words, _ = segment_page(alone)
+    assert len(words) == 1 and words[0].pieces == 1
+    close = _cell(digits, (3, 6))
+    close[35:100, 215:218] = 0.0  # as close as the next digit: part of the number
+    words, _ = segment_page(close)
+    assert any(c.box[0] >= 210 and c.end - c.start == 1 for w in words for c in w.candidates)
+
+
 def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) -> None:
     """A short stroke on a line of its own under a crop's number (a rule's end, a flourish) is a word of its own;
     a crop is cut around one number, so a word far shorter than its tallest is dropped. On a page it stays."""
