@@ -192,6 +192,7 @@ class Word:
     # What the string reader reads: a one-word crop's pen strokes, all of them (`segment`); a page word's, its line's
     # strokes in its columns (`_strokes_between`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    crop: bool = False  # cut from a crop, around one number: small marks beside it are no sign of print
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -594,6 +595,8 @@ def segment(
         words = [w for w in words if not _is_bar(w)] or words
         tallest = max(w.box[3] for w in words)
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
+    for word in words:
+        word.crop = crop
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word
@@ -647,7 +650,7 @@ def upside_down(words: list[Word]) -> list[Word]:
     for word in reversed(words):
         n = word.pieces
         candidates = [Candidate(n - c.end, n - c.start, c.box, c.ink) for c in word.candidates]
-        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts))))
+        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts)), crop=word.crop))
     return turned
 
 

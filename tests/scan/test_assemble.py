@@ -12,6 +12,7 @@ from digitscan.scan.assemble import _edges, _lattice_reading, _text_log_likeliho
 from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD, LINE_STRIDE
 from digitscan.scan.read import LineReading, decode
+from digitscan.scan.segment import Candidate, Word
 
 
 def test_assemble_prefers_two_confident_digits_over_one_merged() -> None:
@@ -161,7 +162,7 @@ def _every_reading(word, edges) -> dict[str, float]:
         for edge in (e for e in edges if e.start == at):
             for digit in range(10):
                 walk(edge.end, text + str(digit), marks, score + float(edge.digit_logs[digit]))
-            walk(edge.end, text, marks + 1, score + edge.mark_log)
+            walk(edge.end, text, marks + edge.counted, score + edge.mark_log)
 
     walk(0, "", 0, 0.0)
     return found
@@ -178,3 +179,36 @@ def test_the_classifiers_likelihood_of_a_text_is_its_best_path_reading_that_text
         assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
     best = _lattice_reading(word, edges, scores, 0, 1.0)
     assert best is not None and every[best.text] == pytest.approx(max(every.values()))
+
+
+def _crop_word(heights: list[int], crop: bool) -> Word:
+    """A word of one-piece candidates side by side, each `heights[k]` tall, in a 60-pixel-tall word box."""
+    word = Word(line=0, pieces=len(heights), box=(0, 0, 20 * len(heights), 60), crop=crop)
+    word.candidates = [Candidate(k, k + 1, (20 * k, 60 - h, 20, h), np.zeros((0, 0))) for k, h in enumerate(heights)]
+    return word
+
+
+@pytest.mark.parametrize("crop", [True, False], ids=["crop", "page"])
+def test_in_a_crop_small_marks_beside_a_number_do_not_make_it_print(crop: bool) -> None:
+    """ "7." with its crossbar apart: one digit, two marks. In a crop (cut around one number) the marks are small
+    beside the digit and the 7 is read; on a page a word of more marks than digits is print and is dropped."""
+    word = _crop_word([8, 55, 10], crop)  # the crossbar, the 7's stem, the full stop
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[1, 7] = 0.95
+    scores = Scores(digits, np.array([0.95, 0.02, 0.95], np.float32))
+    read = assemble_word(word, scores, offset=0, scale=1.0)
+    assert (read.text if read else None) == ("7" if crop else None)
+    tall = _crop_word([40, 55, 45], crop)  # marks as tall as letters: print, in a crop too
+    assert assemble_word(tall, scores, offset=0, scale=1.0) is None
+
+
+def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None:
+    """The likelihood search allows what the reading allows: small marks of a crop do not count."""
+    word = _crop_word([10, 50, 12, 48, 9], crop=True)
+    rng = np.random.default_rng(5)
+    scores = Scores(rng.dirichlet(np.ones(10), size=5).astype(np.float32), rng.random(5).astype(np.float32))
+    edges = _edges(word, scores, 0)
+    every = _every_reading(word, edges)
+    assert "" not in every and any(len(t) == 2 for t in every)  # two digits among three small marks: a reading
+    for text in ["1", "12", *sorted(every, key=every.get)[-20:]]:
+        assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
