@@ -445,6 +445,29 @@ def test_faint_ink_in_a_crop_is_read_beside_a_dark_rule(digits: dict[int, np.nda
     assert len(found) >= 3, [c.box for c in found]
 
 
+def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_papers_texture() -> None:
+    """Old ink fades along a stroke, and a register cell's black rules set the threshold: in a crop the faded half
+    of a stroke is followed from its dark half (on a page it stays a pixel's growth); a tinted, grainy paper as
+    dark as that faded ink is not followed into."""
+    from digitscan.scan.segment import binarise
+
+    rng = np.random.default_rng(0)
+    ink = np.abs(rng.normal(0, 0.01, (150, 300))).astype(np.float32)  # the paper's grain
+    ink[:, 0:40] = 1.0  # a dark scanner border
+    ink[:, 60:64] = 1.0  # a printed rule
+    ink[40:100, 120:125] = 1.0  # the stroke's dark half
+    ink[100:140, 120:125] = 0.17  # its faded half, under the threshold (here its floor)
+    assert binarise(ink, crop=True)[100:140, 120:125].mean() > 0.95
+    assert binarise(ink, crop=False)[100:140, 120:125].mean() < 0.2
+
+    tinted = np.full((150, 300), 0.3, np.float32)
+    tinted[:, 0:40] = 1.0
+    tinted[40:140, 120:125] = 1.0
+    tinted = (tinted + rng.normal(0, 0.05, tinted.shape)).clip(0, 1).astype(np.float32)
+    strokes = binarise(tinted, crop=True)
+    assert strokes[40:140, 120:125].mean() > 0.95 and strokes[:, 140:].mean() < 0.005
+
+
 def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a_one(
     digits: dict[int, np.ndarray],
 ) -> None:
