@@ -100,9 +100,11 @@ SLIVER_CLEAR = 0.5  # cell's writing, when no such blob lies within this much of
 # went too: 90.33 -> 88.67 % with the bundled pair)
 CROP_WORD_SHARE = 0.7  # of a crop's tallest word's height: a shorter word (a trailing comma, a rule's end) is none
 # (50.0 -> 54.3 % of the cells read for 0.6 to 0.85, 53.7 % at 0.5; ORAND folds 1, 3, 5 as before)
-CROP_BAR_WIDTH = 0.3  # of its height: a one-stroke word at most this wide, beside another word of a crop, is no
-# digit but a rule's remnant (dev cells, seed 3000: 51.00 -> 52.00 / 53.00 / 53.33 % at 0.2 / 0.3 / 0.4; 0.3 keeps a
-# flagged European 1, about 0.35 to 0.5 as wide as tall; ORAND folds 1, 2, 3, 5 read as before)
+CROP_BAR_WIDTH = 0.3  # of its height: a one-stroke word at most this wide, beside another word of a crop and out of
+# line with it by CROP_BAR_ALIGN of its height, is a rule's remnant, no digit (dev cells, seed 3000: 51.00 -> 52.00 /
+# 53.00 / 53.33 % at 0.2 / 0.3 / 0.4 without the line test; 0.3 keeps a flagged European 1, 0.35 to 0.5 as wide as
+# tall; ORAND folds 1, 2, 3, 5 read as before). Without the line test a 1 written apart from "205" went too.
+CROP_BAR_ALIGN = 0.3
 TICK_FRACTION = 0.6  # of the page's tall blobs' height: a shorter upright bar touching an erased rule,
 TICK_WIDTH = 0.4  # at most this wide for its height,
 COMB_TICKS = 3  # with at least this many like it along one rule, is a comb's tick, not a digit
@@ -375,10 +377,23 @@ def _edge_rules(binary: np.ndarray) -> np.ndarray:
     return edge[labels].astype(np.uint8)
 
 
-def _is_bar(word: Word) -> bool:
-    """A word of one thin upright stroke: in a crop beside another word, what is left of a rule (a column rule
-    stopped short of the crop's edge, a rule's foot below a junction, the ragged edge of a scanner's border)."""
-    return word.pieces == 1 and word.box[2] <= CROP_BAR_WIDTH * word.box[3]
+def _rule_remnants(words: list[Word]) -> list[Word]:
+    """A crop's words less the remnants of rules: one thin upright stroke each, standing apart from the number and
+    out of line with it (reaching CROP_BAR_ALIGN of the number's height above its top or below its foot): a column
+    rule stopped short of the crop's edge, a rule's foot below a junction, the ragged edge of a scanner's border.
+    A 1 written apart from the digits after it is in line with them, and stays."""
+    bars = [w for w in words if w.pieces == 1 and w.box[2] <= CROP_BAR_WIDTH * w.box[3]]
+    others = [w for w in words if w not in bars]
+    if not others:
+        return words
+    _, top, _, height = max(others, key=lambda w: w.box[3]).box
+    slack = CROP_BAR_ALIGN * height
+
+    def out_of_line(bar: Word) -> bool:
+        _, y, _, h = bar.box
+        return abs(y - top) > slack or abs(y + h - top - height) > slack
+
+    return [w for w in words if w not in bars or not out_of_line(w)]
 
 
 def _slivers(strokes: np.ndarray) -> np.ndarray:
@@ -621,7 +636,7 @@ def segment(
     if crop and len(words) > 1:
         # A crop is cut around one number: a lone bar beside it is what is left of a rule, and a word far shorter
         # than the rest a mark or a rule's end.
-        words = [w for w in words if not _is_bar(w)] or words
+        words = _rule_remnants(words)
         tallest = max(w.box[3] for w in words)
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
     for word in words:

@@ -471,8 +471,9 @@ def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_pa
 def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a_one(
     digits: dict[int, np.ndarray],
 ) -> None:
-    """A thin upright stroke standing apart from a cell's number (a column rule stopped short of the crop's edge)
-    is no digit; the same stroke alone in a crop is a 1, and one beside the digits of its own number stays."""
+    """A thin upright stroke standing apart from a cell's number and out of line with it (a column rule stopped
+    short of the crop's edge) is no digit; in line with the number, or alone in a crop, or beside the digits of its
+    own number, it is a 1."""
     from digitscan.scan.segment import segment_page
 
     cell = _cell(digits, (3, 6))
@@ -483,6 +484,11 @@ def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a
     alone[35:100, 150:153] = 0.0
     words, _ = segment_page(alone)
     assert len(words) == 1 and words[0].pieces == 1
+    apart = _cell(digits, (3, 6))
+    rows = np.flatnonzero((apart < 0.5).any(axis=1))
+    apart[rows[0] : rows[-1] + 1, 275:278] = 0.0  # a 1 written apart, in line with the digits: a digit
+    words, _ = segment_page(apart)
+    assert any(w.box[0] >= 260 for w in words), [w.box for w in words]
     close = _cell(digits, (3, 6))
     close[35:100, 215:218] = 0.0  # as close as the next digit: part of the number
     words, _ = segment_page(close)
