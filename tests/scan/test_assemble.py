@@ -202,6 +202,19 @@ def test_in_a_crop_small_marks_beside_a_number_do_not_make_it_print(crop: bool) 
     assert assemble_word(tall, scores, offset=0, scale=1.0) is None
 
 
+def test_on_a_page_small_marks_make_a_number_print_unless_the_reader_surely_reads_it() -> None:
+    """A page's "7." with its crossbar apart is dropped as print, unless the string reader reads "7" at least
+    PAGE_AGREEMENT surely; its unsure reading, or another number, leaves it dropped."""
+    word = _crop_word([8, 55, 10], crop=False)
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[1, 7] = 0.95
+    scores = Scores(digits, np.array([0.95, 0.02, 0.95], np.float32))
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("7", 0.97))
+    assert read is not None and read.text == "7"
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("7", 0.6)) is None
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("1", 0.97)) is None
+
+
 def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None:
     """The likelihood search allows what the reading allows: small marks of a crop do not count."""
     word = _crop_word([10, 50, 12, 48, 9], crop=True)
