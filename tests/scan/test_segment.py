@@ -495,6 +495,21 @@ def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a
     assert any(c.box[0] >= 210 and c.end - c.start == 1 for w in words for c in w.candidates)
 
 
+def test_a_rules_stub_running_out_of_a_cells_edge_is_found_where_the_number_is_clear_of_that_edge() -> None:
+    """A column rule the cell was cut through, ending a third of the way down (too short for an edge rule), is a
+    stub to erase when the number is clear of that edge; a crop whose number reaches that edge, or one too short
+    to be more than its digits (ORAND's), keeps it."""
+    from digitscan.scan.segment import _rule_stubs
+
+    strokes = np.zeros((150, 300), np.uint8)
+    strokes[0:50, 60:63] = 1  # the stub
+    strokes[40:90, 120:150] = 1  # the number, clear of the top edge
+    assert _rule_stubs(strokes)[0:50, 60:63].all() and not _rule_stubs(strokes)[40:90, 120:150].any()
+    strokes[0:40, 120:150] = 1  # the number reaching the top edge too: a tight crop, all kept
+    assert not _rule_stubs(strokes).any()
+    assert not _rule_stubs(np.ascontiguousarray(strokes[:60])).any()  # a crop under EDGE_RULE_MIN: as ORAND's
+
+
 def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) -> None:
     """A short stroke on a line of its own under a crop's number (a rule's end, a flourish) is a word of its own;
     a crop is cut around one number, so a word far shorter than its tallest is dropped. On a page it stays."""
