@@ -50,6 +50,8 @@ INK_LEVEL = 0.05  # grey ink below this is no ink when a candidate's rows are tr
 OPENING = 2  # pixels: the square opening that erases hair-thin lines (security patterns, paper grain) before Otsu
 MIN_SEED_LEVEL = 70  # of 255: Otsu's threshold is never taken below this on a page (a blank page's grain is not ink)
 CROP_SEED_LEVEL = 50  # nor below this on a crop, cut around its number: faded ink beside a dark rule, as in a register
+# cell, falls under 70 (generated cells, seed 3000: 32.0 -> 36.0 % read; 35.3 % at 40, 35.0 % at 60; ORAND fold 5
+# 83.33 -> 85.00 %, fold 1 86.67 % both, fold models)
 # A crop's strokes grow along all the ink at least GROW_LEVEL as dark that they touch (a page's grow by a pixel), where
 # the paper's texture does not reach: its median plus this many robust standard deviations. Faded iron-gall ink
 # beside a register's dark rules and print, which set the threshold. Dev register cells (seed 3000) 54.33 -> 59.33 %;
@@ -58,8 +60,6 @@ CROP_SEED_LEVEL = 50  # nor below this on a crop, cut around its number: faded i
 # cells (0.4 of the threshold: 61.00 %) but joined the soft edges of neighbouring digits.
 CROP_TEXTURE_SIGMAS = 6
 MAD_TO_SIGMA = 1.4826  # a normal distribution's standard deviation is this many times its median absolute deviation
-# cell, falls under 70 (generated cells, seed 3000: 32.0 -> 36.0 % read; 35.3 % at 40, 35.0 % at 60; ORAND fold 5
-# 83.33 -> 85.00 %, fold 1 86.67 % both, fold models)
 GROW_LEVEL = 0.7  # of the seed threshold: seeds grow by a pixel into ink at least this dark (anti-aliased edges)
 GROW = 3  # pixels: the square the seeds grow by (one pixel each way)
 
@@ -254,10 +254,10 @@ def _with_faint_strokes(opened: np.ndarray, seeds: np.ndarray, high: float) -> n
     register cell set the threshold, and the faded half of a digit fell below it."""
     counts = np.bincount(opened.ravel(), minlength=256)
     half = opened.size / 2
-    median = int(np.searchsorted(np.cumsum(counts), half))
-    deviations = np.bincount(np.abs(np.arange(256) - median), weights=counts, minlength=256)
+    paper = int(np.searchsorted(np.cumsum(counts), half))  # the median ink level
+    deviations = np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)
     spread = MAD_TO_SIGMA * int(np.searchsorted(np.cumsum(deviations), half))
-    low = min(high, max(GROW_LEVEL * high, median + CROP_TEXTURE_SIGMAS * spread))
+    low = min(high, max(GROW_LEVEL * high, paper + CROP_TEXTURE_SIGMAS * spread))
     count, labels = cv2.connectedComponents((opened >= low).astype(np.uint8), connectivity=8)
     touched = np.zeros(count, bool)
     touched[labels[seeds > 0]] = True
@@ -385,18 +385,21 @@ def _rule_remnants(words: list[Word]) -> list[Word]:
     out of line with it (reaching CROP_BAR_ALIGN of the number's height above its top or below its foot): a column
     rule stopped short of the crop's edge, a rule's foot below a junction, the ragged edge of a scanner's border.
     A 1 written apart from the digits after it is in line with them, and stays."""
-    bars = [w for w in words if w.pieces == 1 and w.box[2] <= CROP_BAR_WIDTH * w.box[3]]
-    others = [w for w in words if w not in bars]
+
+    def is_bar(word: Word) -> bool:
+        return word.pieces == 1 and word.box[2] <= CROP_BAR_WIDTH * word.box[3]
+
+    others = [w for w in words if not is_bar(w)]
     if not others:
         return words
     _, top, _, height = max(others, key=lambda w: w.box[3]).box
     slack = CROP_BAR_ALIGN * height
 
-    def out_of_line(bar: Word) -> bool:
-        _, y, _, h = bar.box
+    def out_of_line(word: Word) -> bool:
+        _, y, _, h = word.box
         return abs(y - top) > slack or abs(y + h - top - height) > slack
 
-    return [w for w in words if w not in bars or not out_of_line(w)]
+    return [w for w in words if not (is_bar(w) and out_of_line(w))]
 
 
 def _rule_stubs(strokes: np.ndarray) -> np.ndarray:
@@ -653,12 +656,10 @@ def segment(
             return []
     rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
     crop = is_crop(grey.shape)
-    if crop and (stubs := _rule_stubs(rules.strokes)).any():
-        rules = replace(rules, strokes=rules.strokes & (1 - stubs))
-        binary = binary & (1 - stubs)
-    if crop and (slivers := _slivers(rules.strokes)).any():
-        rules = replace(rules, strokes=rules.strokes & (1 - slivers))
-        binary = binary & (1 - slivers)
+    for strays in (_rule_stubs, _slivers) if crop else ():  # slivers are weighed against the blobs stubs leave
+        if (found := strays(rules.strokes)).any():
+            rules = replace(rules, strokes=rules.strokes & (1 - found))
+            binary = binary & (1 - found)
     words = _segment_level(ink, binary, rules)
     if crop and len(words) > 1:
         # A crop is cut around one number: a lone bar beside it is what is left of a rule, and a word far shorter
