@@ -116,20 +116,15 @@ def test_the_review_is_kept_across_a_reload(browser: Browser, three_files: Path)
 
     browser.open(three_files)
     _keys(browser, "1", Keys.ENTER)
-    # The keys are handled by the page's own event loop, and Chromium hands localStorage to the browser process a
-    # moment later (a reload at once, or after a fixed second on a busy machine, now and then found nothing saved).
-    # Wait until a second tab of the same page shows the review: then it is stored beyond this tab's renderer.
+    # The keys are handled by the page's own event loop, and headless Chromium under load now and then gives a
+    # file:// page that reloads at once an empty localStorage: a fixed second's wait, or waiting until a second tab
+    # saw the review, still lost it about 1 run in 10 on a busy machine. The review must come back within a few
+    # reloads.
     driver = browser.driver
     WebDriverWait(driver, 10).until(lambda _: _count(browser).startswith("reviewed 1"))
-    first = driver.current_window_handle
-    driver.switch_to.new_window("tab")
-    driver.get(three_files.resolve().as_uri())
     WebDriverWait(driver, 20, poll_frequency=0.5).until(
-        lambda _: _count(browser).startswith("reviewed 1") or driver.refresh()
+        lambda _: driver.refresh() or _count(browser).startswith("reviewed 1")
     )
-    driver.close()
-    driver.switch_to.window(first)
-    driver.refresh()
     assert _count(browser).startswith("reviewed 1 of 4 · corrected 1")
     assert _rows(browser)[0].find_element("css selector", "input.answer").get_attribute("value") == "1"
 
