@@ -134,6 +134,18 @@ def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray
     assert cleaned[:80].sum() >= 0.9 * binary[:80].sum()  # the digits above it are kept
 
 
+def test_a_stroke_an_upright_rule_crossed_is_mended_across_it() -> None:
+    """A column rule far taller than any digit is erased with a margin; a digit's stroke that crossed it (a 7's bar,
+    a 4's arm) is joined again across the erased band, and nothing is drawn where no stroke crossed."""
+    binary = np.zeros((200, 300), np.uint8)
+    binary[:, 100:103] = 1  # the rule, top to bottom
+    binary[50:54, 80:125] = 1  # a stroke across it
+    binary[120:124, 80:100] = 1  # a stroke that ends at it
+    cleaned = remove_lines(binary)
+    assert cleaned[50:54, 80:125].all()
+    assert not cleaned[:40, 95:108].any() and not cleaned[120:124, 103:110].any()
+
+
 def test_dots_and_dashes_are_not_candidates(digits: dict[int, np.ndarray]) -> None:
     import cv2
 
@@ -443,6 +455,25 @@ def test_faint_ink_in_a_crop_is_read_beside_a_dark_rule(digits: dict[int, np.nda
     words, _ = segment_page(cell)
     found = [c for w in words for c in w.candidates if c.end - c.start == 1 and c.box[0] >= 90]
     assert len(found) >= 3, [c.box for c in found]
+
+
+def test_a_cells_threshold_is_set_without_its_dark_rules(
+    digits: dict[int, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faded, broken writing in a cell whose black rules (two column rules the crop was cut through, a ruled line
+    under the number) hold most of its dark pixels: Otsu's threshold on the whole crop falls between rules and
+    writing, and the pieces of the digits fainter than their darkest are never seeded. Set without the rules, it
+    falls between writing and paper and seeds them all."""
+    from digitscan.scan import segment
+
+    writing = _cell(digits, (9, 0, 2)) < 0.5
+    writing[(np.arange(150) % 8) < 2] = False  # the old ink broken across every stroke, every 8 rows
+    ink = np.zeros((150, 300), np.float32)
+    ink[writing] = np.broadcast_to(np.linspace(0.2, 0.4, 300, dtype=np.float32), ink.shape)[writing]  # faded, unevenly
+    ink[:, 20:30] = ink[:, 250:260] = ink[100:106] = 1.0
+    assert segment.binarise(ink, crop=True)[writing].mean() > 0.95
+    monkeypatch.setattr(segment, "_threshold_beside_rules", lambda opened, seeds, high: high)  # as a whole
+    assert segment.binarise(ink, crop=True)[writing].mean() < 0.2
 
 
 def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_papers_texture() -> None:
