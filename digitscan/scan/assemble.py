@@ -26,7 +26,7 @@ from digitscan.results import Box, Digit, DigitString
 from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD
 from digitscan.scan.read import LineReading
-from digitscan.scan.segment import Word
+from digitscan.scan.segment import LABEL_GAP, LABEL_MARKS, Word
 
 # Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
 NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
@@ -64,6 +64,8 @@ def assemble_word(
         agreed = _lattice_reading(word, lenient, scores, offset, scale)
         if agreed is not None and agreed.text == line.text:
             found, edges = agreed, lenient
+    if found is None and not word.crop:
+        return _after_label(word, edges, scores, offset, scale)  # the reader read the label too: not weighed
     if line is None or found is None or not line.text:
         return found
     return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text))
@@ -97,42 +99,74 @@ def _edges(word: Word, scores: Scores, offset: int, small_marks_free: bool = Fal
 
 def _lattice_reading(word: Word, edges: list[_Edge], scores: Scores, offset: int, scale: float) -> DigitString | None:
     """The classifier's reading of one word: the best path through its candidates."""
-    n = word.pieces
-    best = np.full(n + 1, -np.inf)
-    best[0] = 0.0
-    choice: list[tuple[int, int, int, bool] | None] = [None] * (n + 1)  # (start, row, digit or -1, counted)
+    path = _best_path(word.pieces, edges)
+    return None if path is None else _reading_of(word, path, scores, offset, scale)
+
+
+def _best_path(pieces: int, edges: list[_Edge], first: int = 0) -> list[tuple[int, int, int, int, bool]] | None:
+    """The best path through pieces [first, pieces): its steps (start, end, row, digit or -1, counted), in order."""
+    best = np.full(pieces + 1, -np.inf)
+    best[first] = 0.0
+    choice: list[tuple[int, int, int, bool] | None] = [None] * (pieces + 1)  # (start, row, digit or -1, counted)
     for edge in edges:
-        if not np.isfinite(best[edge.start]):
+        if edge.start < first or not np.isfinite(best[edge.start]):
             continue
         digit = int(edge.digit_logs.argmax())
         score, label = max((float(edge.digit_logs[digit]), digit), (edge.mark_log, -1))
         total = best[edge.start] + score
         if total > best[edge.end]:
             best[edge.end], choice[edge.end] = total, (edge.start, edge.row, label, edge.counted)
-    if not np.isfinite(best[n]):
+    if not np.isfinite(best[pieces]):
         return None
-    digits: list[Digit] = []
-    spans: list[tuple[int, int]] = []  # the pieces [start, end) each digit was read from
-    marks = 0
-    end = n
-    while end > 0:
+    steps = []
+    end = pieces
+    while end > first:
         step = choice[end]
         assert step is not None  # every end on the best path was reached by some candidate
         start, row, label, counted = step
+        steps.append((start, end, row, label, counted))
+        end = start
+    return steps[::-1]
+
+
+def _reading_of(
+    word: Word, path: list[tuple[int, int, int, int, bool]], scores: Scores, offset: int, scale: float
+) -> DigitString | None:
+    """The digits a path reads, or None when it drops more than one mark for every two digits: printed text,
+    scribbles, a pattern."""
+    digits: list[Digit] = []
+    spans: list[tuple[int, int]] = []  # the pieces [start, end) each digit was read from
+    marks = 0
+    for start, end, row, label, counted in path:
         marks += label < 0 and counted
         if label >= 0:
             cand = word.candidates[row - offset]
-            confidence = float(scores.digits[row, label])
-            digits.append(Digit(str(label), confidence, _scaled(cand.box, scale)))
+            digits.append(Digit(str(label), float(scores.digits[row, label]), _scaled(cand.box, scale)))
             spans.append((start, end))
-        end = start
     if not digits or 2 * marks > len(digits):
-        return None  # mostly marks that are not digits: printed text, scribbles, a pattern
-    digits.reverse()
-    spans.reverse()
+        return None
     return DigitString(
         digits=digits, box=_union([d.box for d in digits]), line=word.line, separators=_placed(word, spans)
     )
+
+
+def _after_label(word: Word, edges: list[_Edge], scores: Scores, offset: int, scale: float) -> DigitString | None:
+    """A page's number written right after a printed label ("DATE", "No."), which the segmenter took into one word
+    and the print test then dropped whole: read from the first piece after the label's letters (LABEL_MARKS or
+    more marks at the start of the word's best path), when what follows reads as a number."""
+    path = _best_path(word.pieces, edges)
+    if path is None:
+        return None
+    lead = next((k for k, step in enumerate(path) if step[3] >= 0), len(path))
+    if lead < LABEL_MARKS or lead == len(path):
+        return None
+    first = path[lead][0]
+    boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box
+    label_end = max(x + w for start, (x, _, w, _) in boxes.items() if start < first)
+    if boxes[first][0] - label_end < LABEL_GAP * word.box[3]:
+        return None  # no space between: the rest is more of the print
+    rest = _best_path(word.pieces, edges, first=first)
+    return None if rest is None else _reading_of(word, rest, scores, offset, scale)
 
 
 def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str) -> float:

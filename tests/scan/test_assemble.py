@@ -225,3 +225,29 @@ def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None
     assert "" not in every and any(len(t) == 2 for t in every)  # two digits among three small marks: a reading
     for text in ["1", "12", *sorted(every, key=every.get)[-20:]]:
         assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
+
+
+def _labelled(space: int) -> tuple[Word, Scores]:
+    """A page's word: a printed label of three letters (marks to the classifier), `space` pixels of blank, then
+    the two digits "42" written after it; every piece its own candidate, 40 px tall."""
+    lefts = [0, 22, 44, 66 + space, 88 + space]
+    word = Word(line=0, pieces=5, box=(0, 0, lefts[-1] + 20, 40))
+    word.candidates = [Candidate(k, k + 1, (x, 0, 20, 40), np.zeros((0, 0))) for k, x in enumerate(lefts)]
+    digits = np.full((5, 10), 0.01, np.float32)
+    digits[3, 4] = digits[4, 2] = 0.95
+    return word, Scores(digits, np.array([0.9, 0.9, 0.9, 0.02, 0.02], np.float32))
+
+
+def test_a_number_written_after_a_printed_label_is_read_without_it() -> None:
+    """ "DATE 42" cut as one word: three marks and two digits is print and would be dropped whole; the digits after
+    the label's letters and a space are read. Without the space the letters and digits are one printed word."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    word, scores = _labelled(space=round(LABEL_GAP * 40) + 2)
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("11142", 0.9))
+    assert read is not None and read.text == "42" and read.box[0] == 66 + round(LABEL_GAP * 40) + 2
+    tight, scores = _labelled(space=round(LABEL_GAP * 40) - 3)
+    assert assemble_word(tight, scores, offset=0, scale=1.0) is None
+    crop, scores = _labelled(space=20)
+    crop.crop = True  # a crop is cut around its number: no label in it
+    assert assemble_word(crop, scores, offset=0, scale=1.0) is None

@@ -269,6 +269,29 @@ def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[in
     assert not any(bx >= 110 and bx + bw <= 140 for bx, _, bw, _ in (c.box for c in word.candidates))
 
 
+def test_a_date_written_after_a_printed_label_keeps_its_slashes(digits: dict[int, np.ndarray]) -> None:
+    """ "DE 1/2/05": the label's letters stand closer to the date than a word's gap, so the string holds them too
+    and its blobs do not fall into a date's groups; the date after the label's space is still found."""
+    import cv2
+
+    from digitscan.scan.segment import LABEL_GAP, WORD_GAP
+
+    def labelled(space: int) -> np.ndarray:
+        xs = [130 + space, 210 + space, 300 + space, 345 + space]
+        page = page_with([digits[1], digits[2], digits[0], digits[5]], xs, width=480)
+        label = np.full(page.shape, 255, np.uint8)
+        cv2.putText(label, "DE", (8, 78), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 0, 4)  # ends near x = 75
+        page = np.minimum(page, label.astype(np.float32) / 255)
+        for top, bottom in (((212 + space, 36), (182 + space, 84)), ((302 + space, 36), (272 + space, 84))):
+            cv2.line(page, top, bottom, 0.0, 3)
+        return page
+
+    words = segment(labelled(space=-30))  # the label ends at x = 59, the date's 1 starts 40 px on
+    assert len(words) == 1 and words[0].box[0] < 20  # the label is in the string: the reading drops its letters
+    assert [char for _, char in words[0].separators] == ["/", "/"]
+    assert LABEL_GAP * words[0].box[3] < 40 < WORD_GAP * words[0].box[3]
+
+
 def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, np.ndarray]) -> None:
     """MNIST's 1 leans about 0.3 columns per row; a 1 beside it, written as slanted, stays a candidate."""
     page = page_with([digits[1], digits[1], digits[2]], [20, 70, 120], width=300)
