@@ -134,6 +134,23 @@ def test_remove_lines_erases_ruling_but_keeps_a_one(digits: dict[int, np.ndarray
     assert cleaned[:80].sum() >= 0.9 * binary[:80].sum()  # the digits above it are kept
 
 
+def test_a_stroke_through_a_thick_ruled_line_is_joined_and_one_ending_at_it_is_not() -> None:
+    """A ruled line 12 px thick (a photographed ledger's, a marker's underline) is erased wider than the closing
+    that mends strokes (`MEND`) can bridge; a stroke that enters it from above and leaves below is joined all the
+    same, while a stroke that only reaches it, and ink that comes near it on one side, are left apart."""
+    from digitscan.scan.segment import MEND
+
+    binary = np.zeros((200, 400), np.uint8)
+    binary[100:112, :] = 1  # the line, longer than any digit
+    assert MEND <= 12 + 2  # the erased band: the line and a pixel each side
+    binary[60:150, 50:54] = 1  # a stroke through it
+    binary[60:100, 150:154] = 1  # a stroke ending on it
+    binary[112:140, 250:254] = 1  # and one starting under it, elsewhere
+    cleaned = remove_lines(binary)
+    assert cleaned[60:150, 50:54].all()
+    assert not cleaned[101:111, 145:160].any() and not cleaned[101:111, 245:260].any()
+
+
 def test_a_stroke_an_upright_rule_crossed_is_mended_across_it() -> None:
     """A column rule far taller than any digit is erased with a margin; a digit's stroke that crossed it (a 7's bar,
     a 4's arm) is joined again across the erased band, and nothing is drawn where no stroke crossed."""
