@@ -161,9 +161,9 @@ def _after_label(word: Word, edges: list[_Edge], scores: Scores, offset: int, sc
     if lead < LABEL_MARKS or lead == len(path):
         return None
     first = path[lead][0]
-    boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box
-    label_end = max(x + w for start, (x, _, w, _) in boxes.items() if start < first)
-    if boxes[first][0] - label_end < LABEL_GAP * word.box[3]:
+    boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box, where it is one
+    label_end = max((x + w for start, (x, _, w, _) in boxes.items() if start < first), default=None)
+    if first not in boxes or label_end is None or boxes[first][0] - label_end < LABEL_GAP * word.box[3]:
         return None  # no space between: the rest is more of the print
     rest = _best_path(word.pieces, edges, first=first)
     return None if rest is None else _reading_of(word, rest, scores, offset, scale)
