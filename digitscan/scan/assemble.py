@@ -57,15 +57,16 @@ def assemble_word(
     """The best reading of one word; its candidates' scores start at row `offset`; `line`: the string reader's
     reading of the word whole, weighed against the classifier's (`with_reader`)."""
     edges = _edges(word, scores, offset)
-    found = _lattice_reading(word, edges, scores, offset, scale)
+    path = _best_path(word.pieces, edges)
+    found = None if path is None else _reading_of(word, path, scores, offset, scale)
     if found is None and not word.crop and line is not None and line.confidence >= PAGE_AGREEMENT:
         # On a page small marks make a word print, unless the string reader, sure of it, reads the same digits.
         lenient = _edges(word, scores, offset, small_marks_free=True)
         agreed = _lattice_reading(word, lenient, scores, offset, scale)
         if agreed is not None and agreed.text == line.text:
             found, edges = agreed, lenient
-    if found is None and not word.crop:
-        return _after_label(word, edges, scores, offset, scale)  # the reader read the label too: not weighed
+    if found is None and not word.crop and path is not None:
+        return _after_label(word, path, edges, scores, offset, scale)  # the reader read the label too: not weighed
     if line is None or found is None or not line.text:
         return found
     return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text))
@@ -97,13 +98,16 @@ def _edges(word: Word, scores: Scores, offset: int, small_marks_free: bool = Fal
     return sorted(edges, key=lambda e: e.end)
 
 
+_Step = tuple[int, int, int, int, bool]  # a path's step: pieces [start, end), candidate row, digit or -1, counted
+
+
 def _lattice_reading(word: Word, edges: list[_Edge], scores: Scores, offset: int, scale: float) -> DigitString | None:
     """The classifier's reading of one word: the best path through its candidates."""
     path = _best_path(word.pieces, edges)
     return None if path is None else _reading_of(word, path, scores, offset, scale)
 
 
-def _best_path(pieces: int, edges: list[_Edge], first: int = 0) -> list[tuple[int, int, int, int, bool]] | None:
+def _best_path(pieces: int, edges: list[_Edge], first: int = 0) -> list[_Step] | None:
     """The best path through pieces [first, pieces): its steps (start, end, row, digit or -1, counted), in order."""
     best = np.full(pieces + 1, -np.inf)
     best[first] = 0.0
@@ -129,9 +133,7 @@ def _best_path(pieces: int, edges: list[_Edge], first: int = 0) -> list[tuple[in
     return steps[::-1]
 
 
-def _reading_of(
-    word: Word, path: list[tuple[int, int, int, int, bool]], scores: Scores, offset: int, scale: float
-) -> DigitString | None:
+def _reading_of(word: Word, path: list[_Step], scores: Scores, offset: int, scale: float) -> DigitString | None:
     """The digits a path reads, or None when it drops more than one mark for every two digits: printed text,
     scribbles, a pattern."""
     digits: list[Digit] = []
@@ -150,13 +152,12 @@ def _reading_of(
     )
 
 
-def _after_label(word: Word, edges: list[_Edge], scores: Scores, offset: int, scale: float) -> DigitString | None:
+def _after_label(
+    word: Word, path: list[_Step], edges: list[_Edge], scores: Scores, offset: int, scale: float
+) -> DigitString | None:
     """A page's number written right after a printed label ("DATE", "No."), which the segmenter took into one word
     and the print test then dropped whole: read from the first piece after the label's letters (LABEL_MARKS or
-    more marks at the start of the word's best path), when what follows reads as a number."""
-    path = _best_path(word.pieces, edges)
-    if path is None:
-        return None
+    more marks at the start of the word's best `path`), when what follows reads as a number."""
     lead = next((k for k, step in enumerate(path) if step[3] >= 0), len(path))
     if lead < LABEL_MARKS or lead == len(path):
         return None

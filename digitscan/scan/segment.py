@@ -1053,10 +1053,10 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
 def _date_after_label(group: list[list[int]], shapes: list[str | None], upright: _Line) -> int | None:
     """The atom a date starts at after a printed label the string took in ("DATE 12/05/24": a date's shape after
     a space of LABEL_GAP), or None."""
-    gap = LABEL_GAP * upright.height
+    spans = [_span(atom, upright.boxes) for atom in group]
+    reach = list(itertools.accumulate((right for _, right in spans), max))  # the rightmost ink up to each atom
     for p in range(1, len(group) - DATE_BLOBS + 1):
-        before = max(_span(a, upright.boxes)[1] for a in group[:p])
-        if _span(group[p], upright.boxes)[0] - before >= gap and _is_date(shapes[p:]):
+        if spans[p][0] - reach[p - 1] >= LABEL_GAP * upright.height and _is_date(shapes[p:]):
             return p
     return None
 
