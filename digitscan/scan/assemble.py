@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,11 +65,13 @@ def assemble_word(
         agreed = _lattice_reading(word, lenient, scores, offset, scale)
         if agreed is not None and agreed.text == line.text:
             found, edges = agreed, lenient
+    first = 0
     if found is None and not word.crop and path is not None:
-        return _after_label(word, path, edges, scores, offset, scale)  # the reader read the label too: not weighed
+        found, first = _after_label(word, path, edges, scores, offset, scale)
     if line is None or found is None or not line.text:
         return found
-    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text))
+    rest = [replace(e, start=e.start - first, end=e.end - first) for e in edges if e.start >= first]
+    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces - first, rest, text))
 
 
 @dataclass
@@ -154,20 +156,20 @@ def _reading_of(word: Word, path: list[_Step], scores: Scores, offset: int, scal
 
 def _after_label(
     word: Word, path: list[_Step], edges: list[_Edge], scores: Scores, offset: int, scale: float
-) -> DigitString | None:
+) -> tuple[DigitString | None, int]:
     """A page's number written right after a printed label ("DATE", "No."), which the segmenter took into one word
     and the print test then dropped whole: read from the first piece after the label's letters (LABEL_MARKS or
     more marks at the start of the word's best `path`), when what follows reads as a number."""
     lead = next((k for k, step in enumerate(path) if step[3] >= 0), len(path))
     if lead < LABEL_MARKS or lead == len(path):
-        return None
+        return None, 0
     first = path[lead][0]
     boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box, where it is one
     label_end = max((x + w for start, (x, _, w, _) in boxes.items() if start < first), default=None)
     if first not in boxes or label_end is None or boxes[first][0] - label_end < LABEL_GAP * word.box[3]:
-        return None  # no space between: the rest is more of the print
+        return None, 0  # no space between: the rest is more of the print
     rest = _best_path(word.pieces, edges, first=first)
-    return None if rest is None else _reading_of(word, rest, scores, offset, scale)
+    return (None if rest is None else _reading_of(word, rest, scores, offset, scale)), first
 
 
 def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str) -> float:

@@ -196,7 +196,11 @@ MAX_INK_FRACTION = 0.5  # more ink than this is no document (all black, pure noi
 MAX_COMPONENTS = 4000  # a page with more blobs than this is noise, not writing
 SPECK_AREA = 12  # pixels: a blob smaller than this is a speck
 SPECKLE_MIN_BLOBS = 100  # a page with more blobs than this, more than
-SPECKLE_FRACTION = 0.25  # this share of them specks, is dense speckle, not writing (e4657a0)
+SPECKLE_FRACTION = 0.25  # this share of them specks, is dense speckle, not writing (e4657a0),
+# when its specks are this many a pixel too: 40 % salt-and-pepper noise leaves 4e-3; a photographed page's sensor
+# noise and JPEG blocks leave up to 1.5e-4 (dev pages, seeds 5000, 7000, 9000 and committed), which the share alone
+# took for speckle, and the page read nothing (7 of the 336 dev pages).
+SPECKLE_DENSITY = 1e-3
 SURROUND_RIM = 0.3  # of the image's rim a surround covers at least (a ruled page's grid only touches it where
 # its rules end: 3 to 4 % on the page generator's tilted notebooks; a desk around a sheet covers most of it)
 SURROUND_BORDERS = 3  # image borders a dark surround (the desk around a photographed page) touches
@@ -794,7 +798,8 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> list[Wo
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())
     blobs = count - 1
-    if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs):
+    dense = specks > SPECKLE_DENSITY * binary.size
+    if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs and dense):
         return []  # pure noise or dense speckle, not writing
     tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
     ticks: set[int] = set()

@@ -594,3 +594,16 @@ def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) ->
     page[100:250, 100:400] = cell
     words, _ = segment_page(page)
     assert any(w.box[0] <= 300 < w.box[0] + w.box[2] and w.box[1] >= 200 for w in words)
+
+
+def test_a_page_with_sparse_sensor_specks_is_still_read(digits: dict[int, np.ndarray]) -> None:
+    """A photographed page's noise leaves many specks beside a few numbers: more than a quarter of its blobs, yet
+    far sparser than speckle (1 in 10,000 pixels here), so the page is read (it used to read nothing)."""
+    page = page_with([digits[4], digits[7], digits[2]], [300, 352, 404], height=1400, width=1000, y=600)
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        y, x = int(rng.integers(0, 1398)), int(rng.integers(0, 998))
+        if not 560 <= y <= 700:  # apart from the number
+            page[y : y + 2, x : x + 2] = 0.0
+    words = segment(page)
+    assert len(words) == 1 and len(words[0].candidates) >= 3
