@@ -227,15 +227,19 @@ def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None
         assert _text_log_likelihood(word.pieces, edges, text) == pytest.approx(every.get(text, -np.inf))
 
 
-def _labelled(space: int) -> tuple[Word, Scores]:
+def _labelled(space: int, sign: bool = False) -> tuple[Word, Scores]:
     """A page's word: a printed label of three letters (marks to the classifier), `space` pixels of blank, then
-    the two digits "42" written after it; every piece its own candidate, 40 px tall."""
-    lefts = [0, 22, 44, 66 + space, 88 + space]
-    word = Word(line=0, pieces=5, box=(0, 0, lefts[-1] + 20, 40))
+    the two digits "42" written after it, with a written "$" before them if `sign` (a 5 to the classifier at 0.6,
+    a mark at 0.3); every piece its own candidate, 40 px tall."""
+    lefts = [0, 22, 44] + [66 + space + 22 * k for k in range(2 + sign)]
+    word = Word(line=0, pieces=len(lefts), box=(0, 0, lefts[-1] + 20, 40))
     word.candidates = [Candidate(k, k + 1, (x, 0, 20, 40), np.zeros((0, 0))) for k, x in enumerate(lefts)]
-    digits = np.full((5, 10), 0.01, np.float32)
-    digits[3, 4] = digits[4, 2] = 0.95
-    return word, Scores(digits, np.array([0.9, 0.9, 0.9, 0.02, 0.02], np.float32))
+    digits = np.full((len(lefts), 10), 0.01, np.float32)
+    digits[-2, 4] = digits[-1, 2] = 0.95
+    reject = np.array([0.9, 0.9, 0.9] + [0.3] * sign + [0.02, 0.02], np.float32)
+    if sign:
+        digits[3, 5] = 0.6
+    return word, Scores(digits, reject)
 
 
 def test_a_number_written_after_a_printed_label_is_read_without_it() -> None:
@@ -251,3 +255,15 @@ def test_a_number_written_after_a_printed_label_is_read_without_it() -> None:
     crop, scores = _labelled(space=20)
     crop.crop = True  # a crop is cut around its number: no label in it
     assert assemble_word(crop, scores, offset=0, scale=1.0) is None
+
+
+def test_a_number_after_a_label_is_weighed_against_the_string_reader() -> None:
+    """ "TOTAL $ 42": the classifier reads the written "$" after the label as a 5 where the string reader is sure of
+    "42"; the two weigh each other from the label's end, as they do on any word, and "42" is read."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    word, scores = _labelled(space=round(LABEL_GAP * 40) + 2, sign=True)
+    alone = assemble_word(word, scores, offset=0, scale=1.0)
+    assert alone is not None and alone.text == "542"
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("42", 0.99))
+    assert read is not None and read.text == "42"
