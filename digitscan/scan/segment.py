@@ -1014,12 +1014,15 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
     groups: list[list[list[int]]] = []
     previous_right = None
+    heights = [_atom_height(atom, upright.boxes) for atom in atoms]
     for n, atom in enumerate(atoms):
         left = min(upright.boxes[i][0] for i in atom)
         wall = _wall_between(atoms[n - 1], atom, page, upright.height) if n and page.walls else None
         gap = left - previous_right if previous_right is not None else 0
         joined = wall == "join" and gap <= JOIN_GAP * upright.height
-        if previous_right is None or wall == "split" or (gap > WORD_GAP * upright.height and not joined):
+        # a line of small print has a small height; handwriting on it is spaced by its own size
+        unit = max(upright.height, min(heights[n - 1], heights[n])) if n else upright.height
+        if previous_right is None or wall == "split" or (gap > WORD_GAP * unit and not joined):
             groups.append([])
         groups[-1].append(atom)
         right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
@@ -1160,6 +1163,10 @@ def _is_slash(mask: np.ndarray) -> bool:
     """A thin straight stroke that leans right like a slash, before the line's slant is known."""
     lean = _lean(mask)
     return lean is not None and lean >= SLASH_LEAN
+
+
+def _atom_height(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> int:
+    return max(boxes[k][1] + boxes[k][3] for k in atom) - min(boxes[k][1] for k in atom)
 
 
 def _span(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> tuple[int, int]:

@@ -607,3 +607,16 @@ def test_a_page_with_sparse_sensor_specks_is_still_read(digits: dict[int, np.nda
             page[y : y + 2, x : x + 2] = 0.0
     words = segment(page)
     assert len(words) == 1 and len(words[0].candidates) >= 3
+
+
+def test_handwriting_on_a_line_of_small_print_is_spaced_by_its_own_size(digits: dict[int, np.ndarray]) -> None:
+    """ "PAY TO THE ORDER OF ... 14.6 1999": the line's height is the print's, half the digits'; a space between two
+    digits wider than the print's word gap but narrow for digits of their size leaves them one string."""
+    import cv2
+
+    page = page_with([digits[4], digits[7], digits[2], digits[9]], [560, 612, 684, 736], height=900, width=900, y=400)
+    ink = np.zeros_like(page, np.uint8)
+    cv2.putText(ink, "PAY TO THE ORDER OF", (40, 450), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    page = np.minimum(page, 1.0 - ink.astype(np.float32) / 255.0)
+    words = [w for w in segment(page) if w.box[0] >= 500]
+    assert len(words) == 1 and words[0].box[2] >= 200, [w.box for w in segment(page)]
