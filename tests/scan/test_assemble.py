@@ -117,6 +117,7 @@ def test_the_reading_both_readers_find_likelier_wins_and_keeps_the_classifiers_b
     assert [d.box for d in read.digits] == [(0, 0, 10, 10), (10, 0, 10, 10)]
     kept = assemble_word(word, scores, 0, 1.0, _line("14", 0.5))  # only 10 times likelier: the classifier's
     assert kept is not None and kept.text == "17"
+    word.crop = True  # a crop's one number (on a page, see test_a_page_word_the_reader_surely_reads_as_nothing...)
     alone = assemble_word(word, scores, 0, 1.0, _line("", 0.0))  # the reader saw no digit: the classifier's
     assert alone is not None and alone.text == "17"
 
@@ -267,3 +268,24 @@ def test_a_number_after_a_label_is_weighed_against_the_string_reader() -> None:
     assert alone is not None and alone.text == "542"
     read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("42", 0.99))
     assert read is not None and read.text == "42"
+
+
+def test_a_page_word_the_reader_surely_reads_as_nothing_is_dropped() -> None:
+    """A printed "MEMO" whose strokes the classifier reads as 1111: the string reader reads nothing, and gives 1111
+    under READER_BLANK; on a page the word is dropped, in a crop (one number, cut around it) it is kept."""
+    from digitscan.scan.assemble import READER_BLANK
+
+    word = _word(4, [(k, k + 1) for k in range(4)])
+    digits = np.full((4, 10), 0.01, np.float32)
+    digits[:, 1] = 0.95
+    scores = Scores(digits, np.full(4, 0.02, np.float32))
+    blank = _line("", 0.0)
+    assert blank.text == "" and blank.log_likelihood("1111") < READER_BLANK
+    assert assemble_word(word, scores, 0, 1.0, blank) is None
+    doubtful = _line("", 0.0, doubt={k: ("1", 0.45) for k in range(1, 12, 3)})  # four 1s likely, not decoded
+    assert doubtful.text == "" and doubtful.log_likelihood("1111") > READER_BLANK
+    kept = assemble_word(word, scores, 0, 1.0, doubtful)
+    assert kept is not None and kept.text == "1111"
+    word.crop = True
+    crop = assemble_word(word, scores, 0, 1.0, blank)
+    assert crop is not None and crop.text == "1111"
