@@ -57,6 +57,14 @@ LATTICE_FLOOR = -20.0
 # 2.01 / 0.78 -> 1.42 / 1.60 / 1.83 / 0.67, lines 76.34 / 76.07 / 72.19 / 85.32 -> 76.34 / 76.38 / 72.19 / 85.32 %;
 # -2 lost a line of seed 5000, -10 and -20 dropped less. A crop holds one number: its reading stays.
 READER_BLANK = -5.0
+# On a page the classifier's log-likelihood counts this much against the reader's (a crop's counts fully; either
+# floored at LATTICE_FLOOR). The page-words reader learnt pages, the classifier isolated digits: of 1,405 lines of
+# dev pages (seeds 5000 / 7000 / 9000) the reader alone read 953, the sum 941, the classifier alone 839. Lines read,
+# seeds 5000 / 7000 / 9000 / committed: 1.0 76.34 / 76.38 / 72.19 / 85.32 %; 0.7 76.97 / 77.61 / 72.45 / 85.32;
+# 0.6 76.97 / 76.99 / 72.72 / 85.32; 0.5 77.29 / 76.99 / 72.58 / 86.24; 0.4 77.29 / 76.99 / 72.19 / 86.24 (spurious
+# strings a page 1.42 / 1.60 / 1.83 / 0.67 at 1.0, 1.35 / 1.56 / 1.81 / 0.61 at 0.5). ORAND's crops chose equal
+# weights (ninth session, folds 1-4).
+PAGE_CLASSIFIER_WEIGHT = 0.5
 
 
 def assemble_word(
@@ -81,7 +89,10 @@ def assemble_word(
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)
         return None if not word.crop and line.log_likelihood(found.text) < READER_BLANK else found
     rest = [replace(e, start=e.start - first, end=e.end - first) for e in edges if e.start >= first]
-    return with_reader(found, word, line, scale, lambda text: _text_log_likelihood(word.pieces - first, rest, text))
+    weight = 1.0 if word.crop else PAGE_CLASSIFIER_WEIGHT
+    return with_reader(
+        found, word, line, scale, lambda text: _text_log_likelihood(word.pieces - first, rest, text), weight
+    )
 
 
 @dataclass
@@ -214,11 +225,17 @@ def _placed(word: Word, spans: list[tuple[int, int]]) -> dict[int, str]:
 
 
 def with_reader(
-    found: DigitString, word: Word, line: LineReading, scale: float, lattice: Callable[[str], float]
+    found: DigitString,
+    word: Word,
+    line: LineReading,
+    scale: float,
+    lattice: Callable[[str], float],
+    weight: float = 1.0,
 ) -> DigitString:
     """The reading of a word, the classifier's (`found`) or the string reader's (`line`), whichever the two agree
     on more: the one with the higher sum of the reader's log-likelihood (all its alignments, `LineReading.
-    log_likelihood`) and the classifier's (its best cut reading that text, `lattice`; at least LATTICE_FLOOR).
+    log_likelihood`) and the classifier's (its best cut reading that text, `lattice`; at least LATTICE_FLOOR)
+    times `weight` (PAGE_CLASSIFIER_WEIGHT on a page).
     Where both read the same digits, the surer one's confidences are kept. The caller keeps a word the
     classifier dropped (printed words, marks, patterns: "not a digit") dropped: the reader knows only digits and
     blank, and reads print and patterns as digits.
@@ -230,7 +247,7 @@ def with_reader(
     if line.text == found.text:
         if found.confidence > line.confidence:
             return found
-    elif _joint(found.text, line, lattice) >= _joint(line.text, line, lattice):
+    elif _joint(found.text, line, lattice, weight) >= _joint(line.text, line, lattice, weight):
         return found
     if len(found.digits) == len(line.text):
         boxes = [d.box for d in found.digits]
@@ -243,9 +260,9 @@ def with_reader(
     return DigitString(digits=digits, box=_union(boxes), line=word.line, separators=separators)
 
 
-def _joint(text: str, line: LineReading, lattice: Callable[[str], float]) -> float:
-    """How well `text` fits both readers: log P(text | the line) + log P(text | the classifier's cuts)."""
-    return line.log_likelihood(text) + max(lattice(text), LATTICE_FLOOR)
+def _joint(text: str, line: LineReading, lattice: Callable[[str], float], weight: float) -> float:
+    """How well `text` fits both readers: log P(text | the line) + weight x log P(text | the classifier's cuts)."""
+    return line.log_likelihood(text) + max(weight * lattice(text), LATTICE_FLOOR)
 
 
 def _share(box: Box, column: float, line: LineReading) -> Box:

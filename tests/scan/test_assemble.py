@@ -109,6 +109,7 @@ def _line(
 
 def test_the_reading_both_readers_find_likelier_wins_and_keeps_the_classifiers_boxes() -> None:
     word = _word(2, [(0, 1), (1, 2)])
+    word.crop = True  # the two count alike in a crop (on a page, see test_on_a_page_the_reader_counts_more)
     digits = np.full((2, 10), 0.01, np.float32)
     digits[0, 1], digits[1, 7], digits[1, 4] = 0.6, 0.8, 0.05  # "17", 16 times likelier than "14" (its second)
     scores = Scores(digits, np.zeros(2, np.float32))
@@ -117,7 +118,6 @@ def test_the_reading_both_readers_find_likelier_wins_and_keeps_the_classifiers_b
     assert [d.box for d in read.digits] == [(0, 0, 10, 10), (10, 0, 10, 10)]
     kept = assemble_word(word, scores, 0, 1.0, _line("14", 0.5))  # only 10 times likelier: the classifier's
     assert kept is not None and kept.text == "17"
-    word.crop = True  # a crop's one number (on a page, see test_a_page_word_the_reader_surely_reads_as_nothing...)
     alone = assemble_word(word, scores, 0, 1.0, _line("", 0.0))  # the reader saw no digit: the classifier's
     assert alone is not None and alone.text == "17"
 
@@ -127,6 +127,7 @@ def test_a_digit_the_reader_half_saw_is_kept_though_its_own_reading_is_surer() -
     old rule took it), but summed over its alignments the reader finds "100" nearly as likely, and no cut of the
     classifier reads "10"."""
     word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.crop = True  # ORAND's crops, where the rule was chosen (a page's weighs the classifier at half)
     digits = np.full((3, 10), 0.001, np.float32)
     digits[0, 1], digits[1, 0], digits[2, 0] = 0.99, 0.99, 0.99
     scores = Scores(digits, np.full(3, 0.001, np.float32))
@@ -289,3 +290,19 @@ def test_a_page_word_the_reader_surely_reads_as_nothing_is_dropped() -> None:
     word.crop = True
     crop = assemble_word(word, scores, 0, 1.0, blank)
     assert crop is not None and crop.text == "1111"
+
+
+def test_on_a_page_the_reader_counts_more() -> None:
+    """A page's word: the classifier's log-likelihood counts PAGE_CLASSIFIER_WEIGHT; "14", 10 times likelier than
+    "17" to the reader, wins over the classifier's 16 to 1 for "17" (in a crop it would not)."""
+    from digitscan.scan.assemble import PAGE_CLASSIFIER_WEIGHT
+
+    assert 16**PAGE_CLASSIFIER_WEIGHT < 10
+    word = _word(2, [(0, 1), (1, 2)])
+    digits = np.full((2, 10), 0.01, np.float32)
+    digits[0, 1], digits[1, 7], digits[1, 4] = 0.6, 0.8, 0.05
+    read = assemble_word(word, Scores(digits, np.zeros(2, np.float32)), 0, 1.0, _line("14", 0.5))
+    assert read is not None and read.text == "14"
+    word.crop = True
+    read = assemble_word(word, Scores(digits, np.zeros(2, np.float32)), 0, 1.0, _line("14", 0.5))
+    assert read is not None and read.text == "17"
