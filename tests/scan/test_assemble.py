@@ -214,7 +214,27 @@ def test_on_a_page_small_marks_make_a_number_print_unless_the_reader_surely_read
     read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("7", 0.97))
     assert read is not None and read.text == "7"
     assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("7", 0.6)) is None
-    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("1", 0.97)) is None
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("1", 0.6)) is None
+
+
+def test_a_page_word_taken_for_print_is_read_by_the_reader_alone_when_it_is_sure() -> None:
+    """A page's number in one word with a label's letters, no space between (three marks, two digits: print to the
+    classifier): the string reader's "42" at PAGE_READER_ALONE or surer is read, each digit in its share of the
+    word; an unsure reader, a reading of one digit (print's S as a 5), or a crop leaves it dropped."""
+    from digitscan.scan.assemble import PAGE_READER_ALONE
+
+    word, scores = _labelled(space=0)
+    assert assemble_word(word, scores, offset=0, scale=1.0) is None
+    sure = _line("42", PAGE_READER_ALONE**0.5 + 0.01, width=112)
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=sure)
+    assert read is not None and read.text == "42" and read.confidence >= PAGE_READER_ALONE
+    assert all(d.box[0] >= 0 and d.box[0] + d.box[2] <= word.box[2] for d in read.digits)
+    assert read.digits[0].box[0] < read.digits[1].box[0]
+    unsure = _line("42", PAGE_READER_ALONE**0.5 - 0.05, width=112)
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=unsure) is None
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("4", 0.99, width=112)) is None  # one digit
+    word.crop = True
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=sure) is None
 
 
 def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None:
