@@ -52,13 +52,21 @@ MIN_SEED_LEVEL = 70  # of 255: Otsu's threshold is never taken below this on a p
 CROP_SEED_LEVEL = 50  # nor below this on a crop, cut around its number: faded ink beside a dark rule, as in a register
 # cell, falls under 70 (generated cells, seed 3000: 32.0 -> 36.0 % read; 35.3 % at 40, 35.0 % at 60; ORAND fold 5
 # 83.33 -> 85.00 %, fold 1 86.67 % both, fold models)
-# A crop's strokes grow along all the ink at least GROW_LEVEL as dark that they touch (a page's grow by a pixel), where
+# A crop's strokes grow along all the ink at least GROW_LEVEL as dark that they touch (a page's PAGE_FAINT_LEVEL), where
 # the paper's texture does not reach: its median plus this many robust standard deviations. Faded iron-gall ink
 # beside a register's dark rules and print, which set the threshold. Dev register cells (seed 3000) 54.33 -> 59.33 %;
 # 58.67 / 59.00 / 57.00 % at 3 / 4 / 8; with no texture bound ORAND fold 5 fell 85.00 -> 80.83 % (its security
 # patterns joined the strokes), at 4 to 84.17 %; at 6 folds 1, 2, 3, 5 read as before. Fainter levels read more
 # cells (0.4 of the threshold: 61.00 %) but joined the soft edges of neighbouring digits.
-CROP_TEXTURE_SIGMAS = 6
+TEXTURE_SIGMAS = 6
+# A page's strokes likewise, down to this share of the threshold: a writer's light strokes beside dark print and rules
+# (the top of a 6, a whole faint 2, a number's last digit as the pen lifts), which a one-pixel growth left out. Dev
+# pages, seeds 5000 / 7000 / 9000 / committed, lines read (spurious strings a page): a pixel's growth 78.55 / 77.61 /
+# 73.37 / 88.07 % (1.38 / 1.56 / 1.82 / 0.67); 0.8 80.44 / 78.83 / 76.37 / 87.16; 0.7 80.13 / 80.06 / 75.85 / 86.24
+# (1.21 / 1.29 / 1.56 / 0.89); 0.6 80.13 / 80.67 / 76.63 / 86.24; 0.5 79.50 / 82.21 / 77.42 / 86.24 (1.31 / 1.17 /
+# 1.48 / 0.89); 0.4 79.18 / 81.60 / 77.81 / 85.32. Ten texture sigmas instead of six moved each set by a line or two
+# either way. About 14 % more time a 1.4-megapixel page (172 -> 196 ms in `prepare_file`).
+PAGE_FAINT_LEVEL = 0.5
 MAD_TO_SIGMA = 1.4826  # a normal distribution's standard deviation is this many times its median absolute deviation
 GROW_LEVEL = 0.7  # of the seed threshold: seeds grow by a pixel into ink at least this dark (anti-aliased edges)
 GROW = 3  # pixels: the square the seeds grow by (one pixel each way)
@@ -260,9 +268,9 @@ def binarise(ink: np.ndarray, crop: bool = False) -> np.ndarray:
 
     A 2x2 opening first erases hair-thin lines (security patterns, paper
     grain) that pen strokes are wider than; Otsu's threshold on what remains
-    seeds the strokes, which then grow by one pixel into somewhat lighter ink
-    so anti-aliased edges are kept. A crop's strokes also run on into fainter
-    ink (`_with_faint_strokes`).
+    seeds the strokes, which run on into the fainter ink they touch
+    (`_with_faint_strokes`) and then grow by one pixel into somewhat lighter
+    ink so anti-aliased edges are kept.
     """
     ink8 = (ink * 255).astype(np.uint8)
     opened = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((OPENING, OPENING), np.uint8))
@@ -272,8 +280,7 @@ def binarise(ink: np.ndarray, crop: bool = False) -> np.ndarray:
     if crop and ink.shape[0] >= EDGE_RULE_MIN:
         high = _threshold_beside_rules(opened, seeds, high)
         seeds = (opened >= high).astype(np.uint8)
-    if crop:
-        seeds = _with_faint_strokes(opened, seeds, high)
+    seeds = _with_faint_strokes(opened, seeds, high, GROW_LEVEL if crop else PAGE_FAINT_LEVEL)
     grown = cv2.dilate(seeds, np.ones((GROW, GROW), np.uint8))
     return seeds | (grown & (ink8 >= GROW_LEVEL * high).astype(np.uint8))
 
@@ -292,9 +299,9 @@ def _threshold_beside_rules(opened: np.ndarray, seeds: np.ndarray, high: float) 
     return min(high, max(otsu, CROP_SEED_LEVEL))
 
 
-def _with_faint_strokes(opened: np.ndarray, seeds: np.ndarray, high: float) -> np.ndarray:
-    """The seeds with all the fainter ink they touch: strokes followed down to GROW_LEVEL of the seed threshold,
-    though never into ink the paper's own texture reaches (its median plus CROP_TEXTURE_SIGMAS robust standard
+def _with_faint_strokes(opened: np.ndarray, seeds: np.ndarray, high: float, level: float) -> np.ndarray:
+    """The seeds with all the fainter ink they touch: strokes followed down to `level` of the seed threshold,
+    though never into ink the paper's own texture reaches (its median plus TEXTURE_SIGMAS robust standard
     deviations, from the median absolute deviation). Old ink fades along a stroke; the dark rules and print of a
     register cell set the threshold, and the faded half of a digit fell below it."""
     counts = np.bincount(opened.ravel(), minlength=256)
@@ -302,7 +309,7 @@ def _with_faint_strokes(opened: np.ndarray, seeds: np.ndarray, high: float) -> n
     paper = int(np.searchsorted(np.cumsum(counts), half))  # the median ink level
     deviations = np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)
     spread = MAD_TO_SIGMA * int(np.searchsorted(np.cumsum(deviations), half))
-    low = min(high, max(GROW_LEVEL * high, paper + CROP_TEXTURE_SIGMAS * spread))
+    low = min(high, max(level * high, paper + TEXTURE_SIGMAS * spread))
     count, labels = cv2.connectedComponents((opened >= low).astype(np.uint8), connectivity=8)
     touched = np.zeros(count, bool)
     touched[labels[seeds > 0]] = True

@@ -518,9 +518,9 @@ def test_a_cells_threshold_is_set_without_its_dark_rules(
 
 def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_papers_texture() -> None:
     """Old ink fades along a stroke, and a register cell's black rules set the threshold: in a crop the faded half
-    of a stroke is followed from its dark half (on a page it stays a pixel's growth); a tinted, grainy paper as
-    dark as that faded ink is not followed into."""
-    from digitscan.scan.segment import binarise
+    of a stroke is followed from its dark half; a page follows it only down to PAGE_FAINT_LEVEL of its threshold,
+    fainter than a crop; a tinted, grainy paper as dark as that faded ink is not followed into."""
+    from digitscan.scan.segment import MIN_SEED_LEVEL, PAGE_FAINT_LEVEL, binarise
 
     rng = np.random.default_rng(0)
     ink = np.abs(rng.normal(0, 0.01, (150, 300))).astype(np.float32)  # the paper's grain
@@ -529,6 +529,11 @@ def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_pa
     ink[40:100, 120:125] = 1.0  # the stroke's dark half
     ink[100:140, 120:125] = 0.17  # its faded half, under the threshold (here its floor)
     assert binarise(ink, crop=True)[100:140, 120:125].mean() > 0.95
+    ink[100:140, 120:125] = (PAGE_FAINT_LEVEL * MIN_SEED_LEVEL - 6) / 255  # under a page's level (its floor 70)
+    assert binarise(ink, crop=False)[100:140, 120:125].mean() < 0.2
+    ink[100:140, 120:125] = (PAGE_FAINT_LEVEL * MIN_SEED_LEVEL + 6) / 255  # over it: followed on a page too
+    assert binarise(ink, crop=False)[100:140, 120:125].mean() > 0.75  # (the opening takes an edge column)
+    ink[40:100, 120:125] = 0.0  # with no dark half to follow it from, a page leaves it out
     assert binarise(ink, crop=False)[100:140, 120:125].mean() < 0.2
 
     tinted = np.full((150, 300), 0.3, np.float32)
