@@ -12,8 +12,10 @@ Where the string reader read the word whole too, the two readings are weighed
 by both networks: each reader's log-likelihood of each text, summed
 (`with_reader`). Neither reader's own sureness decides alone: the reader's
 greedy path can run a doubled digit together while its scores still hold both.
-On a page, a word the reader surely reads as nothing (print it learnt as
-blank) is dropped (`READER_BLANK`).
+On a page, where the reader learnt page words, the classifier counts half
+(`PAGE_CLASSIFIER_WEIGHT`), a word the reader surely reads as nothing (print
+it learnt as blank) is dropped (`READER_BLANK`), and one the classifier took
+for print is read by the reader alone when it is sure (`PAGE_READER_ALONE`).
 """
 
 from __future__ import annotations
@@ -250,8 +252,9 @@ def with_reader(
     log_likelihood`) and the classifier's (its best cut reading that text, `lattice`; at least LATTICE_FLOOR)
     times `weight` (PAGE_CLASSIFIER_WEIGHT on a page).
     Where both read the same digits, the surer one's confidences are kept. The caller keeps a word the
-    classifier dropped (printed words, marks, patterns: "not a digit") dropped: the reader knows only digits and
-    blank, and reads print and patterns as digits.
+    classifier dropped (printed words, marks, patterns: "not a digit") dropped, unless on a page the reader reads
+    it surely (`PAGE_READER_ALONE`): the reader knows only digits and blank, and reads some print and patterns as
+    digits.
 
     The reader's digits take the classifier's boxes where both read as many digits, else a share of the word's
     box by the column they were read at; separators stay where they were written (between the same digits, or
