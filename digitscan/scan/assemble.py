@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -96,17 +96,15 @@ def assemble_word(
     first = 0
     if found is None and not word.crop and path is not None:
         found, first = _after_label(word, path, edges, scores, offset, scale)
-    alone = line is not None and len(line.text) >= PAGE_READER_ALONE_DIGITS and line.confidence >= PAGE_READER_ALONE
-    if found is None and not word.crop and alone:
+    if found is None and not word.crop and line is not None and _reader_is_sure(line):
         return _reader_reading(word, line, scale)  # what the classifier took for print, the reader surely read
     if line is None or found is None:
         return found
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)
         return None if not word.crop and line.log_likelihood(found.text) < READER_BLANK else found
-    rest = [replace(e, start=e.start - first, end=e.end - first) for e in edges if e.start >= first]
     weight = 1.0 if word.crop else PAGE_CLASSIFIER_WEIGHT
     return with_reader(
-        found, word, line, scale, lambda text: _text_log_likelihood(word.pieces - first, rest, text), weight
+        found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text, first), weight
     )
 
 
@@ -208,14 +206,19 @@ def _after_label(
     return (None if rest is None else _reading_of(word, rest, scores, offset, scale)), first
 
 
-def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str) -> float:
+def _reader_is_sure(line: LineReading) -> bool:
+    return len(line.text) >= PAGE_READER_ALONE_DIGITS and line.confidence >= PAGE_READER_ALONE
+
+
+def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str, first: int = 0) -> float:
     """The score of the classifier's best path that reads exactly `text` (marks dropped along the way, no more
-    than one for every two digits, as `_lattice_reading` allows); -inf where no cut of the word reads it."""
+    than one for every two digits, as `_lattice_reading` allows), starting at piece `first` as `_best_path` does;
+    -inf where no cut of the word reads it."""
     n, length = pieces, len(text)
     marks = length // 2  # more marks than that and the reading is dropped: such paths are never kept
     # best[end, j, m]: the best path over pieces [0, end) that read text[:j] and dropped m marks
     best = np.full((n + 1, length + 1, marks + 1), -np.inf)
-    best[0, 0, 0] = 0.0
+    best[first, 0, 0] = 0.0  # paths start at piece `first` (after a label); edges before it stay unreachable
     digits = [int(c) for c in text]
     for edge in edges:
         before, after = best[edge.start], best[edge.end]
