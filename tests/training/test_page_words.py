@@ -31,6 +31,20 @@ def test_a_word_takes_the_number_it_matches_one_to_one_and_print_reads_as_nothin
     assert labelled(words[2:3], []) == [""]
 
 
+def test_a_word_that_holds_one_number_with_print_beside_it_is_that_number() -> None:
+    numbers = [((200, 100, 120, 30), "120524"), ((500, 100, 60, 30), "56")]
+    words = [
+        (100, 95, 225, 40),  # "DATE 12/05/24": the label cut out with the first number
+        (450, 95, 80, 40),  # print with half of the second number: neither its digits nor nothing
+        (100, 300, 460, 40),  # a rule under both: neither
+    ]
+    assert labelled(words, numbers) == ["120524", None, ""]
+    both = [(100, 95, 480, 40)]  # both numbers run together: no one number's
+    assert labelled(both, numbers) == [None]
+    taken = [(200, 100, 120, 30), (100, 95, 225, 40)]  # the number has its own word: the larger one teaches nothing
+    assert labelled(taken, numbers[:1]) == ["120524", None]
+
+
 def test_training_pages_give_labelled_reader_lines_the_same_every_time() -> None:
     data = np.load(MNIST_SUBSET)
     writers = [Digits(data["x_train"], data["y_train"])]
