@@ -363,11 +363,12 @@ def classify_files(
         for reading in item.readings:
             count, words = len(reading.images), len(reading.lines)
             read = lines[line_offset : line_offset + words] if reader else None
-            choices.append(assemble(reading.words, scores.rows(offset, offset + count), item.scale, read))
+            strings = assemble(reading.words, scores.rows(offset, offset + count), item.scale, read)
+            choices.append((orientation_evidence(strings, read), strings))
             offset += count
             line_offset += words
         if item.result.error is None and choices:
-            best = max(choices, key=orientation_evidence)  # the first (the likelier turn) wins a tie
+            best = max(choices, key=lambda choice: choice[0])[1]  # the first (the likelier turn) wins a tie
             strings = number_lines(on_page(best, item.result.size))
             item.result.strings = flag_below(strings, min_confidence)
     return [[item.result for item in prepared] for prepared in pending]

@@ -87,6 +87,17 @@ def test_the_reading_the_right_way_up_is_the_surer_on_average_not_the_longer() -
     assert orientation_evidence([]) < orientation_evidence(upside_down)
 
 
+def test_the_string_readers_surety_of_its_words_decides_the_turn_before_the_digits_kept() -> None:
+    """Upside down, the classifier can be surer of the few digits it keeps while the reader, seeing each word
+    whole, is unsure of them; words the reader reads as nothing do not count either way."""
+    digits = [DigitString([Digit("6", 0.99, (0, 0, 1, 1))], box=(0, 0, 1, 1), line=0)]
+    unsure = [DigitString([Digit("9", 0.9, (0, 0, 1, 1))], box=(0, 0, 1, 1), line=0)]
+    upright = [_line("154", 0.95), _line("", 0.0), _line("705", 0.9)]
+    upside_down = [_line("451", 0.6), _line("502", 0.7)]
+    assert orientation_evidence(unsure, upright) > orientation_evidence(digits, upside_down)
+    assert orientation_evidence(unsure, []) < orientation_evidence(digits, [])  # no reader: the digits decide
+
+
 def _line(
     text: str, confidence: float, width: int = 48, doubt: dict[int, tuple[str, float]] | None = None
 ) -> LineReading:
