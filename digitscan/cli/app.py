@@ -64,7 +64,19 @@ ReadWholeOption = Annotated[
 ]
 ReaderOption = Annotated[
     Path | None,
-    typer.Option("--reader", metavar="PATH", help="The string reader's model file; default: the bundled one."),
+    typer.Option(
+        "--reader",
+        metavar="PATH",
+        help="The string reader's model file; default: the bundled one. Reads pages' words too, unless --page-reader.",
+    ),
+]
+PageReaderOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--page-reader",
+        metavar="PATH",
+        help="The string reader for pages' words (not crops'); default: the bundled page reader, or --reader.",
+    ),
 ]
 
 
@@ -295,6 +307,7 @@ def scan(
     ] = ScanOptions.timeout_per_file,
     read_whole: ReadWholeOption = ScanOptions.read_whole,
     reader: ReaderOption = None,
+    page_reader: PageReaderOption = None,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
     review: Annotated[
         Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
@@ -334,6 +347,7 @@ def scan(
         timeout_per_file=timeout_per_file,
         read_whole=read_whole,
         reader_model=str(reader) if reader else None,
+        page_reader_model=str(page_reader) if page_reader else None,
     )
     remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
     command = ScanCommand(
@@ -368,6 +382,7 @@ def evaluate(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write every case as CSV.")] = None,
     read_whole: ReadWholeOption = ScanOptions.read_whole,
     reader: ReaderOption = None,
+    page_reader: PageReaderOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -387,7 +402,12 @@ def evaluate(
         overlay=overlay,
         worst=worst,
         output=output,
-        scan=ScanOptions(workers=workers, read_whole=read_whole, reader_model=str(reader) if reader else None),
+        scan=ScanOptions(
+            workers=workers,
+            read_whole=read_whole,
+            reader_model=str(reader) if reader else None,
+            page_reader_model=str(page_reader) if page_reader else None,
+        ),
     )
     _run(ctx, run_eval, command, quiet, verbose)
 

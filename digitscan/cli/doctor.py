@@ -548,20 +548,25 @@ def _models(ctx: _Context) -> Iterator[Check]:
 
 
 def _reader(ctx: _Context) -> Iterator[Check]:
-    """The bundled string reader, which `scan` runs beside the classifier unless told `--no-read-whole`."""
+    """The bundled string readers (crops', pages' words'), which `scan` runs beside the classifier unless told
+    `--no-read-whole`."""
     from digitscan.errors import DigitscanError
-    from digitscan.scan.read import StringReader, bundled_reader_path
+    from digitscan.scan.read import StringReader, bundled_page_reader_path, bundled_reader_path
 
-    name = "string reader"
     try:
-        loaded = StringReader().loaded
+        reader = StringReader()
     except DigitscanError as exc:
-        yield _fail(name, str(exc), "reinstall digitscan, or scan with --no-read-whole (the classifier alone)")
+        fix = "reinstall digitscan, or scan with --no-read-whole (the classifier alone)"
+        yield _fail("string reader", str(exc), fix)
         return
-    card = loaded.card or {}
-    accuracy = card.get("validation_string_accuracy")
-    read = f", {accuracy:.1%} of its held-out lines read exactly" if isinstance(accuracy, (int, float)) else ""
-    yield _ok(name, f"{bundled_reader_path()}: {card.get('architecture', 'no model card')}{read}; {loaded.runtime}")
+    for name, path, loaded in (
+        ("string reader", bundled_reader_path(), reader.loaded),
+        ("page reader", bundled_page_reader_path(), reader.page_loaded),
+    ):
+        card = loaded.card or {}
+        accuracy = card.get("validation_string_accuracy")
+        read = f", {accuracy:.1%} of its held-out lines read exactly" if isinstance(accuracy, (int, float)) else ""
+        yield _ok(name, f"{path}: {card.get('architecture', 'no model card')}{read}; {loaded.runtime}")
 
 
 def samples_folder() -> Path | None:

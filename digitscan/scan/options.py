@@ -21,6 +21,8 @@ class ScanOptions:
     timeout_per_file: float | None = 120.0  # seconds before a file's worker is stopped and replaced
     read_whole: bool = True  # read each word whole with the string reader too; both weigh both readings
     reader_model: str | None = None  # the string reader's file; None: the bundled one (models/stringnet.h5)
+    # pages' words' string reader; None: the bundled page reader (models/stringnet-pages.h5), or reader_model's
+    page_reader_model: str | None = None
 
     def __post_init__(self) -> None:
         if self.batch_digits < 1 or self.predict_batch < 1:

@@ -234,7 +234,9 @@ class Scanner:
         self.options = options or ScanOptions()
         loaded = model if isinstance(model, LoadedModel) else (str(model) if model else None)
         self.classifier = Classifier(loaded, batch_size=self.options.predict_batch)
-        self.reader = StringReader(self.options.reader_model) if self.options.read_whole else None
+        self.reader = (
+            StringReader(self.options.reader_model, self.options.page_reader_model) if self.options.read_whole else None
+        )
         workers = self.options.workers
         self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self.worker = worker
@@ -356,7 +358,8 @@ def classify_files(
     images = [r.images for p in pages for r in p.readings if len(r.images)]
     stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
     scores = classifier.scores(stacked)
-    lines = reader.read([line for p in pages for r in p.readings for line in r.lines]) if reader else []
+    page_words = [not word.crop for p in pages for r in p.readings for word in r.words]
+    lines = reader.read([line for p in pages for r in p.readings for line in r.lines], page_words) if reader else []
     offset = line_offset = 0
     for item in pages:
         choices = []

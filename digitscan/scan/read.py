@@ -12,6 +12,7 @@ the column it was read at, which `assemble` uses to give it a box.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,9 @@ from digitscan.model.files import LoadedModel, load_for_scanning
 from digitscan.scan.normalise import LINE_STRIDE, to_line_batch
 
 READER_NAME = "stringnet.h5"  # the bundled reader, beside the bundled classifier in models/
+# The bundled page reader: the reader taken further on the words of generated pages, which reads pages' words
+# better and crops worse (bench/README.md, sixteenth session), so each reads what it reads best.
+PAGE_READER_NAME = "stringnet-pages.h5"
 LINES_PER_CALL = 256  # lines per predict call: like-width lines batched, as the classifier batches digits
 # Each line is padded on the right to the next multiple of this many columns, and read with lines of that width
 # only. Padding changes the scores near a line's end (a convolution's bias fills the blank), so a line's width in
@@ -59,6 +63,11 @@ class LineReading:
 def bundled_reader_path() -> str:
     """The bundled string reader: in the installed wheel, or in the source checkout."""
     return str(bundled("models", READER_NAME))
+
+
+def bundled_page_reader_path() -> str:
+    """The bundled page reader (pages' words), beside the bundled string reader (crops)."""
+    return str(bundled("models", PAGE_READER_NAME))
 
 
 def decode(scores: np.ndarray) -> LineReading:
@@ -121,16 +130,35 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class StringReader:
-    """A loaded string reader behind a batched `read` call."""
+    """Loaded string readers behind a batched `read` call: one for crops, one for pages' words.
 
-    def __init__(self, model: LoadedModel | str | None = None, batch_size: int = LINES_PER_CALL) -> None:
-        path = bundled_reader_path() if model is None else model
-        self.loaded = path if isinstance(path, LoadedModel) else load_for_scanning(path, reader=True)
+    With no files given, the bundled pair; a reader given alone reads both, as a user who names a reader expects.
+    """
+
+    def __init__(
+        self,
+        model: LoadedModel | str | None = None,
+        page_model: LoadedModel | str | None = None,
+        batch_size: int = LINES_PER_CALL,
+    ) -> None:
+        self.loaded = _loaded(bundled_reader_path() if model is None else model)
+        if page_model is None:
+            page_model = bundled_page_reader_path() if model is None else self.loaded
+        self.page_loaded = _loaded(page_model)
         self.batch_size = batch_size
 
-    def read(self, lines: list[np.ndarray]) -> list[LineReading]:
+    def read(self, lines: list[np.ndarray], on_page: Sequence[bool] | None = None) -> list[LineReading]:
         """Read lines from `to_line` ((LINE_HEIGHT, W) each; an empty array reads nothing); one reading per line,
-        in order."""
+        in order. `on_page`: which lines are a page's words (the page reader's), not a crop's; none by default."""
+        readings = [LineReading() for _ in lines]
+        pages = list(on_page) if on_page is not None else [False] * len(lines)
+        for loaded, page in ((self.loaded, False), (self.page_loaded, True)):
+            mine = [i for i, on in enumerate(pages) if on == page]
+            for i, reading in zip(mine, self._read(loaded, [lines[i] for i in mine]), strict=True):
+                readings[i] = reading  # a line reads the same in any batch (WIDTH_BUCKET): split as we like
+        return readings
+
+    def _read(self, loaded: LoadedModel, lines: list[np.ndarray]) -> list[LineReading]:
         readings = [LineReading() for _ in lines]
         by_width: dict[int, list[int]] = {}
         for i, line in enumerate(lines):
@@ -140,9 +168,13 @@ class StringReader:
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start : start + self.batch_size]
                 batch = to_line_batch([lines[i] for i in chunk], width)
-                scores = softmax(np.asarray(self.loaded.model.predict_on_batch(batch), np.float32))
+                scores = softmax(np.asarray(loaded.model.predict_on_batch(batch), np.float32))
                 for i, row in zip(chunk, scores, strict=True):
                     steps = -(-lines[i].shape[1] // LINE_STRIDE)  # the steps of its own width, not the padding's
                     readings[i] = decode(row[:steps])
                     readings[i].width = lines[i].shape[1]
         return readings
+
+
+def _loaded(model: LoadedModel | str) -> LoadedModel:
+    return model if isinstance(model, LoadedModel) else load_for_scanning(model, reader=True)

@@ -64,6 +64,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "default model",
         "--model",
         "string reader",
+        "page reader",
         "inference speed",
     ]
     assert [row["name"] for row in report["checks"]] == expected

@@ -97,3 +97,21 @@ def test_a_reader_file_that_is_a_classifier_is_refused() -> None:
 
     with pytest.raises(ModelError, match="string reader"):
         StringReader(str(bundled_model_path()))
+
+
+def test_a_pages_words_go_to_the_page_reader_and_a_crops_to_the_string_reader(mnist_subset) -> None:
+    """Each line is read by its own reader alone, whatever lines share the call; a reader given alone reads both."""
+    from digitscan.scan.normalise import to_line
+    from digitscan.scan.read import bundled_reader_path
+    from digitscan.training.strings import synthetic_line
+
+    rng = np.random.default_rng(7)
+    lines = [to_line(synthetic_line(rng, mnist_subset.x_test, mnist_subset.y_test)[0]) for _ in range(8)]
+    reader = StringReader()
+    crops, pages = reader.read(lines), reader.read(lines, [True] * len(lines))
+    mixed = reader.read(lines, [i % 2 == 0 for i in range(len(lines))])
+    for i, read in enumerate(mixed):
+        assert np.array_equal(read.scores, (pages if i % 2 == 0 else crops)[i].scores)
+    assert not all(np.array_equal(c.scores, p.scores) for c, p in zip(crops, pages, strict=True))
+    alone = StringReader(bundled_reader_path())
+    assert alone.page_loaded is alone.loaded
