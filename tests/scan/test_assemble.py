@@ -290,6 +290,21 @@ def test_a_number_written_after_a_printed_label_is_read_without_it() -> None:
     assert assemble_word(crop, scores, offset=0, scale=1.0) is None
 
 
+def test_a_label_with_one_letter_read_as_a_digit_is_still_a_label() -> None:
+    """ "DATE 42" whose "D" the classifier reads as a sure 0 among the other letters' marks: the 0 and the marks
+    after it are the label, and the number after its space is read without them. With no space between, the word
+    is print, as before."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    word, scores = _labelled(space=round(LABEL_GAP * 40) + 2)
+    scores.digits[0, 0], scores.reject[0] = 0.95, 0.02
+    read = assemble_word(word, scores, offset=0, scale=1.0)
+    assert read is not None and read.text == "42"
+    tight, scores = _labelled(space=0)
+    scores.digits[0, 0], scores.reject[0] = 0.95, 0.02
+    assert assemble_word(tight, scores, offset=0, scale=1.0) is None
+
+
 def test_a_number_after_a_label_is_weighed_against_the_string_reader() -> None:
     """ "TOTAL $ 42": the classifier reads the written "$" after the label as a 5 where the string reader is sure of
     "42"; the two weigh each other from the label's end, as they do on any word, and "42" is read."""
