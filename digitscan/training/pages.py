@@ -317,7 +317,7 @@ class Sheet:
         h, w = hand.cover.shape
         x0, y0 = round(x), round(baseline) - hand.baseline
         sx, sy = max(0, -x0), max(0, -y0)
-        ex, ey = min(w, self.size[0] - x0), min(h, self.size[1] - y0)
+        ex, ey = max(sx, min(w, self.size[0] - x0)), max(sy, min(h, self.size[1] - y0))  # wholly off: nothing
         region = self.ink[y0 + sy : y0 + ey, x0 + sx : x0 + ex]
         np.maximum(region, hand.cover[sy:ey, sx:ex], out=region)
         return x0 + sx, y0 + sy, ex - sx, ey - sy

@@ -202,3 +202,17 @@ def test_the_committed_register_cells_are_what_the_generator_makes(
     ]
     with pytest.raises(SystemExit):
         main([*args, "--kinds", "register,note"])  # cells and pages are not made in one go
+
+
+def test_handwriting_stamped_past_the_sheets_edge_is_cut_there_or_left_out() -> None:
+    """A "$" drawn after the last number of a row can land past the right edge (a dated page of training seed 4
+    did): what is on the sheet is drawn, what is off it is not, and nothing fails."""
+    from digitscan.training.pages import Handwriting, Sheet
+
+    sheet = Sheet(np.ones((100, 200, 3), np.float32), font=0)
+    hand = Handwriting(np.ones((20, 30), np.float32), baseline=20)
+    assert sheet.stamp(hand, 185, 50) == (185, 30, 15, 20)  # half on the sheet
+    assert sheet.ink[30:50, 185:].all() and sheet.ink.sum() == 15 * 20
+    for x, y in ((210, 50), (-40, 50), (50, 150)):  # wholly off: right, left, below
+        assert sheet.stamp(hand, x, y)[2:] in {(0, 20), (30, 0), (0, 0)}
+    assert sheet.ink.sum() == 15 * 20
