@@ -66,19 +66,22 @@ class PageWords:
         }
 
 
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
+def _intersection(a: Box, b: Box) -> int:
+    """The area two (x, y, w, h) boxes share."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    return ix * iy
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    inter = _intersection(a, b)
     return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def covered(word: Box, number: Box) -> float:
     """The share of `number`'s box inside `word`'s."""
-    ix = max(0, min(word[0] + word[2], number[0] + number[2]) - max(word[0], number[0]))
-    iy = max(0, min(word[1] + word[3], number[1] + number[3]) - max(word[1], number[1]))
-    return ix * iy / max(1, number[2] * number[3])
+    return _intersection(word, number) / max(1, number[2] * number[3])
 
 
 def labelled(words: Sequence[Box], numbers: Sequence[tuple[Box, str]]) -> list[str | None]:
