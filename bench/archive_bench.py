@@ -8,13 +8,14 @@ Run from the repository root with digitscan's own Python::
     .venv/bin/python bench/archive_bench.py --keep /tmp/cells --json bench/archive_results.json
 
 Cells come from `digitscan.training.pages.make_register` (the generator of the committed cells in
-`tests/data/registers`), written by writers no model here trains on: even cells with MNIST *test* digits, odd
-cells with CVL *valid* writers (without CVL, MNIST test only), from a seed far from the committed cells' (20). A
-cell is read when the strings read from it, joined, equal its number (`evaluate.Report`, as eval scores crops);
-digit accuracy is 1 - CER. "Digits from rules or borders" counts cells whose reading is longer than the truth and
-holds more 1s than the truth does: a printed rule or a band's edge read as a "1" (the failure issue #20 reports);
-a proxy, since the reader does not say where a digit came from. cells/s is the scan of all cells with
-`Scanner(model, ScanOptions(workers=W)).scan(paths)` after a warm-up, pool start included.
+`tests/data/registers`), written by writers the string readers never learn from: even cells with MNIST *test* digits
+(no model here learns them), odd cells with CVL *valid* writers (without CVL, MNIST test only; the bundled
+classifier learnt all of CVL, these writers too), from a seed far from the committed cells' (20). A cell is read
+when the strings read from it, joined, equal its number (`evaluate.Report`, as eval scores crops); digit accuracy is
+1 - CER. "Digits from rules or borders" counts cells whose reading is longer than the truth and holds more 1s than
+the truth does: a printed rule or a band's edge read as a "1" (the failure issue #20 reports); a proxy, since the
+reader does not say where a digit came from. cells/s is the scan of all cells with `Scanner(model,
+ScanOptions(workers=W)).scan(paths)` after a warm-up, pool start included.
 """
 
 from __future__ import annotations

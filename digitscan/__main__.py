@@ -1,3 +1,4 @@
 from digitscan.cli import main
 
-main()
+if __name__ == "__main__":  # importing it (a tool, a test) starts nothing
+    main()

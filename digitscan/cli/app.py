@@ -212,6 +212,14 @@ def train(
             min=0, help="With --arch stringnet: also learn the words the scanner cuts out of this many training pages."
         ),
     ] = TrainOptions.page_words,
+    cell_words: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="With --arch stringnet: also learn the words the scanner cuts out of this many training register "
+            "cells (scanned archives' crops).",
+        ),
+    ] = TrainOptions.cell_words,
     model: ModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
@@ -249,6 +257,7 @@ def train(
         augment=augment,
         start_from=start_from,
         page_words=page_words,
+        cell_words=cell_words,
     )
     _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 

@@ -45,8 +45,8 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     from digitscan.training.train import train
 
     options = command.train
-    if options.arch != "stringnet" and (options.start_from is not None or options.page_words):
-        raise DataError("--start-from and --page-words train the string reader: add --arch stringnet")
+    if options.arch != "stringnet" and (options.start_from is not None or options.page_words or options.cell_words):
+        raise DataError("--start-from, --page-words and --cell-words train the string reader: add --arch stringnet")
     if options.start_from is not None and not options.start_from.is_file():
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     mnist_path, source_paths = split_data(command.data)
@@ -98,11 +98,12 @@ def _run_train_reader(
                 sources.append(load_source(path))
                 entry = f"{int((sources[-1].labels < 10).sum()):,} digits"
         consoles.err.print(f"{path}: {entry}", highlight=False)
-    if command.train.page_words:
-        consoles.err.print(
-            f"page words: writing {command.train.page_words:,} training pages and cutting their words out first",
-            highlight=False,
-        )
+    for count, what in ((command.train.page_words, "pages"), (command.train.cell_words, "register cells")):
+        if count:
+            consoles.err.print(
+                f"{what.split()[-1][:-1]} words: writing {count:,} training {what} and cutting their words out first",
+                highlight=False,
+            )
     reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
     try:
         result = train_reader(mnist, command.train, reporter, sources, documents)
@@ -113,10 +114,11 @@ def _run_train_reader(
         return ExitCode.interrupted
     card = result.card
     for source in card["sources"]:
-        if source["kind"] == "generated pages":
+        unit = {"generated pages": "pages", "generated register cells": "cells"}.get(source["kind"])
+        if unit:
             consoles.err.print(
-                f"page words: {source['numbers']:,} numbers and {source['nothing']:,} words of print or pattern "
-                f"from {source['pages']:,} pages",
+                f"{source['name']}: {source['numbers']:,} numbers and {source['nothing']:,} words of print or "
+                f"pattern from {source[unit]:,} {unit}",
                 highlight=False,
             )
     consoles.out.print(

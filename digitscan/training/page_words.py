@@ -1,4 +1,4 @@
-"""Page words for the string reader: numbers on generated training pages, cut out by the scanner's own segmenter.
+"""Page and cell words for the string readers: generated training pages and register cells, cut out by the scanner.
 
 A synthetic line is one number on clean paper. A word the scanner cuts out
 of a page carries what the page leaves on it: print beside the number, a
@@ -7,7 +7,9 @@ rule's remains, a neighbour's stroke, a tilt undone. Training pages
 and decoded as a scan would be, segmented by `segment.segment_page`, and each
 word is matched to the number written there by box overlap. Words that match
 no number (print, guilloche patterns, rules) are labelled with no digits, so
-the reader learns to read them as blank.
+the reader learns to read them as blank. Register cells (`pages.make_register`:
+a scanned archive's crops, with dark borders, rules, faded ink, neighbours'
+slivers and footers) go through the same cutting and labelling, as crops.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +28,16 @@ from digitscan.results import Box
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import to_line
 from digitscan.scan.segment import segment_page
-from digitscan.training.pages import KINDS, Digits, make_page, random_conditions, save
+from digitscan.training.pages import (
+    KINDS,
+    Digits,
+    Number,
+    make_page,
+    make_register,
+    random_conditions,
+    save,
+    save_register,
+)
 from digitscan.training.strings import Lines
 
 # A word is a number's when their boxes overlap at least this much (intersection over union), each the other's best
@@ -39,26 +50,30 @@ NOTHING_OVERLAP = 0.05
 # (a label, a "$"): 8 % of training pages' numbers were cut out so (dated pages: a fifth), and were left out
 # before (bench/README.md, sixteenth session).
 HOLDS = 0.9
-# Training pages' seeds are [PAGE_SEED, seed, page]: apart from every bench and test page set, whose seeds are small.
+# Training pages' seeds are [PAGE_SEED, seed, page]: apart from every bench and test page set, whose seeds are small;
+# training register cells' are [CELL_SEED, seed, cell], apart from the pages' and the bench and test cells'.
 PAGE_SEED = 90_000
+CELL_SEED = 91_000
 
 
 @dataclass(frozen=True)
 class PageWords:
-    """Labelled words of generated training pages, as reader lines; a text of "" is a word to read as nothing."""
+    """Labelled words of generated training pages or register cells, as reader lines; "" is a word read as nothing."""
 
     lines: Lines
-    pages: int
+    pages: int  # pages or cells
     seed: int
     writers: int  # how many digit sets wrote the pages, a page each in turn
+    cells: bool = False  # register cells (`make_cell_words`), not pages
 
     def describe(self) -> dict[str, object]:
         numbers = sum(bool(text) for text in self.lines.texts)
+        what = "register cells" if self.cells else "pages"
         return {
-            "name": "page words",
-            "kind": "generated pages",
-            "title": "training pages written with the digit sources above, cut out by the scanner",
-            "pages": self.pages,
+            "name": "cell words" if self.cells else "page words",
+            "kind": f"generated {what}",
+            "title": f"training {what} written with the digit sources above, cut out by the scanner",
+            what.split()[-1]: self.pages,
             "seed": self.seed,
             "writer_sets": self.writers,
             "numbers": numbers,
@@ -126,14 +141,29 @@ def words_of_page(writers: Sequence[Digits], seed: int, index: int) -> list[tupl
     kind = KINDS[index % len(KINDS)]
     conditions = replace(random_conditions(rng, "small"), turn=0)
     page = make_page([PAGE_SEED, seed, index, 1], writers[index % len(writers)], kind, conditions)
+    return _cut_and_labelled(lambda path: save(page, path), bool(conditions.jpeg), page.numbers)
+
+
+def words_of_cell(writers: Sequence[Digits], seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    """The labelled reader lines of training register cell `index`, written by writer set `index` mod their count,
+    saved and decoded as a file: the number's word, and the footers, slivers and rules cut out as words of their own
+    (read as nothing)."""
+    cell = make_register([CELL_SEED, seed, index], writers[index % len(writers)])
+    return _cut_and_labelled(lambda path: save_register(cell, path), bool(cell.jpeg), [cell.number])
+
+
+def _cut_and_labelled(
+    save_to: Callable[[Path], None], jpeg: bool, numbers: Sequence[Number]
+) -> list[tuple[np.ndarray, str]]:
+    """The words the scanner cuts out of an image once saved and decoded as a file, each labelled (`labelled`)."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ("page.jpg" if conditions.jpeg else "page.png")
-        save(page, path)
+        path = Path(folder) / ("image.jpg" if jpeg else "image.png")
+        save_to(path)
         (decoded,) = load_pages(path)
     words, _ = segment_page(decoded.grey)
     words = [w for w in words if w.ink.size]
     boxes = [tuple(round(v / decoded.scale) for v in w.box) for w in words]
-    texts = labelled(boxes, [(n.box, n.digits) for n in page.numbers])  # type: ignore[misc]
+    texts = labelled(boxes, [(n.box, n.digits) for n in numbers])  # type: ignore[misc]
     return [(to_line(w.ink), text) for w, text in zip(words, texts, strict=True) if text is not None]
 
 
@@ -141,14 +171,35 @@ def _words_of_page(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
     return words_of_page(_WRITERS, seed, index)
 
 
+def _words_of_cell(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    return words_of_cell(_WRITERS, seed, index)
+
+
 def make_page_words(writers: Sequence[Digits], pages: int, seed: int, workers: int | None = None) -> PageWords:
     """The words of `pages` training pages, made in worker processes (a page takes about 0.3 s on one core)."""
+    return PageWords(_made(_words_of_page, writers, pages, seed, workers, chunk=4), pages, seed, len(writers))
+
+
+def make_cell_words(writers: Sequence[Digits], cells: int, seed: int, workers: int | None = None) -> PageWords:
+    """The words of `cells` training register cells, made in worker processes (about 15 ms a cell on one core)."""
+    lines = _made(_words_of_cell, writers, cells, seed, workers, chunk=16)
+    return PageWords(lines, cells, seed, len(writers), cells=True)
+
+
+def _made(
+    words_of: Callable[[int, int], list[tuple[np.ndarray, str]]],
+    writers: Sequence[Digits],
+    count: int,
+    seed: int,
+    workers: int | None,
+    chunk: int,
+) -> Lines:
     workers = workers or os.cpu_count() or 1
     lines = Lines([], [])
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, context, _start, (list(writers),)) as pool:
-        for found in pool.map(_words_of_page, [seed] * pages, range(pages), chunksize=4):
+        for found in pool.map(words_of, [seed] * count, range(count), chunksize=chunk):
             for line, text in found:
                 lines.images.append(line)
                 lines.texts.append(text)
-    return PageWords(lines, pages, seed, len(writers))
+    return lines

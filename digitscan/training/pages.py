@@ -3,7 +3,8 @@
 A page is drawn upright (paper, print, rules, then handwriting made of the digit images given), then
 "photographed": tilted, put in perspective on a desk, shaded, turned a quarter or half turn (no EXIF), blurred and
 noisy. Everything follows from one seed. The digit images are the caller's, so test and bench pages are written by
-writers no model trained on (the MNIST *test* split, CVL *valid* writers) and training pages by others.
+writers the string readers never learn from (the MNIST *test* split, which no model learns; CVL *valid* writers,
+whom only the bundled classifier learnt, with the rest of CVL) and training pages by others.
 
     python -m digitscan.training.pages --out DIR --count 18 --seed 16 --digits tests/data/mnist_subset.npz --split test
 

@@ -3,9 +3,9 @@
 Each epoch composes fresh synthetic lines (`strings.synthetic_line`) from the
 digits of MNIST's train split and the other digit sources, and adds every
 labelled document's line `READER_DOCUMENT_REPEATS` times, lightly stretched,
-and the words of generated training pages where asked (`page_words`). A
-trained reader can be taken further (`--start-from`: the READER_CONTINUE_*
-recipe). A tenth of the documents' files (or, without documents, synthetic
+and the words of generated training pages and register cells where asked
+(`page_words`). A trained reader can be taken further (`--start-from`: the
+READER_CONTINUE_* recipe). A tenth of the documents' files (or, without documents, synthetic
 lines of MNIST's held-out digits) choose the best epoch; synthetic lines of
 MNIST's test digits are scored once at the end, and the export is checked on
 them.
@@ -35,7 +35,7 @@ from digitscan.scan.segment import page_ink, segment_page
 from digitscan.training.data import Mnist
 from digitscan.training.feed import EpochFeed
 from digitscan.training.finetune import held_out_files, labelled_pages
-from digitscan.training.page_words import make_page_words
+from digitscan.training.page_words import make_cell_words, make_page_words
 from digitscan.training.pages import Digits
 from digitscan.training.plots import plot_reader_history
 from digitscan.training.recipe import (
@@ -162,7 +162,8 @@ def train_reader(
 ) -> TrainResult:
     """Train the string reader and write it, its card, its export and its loss curve to `options.out_dir`;
     `lines`: synthetic lines an epoch (None: the recipe's). `options.start_from` continues a trained reader;
-    `options.page_words` adds that many training pages' words (`page_words`), written by the same writers."""
+    `options.page_words` and `options.cell_words` add that many training pages' and register cells' words
+    (`page_words`), written by the same writers."""
     keras = import_keras()
     recipe = options.recipe()
     base = load_model(options.start_from, reader=True) if options.start_from else None
@@ -184,11 +185,14 @@ def train_reader(
     pool = [data.x_train[mnist], *(s.images[s.labels < 10] for s in sources)]
     pool_labels = [data.y_train[mnist], *(s.labels[s.labels < 10] for s in sources)]
     digits, labels = np.concatenate(pool), np.concatenate(pool_labels).astype(np.int64)
-    words = None
-    if options.page_words:
+    made = []  # page words, cell words
+    if options.page_words or options.cell_words:
         writers = [Digits(x, y) for x, y in zip(pool, pool_labels, strict=True)]
-        words = make_page_words(writers, options.page_words, options.seed)
-    word_lines = words.lines if words else Lines([], [])
+        if options.page_words:
+            made.append(make_page_words(writers, options.page_words, options.seed))
+        if options.cell_words:
+            made.append(make_cell_words(writers, options.cell_words, options.seed))
+    word_lines = Lines([i for w in made for i in w.lines.images], [t for w in made for t in w.lines.texts])
     per_epoch = lines + repeats * len(real.images) + READER_PAGE_WORD_REPEATS * len(word_lines.images)
     steps = -(-per_epoch // recipe.batch_size)
     model = base.model if base else build(options.arch)
@@ -252,7 +256,7 @@ def train_reader(
             },
             *(s.describe() for s in sources),
             *(d.describe() for d in documents),
-            *([words.describe()] if words else []),
+            *(w.describe() for w in made),
         ],
         "recipe": {
             "epochs": recipe.epochs,
@@ -260,7 +264,7 @@ def train_reader(
             "learning_rate": recipe.learning_rate,
             "synthetic_lines_per_epoch": lines,
             "document_repeats": repeats,
-            "page_word_repeats": READER_PAGE_WORD_REPEATS if words else 0,
+            "page_word_repeats": READER_PAGE_WORD_REPEATS if made else 0,
             "seed": options.seed,
         },
         **({"continued_from": _continued_from(base)} if base else {}),

@@ -28,7 +28,7 @@ READER_CONTINUE_EPOCHS = 2
 READER_CONTINUE_LEARNING_RATE = 3e-4
 READER_CONTINUE_LINES = 12_000  # synthetic lines composed each epoch
 READER_CONTINUE_DOCUMENT_REPEATS = 4
-READER_PAGE_WORD_REPEATS = 2  # each page word (`--page-words`) an epoch, stretched anew each time
+READER_PAGE_WORD_REPEATS = 2  # each page or cell word (`--page-words`, `--cell-words`) an epoch, stretched anew
 FINETUNE_EPOCHS = 15  # on ORAND half 1, 6 epochs read half 2 at 63.0-68.7 % of strings (three seeds), 15 at 69.0-70.7 %
 
 
@@ -86,6 +86,7 @@ class TrainOptions:
     augment: bool | None = None
     start_from: Path | None = None  # with stringnet: a trained reader to continue (READER_CONTINUE_* recipe)
     page_words: int = 0  # with stringnet: training pages whose words, cut by the scanner, the reader learns too
+    cell_words: int = 0  # with stringnet: training register cells whose words, cut by the scanner, it learns too
 
     @property
     def out_dir(self) -> Path:

@@ -156,21 +156,38 @@ def test_cli_trains_the_string_reader_on_digits_and_documents(
         str(tmp_path / "stringnet.h5"),
         "--page-words",
         "2",
+        "--cell-words",
+        "2",
         "--out",
         str(tmp_path / "more"),
     ]
     result = CliRunner().invoke(app, [*further, "--epochs", "1", "--validation", "100"])
     assert result.exit_code == 0, result.output
     assert "writing 2 training pages" in result.stderr and "words of print or pattern from 2 pages" in result.stderr
+    assert "cell words: writing 2 training register cells" in result.stderr and "from 2 cells" in result.stderr
     card = json.loads((tmp_path / "more" / "stringnet.card.json").read_text())
-    assert card["continued_from"]["file"] == "stringnet.h5" and card["sources"][-1]["kind"] == "generated pages"
+    assert card["continued_from"]["file"] == "stringnet.h5"
+    assert [s["kind"] for s in card["sources"][-2:]] == ["generated pages", "generated register cells"]
 
 
 def test_cli_reader_options_are_checked_before_any_work(tmp_path: Path) -> None:
-    """--start-from and --page-words belong to the string reader; a reader to start from must exist."""
+    """--start-from, --page-words and --cell-words belong to the string reader; a reader to start from must exist."""
     digits_only = CliRunner().invoke(app, ["train", "--page-words", "5", "--data", str(tmp_path / "none.npz")])
     assert digits_only.exit_code == 2 and "--arch stringnet" in " ".join(digits_only.output.split())
+    cells = CliRunner().invoke(app, ["train", "--cell-words", "5", "--data", str(tmp_path / "none.npz")])
+    assert cells.exit_code == 2 and "--arch stringnet" in " ".join(cells.output.split())
     missing = tmp_path / "missing.h5"
     result = CliRunner().invoke(app, ["train", "--arch", "stringnet", "--start-from", str(missing)])
     assert result.exit_code == 2 and "missing.h5: no such reader" in " ".join(result.output.split())
     assert "Traceback" not in digits_only.output + result.output
+
+
+def test_python_dash_m_runs_the_command_line_once_and_its_workers_never() -> None:
+    """Imported under any other name (as worker processes import a script's main module: `__mp_main__`),
+    `digitscan.__main__` starts no command line; run as the main module it does."""
+    import runpy
+
+    runpy.run_module("digitscan.__main__", run_name="__mp_main__")  # returns without running anything
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module("digitscan.__main__", run_name="__main__")  # no arguments: the usage, exit 2
+    assert stopped.value.code == 2

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from digitscan.errors import ModelError
-from digitscan.model.export import OUTPUT_NAME, PARITY_TOLERANCE, export, exported_path, onnx_bytes, sha256
+from digitscan.model.export import (
+    OUTPUT_NAME,
+    PARITY_TOLERANCE,
+    disagreements,
+    export,
+    exported_path,
+    onnx_bytes,
+    sha256,
+)
 from digitscan.model.files import bundled_model_path, card_path, load_for_scanning, load_model
 
 
@@ -86,6 +94,17 @@ def test_export_writes_the_file_beside_the_model_and_records_it_in_the_card(
     loaded = load_for_scanning(path)
     assert loaded.runtime == "onnxruntime"
     _same_scores(model, loaded.model, x)
+
+
+def test_an_argmax_counts_as_changed_unless_the_two_classes_are_tied_within_the_tolerance() -> None:
+    expected = np.array([[0.1, 0.6, 0.3], [0.45, 0.45 + 5e-8, 0.1], [0.2, 0.3, 0.5]], np.float32)
+    assert disagreements(expected, expected) == 0
+    tie_broken_the_other_way = np.array([[0.1, 0.6, 0.3], [0.45 + 5e-8, 0.45, 0.1], [0.2, 0.3, 0.5]], np.float32)
+    assert disagreements(expected, tie_broken_the_other_way) == 0
+    changed = np.array([[0.1, 0.3, 0.6], [0.45, 0.45, 0.1], [0.5, 0.3, 0.2]], np.float32)
+    assert disagreements(expected, changed) == 2
+    # a reader's scores, (N, steps, classes), alike
+    assert disagreements(expected[None], changed[None]) == 2
 
 
 def test_a_layer_the_exporter_does_not_know_is_refused() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.model.contract import LINE_HEIGHT
-from digitscan.training.page_words import labelled, make_page_words, overlap
-from digitscan.training.pages import Digits
+from digitscan.training.page_words import CELL_SEED, labelled, make_cell_words, make_page_words, overlap, words_of_cell
+from digitscan.training.pages import Digits, make_register
 
 MNIST_SUBSET = Path(__file__).parent.parent / "data" / "mnist_subset.npz"
 
@@ -56,3 +56,18 @@ def test_training_pages_give_labelled_reader_lines_the_same_every_time() -> None
     assert all(line.shape[0] == LINE_HEIGHT and line.max() > 0 for line in words.lines.images)
     described = words.describe()
     assert described["pages"] == 3 and described["numbers"] == sum(map(bool, words.lines.texts))
+
+
+def test_training_register_cells_give_their_numbers_and_their_print_as_reader_lines() -> None:
+    data = np.load(MNIST_SUBSET)
+    writers = [Digits(data["x_train"], data["y_train"])]
+    numbers = [make_register([CELL_SEED, 5, i], writers[0]).number.digits for i in range(8)]
+    cut = [words_of_cell(writers, 5, i) for i in range(8)]
+    found = sum(number in [text for _, text in words] for number, words in zip(numbers, cut, strict=True))
+    assert found >= 6  # a number the cutting splits in two is left out, not mislabelled
+    assert all(text in ("", number) for number, words in zip(numbers, cut, strict=True) for _, text in words)
+    words = make_cell_words(writers, cells=8, seed=5, workers=2)
+    assert words.lines.texts == [text for found in cut for _, text in found]
+    described = words.describe()
+    assert described["name"] == "cell words" and described["kind"] == "generated register cells"
+    assert described["cells"] == 8 and described["numbers"] == found

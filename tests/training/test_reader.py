@@ -93,7 +93,14 @@ def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_
     first = TrainOptions(arch="stringnet", epochs=1, validation_size=100, out=tmp_path / "base", seed=3)
     base = train_reader(mnist, first, lines=64).model_path
     options = TrainOptions(
-        arch="stringnet", epochs=1, validation_size=100, out=tmp_path / "more", seed=4, start_from=base, page_words=2
+        arch="stringnet",
+        epochs=1,
+        validation_size=100,
+        out=tmp_path / "more",
+        seed=4,
+        start_from=base,
+        page_words=2,
+        cell_words=1,
     )
     result = train_reader(mnist, options, lines=32)
     card = json.loads(card_path(result.model_path).read_text())
@@ -102,6 +109,8 @@ def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_
     assert card["continued_from"]["sources"] == json.loads(card_path(base).read_text())["sources"]
     [words] = [s for s in card["sources"] if s["kind"] == "generated pages"]
     assert words["pages"] == 2 and words["numbers"] + words["nothing"] > 0
+    [cells] = [s for s in card["sources"] if s["kind"] == "generated register cells"]
+    assert cells["cells"] == 1 and cells["numbers"] + cells["nothing"] > 0
     before, after = load_model(base, reader=True).model, load_model(result.model_path, reader=True).model
     fresh = build("stringnet")
     moved = max(float(np.abs(a - b).max()) for a, b in zip(after.get_weights(), before.get_weights(), strict=True))
