@@ -98,11 +98,14 @@ def _run_train_reader(
                 sources.append(load_source(path))
                 entry = f"{int((sources[-1].labels < 10).sum()):,} digits"
         consoles.err.print(f"{path}: {entry}", highlight=False)
-    for count, what in ((command.train.page_words, "pages"), (command.train.cell_words, "register cells")):
+    made = (
+        ("page words", command.train.page_words, "pages"),
+        ("cell words", command.train.cell_words, "register cells"),
+    )
+    for name, count, what in made:
         if count:
             consoles.err.print(
-                f"{what.split()[-1][:-1]} words: writing {count:,} training {what} and cutting their words out first",
-                highlight=False,
+                f"{name}: writing {count:,} training {what} and cutting their words out first", highlight=False
             )
     reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
     try:

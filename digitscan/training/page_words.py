@@ -68,12 +68,12 @@ class PageWords:
 
     def describe(self) -> dict[str, object]:
         numbers = sum(bool(text) for text in self.lines.texts)
-        what = "register cells" if self.cells else "pages"
+        name, unit, what = ("cell words", "cells", "register cells") if self.cells else ("page words", "pages", "pages")
         return {
-            "name": "cell words" if self.cells else "page words",
+            "name": name,
             "kind": f"generated {what}",
             "title": f"training {what} written with the digit sources above, cut out by the scanner",
-            what.split()[-1]: self.pages,
+            unit: self.pages,
             "seed": self.seed,
             "writer_sets": self.writers,
             "numbers": numbers,

@@ -5,10 +5,10 @@ digits of MNIST's train split and the other digit sources, and adds every
 labelled document's line `READER_DOCUMENT_REPEATS` times, lightly stretched,
 and the words of generated training pages and register cells where asked
 (`page_words`). A trained reader can be taken further (`--start-from`: the
-READER_CONTINUE_* recipe). A tenth of the documents' files (or, without documents, synthetic
-lines of MNIST's held-out digits) choose the best epoch; synthetic lines of
-MNIST's test digits are scored once at the end, and the export is checked on
-them.
+READER_CONTINUE_* recipe). A tenth of the documents' files (or, without
+documents, synthetic lines of MNIST's held-out digits) choose the best epoch;
+synthetic lines of MNIST's test digits are scored once at the end, and the
+export is checked on them.
 """
 
 from __future__ import annotations
