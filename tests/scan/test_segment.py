@@ -625,3 +625,25 @@ def test_handwriting_on_a_line_of_small_print_is_spaced_by_its_own_size(digits: 
     page = np.minimum(page, 1.0 - ink.astype(np.float32) / 255.0)
     words = [w for w in segment(page) if w.box[0] >= 500]
     assert len(words) == 1 and words[0].box[2] >= 200, [w.box for w in segment(page)]
+
+
+def test_a_crops_number_broken_across_by_a_band_is_one_word_and_print_under_it_stays_apart(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A register cell's number that an erased rule or faded ink broke across (its top halves apart from its
+    bottom halves) is one number, read whole, not two lines; a line of small print under a number is not joined
+    to it."""
+    from digitscan.scan.segment import segment_page
+
+    cell = _cell(digits, (3, 6))
+    rows = np.flatnonzero((cell < 0.5).any(axis=1))
+    middle = (rows[0] + rows[-1]) // 2
+    cell[middle - 3 : middle + 3] = 1.0  # a blank band across every digit
+    words, _ = segment_page(cell)
+    assert len(words) == 1, [w.box for w in words]
+    assert words[0].box[1] <= rows[0] + 1 and words[0].box[1] + words[0].box[3] >= rows[-1] - 1
+    footer = _cell(digits, (3, 6))
+    for k in range(12):  # "print": a row of small letter-sized blobs, far wider than the number
+        footer[rows[-1] + 8 : rows[-1] + 18, 40 + 18 * k : 50 + 18 * k] = 0.0
+    words, _ = segment_page(footer)
+    assert not any(w.box[1] <= rows[0] + 1 and w.box[1] + w.box[3] >= rows[-1] + 8 for w in words)
