@@ -933,6 +933,7 @@ def _join_stacked(lines: list[list[int]], stats: np.ndarray) -> list[list[int]]:
 
 
 def _stacked(upper: tuple[int, int, int, int, float], lower: tuple[int, int, int, int, float]) -> bool:
+    """Whether line extent `lower` (`_extent`) stands right under `upper`, across the same columns, alike in size."""
     top, bottom, left, right, _ = upper
     low_top, low_bottom, low_left, low_right, _ = lower
     heights, widths = (bottom - top, low_bottom - low_top), (right - left, low_right - low_left)
