@@ -808,7 +808,7 @@ def upside_down(words: list[Word]) -> list[Word]:
     return turned
 
 
-def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool = False) -> list[Word]:
+def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool) -> list[Word]:
     """`segment` on a level page's ink and pen strokes (`page_ink`), and its rules (`clear_rules`); a `crop`'s
     stacked lines are one number (`_join_stacked`)."""
     binary = rules.strokes
@@ -923,8 +923,9 @@ def _join_stacked(lines: list[list[int]], stats: np.ndarray) -> list[list[int]]:
     joined into one: the two halves of a number broken across by an erased rule or faded ink."""
     joined: list[list[int]] = []
     for line in sorted(lines, key=lambda blobs: min(int(stats[i, 1]) for i in blobs)):
+        extent = _extent(line, stats)
         for upper in joined:
-            if _stacked(_extent(upper, stats), _extent(line, stats)):
+            if _stacked(_extent(upper, stats), extent):
                 upper.extend(line)
                 break
         else:
