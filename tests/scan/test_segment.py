@@ -316,6 +316,31 @@ def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, n
     assert word.separators == []
 
 
+def test_a_dates_ones_leaning_like_its_slashes_stay_digits(digits: dict[int, np.ndarray]) -> None:
+    """1/1/05 with every stroke drawn alike, as steep as a slash: of the four slash-shaped strokes, the two that
+    split the rest into a date's groups are its slashes, and the other two are 1s."""
+    import cv2
+
+    page = page_with([digits[0], digits[5]], [215, 260], width=340)
+    for left in (30, 75, 120, 165):
+        cv2.line(page, (left + 30, 36), (left, 84), 0.0, 3)
+    [word] = segment(page)
+    assert [char for _, char in word.separators] == ["/", "/"]
+    ones = [c.box[0] for c in word.candidates if c.end - c.start == 1 and c.box[2] < 50]
+    assert any(x < 40 for x in ones) and any(110 <= x < 130 for x in ones)  # the first and third strokes
+    assert not any(60 <= x < 110 or 150 <= x < 200 for x in ones)  # the second and fourth are no digits
+
+
+def test_of_several_ways_to_split_a_date_days_and_months_of_two_digits_win() -> None:
+    """The 1s of "21/01/27" could split it as "2/10/127" or "21/0/127" too."""
+    from digitscan.scan.segment import _date_slashes
+
+    assert _date_slashes([None, "/", "/", None, "/", "/", None, None]) == [2, 5]
+    assert (
+        _date_slashes([None, "/", None, "/", None, None, None, None, None]) is None
+    )  # "1/1/11111": five blobs after the slashes are no year
+
+
 def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.ndarray]) -> None:
     """1/2/05: two strokes leaning much more than the line split it into a date's groups; the same stroke alone
     (as many writers' 1 looks) stays a candidate digit."""
