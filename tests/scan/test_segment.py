@@ -316,6 +316,22 @@ def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, n
     assert word.separators == []
 
 
+def test_a_tall_stroke_the_rule_finders_miss_is_a_wall_not_a_line(digits: dict[int, np.ndarray]) -> None:
+    """A page's edge photographed bowed, just right of a number: what the rule finders leave of it (a thin stroke
+    several times the writing's height) neither joins the number's word nor makes its line that tall."""
+    import cv2
+
+    page = np.ones((700, 600), np.float32)
+    page[100:220, 100:300] = page_with([digits[5], digits[4], digits[6]], [10, 60, 110], width=200)
+    page[300:420, 100:300] = page_with([digits[7], digits[2]], [10, 60], width=200)
+    rows = np.arange(40, 640)
+    edge = np.stack([300 + 30 * (1 - ((rows - 340) / 300) ** 2), rows], axis=1).astype(np.int32)
+    cv2.polylines(page, [edge], False, 0.0, 3)
+    words = segment(page)
+    assert [(round(w.box[1], -1), w.box[3] < 60) for w in words] == [(140, True), (340, True)]
+    assert all(w.box[0] + w.box[2] < 280 for w in words)
+
+
 def test_a_dates_ones_leaning_like_its_slashes_stay_digits(digits: dict[int, np.ndarray]) -> None:
     """1/1/05 with every stroke drawn alike, as steep as a slash: of the four slash-shaped strokes, the two that
     split the rest into a date's groups are its slashes, and the other two are 1s."""
