@@ -148,6 +148,12 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # committed) 86.44 / 83.74 / 82.90 / 88.99 -> 86.44 / 83.74 / 83.03 / 88.99 % of lines at 4 (and 6; at 3 seed 5000
 # lost a line, seed 9000 gained two more), the same for widths of 0.1 to 0.35; a crop is cut around its number
 # and keeps its own rules (`_rule_remnants`).
+# A page with RULED_DOWN or more upright rules of half its height, over RULED_DOWN_RATIO times as many as its rules
+# across, is ruled down its length (`_ruled_down`, straighten.RULED_UPRIGHT_SHARE). Dev and check pages (510, seeds
+# 5000 / 7000 / 9000 / committed / 11000 / 1600 / pagesB): upright ones have at most 7 (ledgers' columns), turned
+# notebooks 11 to 21; every page turned the right way from 6 to 10 (at 12 one was read across, as two were before).
+RULED_DOWN = 8
+RULED_DOWN_RATIO = 2
 POLE_HEIGHT = 4.0
 POLE_WIDTH = 0.2
 TICK_FRACTION = 0.6  # of the page's tall blobs' height: a shorter upright bar touching an erased rule,
@@ -801,8 +807,20 @@ def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray |
     if inked[1] is None:
         return [0], inked, None
     rules = clear_rules(inked[1])
-    first = 1 if lines_run_down(rules.strokes) else 0
+    first = 1 if lines_run_down(rules.strokes, _ruled_down(rules, inked[1])) else 0
     return [first, first + 2], inked, rules
+
+
+def _ruled_down(rules: Rules, binary: np.ndarray) -> bool:
+    """Whether a page is ruled down its length rather than across: RULED_DOWN or more upright rules at least half
+    its height, over RULED_DOWN_RATIO times as many as its rules across half its width (a notebook turned a
+    quarter; a ledger's columns are fewer, or come with rules between its rows)."""
+    height, width = binary.shape
+    down = sum(h >= height / 2 for _, _, _, h in rules.walls)
+    if down < RULED_DOWN:
+        return False
+    across = cv2.connectedComponents(horizontal_runs(binary, width // 2))[0] - 1
+    return down > RULED_DOWN_RATIO * across
 
 
 def upside_down(words: list[Word]) -> list[Word]:

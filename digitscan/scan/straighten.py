@@ -34,6 +34,11 @@ MIN_SIDE = 300  # working pixels: a smaller image is a crop of one field, whose 
 QUARTER_MIN_BLOBS = 8  # digit-sized blobs needed to tell a page turned a quarter (fewer: taken as upright)
 UPRIGHT_SHARE = 0.4  # of those blobs taller than wide, at least: the page's writing stands upright, or upside down
 # (on the committed pages: 0.59 to 1.0 upright, 0.06 to 0.18 turned a quarter; digits are taller than wide)
+# On a page ruled down its length, not across (`segment._ruled_down`), a share of upright blobs under this still says
+# the writing runs down: a notebook turned a quarter whose numbers' digits touch in wide blobs (0.54 of them taller
+# than wide on a dev page, about 0.5 on a check page; every dev and check page turned the right way for 0.6 to 0.8,
+# at 0.5 those two were read across). No upright dev or check page is ruled down (at most 7 long upright rules).
+RULED_UPRIGHT_SHARE = 0.7
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
 MAX_ELONGATION = 3  # a blob longer than this many times its width is a 1, a rule or a dash: no clue either way
 MAX_POINTS = 60_000  # ink pixels sampled for the profiles (a page has millions; the profile needs a few thousand)
@@ -128,16 +133,17 @@ def quarter_turn(image: np.ndarray, quarters: int) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(np.rot90(image, quarters)), np.array(matrix, np.float64)
 
 
-def lines_run_down(strokes: np.ndarray) -> bool:
+def lines_run_down(strokes: np.ndarray, ruled_down: bool = False) -> bool:
     """Whether the page's writing runs top to bottom (a page turned a quarter): its digit-sized blobs are mostly
-    wider than tall. Pen strokes with the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
+    wider than tall, or, on a page ruled down its length (`ruled_down`), not clearly taller. Pen strokes with the
+    ruling erased (`segment.clear_rules`) in, uint8 0/1."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
     w, h = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64)
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)
     if digit_sized.sum() < QUARTER_MIN_BLOBS:
         return False
-    return float(np.mean(h[digit_sized] > w[digit_sized])) < UPRIGHT_SHARE
+    return float(np.mean(h[digit_sized] > w[digit_sized])) < (RULED_UPRIGHT_SHARE if ruled_down else UPRIGHT_SHARE)
 
 
 def upright_lean(binary: np.ndarray, seed: int = 0) -> float:

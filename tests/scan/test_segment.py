@@ -316,6 +316,24 @@ def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, n
     assert word.separators == []
 
 
+def test_a_page_ruled_down_its_length_is_told_from_a_ledger() -> None:
+    """Ten rules running down a page and none across: a notebook turned a quarter. A ledger's ten columns with
+    rules between its rows, or five columns alone, are not."""
+    from digitscan.scan.segment import _ruled_down, clear_rules
+
+    def ruled(columns: int, rows: int) -> bool:
+        binary = np.zeros((800, 600), np.uint8)
+        for n in range(columns):
+            binary[20:780, 40 + 55 * n : 42 + 55 * n] = 1
+        for n in range(rows):
+            binary[60 + 70 * n : 62 + 70 * n, 20:580] = 1
+        return _ruled_down(clear_rules(binary), binary)
+
+    assert ruled(10, 0)
+    assert not ruled(10, 10)
+    assert not ruled(5, 0)
+
+
 def test_a_tall_stroke_the_rule_finders_miss_is_a_wall_not_a_line(digits: dict[int, np.ndarray]) -> None:
     """A page's edge photographed bowed, just right of a number: what the rule finders leave of it (a thin stroke
     several times the writing's height) neither joins the number's word nor makes its line that tall."""

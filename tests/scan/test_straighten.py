@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.scan.straighten import MIN_SIDE, estimate_tilt, level
+from digitscan.scan.straighten import MIN_SIDE, estimate_tilt, level, lines_run_down
 
 
 def ruled_page(degrees: float) -> np.ndarray:
@@ -60,3 +60,13 @@ def test_upright_rules_leaning_after_levelling_are_measured_and_a_plain_page_is_
             page[y, int(x0 + lean * (y - 400)) : int(x0 + lean * (y - 400)) + 2] = 1
     assert upright_lean(page) == pytest.approx(lean, abs=0.01)
     assert upright_lean((ruled_page(0.0) < 0.5).astype(np.uint8)) == 0.0
+
+
+def test_blobs_half_upright_run_down_only_on_a_page_ruled_down() -> None:
+    """Half the digit-sized blobs taller than wide is no sign of a turned page, unless its ruling runs down it."""
+    strokes = np.zeros((800, 600), np.uint8)
+    for n in range(8):
+        strokes[60 + 80 * n : 60 + 80 * n + 40, 100:120] = 1  # taller than wide
+        strokes[60 + 80 * n : 60 + 80 * n + 20, 300:340] = 1  # wider than tall
+    assert not lines_run_down(strokes)
+    assert lines_run_down(strokes, ruled_down=True)
