@@ -316,6 +316,31 @@ def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, n
     assert word.separators == []
 
 
+def test_a_ledger_photographed_aslant_loses_its_grid_not_its_numbers() -> None:
+    """A generated ledger on a desk in perspective, its rules each leaning its own way: the rule finders left its
+    grid whole, one word as large as the page; its rules found by their straight segments, every number is a word
+    of its own height."""
+    from conftest import MNIST_SUBSET
+
+    from digitscan.scan.segment import segment_page
+    from digitscan.training.pages import Conditions, Digits, make_page
+
+    conditions = Conditions(ink="blue", perspective=0.045, shadow=0.26, noise=4.0, jpeg=82)
+    page = make_page(26, Digits.load(MNIST_SUBSET, "test"), "ledger", conditions)
+    grey = page.image.mean(axis=2).astype(np.float32) / 255
+    words, _ = segment_page(grey)
+
+    def covered(box: tuple[int, int, int, int]) -> bool:
+        x, y, w, h = box
+        return any(
+            max(0, min(x + w, a + c) - max(x, a)) * max(0, min(y + h, b + d) - max(y, b)) > 0.5 * w * h
+            for a, b, c, d in (word.box for word in words)
+        )
+
+    assert max(word.box[3] for word in words) < 0.1 * grey.shape[0]
+    assert sum(covered(number.box) for number in page.numbers) >= 0.9 * len(page.numbers)
+
+
 def test_a_page_ruled_down_its_length_is_told_from_a_ledger() -> None:
     """Ten rules running down a page and none across: a notebook turned a quarter. A ledger's ten columns with
     rules between its rows, or five columns alone, are not."""
