@@ -375,14 +375,14 @@ def test_a_tall_stroke_the_rule_finders_miss_is_a_wall_not_a_line(digits: dict[i
     assert all(w.box[0] + w.box[2] < 280 for w in words)
 
 
-def test_a_dates_ones_leaning_like_its_slashes_stay_digits(digits: dict[int, np.ndarray]) -> None:
-    """1/1/05 with every stroke drawn alike, as steep as a slash: of the four slash-shaped strokes, the two that
-    split the rest into a date's groups are its slashes, and the other two are 1s."""
+def test_a_dates_ones_leaning_almost_like_its_slashes_stay_digits(digits: dict[int, np.ndarray]) -> None:
+    """1/1/05 with its 1s drawn as single strokes, leaning almost as much as its slashes: of the four slash-shaped
+    strokes, the two leaning most split the rest into a date's groups, and are its slashes; the others are 1s."""
     import cv2
 
     page = page_with([digits[0], digits[5]], [215, 260], width=340)
-    for left in (30, 75, 120, 165):
-        cv2.line(page, (left + 30, 36), (left, 84), 0.0, 3)
+    for left, lean in ((30, 22), (75, 30), (120, 22), (165, 30)):
+        cv2.line(page, (left + lean, 36), (left, 84), 0.0, 3)
     [word] = segment(page)
     assert [char for _, char in word.separators] == ["/", "/"]
     ones = [c.box[0] for c in word.candidates if c.end - c.start == 1 and c.box[2] < 50]
@@ -390,14 +390,13 @@ def test_a_dates_ones_leaning_like_its_slashes_stay_digits(digits: dict[int, np.
     assert not any(60 <= x < 110 or 150 <= x < 200 for x in ones)  # the second and fourth are no digits
 
 
-def test_of_several_ways_to_split_a_date_days_and_months_of_two_digits_win() -> None:
-    """The 1s of "21/01/27" could split it as "2/10/127" or "21/0/127" too."""
+def test_of_several_slash_shaped_strokes_the_two_leaning_most_are_a_dates_slashes() -> None:
+    """Where they split the string into a date's groups: "111145" whose first two 1s lean most is no date."""
     from digitscan.scan.segment import _date_slashes
 
-    assert _date_slashes([None, "/", "/", None, "/", "/", None, None]) == [2, 5]
-    assert (
-        _date_slashes([None, "/", None, "/", None, None, None, None, None]) is None
-    )  # "1/1/11111": five blobs after the slashes are no year
+    shapes = [None, "/", "/", None, "/", "/", None, None]  # 21/01/27
+    assert _date_slashes(shapes, [0, 0.3, 0.6, 0, 0.35, 0.55, 0, 0]) == [2, 5]
+    assert _date_slashes(["/", "/", "/", "/", None, None], [0.45, 0.42, 0.4, 0.4, 0, 0]) is None
 
 
 def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.ndarray]) -> None:
