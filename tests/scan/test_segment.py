@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -316,17 +318,15 @@ def test_ones_leaning_with_their_line_are_digits_not_slashes(digits: dict[int, n
     assert word.separators == []
 
 
-def test_a_ledger_photographed_aslant_loses_its_grid_not_its_numbers() -> None:
+def test_a_ledger_photographed_aslant_loses_its_grid_not_its_numbers(mnist_subset_path: Path) -> None:
     """A generated ledger on a desk in perspective, its rules each leaning its own way: the rule finders left its
     grid whole, one word as large as the page; its rules found by their straight segments, every number is a word
     of its own height."""
-    from conftest import MNIST_SUBSET
-
     from digitscan.scan.segment import segment_page
     from digitscan.training.pages import Conditions, Digits, make_page
 
     conditions = Conditions(ink="blue", perspective=0.045, shadow=0.26, noise=4.0, jpeg=82)
-    page = make_page(26, Digits.load(MNIST_SUBSET, "test"), "ledger", conditions)
+    page = make_page(26, Digits.load(mnist_subset_path, "test"), "ledger", conditions)
     grey = page.image.mean(axis=2).astype(np.float32) / 255
     words, _ = segment_page(grey)
 
