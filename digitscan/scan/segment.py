@@ -160,12 +160,12 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # of its height wide, is a rule the rule finders missed (a page's edge or a column rule photographed aslant, its
 # thickness changing along it), and stands as a wall (`Rules.walls`). Left among the blobs, the tallest of a page,
 # it gathered every blob along its height into one line and one printed word. Dev pages (seeds 5000 / 7000 / 9000 /
-# committed) 86.44 / 83.74 / 82.90 / 88.99 -> 86.44 / 83.74 / 83.03 / 88.99 % of lines at 4 (and 6; at 3 seed 5000
-# lost a line, seed 9000 gained two more), the same for widths of 0.1 to 0.35; a crop is cut around its number
-# and keeps its own rules (`_rule_remnants`).
+# committed, with the session's first date change) 86.44 / 83.74 / 82.90 / 88.99 -> 86.44 / 83.74 / 83.03 / 88.99 %
+# of lines at 4 (and 6; at 3 seed 5000 lost a line, seed 9000 gained two more), the same for widths of 0.1 to 0.35;
+# a crop is cut around its number and keeps its own rules (`_rule_remnants`).
 # A page with RULED_DOWN or more upright rules of half its height, over RULED_DOWN_RATIO times as many as its rules
 # across, is ruled down its length (`_ruled_down`, straighten.RULED_UPRIGHT_SHARE). Dev and check pages (510, seeds
-# 5000 / 7000 / 9000 / committed / 11000 / 1600 / pagesB): upright ones have at most 7 (ledgers' columns), turned
+# 5000 / 7000 / 9000 / committed / 11000 / 1600 / 13000): upright ones have at most 7 (ledgers' columns), turned
 # notebooks 11 to 21; every page turned the right way from 6 to 10 (at 12 one was read across, as two were before).
 RULED_DOWN = 8
 RULED_DOWN_RATIO = 2
@@ -917,9 +917,9 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
     if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs and dense):
         return []  # pure noise or dense speckle, not writing
     tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
-    poles = [] if crop else _poles(stats, tall)
+    poles = set() if crop else _poles(stats, tall)
     if poles:
-        tall = [i for i in tall if i not in set(poles)]
+        tall = [i for i in tall if i not in poles]
         rules = replace(rules, walls=rules.walls + [tuple(int(v) for v in stats[i, :4]) for i in poles])
     ticks: set[int] = set()
     if rules.band is not None:
@@ -941,13 +941,13 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
     return words
 
 
-def _poles(stats: np.ndarray, tall: list[int]) -> list[int]:
+def _poles(stats: np.ndarray, tall: list[int]) -> set[int]:
     """A page's upright strokes far taller than its writing and thin for their height: rules the rule finder
     missed (a page's edge or a column rule photographed aslant steps across columns), no digits."""
     if len(tall) < 2:
-        return []
+        return set()
     typical = median([float(stats[i, 3]) for i in tall])
-    return [i for i in tall if stats[i, 3] >= POLE_HEIGHT * typical and stats[i, 2] <= POLE_WIDTH * stats[i, 3]]
+    return {i for i in tall if stats[i, 3] >= POLE_HEIGHT * typical and stats[i, 2] <= POLE_WIDTH * stats[i, 3]}
 
 
 @dataclass
@@ -1102,7 +1102,7 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     leaning = [i for i in line if _could_be_slash(stats[i], line_height) and _is_slash(_blob_mask(labels, stats, i))]
     in_order = sorted(line, key=lambda i: stats[i, 0])
     shapes = ["/" if i in leaning else None for i in in_order]
-    leans = [_lean(_blob_mask(labels, stats, i)) or 0.0 if i in leaning else 0.0 for i in in_order]
+    leans = [(_lean(_blob_mask(labels, stats, i)) or 0.0) if i in leaning else 0.0 for i in in_order]
     slashes = _date_slashes(shapes, leans) if len(line) >= DATE_BLOBS else None
     # a date's slashes would set the slant: left out
     steady = np.isin(crop, [in_order[n] for n in slashes], invert=True) if slashes else np.ones(crop.shape, bool)
