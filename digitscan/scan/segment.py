@@ -23,6 +23,7 @@ from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.straighten import (
     Turn,
+    box_around,
     estimate_tilt,
     is_crop,
     level,
@@ -859,11 +860,46 @@ def orientations(grey: np.ndarray) -> list[int]:
     return _orient(grey)[0]
 
 
-def segment_page(grey: np.ndarray) -> tuple[list[Word], bool]:
+def segment_page(grey: np.ndarray, sheet: np.ndarray | None = None) -> tuple[list[Word], bool]:
     """`segment` of a page the likelier way up (`orientations`), and whether it is to be read upside down too
-    (`upside_down`; a crop is read only as given). The page is thresholded and its rules found once."""
+    (`upside_down`; a crop is read only as given). The page is thresholded and its rules found once. `sheet`: a
+    photographed sheet's corners (`load.sheet_corners`): the sheet is read squared, its perspective undone, and
+    its words' boxes mapped back."""
+    if sheet is not None and not is_crop(grey.shape):
+        squared, matrix = square_sheet(grey, sheet)
+        if not is_crop(squared.shape):
+            words, both_ways = segment_page(squared)
+            inverse = np.linalg.inv(matrix)
+            for word in words:
+                word.box = _unsquared(word.box, inverse, grey.shape)
+                for cand in word.candidates:
+                    cand.box = _unsquared(cand.box, inverse, grey.shape)
+            return words, both_ways
     turns, inked, rules = _orient(grey)
     return segment(grey, turns[0], inked, rules), len(turns) > 1
+
+
+def square_sheet(grey: np.ndarray, sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sheet within its corners (tl, tr, br, bl) as an upright rectangle as large as its longer sides, and the
+    perspective matrix (3 x 3) from the page to it."""
+    tl, tr, br, bl = sheet
+    width = round(max(np.hypot(*(tr - tl)), np.hypot(*(br - bl))))
+    height = round(max(np.hypot(*(bl - tl)), np.hypot(*(br - tr))))
+    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
+    matrix = cv2.getPerspectiveTransform(sheet.astype(np.float32), target)
+    squared = cv2.warpPerspective(
+        grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=1.0
+    )
+    return squared, matrix
+
+
+def _unsquared(
+    box: tuple[int, int, int, int], inverse: np.ndarray, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """A box on the squared sheet as the smallest upright box around it on the page (clipped)."""
+    x, y, w, h = box
+    corners = np.float64([[[x, y], [x + w, y], [x, y + h], [x + w, y + h]]])
+    return box_around(cv2.perspectiveTransform(corners, inverse)[0], shape)
 
 
 def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray | None] | None, Rules | None]:

@@ -67,11 +67,15 @@ class Turn:
         """A box on the level page, as the smallest upright box around it on the page as given (clipped)."""
         x, y, w, h = box
         corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
-        points = corners @ self.inverse.T
-        height, width = self.page_shape
-        x0, y0 = max(0, int(np.floor(points[:, 0].min()))), max(0, int(np.floor(points[:, 1].min())))
-        x1, y1 = min(width, int(np.ceil(points[:, 0].max()))), min(height, int(np.ceil(points[:, 1].max())))
-        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+        return box_around(corners @ self.inverse.T, self.page_shape)
+
+
+def box_around(points: np.ndarray, page_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The smallest upright box (x, y, w, h) around (x, y) points, clipped to a page of `page_shape`."""
+    height, width = page_shape[:2]
+    x0, y0 = max(0, int(np.floor(points[:, 0].min()))), max(0, int(np.floor(points[:, 1].min())))
+    x1, y1 = min(width, int(np.ceil(points[:, 0].max()))), min(height, int(np.ceil(points[:, 1].max())))
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
 
 
 def is_crop(shape: tuple[int, ...]) -> bool:

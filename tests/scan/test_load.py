@@ -237,3 +237,22 @@ def test_dark_edges_that_are_no_scanner_border_are_left_alone() -> None:
     three = banded.copy()
     three[:20], three[-20:] = 25, 25
     assert dark_bands(three) is None
+
+
+def test_a_sheet_on_a_desk_has_its_corners_and_one_running_off_the_frame_has_none() -> None:
+    """A bright sheet in perspective on a dark desk: its four corners, in order (tl, tr, br, bl). The same sheet
+    running off the frame's edge has no fourth side against the desk: no corners, read as it stands."""
+    import cv2
+
+    from digitscan.scan.load import prepare
+
+    def photo(corners: list[tuple[int, int]]) -> np.ndarray:
+        image = np.full((1000, 1400), 60, np.uint8)
+        cv2.fillConvexPoly(image, np.array(corners, np.int32), 230)
+        return image
+
+    drawn = [(200, 150), (1250, 100), (1200, 900), (150, 860)]
+    page = prepare(photo(drawn))
+    assert page.sheet is not None
+    assert np.abs(page.sheet - np.array(drawn)).max() < 12
+    assert prepare(photo([(200, 150), (1500, 100), (1500, 900), (150, 860)])).sheet is None

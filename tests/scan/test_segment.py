@@ -341,6 +341,34 @@ def test_a_ledger_photographed_aslant_loses_its_grid_not_its_numbers(mnist_subse
     assert sum(covered(number.box) for number in page.numbers) >= 0.9 * len(page.numbers)
 
 
+def test_a_sheet_photographed_in_perspective_is_read_squared(mnist_subset_path: Path) -> None:
+    """A generated ledger on a desk, its corners moved by perspective: read as it stands, its rules' remnants made
+    one word as tall as the page; read squared (`load.Page.sheet`), every number is a word of its own height, its
+    box back on the page around the number."""
+    import cv2
+
+    from digitscan.scan.load import prepare
+    from digitscan.scan.segment import segment_page
+    from digitscan.training.pages import Conditions, Digits, make_page
+
+    conditions = Conditions(ink="blue", perspective=0.045, shadow=0.26, noise=4.0, jpeg=82)
+    written = make_page(1, Digits.load(mnist_subset_path, "test"), "ledger", conditions)
+    page = prepare(cv2.cvtColor(written.image, cv2.COLOR_RGB2GRAY))
+    assert page.sheet is not None
+    assert max(word.box[3] for word in segment_page(page.grey)[0]) > 0.5 * page.grey.shape[0]
+    words, _ = segment_page(page.grey, page.sheet)
+
+    def covered(box: tuple[int, int, int, int]) -> bool:
+        x, y, w, h = box
+        return any(
+            max(0, min(x + w, a + c) - max(x, a)) * max(0, min(y + h, b + d) - max(y, b)) > 0.5 * w * h
+            for a, b, c, d in (word.box for word in words)
+        )
+
+    assert max(word.box[3] for word in words) < 0.1 * page.grey.shape[0]
+    assert sum(covered(number.box) for number in written.numbers) >= 0.9 * len(written.numbers)
+
+
 def test_a_page_ruled_down_its_length_is_told_from_a_ledger() -> None:
     """Ten rules running down a page and none across: a notebook turned a quarter. A ledger's ten columns with
     rules between its rows, or five columns alone, are not."""
