@@ -195,7 +195,7 @@ WORD_GAP = 1.2  # line heights of blank space that start a new string
 STACKED_OVERLAP = 0.6  # of the narrower: blobs overlapping this much across are one digit (a 5's bar, a broken 4)
 MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much across belongs to it
 
-# -- separators between digits (_separator_of, _is_slash): shapes of handwritten ".", ",", "-" and "/", in line
+# -- separators between digits (_separator_of, _date_slashes): shapes of handwritten ".", ",", "-" and "/", in line
 # heights (digit heights) and measured from the line's digits; set by hand on the page generator's dated and amount
 # pages (digitscan.training.pages), and checked not to change a digit read on ORAND (bench/README.md, Separators)
 DOT_MAX = 0.3  # a dot or comma is at most this tall and wide
@@ -1135,11 +1135,11 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
     crop = np.where(keep[crop], crop, 0)
-    leaning = [i for i in line if _could_be_slash(stats[i], line_height) and _is_slash(_blob_mask(labels, stats, i))]
+    # before the line's slant is known, a slash is a thin straight stroke that leans right on the page
+    leans = {i: _lean(_blob_mask(labels, stats, i)) for i in line if _could_be_slash(stats[i], line_height)}
     in_order = sorted(line, key=lambda i: stats[i, 0])
-    shapes = ["/" if i in leaning else None for i in in_order]
-    leans = [(_lean(_blob_mask(labels, stats, i)) or 0.0) if i in leaning else 0.0 for i in in_order]
-    slashes = _date_slashes(shapes, leans) if len(line) >= DATE_BLOBS else None
+    shapes = ["/" if (leans.get(i) or 0.0) >= SLASH_LEAN else None for i in in_order]
+    slashes = _date_slashes(shapes, [leans.get(i) or 0.0 for i in in_order]) if len(line) >= DATE_BLOBS else None
     # a date's slashes would set the slant: left out
     steady = np.isin(crop, [in_order[n] for n in slashes], invert=True) if slashes else np.ones(crop.shape, bool)
     slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
@@ -1375,12 +1375,6 @@ def _could_be_slash(stat: np.ndarray, line_height: float) -> bool:
     """What a blob's box says of a slash before its strokes are looked at: tall, and as wide as its lean makes it."""
     w, h = int(stat[2]), int(stat[3])
     return h >= SLASH_MIN_HEIGHT * line_height and w >= SLASH_SPAN * SLASH_LEAN * h
-
-
-def _is_slash(mask: np.ndarray) -> bool:
-    """A thin straight stroke that leans right like a slash, before the line's slant is known."""
-    lean = _lean(mask)
-    return lean is not None and lean >= SLASH_LEAN
 
 
 def _atom_height(atom: list[int], boxes: dict[int, tuple[int, int, int, int]]) -> int:
