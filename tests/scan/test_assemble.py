@@ -352,3 +352,20 @@ def test_on_a_page_the_reader_counts_more() -> None:
     word.crop = True
     read = assemble_word(word, Scores(digits, np.zeros(2, np.float32)), 0, 1.0, _line("14", 0.5))
     assert read is not None and read.text == "17"
+
+
+@pytest.mark.parametrize(("width", "kept"), [(3, "510"), (10, "50")])
+def test_a_thin_one_the_page_reader_left_out_is_kept(width: int, kept: str) -> None:
+    """On a page the reader drops a thin 1 beside its neighbour ("510" read "50"): where the classifier read the 1
+    from a stroke of the digits' height at most THIN_ONE as wide, its reading stands; a wide stroke read as 1 (a
+    mark, a blot) is left to the two readers' sum, which here takes the reader's "50"."""
+    from digitscan.scan.assemble import THIN_ONE
+
+    assert width <= THIN_ONE * 10 or kept == "50"
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.candidates[1].box = (10, 0, width, 10)
+    digits = np.full((3, 10), 0.001, np.float32)
+    digits[0, 5], digits[1, 1], digits[2, 0] = 0.99, 0.6, 0.99
+    scores = Scores(digits, np.array([0.001, 0.3, 0.001], np.float32))  # the 1 might be a mark
+    read = assemble_word(word, scores, 0, 1.0, _line("50", 0.99))
+    assert read is not None and read.text == kept
