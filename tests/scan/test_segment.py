@@ -427,6 +427,33 @@ def test_of_several_slash_shaped_strokes_the_two_leaning_most_are_a_dates_slashe
     assert _date_slashes(["/", "/", "/", "/", None, None], [0.45, 0.42, 0.4, 0.4, 0, 0]) is None
 
 
+def test_after_a_label_a_dates_slashes_may_lean_less_than_its_ones(digits: dict[int, np.ndarray]) -> None:
+    """ "DATE 1/1/05" whose 1s lean more than its slashes: the two strokes leaning most leave no date's groups, but
+    after a printed label a date is expected, and the pair leaning most of those that split it are its slashes."""
+    import cv2
+
+    from digitscan.scan.segment import _date_slashes
+
+    def page(label: bool) -> np.ndarray:
+        page = page_with([digits[0], digits[5]], [355, 400], width=480)
+        if label:
+            print_ = np.full(page.shape, 255, np.uint8)
+            cv2.putText(print_, "DATE", (8, 78), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 0, 4)
+            page = np.minimum(page, print_.astype(np.float32) / 255)
+        for left, lean in ((170, 30), (215, 22), (260, 30), (305, 22)):  # 1, slash, 1, slash
+            cv2.line(page, (left + lean, 36), (left, 84), 0.0, 3)
+        return page
+
+    [labelled] = segment(page(label=True))
+    assert [char for _, char in labelled.separators] == ["/", "/"]
+    unlabelled = segment(page(label=False))
+    assert [char for w in unlabelled for _, char in w.separators] == []  # read as the number 111105
+    shapes = [None, None, "/", "/", None, "/", "/", None]  # 04/12/13, its 1s leaning most
+    leans = [0, 0, 0.3, 0.5, 0, 0.32, 0.45, 0]
+    assert _date_slashes(shapes, leans) is None
+    assert _date_slashes(shapes, leans, after_label=True) == [2, 5]
+
+
 def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.ndarray]) -> None:
     """1/2/05: two strokes leaning much more than the line split it into a date's groups; the same stroke alone
     (as many writers' 1 looks) stays a candidate digit."""
