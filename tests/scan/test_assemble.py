@@ -369,3 +369,23 @@ def test_a_thin_one_the_page_reader_left_out_is_kept(width: int, kept: str) -> N
     scores = Scores(digits, np.array([0.001, 0.3, 0.001], np.float32))  # the 1 might be a mark
     read = assemble_word(word, scores, 0, 1.0, _line("50", 0.99))
     assert read is not None and read.text == kept
+
+
+def test_on_a_page_the_reader_may_read_a_digit_no_cut_holds() -> None:
+    """ "112" whose two 1s touch and were never cut apart: no path of the classifier reads it. On a page the
+    classifier's weighed log-likelihood counts PAGE_LATTICE_FLOOR at the least, so the reader, sure of its "112",
+    wins over the classifier's "12"; in a crop the floor is far lower (LATTICE_FLOOR) and the classifier's stands."""
+    from digitscan.scan.assemble import LATTICE_FLOOR, PAGE_LATTICE_FLOOR
+
+    word = _word(2, [(0, 1), (1, 2)])
+    digits = np.full((2, 10), 0.001, np.float32)
+    digits[0, 1], digits[1, 2] = 0.99, 0.99
+    scores = Scores(digits, np.full(2, 0.001, np.float32))
+    line = _line("112", 0.99)
+    assert _text_log_likelihood(2, _edges(word, scores, 0), "112") == -np.inf
+    assert LATTICE_FLOOR < line.log_likelihood("12") - line.log_likelihood("112") < PAGE_LATTICE_FLOOR
+    read = assemble_word(word, scores, 0, 1.0, line)
+    assert read is not None and read.text == "112"
+    word.crop = True
+    read = assemble_word(word, scores, 0, 1.0, line)
+    assert read is not None and read.text == "12"
