@@ -403,6 +403,21 @@ def test_a_tall_stroke_the_rule_finders_miss_is_a_wall_not_a_line(digits: dict[i
     assert all(w.box[0] + w.box[2] < 280 for w in words)
 
 
+def test_a_thin_strip_at_the_pages_side_is_its_edge_not_a_line(digits: dict[int, np.ndarray]) -> None:
+    """What is left of a sheet's edge at the page's side, a strip too short for the rule finders and under four
+    times the writing's height but over twice it (EDGE_POLE_HEIGHT), beside two numbers one line apart: each number
+    is a line of its own, where the strip gathered both into one."""
+    from digitscan.scan.segment import EDGE_POLE_HEIGHT, POLE_HEIGHT
+
+    page = np.ones((1400, 1000), np.float32)
+    page[100:220, 60:260] = page_with([digits[5], digits[4], digits[6]], [10, 60, 110], width=200)
+    page[180:300, 60:260] = np.minimum(page[180:300, 60:260], page_with([digits[7], digits[2]], [10, 60], width=200))
+    page[118:284, 0:3] = 0.0  # 166 px; the digits are about 42 tall
+    assert EDGE_POLE_HEIGHT * 42 < 166 < POLE_HEIGHT * 42
+    words = segment(page)
+    assert [(round(w.box[1], -1), w.box[3] < 70) for w in words] == [(140, True), (220, True)]
+
+
 def test_a_dates_ones_leaning_almost_like_its_slashes_stay_digits(digits: dict[int, np.ndarray]) -> None:
     """1/1/05 with its 1s drawn as single strokes, leaning almost as much as its slashes: of the four slash-shaped
     strokes, the two leaning most split the rest into a date's groups, and are its slashes; the others are 1s."""
