@@ -386,10 +386,9 @@ def sheet_corners(grey: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
         return None
     edges = np.roll(corners, -1, axis=0) - corners  # top, right, bottom, left
     lengths = np.hypot(edges[:, 0], edges[:, 1])
-    if min(lengths[0], lengths[2]) < SHEET_SIDE_RATIO * max(lengths[0], lengths[2]):
-        return None
-    if min(lengths[1], lengths[3]) < SHEET_SIDE_RATIO * max(lengths[1], lengths[3]):
-        return None
+    for one, other in (lengths[0::2], lengths[1::2]):  # top and bottom, right and left
+        if min(one, other) < SHEET_SIDE_RATIO * max(one, other):
+            return None
     cosines = np.abs((edges * np.roll(edges, 1, axis=0)).sum(axis=1)) / (lengths * np.roll(lengths, 1))
     if cosines.max() > SHEET_SQUARE:
         return None

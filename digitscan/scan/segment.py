@@ -1151,8 +1151,9 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     # before the line's slant is known, a slash is a thin straight stroke that leans right on the page
     leans = {i: _lean(_blob_mask(labels, stats, i)) for i in line if _could_be_slash(stats[i], line_height)}
     in_order = sorted(line, key=lambda i: stats[i, 0])
-    shapes = ["/" if (leans.get(i) or 0.0) >= SLASH_LEAN else None for i in in_order]
-    slashes = _date_slashes(shapes, [leans.get(i) or 0.0 for i in in_order]) if len(line) >= DATE_BLOBS else None
+    lean_of = [leans.get(i) or 0.0 for i in in_order]
+    shapes = ["/" if lean >= SLASH_LEAN else None for lean in lean_of]
+    slashes = _date_slashes(shapes, lean_of) if len(line) >= DATE_BLOBS else None
     # a date's slashes would set the slant: left out
     steady = np.isin(crop, [in_order[n] for n in slashes], invert=True) if slashes else np.ones(crop.shape, bool)
     slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
@@ -1311,11 +1312,10 @@ def _date_slashes(shapes: list[str | None], leans: list[float], after_label: boo
         sizes = [sum(char in (None, "/") for char in shapes[a + 1 : b]) for a, b in itertools.pairwise(edges)]
         return all(low <= size <= high for size, (low, high) in zip(sizes, DATE_GROUPS, strict=True))
 
-    pairs = [sorted(leaning[: len(DATE_GROUPS) - 1])]
-    if after_label:
-        others = itertools.combinations(leaning, len(DATE_GROUPS) - 1)
-        pairs += sorted((sorted(pair) for pair in others), key=lambda pair: -sum(leans[n] for n in pair))
-    return next((pair for pair in pairs if splits(pair)), None)
+    slashes = len(DATE_GROUPS) - 1
+    pairs = itertools.combinations(leaning, slashes) if after_label else [leaning[:slashes]]
+    ranked = sorted((sorted(pair) for pair in pairs), key=lambda pair: -sum(leans[n] for n in pair))  # stable
+    return next((pair for pair in ranked if splits(pair)), None)
 
 
 def _blob_mask(labels: np.ndarray, stats: np.ndarray, i: int) -> np.ndarray:
