@@ -116,6 +116,11 @@ STAIR = 9  # pixels: a rule may step this many rows over its length and still be
 # over a fifth of a 1400 px page; the page generator's perspective pages bend rules by that much)
 STAIR_MIN_RUN = 150  # pixels: only rules at least this long may step (a digit's arc, levelled, spans fewer)
 RULE_GAP = 7  # pixels: a break this short in a long rule is bridged (light ruling thresholds in dashes)
+RULE_EDGE_SPAN = 101  # pixels: a ruled line's top and bottom edge run straight over this span; where one bulges
+# over fewer columns, the bulge is a stroke merged with the rule (a 0 or an 8 written on the line) and stays ink.
+# Dev pages 88.01 / 84.66 / 84.20 / 89.91 -> 88.96 / 88.34 / 85.25 / 92.66 % of lines; 41: 87.70 / 87.42 / 85.25 /
+# 92.66, 61: 89.27 / 88.34 / 85.12 / 92.66, 251: 88.96 / 88.34 / 85.12 / 92.66; a pixel's bulge kept as rule
+# (61): 88.33 / 85.58 / 84.99 / 91.74. Dev register cells 68.67 -> 68.00 % (61: 68.33).
 ZONE_THICKNESS = 6  # pixels: a dashed rule's zone is at most this much taller than the steps it may take
 ZONE_GAP = 25  # pixels: breaks up to this long are bridged to find where a rule runs (noise breaks light ruling
 # into dashes; the page generator's blurred, noisy notebooks break it every 10 to 20 px)
@@ -564,6 +569,36 @@ def _upright_rules(binary: np.ndarray, length: int) -> np.ndarray:
     return back & binary
 
 
+def _without_bulges(rules: np.ndarray) -> np.ndarray:
+    """Horizontal rules (uint8 0/1) less the strokes merged with them: in each column of a rule, the pixels above
+    its top edge or below its bottom edge, each edge taken straight across bulges narrower than RULE_EDGE_SPAN (a
+    morphological closing of the edge's row along the rule). A digit written on the line keeps its foot's curve
+    above the rule; only the rule's own rows are erased."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    out = rules.copy()
+    span = np.ones((1, RULE_EDGE_SPAN), np.uint8)
+    for i in range(1, count):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if h < 3 or h > 255:  # no room for a bulge; taller is no rule's edge row in uint8
+            continue
+        own = labels[y : y + h, x : x + w] == i
+        cols = np.flatnonzero(own.any(axis=0))
+        own = own[:, cols]
+        top = own.argmax(axis=0).astype(np.uint8)[None]
+        bottom = (h - 1 - own[::-1].argmax(axis=0)).astype(np.uint8)[None]
+        # a bulge upwards lowers the top row, downwards raises the bottom row: closed (top) and opened (bottom)
+        top = cv2.erode(cv2.dilate(top, span, borderType=cv2.BORDER_REPLICATE), span, borderType=cv2.BORDER_REPLICATE)
+        bottom = cv2.dilate(
+            cv2.erode(bottom, span, borderType=cv2.BORDER_REPLICATE), span, borderType=cv2.BORDER_REPLICATE
+        )
+        rows = np.arange(h)[:, None]
+        bulges = own & ((rows < top[0].astype(int)) | (rows > bottom[0].astype(int)))
+        if bulges.any():
+            block = out[y : y + h, x : x + w]
+            block[:, cols] &= (~bulges).astype(np.uint8)
+    return out
+
+
 def clear_rules(binary: np.ndarray) -> Rules:
     """Erase ruling lines, underlines, box borders and column rules; mend strokes they crossed.
 
@@ -577,6 +612,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
     height, width = binary.shape
     length = max(LINE_MIN_LENGTH, width // LINE_PAGE_FRACTION)
     horizontal = stepping_runs(binary, length) if length >= STAIR_MIN_RUN else horizontal_runs(binary, length)
+    horizontal = _without_bulges(horizontal)
     tall = np.zeros_like(binary)
     if height >= RULE_MIN_HEIGHT:
         tall = _upright_rules(binary, max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION))

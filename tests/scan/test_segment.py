@@ -153,6 +153,22 @@ def test_a_stroke_through_a_thick_ruled_line_is_joined_and_one_ending_at_it_is_n
     assert not cleaned[101:111, 145:160].any() and not cleaned[101:111, 245:260].any()
 
 
+def test_a_digits_foot_resting_on_a_stepping_rule_stays_ink_and_the_rule_goes() -> None:
+    """A 2's flat foot written on a ruled line that steps (a page levelled to within a degree) runs along the rule's
+    rows far enough to be taken for a step of it; it is a bulge over the rule's straight edge, so it stays, while
+    the rule itself, steps and all, is erased."""
+    import cv2
+
+    binary = np.zeros((140, 1400), np.uint8)
+    cv2.line(binary, (0, 100), (1399, 104), 1, 3)  # 4 px lower at the far end: it steps every ~280 px
+    cv2.ellipse(binary, (620, 60), (18, 16), 0, 180, 360, 1, 3)  # the 2's bow
+    cv2.line(binary, (638, 60), (602, 96), 1, 3)  # its neck
+    cv2.line(binary, (602, 97), (645, 97), 1, 3)  # its foot, resting on the rule
+    cleaned = remove_lines(binary)
+    assert cleaned[94:99, 600:648].sum() == binary[94:99, 600:648].sum()
+    assert not cleaned[:, :560].any() and not cleaned[:, 700:].any()
+
+
 def test_a_stroke_an_upright_rule_crossed_is_mended_across_it() -> None:
     """A column rule far taller than any digit is erased with a margin; a digit's stroke that crossed it (a 7's bar,
     a 4's arm) is joined again across the erased band, and nothing is drawn where no stroke crossed."""
