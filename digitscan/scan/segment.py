@@ -301,6 +301,7 @@ class Word:
     # strokes in its columns (`_strokes_between`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     crop: bool = False  # cut from a crop, around one number: small marks beside it are no sign of print
+    cell: bool = False  # a crop EDGE_RULE_MIN tall or more: a cell cut from a ruled sheet, not tight around its digits
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -881,6 +882,7 @@ def segment(
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
     for word in words:
         word.crop = crop
+        word.cell = crop and grey.shape[0] >= EDGE_RULE_MIN
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word

@@ -371,6 +371,26 @@ def test_a_thin_one_the_page_reader_left_out_is_kept(width: int, kept: str) -> N
     assert read is not None and read.text == kept
 
 
+@pytest.mark.parametrize(("cell", "kept"), [(True, "27"), (False, "127")])
+def test_a_bar_the_crop_reader_leaves_out_at_a_cells_number_is_a_rules_remnant(cell: bool, kept: str) -> None:
+    """A rule's remnant in line beside a register cell's "27", as tall as its digits, is a 1 to the classifier
+    ("127"); the crop reader, which learnt cells' words, reads "27". In a cell the bar goes and the other digits
+    keep the classifier's boxes; in a check's amount, cut tight, a first 1 standing apart is a 1 (the two readers'
+    sum decides, here the classifier's surer "127")."""
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.crop, word.cell = True, cell
+    word.candidates[0].box = (0, 0, 2, 10)  # a bar
+    word.candidates[1].box, word.candidates[2].box = (10, 0, 7, 10), (20, 0, 7, 10)
+    digits = np.full((3, 10), 0.001, np.float32)
+    digits[0, 1], digits[1, 2], digits[2, 7] = 0.999, 0.99, 0.99
+    scores = Scores(digits, np.full(3, 1e-4, np.float32))  # surely no mark to the classifier
+    read = assemble_word(word, scores, 0, 1.0, _line("27", 0.9))
+    assert read is not None and read.text == kept
+    if cell:
+        assert [d.box for d in read.digits] == [(10, 0, 7, 10), (20, 0, 7, 10)]
+        assert read.box == (10, 0, 17, 10)
+
+
 def test_on_a_page_the_reader_may_read_a_digit_no_cut_holds() -> None:
     """ "112" whose two 1s touch and were never cut apart: no path of the classifier reads it. On a page the
     classifier's weighed log-likelihood counts PAGE_LATTICE_FLOOR at the least, so the reader, sure of its "112",

@@ -713,6 +713,20 @@ def test_a_crops_faded_stroke_is_followed_from_its_dark_part_but_not_into_the_pa
     assert strokes[40:140, 120:125].mean() > 0.95 and strokes[:, 140:].mean() < 0.005
 
 
+def test_a_crop_as_tall_as_a_register_cell_is_a_cell_and_a_checks_amount_is_not(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A register's cell is cut from a ruled sheet with room around its number (`EDGE_RULE_MIN` tall or more); a
+    check's amount is cut tight around its digits: only the first marks its words `cell` (`assemble` then lets the
+    crop reader leave out a rule's remnant at the number's end)."""
+    from digitscan.scan.segment import EDGE_RULE_MIN
+
+    cell = segment(page_with([digits[2], digits[7]], [60, 112], height=EDGE_RULE_MIN + 30, y=30))
+    tight = segment(page_with([digits[2], digits[7]], [10, 62], height=EDGE_RULE_MIN - 6, width=140, y=4))
+    assert cell and all(w.crop and w.cell for w in cell)
+    assert tight and all(w.crop and not w.cell for w in tight)
+
+
 def test_a_lone_bar_beside_a_crops_number_is_a_rules_remnant_and_a_lone_one_is_a_one(
     digits: dict[int, np.ndarray],
 ) -> None:
