@@ -580,7 +580,7 @@ def _without_bulges(rules: np.ndarray) -> np.ndarray:
     span = np.ones((1, RULE_EDGE_SPAN), np.uint8)
     for i in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[i])
-        if h < 3 or h > 255:  # no room for a bulge; taller is no rule's edge row in uint8
+        if h < 3 or h > 255:  # no room for a bulge; a rule's edge rows are kept in uint8
             continue
         own = labels[y : y + h, x : x + w] == i
         cols = np.flatnonzero(own.any(axis=0))
