@@ -365,8 +365,8 @@ def _without(found: DigitString, drop: int, line: LineReading) -> DigitString:
     classifier's boxes; its separators stay between the same digits."""
     kept = [d for k, d in enumerate(found.digits) if k != drop]
     digits = [Digit(c, p, d.box) for c, p, d in zip(line.text, line.confidences, kept, strict=True)]
-    last = len(kept) - 1  # a separator before or after the dropped end would end the string
-    separators = {k - (k >= drop): char for k, char in found.separators.items() if k != drop and k - (k >= drop) < last}
+    moved = {k - (k > drop): char for k, char in found.separators.items() if k != drop}  # after the same digit
+    separators = {k: char for k, char in moved.items() if k < len(kept) - 1}  # none may end the string
     return DigitString(digits=digits, box=_union([d.box for d in kept]), line=found.line, separators=separators)
 
 

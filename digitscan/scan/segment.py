@@ -304,6 +304,12 @@ class Word:
     cell: bool = False  # a crop EDGE_RULE_MIN tall or more: a cell cut from a ruled sheet, not tight around its digits
 
 
+def is_cell(shape: tuple[int, ...]) -> bool:
+    """Whether an image is a crop tall enough to be a cell cut from a ruled sheet (`EDGE_RULE_MIN`), room left
+    around its number, rather than a check's amount cut tight around its digits."""
+    return is_crop(shape) and shape[0] >= EDGE_RULE_MIN
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """`np.percentile(values, q)` of a short list, to the last bit (linear interpolation, numpy's own rounding),
     without numpy's set-up, which cost more than the segmenting around it: 60 us a call, four calls a crop."""
@@ -337,7 +343,7 @@ def binarise(ink: np.ndarray, crop: bool = False) -> np.ndarray:
     otsu, _ = cv2.threshold(opened, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(otsu, CROP_SEED_LEVEL if crop else MIN_SEED_LEVEL)
     seeds = (opened >= high).astype(np.uint8)
-    if crop and ink.shape[0] >= EDGE_RULE_MIN:
+    if crop and is_cell(ink.shape):
         high = _threshold_beside_rules(opened, seeds, high)
         seeds = (opened >= high).astype(np.uint8)
     seeds = _with_faint_strokes(opened, seeds, high, GROW_LEVEL if crop else PAGE_FAINT_LEVEL)
@@ -520,7 +526,7 @@ def _rule_stubs(strokes: np.ndarray) -> np.ndarray:
     through, too short for `_edge_rules`). A crop under EDGE_RULE_MIN tall is cut tight around its digits (ORAND's
     touch its edges) and keeps all."""
     height = strokes.shape[0]
-    if height < EDGE_RULE_MIN:
+    if not is_cell(strokes.shape):
         return np.zeros_like(strokes)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
     y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
@@ -593,7 +599,7 @@ def _without_bulges(rules: np.ndarray) -> np.ndarray:
             cv2.erode(bottom, span, borderType=cv2.BORDER_REPLICATE), span, borderType=cv2.BORDER_REPLICATE
         )
         rows = np.arange(h)[:, None]
-        bulges = own & ((rows < top[0].astype(int)) | (rows > bottom[0].astype(int)))
+        bulges = own & ((rows < top[0]) | (rows > bottom[0]))
         if bulges.any():
             block = out[y : y + h, x : x + w]
             block[:, cols] &= (~bulges).astype(np.uint8)
@@ -617,7 +623,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
     tall = np.zeros_like(binary)
     if height >= RULE_MIN_HEIGHT:
         tall = _upright_rules(binary, max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION))
-    edge = _edge_rules(binary) if is_crop(binary.shape) and height >= EDGE_RULE_MIN else None  # none in ORAND
+    edge = _edge_rules(binary) if is_cell(binary.shape) else None  # none in ORAND
     if edge is not None:
         tall |= edge
     frames, walls = box_frames(binary)
@@ -882,7 +888,7 @@ def segment(
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
     for word in words:
         word.crop = crop
-        word.cell = crop and grey.shape[0] >= EDGE_RULE_MIN
+        word.cell = is_cell(grey.shape)
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word

@@ -15,7 +15,8 @@ REJECT_FRACTION = 0.12  # "not a digit" samples per digit in an epoch (and half 
 # (bench/README.md, "many writers"). Each epoch ~68k samples on the shared sets.
 MIXED_EPOCHS = 20  # chosen on the protocol's data: fold 5's classifier (no CVL valid, no fold 5) for 20 against 8
 # epochs (8 was what the CPU time of five folds allowed): CVL valid 96.93 -> 97.60 %, MNIST test 99.04 -> 99.32 %,
-# fold 5 alone one amount of 120 fewer, dev pages +13 lines of 1,518 (bench/README.md, twenty-first session)
+# fold 5 one amount of 120 fewer alone and three with a fold-5 string reader (noise, but the wrong way), dev pages
+# +13 lines of 1,518 (bench/README.md, twenty-first session)
 MNIST_PER_EPOCH = 15_000  # MNIST digits drawn each epoch: about a quarter of the ~56k digits, the rest real writers
 DOCUMENT_REPEATS = 3  # labelled documents' digits, marks and pairs seen thrice an epoch: closest to scans, fewest
 # The string reader (`--arch stringnet`). Set on ORAND fold 5 and CVL-train-only pools before the shipped run, from
