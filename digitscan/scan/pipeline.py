@@ -35,7 +35,7 @@ from digitscan.scan.assemble import assemble, orientation_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
-from digitscan.scan.normalise import to_line, to_mnist_batch
+from digitscan.scan.normalise import READ_BOX, to_line, to_mnist_batch
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader
 from digitscan.scan.segment import Word, segment_page, upside_down
@@ -113,7 +113,7 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
 
 
 def _reading(words: list[Word]) -> Reading:
-    images = to_mnist_batch([c.ink for w in words for c in w.candidates])
+    images = to_mnist_batch([c.ink for w in words for c in w.candidates], READ_BOX)
     lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]  # no ink: a word not read whole
     for word in words:
         word.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small

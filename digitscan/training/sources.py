@@ -21,7 +21,7 @@ import numpy as np
 
 from digitscan.errors import DataError
 from digitscan.model.contract import DIGITS, REJECT, SEVERAL
-from digitscan.scan.normalise import to_mnist
+from digitscan.scan.normalise import BOX, to_mnist
 from digitscan.training.data import open_npz
 
 # What the card says of the data sets this project knows, by the sha256 of their files (../shared/datasets).
@@ -81,14 +81,14 @@ def known_as(sha256: str) -> dict[str, str]:
     return {"title": title, "terms": terms}
 
 
-def without_paper(cell: np.ndarray) -> np.ndarray:
+def without_paper(cell: np.ndarray, box: float = BOX) -> np.ndarray:
     """A white-on-black digit cell as the scanner's ink: the paper level (the cell's median) taken off, normalised.
 
     CVL's paper sits at 5-30 of 255; left on, `to_mnist` would frame the
-    whole cell instead of the digit.
+    whole cell instead of the digit. `box` is BOX to train, READ_BOX to score.
     """
     ink = np.clip(cell.astype(np.float32) - float(np.median(cell)), 0, None)
-    return (to_mnist(ink) * 255).round().astype(np.uint8)
+    return (to_mnist(ink, box) * 255).round().astype(np.uint8)
 
 
 def load_source(path: Path, model: Path | None = None) -> Source:
