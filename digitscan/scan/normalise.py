@@ -16,12 +16,12 @@ from digitscan.model.contract import INPUT_SIZE, LINE_HEIGHT
 
 SIZE = INPUT_SIZE  # the field the digit is centred in: the model's input
 BOX = 20  # MNIST's box: each training digit is fitted into 20x20 pixels of the 28x28 field, keeping its aspect ratio
-# Scanning fits a digit into READ_BOX instead. Training digits are blurred, thickened and resampled before they are
-# fitted, and the faint edge that leaves counts in their box: their solid ink (above half) spans 18.4 px on average,
-# against 19.4 for CVL's real digits and 18.8 for ORAND's candidates fitted into 20. Framed a little smaller, real
-# digits look as the classifier learnt them. Chosen on CVL valid and ORAND fold 5 with fold 5's classifier and on the
-# dev pages (bench/README.md, twenty-second session): CVL valid 97.60 -> 97.94 %, fold 5 read by the classifier 71.67
-# -> 75.83 %, dev pages +14 lines of 1,518; 17 to 19 alike.
+# Scanning fits a digit into READ_BOX instead: real digits framed a little smaller read better. Training digits are
+# blurred, thickened and resampled before they are fitted, and their faint edges count in the box, so their solid ink
+# (above half) spans 18.4 px against 19.4 for CVL's digits; but a classifier trained with that edge left out of the box
+# still read better at 18-19, so this is a measured choice, not a derived one. Chosen on CVL valid and ORAND fold 5
+# with fold 5's classifier, and on the dev pages (bench/README.md, twenty-second session): CVL valid 97.60 -> 97.94 %,
+# fold 5 read by the classifier alone 71.67 -> 75.83 %, dev pages +14 lines of 1,518; 17 to 19 alike.
 READ_BOX = 18
 
 
