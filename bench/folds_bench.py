@@ -10,8 +10,8 @@ trained through the command line (`digitscan train --data ...`) on MNIST's train
 (its valid writers are the measure), USPS, Swiss numbers and the other four folds (a folder of copies of their
 images, with their labels and boxes), then scored: the held-out fold by `digitscan eval --truth`, CVL valid by
 the classifier on its digits framed as the scanner frames a digit to read it (`training.sources.without_paper`
-with `READ_BOX`). Nothing scored was trained on; nothing is chosen here. Prints each fold, the mean and the range;
-`--json OUT` saves them.
+in each of `READ_BOXES`, the scores averaged). Nothing scored was trained on; nothing is chosen here. Prints each
+fold, the mean and the range; `--json OUT` saves them.
 
 With `--reader`, each fold trains the string reader (`--arch stringnet`) on the same sources instead, and scores
 the fold with the fold's classifier from an earlier run (`--classifiers DIR`, as `--keep` left them:
@@ -93,13 +93,15 @@ def score_reader(orand: Path, truth: Path, classifier: Path, out: Path) -> dict[
 
 def cvl_valid(model: Path, cvl: Path) -> float:
     from digitscan.model.files import load_model
-    from digitscan.scan.normalise import READ_BOX
+    from digitscan.scan.normalise import READ_BOXES
     from digitscan.training.sources import without_paper
 
-    data = np.load(cvl)  # framed as the scanner frames a digit to read it
-    x = np.stack([without_paper(cell, READ_BOX) for cell in data["x_valid"]]).astype(np.float32)[..., None] / 255
-    probs = load_model(model).model.predict(x, batch_size=1024, verbose=0)
-    return float((probs.argmax(axis=1) == data["y_valid"]).mean())
+    data, network = np.load(cvl), load_model(model).model
+    probs = []
+    for box in READ_BOXES:  # framed each way the scanner frames a digit to read it, their scores averaged
+        x = np.stack([without_paper(cell, box) for cell in data["x_valid"]]).astype(np.float32)[..., None] / 255
+        probs.append(network.predict(x, batch_size=1024, verbose=0))
+    return float((np.mean(probs, axis=0).argmax(axis=1) == data["y_valid"]).mean())
 
 
 def main() -> None:

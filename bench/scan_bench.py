@@ -310,7 +310,7 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
     from digitscan.scan.assemble import assemble
     from digitscan.scan.classify import Classifier
     from digitscan.scan.load import load_pages
-    from digitscan.scan.normalise import READ_BOX, to_line, to_mnist_batch
+    from digitscan.scan.normalise import to_line, to_mnist_framings
     from digitscan.scan.read import StringReader
     from digitscan.scan.segment import segment
 
@@ -324,7 +324,7 @@ def stage_times(loaded: Any, paths: list[Path]) -> dict[str, Any]:
             t1 = time.perf_counter()
             words = segment(page.grey)
             t2 = time.perf_counter()
-            images = to_mnist_batch([c.ink for w in words for c in w.candidates], READ_BOX)
+            images = to_mnist_framings([c.ink for w in words for c in w.candidates])
             lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]
             t3 = time.perf_counter()
             totals["segment"] += t2 - t1

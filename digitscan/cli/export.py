@@ -41,7 +41,8 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
     pages = [page for path in files for page in prepare_file(str(path)) if page.readings]
     images = [page.readings[0].images for page in pages if len(page.readings[0].images)]
-    return np.concatenate(images), "digit candidates cut from the bundled samples"
+    framings = np.concatenate(images)  # (N, framings, 28, 28): each framing is an input the classifier sees
+    return framings.reshape(-1, *framings.shape[-2:]), "digit candidates cut from the bundled samples"
 
 
 def test_lines(data: Path | None) -> tuple[np.ndarray, str]:

@@ -44,7 +44,12 @@ class Classifier:
             self.model = self.loaded.model  # folded when it was exported
 
     def scores(self, images: np.ndarray) -> Scores:
-        """Score (N, size, size) images in [0, 1] (the contract's input size); N may be 0."""
+        """Score (N, size, size) images in [0, 1] (the contract's input size); N may be 0. Given (N, K, size, size),
+        each digit framed K ways (`normalise.to_mnist_framings`), a digit's scores are the mean of its K."""
+        if images.ndim == 4:
+            n, k = images.shape[:2]
+            framed = self.scores(images.reshape(n * k, *images.shape[2:]))
+            return Scores(framed.digits.reshape(n, k, DIGITS).mean(axis=1), framed.reject.reshape(n, k).mean(axis=1))
         outputs = self.loaded.num_outputs
         probs = np.zeros((len(images), outputs), np.float32)
         for start in range(0, len(images), self.batch_size):

@@ -16,30 +16,58 @@ from digitscan.model.contract import INPUT_SIZE, LINE_HEIGHT
 
 SIZE = INPUT_SIZE  # the field the digit is centred in: the model's input
 BOX = 20  # MNIST's box: each training digit is fitted into 20x20 pixels of the 28x28 field, keeping its aspect ratio
-# Scanning fits a digit into READ_BOX instead: real digits framed a little smaller read better. Training digits are
-# blurred, thickened and resampled before they are fitted, and their faint edges count in the box, so their solid ink
-# (above half) spans 18.4 px against 19.4 for CVL's digits; but a classifier trained with that edge left out of the box
-# still read better at 18-19, so this is a measured choice, not a derived one. Chosen on CVL valid and ORAND fold 5
-# with fold 5's classifier, and on the dev pages (bench/README.md, twenty-second session): CVL valid 97.60 -> 97.94 %,
-# fold 5 read by the classifier alone 71.67 -> 75.83 %, dev pages +14 lines of 1,518; 17 to 19 alike.
+# Scanning frames each digit twice, fitted into READ_BOX and into BOX, and the classifier's scores of the two are
+# averaged. Real digits framed a little smaller read better: training digits are blurred, thickened and resampled
+# before they are fitted, and their faint edges count in the box, so their solid ink (above half) spans 18.4 px
+# against 19.4 for CVL's digits (a classifier trained with that edge left out of the box still read better at 18-19:
+# a measured choice, not a derived one). Framed at 18 alone, printed letters read as digits more often ("PAY" as 94);
+# the mean of both keeps print as print and most of the gain. Chosen on CVL valid and ORAND fold 5 with fold 5's
+# classifier, and on the dev pages (bench/README.md, twenty-second session): CVL valid 97.60 -> 97.91 % (97.94 at 18
+# alone), fold 5 read by the classifier alone 71.67 -> 75.83 %, dev pages +8 lines of 1,518 (+14 at 18 alone).
 READ_BOX = 18
+READ_BOXES = (READ_BOX, BOX)
 
 
 def to_mnist(ink: np.ndarray, box: float = BOX) -> np.ndarray:
-    """Return the 28x28 float32 image in [0, 1] of one digit, fitted into `box` pixels (BOX, or READ_BOX to read).
+    """Return the 28x28 float32 image in [0, 1] of one digit, fitted into `box` pixels.
 
     `ink` is a 2-D array of any size and numeric type, ink bright on a dark
     background (0 = no ink). Blank input gives a blank output.
     """
+    solid = _solid_ink(ink)
+    return np.zeros((SIZE, SIZE), np.float32) if solid is None else _fitted(solid, box)
+
+
+def to_mnist_batch(inks: list[np.ndarray]) -> np.ndarray:
+    """Normalise many digits into one (N, 28, 28) float32 array, as training does."""
+    out = np.zeros((len(inks), SIZE, SIZE), np.float32)
+    for i, ink in enumerate(inks):
+        out[i] = to_mnist(ink)
+    return out
+
+
+def to_mnist_framings(inks: list[np.ndarray]) -> np.ndarray:
+    """Each digit fitted into each of READ_BOXES, as scanning reads it: (N, len(READ_BOXES), 28, 28) float32."""
+    out = np.zeros((len(inks), len(READ_BOXES), SIZE, SIZE), np.float32)
+    for i, ink in enumerate(inks):
+        solid = _solid_ink(ink)
+        if solid is not None:
+            for j, box in enumerate(READ_BOXES):
+                out[i, j] = _fitted(solid, box)
+    return out
+
+
+def _solid_ink(ink: np.ndarray) -> np.ndarray | None:
+    """The digit's ink brought to MNIST's full-ink core and cut to its box; None when there is none."""
     ink = np.asarray(ink, dtype=np.float32)
     if ink.ndim != 2 or ink.size == 0:
-        return np.zeros((SIZE, SIZE), np.float32)
+        return None
     peak = float(ink.max())
     if not np.isfinite(peak):
         ink = np.nan_to_num(ink, nan=0.0, posinf=0.0, neginf=0.0)
         peak = float(ink.max())
     if peak <= 0:
-        return np.zeros((SIZE, SIZE), np.float32)
+        return None
     ink = (ink * (1.0 / peak)).clip(0, 1)
     strokes = ink[ink > 0.05]
     if strokes.size > 8:  # pen strokes scanned grey get MNIST's solid core: scale by their bright end, not one pixel
@@ -47,7 +75,11 @@ def to_mnist(ink: np.ndarray, box: float = BOX) -> np.ndarray:
     inked = ink > 0.05
     rows = np.flatnonzero(inked.any(axis=1))
     cols = np.flatnonzero(inked.any(axis=0))
-    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _fitted(ink: np.ndarray, box: float) -> np.ndarray:
+    """Ink cut to its box, scaled to fit `box` pixels and centred by its centre of mass in the 28x28 field."""
     h, w = ink.shape
     scale = box / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
@@ -70,14 +102,6 @@ def _percentile80(values: np.ndarray) -> float:
     high = min(low + 1, values.size - 1)
     part = np.partition(values, (low, high))
     return float(part[low] + (part[high] - part[low]) * (rank - low))
-
-
-def to_mnist_batch(inks: list[np.ndarray], box: float = BOX) -> np.ndarray:
-    """Normalise many digits into one (N, 28, 28) float32 array."""
-    out = np.zeros((len(inks), SIZE, SIZE), np.float32)
-    for i, ink in enumerate(inks):
-        out[i] = to_mnist(ink, box)
-    return out
 
 
 # The string reader's input: a whole written number, not one digit. Its ink's box is scaled to LINE_INK rows and

@@ -35,7 +35,7 @@ from digitscan.scan.assemble import assemble, orientation_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
-from digitscan.scan.normalise import READ_BOX, to_line, to_mnist_batch
+from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader
 from digitscan.scan.segment import Word, segment_page, upside_down
@@ -50,12 +50,16 @@ MIN_AHEAD_PER_WORKER = 4
 MAX_FILES_AHEAD = 256
 
 
+def _no_images() -> np.ndarray:
+    return np.zeros((0, len(READ_BOXES), INPUT_SIZE, INPUT_SIZE), np.float32)
+
+
 @dataclass
 class Reading:
     """One way to read a page (as `segment.segment_page` turned it, or upside down): its words and candidates."""
 
     words: list[Word] = field(default_factory=list)
-    images: np.ndarray = field(default_factory=lambda: np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32))
+    images: np.ndarray = field(default_factory=_no_images)  # (N, framings, 28, 28): `to_mnist_framings`
     lines: list[np.ndarray] = field(default_factory=list)  # per word: its line for the string reader, or empty
 
 
@@ -113,7 +117,7 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
 
 
 def _reading(words: list[Word]) -> Reading:
-    images = to_mnist_batch([c.ink for w in words for c in w.candidates], READ_BOX)
+    images = to_mnist_framings([c.ink for w in words for c in w.candidates])
     lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]  # no ink: a word not read whole
     for word in words:
         word.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
@@ -128,7 +132,7 @@ def _upside_down(words: list[Word], first: Reading) -> Reading:
     images = first.images
     ends = np.cumsum([len(w.candidates) for w in words])
     spans = [images[end - len(w.candidates) : end] for w, end in zip(words, ends, strict=True)]
-    turned = [np.rot90(span, 2, axes=(1, 2)) for span in reversed(spans)]
+    turned = [np.rot90(span, 2, axes=(-2, -1)) for span in reversed(spans)]
     stacked = np.ascontiguousarray(np.concatenate(turned)) if turned else images[:0]
     lines = [np.ascontiguousarray(np.rot90(line, 2)) for line in reversed(first.lines)]
     return Reading(upside_down(words), stacked, lines)
@@ -356,7 +360,7 @@ def classify_files(
         return []
     pages = [p for prepared in pending for p in prepared]
     images = [r.images for p in pages for r in p.readings if len(r.images)]
-    stacked = np.concatenate(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
+    stacked = np.concatenate(images) if images else _no_images()
     scores = classifier.scores(stacked)
     page_words = [not word.crop for p in pages for r in p.readings for word in r.words]
     lines = reader.read([line for p in pages for r in p.readings for line in r.lines], page_words) if reader else []

@@ -14,3 +14,14 @@ def test_batches_are_padded_to_a_few_shapes_and_padding_never_changes_a_score(ti
     reference = np.asarray(tiny_model.model.predict_on_batch(images[..., None]))  # one unpadded batch
     scores = Classifier(tiny_model, batch_size=512).scores(images)
     np.testing.assert_allclose(scores.digits, reference[:, :10], atol=1e-5)
+
+
+def test_a_digit_framed_several_ways_scores_the_mean_of_its_framings(tiny_model) -> None:
+    from digitscan.scan.classify import Classifier
+
+    images = np.random.default_rng(1).random((40, 2, 28, 28), dtype=np.float32)
+    classifier = Classifier(tiny_model)
+    both, first, second = classifier.scores(images), classifier.scores(images[:, 0]), classifier.scores(images[:, 1])
+    np.testing.assert_allclose(both.digits, (first.digits + second.digits) / 2, atol=1e-6)
+    np.testing.assert_allclose(both.reject, (first.reject + second.reject) / 2, atol=1e-6)
+    assert classifier.scores(np.zeros((0, 2, 28, 28), np.float32)).digits.shape == (0, 10)

@@ -110,20 +110,21 @@ def test_the_readme_example_runs_verbatim_as_an_unguarded_script(tmp_path: Path)
     assert lines[1].startswith("samples/photo.jpg [('8675309'") and lines[1].endswith("None")
 
 
-def test_scanning_frames_each_digit_in_the_read_box_not_the_training_box(digits: dict[int, np.ndarray]) -> None:
-    """Candidates go to the classifier fitted into READ_BOX: the size its blurred training digits' solid ink has."""
-    from digitscan.scan.normalise import BOX, READ_BOX
+def test_scanning_frames_each_digit_in_the_read_box_and_in_the_training_box(digits: dict[int, np.ndarray]) -> None:
+    """Each candidate goes to the classifier fitted into each of READ_BOXES (18 px, then MNIST's 20)."""
+    from digitscan.scan.normalise import BOX, READ_BOX, READ_BOXES
     from digitscan.scan.pipeline import _reading
     from digitscan.scan.segment import segment
 
+    assert READ_BOXES == (READ_BOX, BOX) and READ_BOX < BOX
     page = np.zeros((120, 200), np.float32)
     page[20:104, 30:114] = np.kron(digits[0], np.ones((3, 3))).astype(np.float32) / 255  # one 84 px tall zero
     images = _reading(segment(page)).images
-    assert len(images) >= 1
-    for image in images:
-        rows, cols = np.flatnonzero(image.max(axis=1) > 0.05), np.flatnonzero(image.max(axis=0) > 0.05)
-        extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
-        assert READ_BOX - 1 <= extent <= READ_BOX + 1 < BOX, extent
+    assert images.ndim == 4 and len(images) >= 1 and images.shape[1:] == (2, 28, 28)
+    for framings in images:
+        for image, box in zip(framings, READ_BOXES, strict=True):
+            rows, cols = np.flatnonzero(image.max(axis=1) > 0.05), np.flatnonzero(image.max(axis=0) > 0.05)
+            assert box - 1 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= box + 1
 
 
 def test_lines_are_numbered_from_0_over_the_lines_that_hold_a_string() -> None:
