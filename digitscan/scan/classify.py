@@ -16,6 +16,12 @@ from digitscan.model.contract import DIGITS, INPUT_SHAPE, reject_outputs
 from digitscan.model.files import LoadedModel, load_for_scanning
 from digitscan.scan.options import ScanOptions
 
+# A digit framed several ways (`normalise.READ_BOXES`) has its other framings scored only when its first leaves it
+# under this sure (its best digit or "not a digit"): at 0.99 every reading of the dev pages, dev cells, ORAND fold 5
+# and 216 printed crops is the one all framings give, and 59 % of ORAND's candidates need them (46 % at 0.9, where
+# readings change; bench/README.md, twenty-second session).
+FRAMING_SURE = 0.99
+
 
 @dataclass
 class Scores:
@@ -45,11 +51,9 @@ class Classifier:
 
     def scores(self, images: np.ndarray) -> Scores:
         """Score (N, size, size) images in [0, 1] (the contract's input size); N may be 0. Given (N, K, size, size),
-        each digit framed K ways (`normalise.to_mnist_framings`), a digit's scores are the mean of its K."""
+        each digit framed K ways (`normalise.to_mnist_framings`), see `_framed_scores`."""
         if images.ndim == 4:
-            n, k = images.shape[:2]
-            framed = self.scores(images.reshape(n * k, *images.shape[2:]))
-            return Scores(framed.digits.reshape(n, k, DIGITS).mean(axis=1), framed.reject.reshape(n, k).mean(axis=1))
+            return self._framed_scores(images)
         outputs = self.loaded.num_outputs
         probs = np.zeros((len(images), outputs), np.float32)
         for start in range(0, len(images), self.batch_size):
@@ -62,6 +66,18 @@ class Classifier:
         rejects = reject_outputs(self.loaded.classes)
         reject = probs[:, rejects].sum(axis=1) if rejects else np.zeros(len(probs), np.float32)
         return Scores(digits=probs[:, :DIGITS], reject=reject)
+
+    def _framed_scores(self, images: np.ndarray) -> Scores:
+        """A digit's scores are the mean of its K framings', unless its first framing is FRAMING_SURE of it."""
+        k = images.shape[1]
+        scores = self.scores(images[:, 0])
+        unsure = np.flatnonzero(np.maximum(scores.digits.max(axis=1, initial=0), scores.reject) < FRAMING_SURE)
+        if len(unsure) and k > 1:
+            rest = self.scores(images[unsure, 1:].reshape(-1, *images.shape[2:]))
+            digits = rest.digits.reshape(len(unsure), k - 1, DIGITS).sum(axis=1)
+            scores.digits[unsure] = (scores.digits[unsure] + digits) / k
+            scores.reject[unsure] = (scores.reject[unsure] + rest.reject.reshape(len(unsure), k - 1).sum(axis=1)) / k
+        return scores
 
 
 def bucket(size: int, largest: int, smallest: int = 32) -> int:

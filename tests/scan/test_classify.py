@@ -25,3 +25,18 @@ def test_a_digit_framed_several_ways_scores_the_mean_of_its_framings(tiny_model)
     np.testing.assert_allclose(both.digits, (first.digits + second.digits) / 2, atol=1e-6)
     np.testing.assert_allclose(both.reject, (first.reject + second.reject) / 2, atol=1e-6)
     assert classifier.scores(np.zeros((0, 2, 28, 28), np.float32)).digits.shape == (0, 10)
+
+
+def test_a_digit_its_first_framing_is_sure_of_is_scored_once(tiny_model, monkeypatch) -> None:
+    from digitscan.scan import classify
+
+    images = np.random.default_rng(2).random((30, 2, 28, 28), dtype=np.float32)
+    classifier = classify.Classifier(tiny_model)
+    first = classifier.scores(images[:, 0])
+    monkeypatch.setattr(classify, "FRAMING_SURE", float(np.median(first.digits.max(axis=1))))
+    sure = np.maximum(first.digits.max(axis=1), first.reject) >= classify.FRAMING_SURE
+    both = classifier.scores(images)
+    assert 0 < sure.sum() < len(images)
+    np.testing.assert_array_equal(both.digits[sure], first.digits[sure])
+    mean = (first.digits + classifier.scores(images[:, 1]).digits) / 2
+    np.testing.assert_allclose(both.digits[~sure], mean[~sure], atol=1e-6)
