@@ -85,7 +85,7 @@ def without_paper(cell: np.ndarray, box: float = BOX) -> np.ndarray:
     """A white-on-black digit cell as the scanner's ink: the paper level (the cell's median) taken off, normalised.
 
     CVL's paper sits at 5-30 of 255; left on, `to_mnist` would frame the
-    whole cell instead of the digit. `box` is BOX to train, READ_BOX to score.
+    whole cell instead of the digit. `box` is BOX to train; each of READ_BOXES to score as scanning reads.
     """
     ink = np.clip(cell.astype(np.float32) - float(np.median(cell)), 0, None)
     return (to_mnist(ink, box) * 255).round().astype(np.uint8)
