@@ -594,10 +594,8 @@ def _without_bulges(rules: np.ndarray) -> np.ndarray:
         top = own.argmax(axis=0).astype(np.uint8)[None]
         bottom = (h - 1 - own[::-1].argmax(axis=0)).astype(np.uint8)[None]
         # a bulge upwards lowers the top row, downwards raises the bottom row: closed (top) and opened (bottom)
-        top = cv2.erode(cv2.dilate(top, span, borderType=cv2.BORDER_REPLICATE), span, borderType=cv2.BORDER_REPLICATE)
-        bottom = cv2.dilate(
-            cv2.erode(bottom, span, borderType=cv2.BORDER_REPLICATE), span, borderType=cv2.BORDER_REPLICATE
-        )
+        top = cv2.morphologyEx(top, cv2.MORPH_CLOSE, span, borderType=cv2.BORDER_REPLICATE)
+        bottom = cv2.morphologyEx(bottom, cv2.MORPH_OPEN, span, borderType=cv2.BORDER_REPLICATE)
         rows = np.arange(h)[:, None]
         bulges = own & ((rows < top[0]) | (rows > bottom[0]))
         if bulges.any():
@@ -886,9 +884,9 @@ def segment(
         words = _rule_remnants(words)
         tallest = max(w.box[3] for w in words)
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
+    cell = is_cell(grey.shape)
     for word in words:
-        word.crop = crop
-        word.cell = is_cell(grey.shape)
+        word.crop, word.cell = crop, cell
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word
