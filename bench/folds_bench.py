@@ -96,6 +96,9 @@ def cvl_valid(model: Path, cvl: Path) -> float:
     from digitscan.scan.normalise import READ_BOXES
     from digitscan.training.sources import without_paper
 
+    # Not `Classifier.scores`, which keeps ten digits' scores and "not a digit": the measure since the first
+    # many-writers run is the network's twelve-way choice, where "several digits" for one digit counts as wrong
+    # (11 of the 7,000 for fold 5's 40-epoch classifier; bench/README.md, twenty-third session)
     data, network = np.load(cvl), load_model(model).model
     probs = []
     for box in READ_BOXES:  # framed each way the scanner frames a digit to read it, their scores averaged
