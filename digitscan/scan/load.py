@@ -94,6 +94,7 @@ class Page:
     index: int  # page number in a multi-page file, from 0
     original_size: tuple[int, int]  # (width, height) in the file's pixels
     sheet: np.ndarray | None = None  # a photographed sheet's corners, tl, tr, br, bl (working pixels; `sheet_corners`)
+    bands: np.ndarray | None = None  # a scan's dark bands, blanked in `grey` (`dark_bands`; working pixels)
 
 
 @contextlib.contextmanager
@@ -296,7 +297,7 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     if bands is not None:
         flat[bands] = 1.0
     sheet = None if hull is None else sheet_corners(grey, hull)
-    return Page(grey=flat, scale=scale, index=index, original_size=(width, height), sheet=sheet)
+    return Page(grey=flat, scale=scale, index=index, original_size=(width, height), sheet=sheet, bands=bands)
 
 
 def as_uint8_grey(grey: np.ndarray) -> np.ndarray:

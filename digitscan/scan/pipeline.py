@@ -99,7 +99,7 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            words, both_ways = segment_page(page.grey, page.sheet)
+            words, both_ways = segment_page(page.grey, page.sheet, page.bands)
             readings = [_reading(words)]
             if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
                 readings.append(_upside_down(words, readings[0]))

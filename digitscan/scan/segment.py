@@ -161,7 +161,12 @@ STACK_HEIGHT = 0.5
 STACK_WIDTH = 0.5
 CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, running out of its top or bottom while
 # the number is clear of that edge, is a rule's stub (dev cells 59.00 -> 60.00 % for 0.15 and 0.25; without the
-# EDGE_RULE_MIN guard ORAND folds 1 and 3 lost an amount each, with it they read as before)
+# EDGE_RULE_MIN guard ORAND folds 1 and 3 lost an amount each, with it they read as before). A stub may end at a
+# scan's dark band instead, which the loader blanked (`load.dark_bands`): dev cells 66.67 -> 69.00 % (8 cells gained,
+# 1 lost; twenty-fourth session). ORAND's crops and the pages have no band and read as before.
+STUB_FILL = 0.4  # of its box a stub's ink fills at least: a rule with a digit merged into it fills a quarter (a 4 went
+# with its rule in the held-out bench cells, read once for the band change; dev cells read alike from 0.25 to 0.5).
+# Between the upright stub's 1 and a digit's share, not tuned: a leaning rule fills less of its box.
 # A page's upright stroke at least POLE_HEIGHT times as tall as the median of its tall blobs, and at most POLE_WIDTH
 # of its height wide, is a rule the rule finders missed (a page's edge or a column rule photographed aslant, its
 # thickness changing along it), and stands as a wall (`Rules.walls`). Left among the blobs, the tallest of a page,
@@ -520,25 +525,41 @@ def _rule_remnants(words: list[Word]) -> list[Word]:
     return [w for w in words if not (is_bar(w) and out_of_line(w))]
 
 
-def _rule_stubs(strokes: np.ndarray) -> np.ndarray:
+def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndarray:
     """The stubs of rules in a crop: thin upright blobs running out of its top or bottom edge, at least
     CROP_STUB_MIN of its height, where the number's own blobs are clear of that edge (a rule the crop was cut
-    through, too short for `_edge_rules`). A crop under EDGE_RULE_MIN tall is cut tight around its digits (ORAND's
+    through, too short for `_edge_rules`). A scan's dark band (`bands`, `load.dark_bands`) is an edge too: the
+    paper ends there, and a rule with it. A crop under EDGE_RULE_MIN tall is cut tight around its digits (ORAND's
     touch its edges) and keeps all."""
     height = strokes.shape[0]
     if not is_cell(strokes.shape):
         return np.zeros_like(strokes)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
-    y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
+    y, w, h, area = stats[:, 1], stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
     tall = h >= MIN_DIGIT_HEIGHT
     tall[0] = False
-    thin = tall & (w <= CROP_BAR_WIDTH * h) & (h >= CROP_STUB_MIN * height)
+    full = area >= STUB_FILL * w * h  # as wide all along as its box: no rule with a digit merged into it
+    thin = tall & (w <= CROP_BAR_WIDTH * h) & (h >= CROP_STUB_MIN * height) & full
     stubs = np.zeros(count, bool)
-    for edge in (y <= 0, y + h >= height):
+    top, bottom = y <= 0, y + h >= height
+    if bands is not None:  # the blobs whose top or bottom row reaches a band (within EDGE_TOUCH)
+        near = cv2.dilate(bands.astype(np.uint8), np.ones((2 * EDGE_TOUCH + 1,) * 2, np.uint8)) > 0
+        rows, cols = np.nonzero(near & (labels > 0))
+        owner = labels[rows, cols]
+        top[owner[rows <= y[owner] + EDGE_TOUCH]] = True
+        bottom[owner[rows >= y[owner] + h[owner] - 1 - EDGE_TOUCH]] = True
+    for edge in (top, bottom):
         found, others = thin & edge, tall & ~(thin & edge)
         if found.any() and others.any() and not (others & edge).any():
             stubs |= found
     return stubs[labels].astype(np.uint8)
+
+
+def _without_strays(rules: Rules, binary: np.ndarray, strays: np.ndarray) -> tuple[Rules, np.ndarray]:
+    """The crop's strokes and ink less `strays` (uint8 0/1: a rule's stubs, a neighbour's slivers)."""
+    if not strays.any():
+        return rules, binary
+    return replace(rules, strokes=rules.strokes & (1 - strays)), binary & (1 - strays)
 
 
 def _slivers(strokes: np.ndarray) -> np.ndarray:
@@ -848,6 +869,7 @@ def segment(
     quarters: int = 0,
     inked: tuple[np.ndarray, np.ndarray | None] | None = None,
     rules: Rules | None = None,
+    bands: np.ndarray | None = None,
 ) -> list[Word]:
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
@@ -855,7 +877,8 @@ def segment(
     (see `orientations`), then levelled if it is tilted (`straighten`); the
     boxes are the page's as given. `inked`: the page's `page_ink`, when the
     caller has it already (it is turned with the page, exactly); `rules`:
-    its `clear_rules`, used when the page is read as it is (no turn, no tilt).
+    its `clear_rules`, used when the page is read as it is (no turn, no tilt); `bands`: a scan's dark bands
+    (`load.dark_bands`), where a crop's rule stubs may end (`_rule_stubs`).
     """
     turned, matrix = quarter_turn(grey, quarters)
     turn = Turn.of(matrix, grey.shape)
@@ -873,10 +896,10 @@ def segment(
             return []
     rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
     crop = is_crop(grey.shape)
-    for strays in (_rule_stubs, _slivers) if crop else ():  # slivers are weighed against the blobs stubs leave
-        if (found := strays(rules.strokes)).any():
-            rules = replace(rules, strokes=rules.strokes & (1 - found))
-            binary = binary & (1 - found)
+    bands = bands if bands is not None and bands.shape == grey.shape and not (quarters % 4 or tilt) else None
+    if crop:  # stubs first: slivers are weighed against the blobs stubs leave
+        rules, binary = _without_strays(rules, binary, _rule_stubs(rules.strokes, bands))
+        rules, binary = _without_strays(rules, binary, _slivers(rules.strokes))
     words = _segment_level(ink, binary, rules, crop)
     if crop and len(words) > 1:
         # A crop is cut around one number: a lone bar beside it is what is left of a rule, and a word far shorter
@@ -909,11 +932,13 @@ def orientations(grey: np.ndarray) -> list[int]:
     return _orient(grey)[0]
 
 
-def segment_page(grey: np.ndarray, sheet: np.ndarray | None = None) -> tuple[list[Word], bool]:
+def segment_page(
+    grey: np.ndarray, sheet: np.ndarray | None = None, bands: np.ndarray | None = None
+) -> tuple[list[Word], bool]:
     """`segment` of a page the likelier way up (`orientations`), and whether it is to be read upside down too
     (`upside_down`; a crop is read only as given). The page is thresholded and its rules found once. `sheet`: a
     photographed sheet's corners (`load.sheet_corners`): the sheet is read squared, its perspective undone, and
-    its words' boxes mapped back."""
+    its words' boxes mapped back. `bands`: a scan's dark bands (`load.dark_bands`), for a crop."""
     if sheet is not None and not is_crop(grey.shape):
         squared, matrix = square_sheet(grey, sheet)
         if not is_crop(squared.shape):
@@ -925,7 +950,7 @@ def segment_page(grey: np.ndarray, sheet: np.ndarray | None = None) -> tuple[lis
                     cand.box = _unsquared(cand.box, inverse, grey.shape)
             return words, both_ways
     turns, inked, rules = _orient(grey)
-    return segment(grey, turns[0], inked, rules), len(turns) > 1
+    return segment(grey, turns[0], inked, rules, bands), len(turns) > 1
 
 
 def square_sheet(grey: np.ndarray, sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -192,7 +192,8 @@ def test_a_scanned_register_cells_dark_border_is_blanked_and_its_number_kept(
     mnist_subset_path: Path, seed: int
 ) -> None:
     """A dark scanner border or gutter on one or two sides of a scan (issue #20) is not paper: blanked before the
-    illumination is flattened, so it is neither ink nor a dark patch the flattening divides the paper by."""
+    illumination is flattened, so it is neither ink nor a dark patch the flattening divides the paper by; the page
+    keeps where it was (`Page.bands`), for the segmenter."""
     import cv2
 
     from digitscan.scan.load import dark_bands, prepare
@@ -204,7 +205,8 @@ def test_a_scanned_register_cells_dark_border_is_blanked_and_its_number_kept(
     ink = np.zeros(grey.shape, bool)
     ink[y : y + h, x : x + w] = grey[y : y + h, x : x + w] < np.median(grey) - 40
     assert ink.sum() > 20
-    flat = prepare(grey).grey
+    page = prepare(grey)
+    flat = page.grey
     for side, depth in cell.borders:
         solid = depth - math.ceil(
             (BAND_RAGGED + BAND_SLOPE) * (grey.shape[1] if side in ("left", "right") else grey.shape[0])
@@ -215,6 +217,7 @@ def test_a_scanned_register_cells_dark_border_is_blanked_and_its_number_kept(
     assert float((flat[ink] < 0.75).mean()) > 0.8  # the number's strokes are still ink
     found = dark_bands(grey)
     assert found is not None and not found[ink].any()
+    assert page.bands is not None and (page.bands == found).all()  # kept for the segmenter: a stub ends there
     edges = {"left": found[:, 0], "right": found[:, -1], "top": found[0], "bottom": found[-1]}
     assert {side for side, line in edges.items() if line.mean() > 0.5} == {side for side, _ in cell.borders}
 

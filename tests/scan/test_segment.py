@@ -769,6 +769,50 @@ def test_a_rules_stub_running_out_of_a_cells_edge_is_found_where_the_number_is_c
     assert not _rule_stubs(np.ascontiguousarray(strokes[:60])).any()  # a crop under EDGE_RULE_MIN: as ORAND's
 
 
+def test_a_rules_stub_ending_at_a_scans_dark_band_is_found_as_at_the_cells_edge() -> None:
+    """A register cell scanned with the scanner's dark band along its foot: the band is blanked to paper (`load.
+    dark_bands`), so a column rule's stub standing on it ends inside the crop. Told where the band is, the stub
+    finder takes the band's edge for the crop's: the stub goes, the number stays. Without the band it is kept
+    (it could be a 1), and a number that itself reaches the band keeps it too."""
+    from digitscan.scan.segment import _rule_stubs
+
+    strokes = np.zeros((150, 300), np.uint8)
+    bands = np.zeros(strokes.shape, bool)
+    bands[120:] = True  # the dark band along the foot, blanked: no ink there
+    strokes[70:120, 60:63] = 1  # the stub, standing on the band
+    strokes[40:100, 120:150] = 1  # the number, clear of the band
+    assert not _rule_stubs(strokes).any()
+    found = _rule_stubs(strokes, bands)
+    assert found[70:120, 60:63].all() and not found[40:100, 120:150].any()
+    strokes[100:119, 120:150] = 1  # the number reaching the band too: nothing is taken for a stub
+    assert not _rule_stubs(strokes, bands).any()
+    strokes[100:119, 120:150] = 0
+    strokes[20:120, 60:63] = 1  # the rule taller, a digit's loop merged into it: a digit with a rule, no stub
+    strokes[40:70, 63:85] = 0
+    strokes[40:42, 63:85] = strokes[68:70, 63:85] = strokes[40:70, 83:85] = 1
+    assert not _rule_stubs(strokes, bands).any()
+
+
+def test_a_scanned_cells_rule_stub_on_its_dark_band_is_no_digit(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
+    """End to end through `prepare_file`: a cell with a scanner's dark band along its foot and a column rule's stub
+    standing on it left of the number. The stub is not read as a 1 (nor cut as a digit at all)."""
+    import cv2
+
+    from digitscan.scan.pipeline import prepare_file
+
+    grey = np.full((150, 300), 225, np.uint8)
+    grey[118:] = 15  # the scanner's black background past the page's foot
+    grey[50:118, 105:108] = 40  # a column rule cut short by the page's edge, just left of the number
+    for k, d in enumerate((3, 5)):
+        ink = cv2.resize(digits[d], (36, 50), interpolation=cv2.INTER_LINEAR)
+        grey[40:90, 120 + 40 * k : 156 + 40 * k] = np.minimum(grey[40:90, 120 + 40 * k : 156 + 40 * k], 225 - ink)
+    path = tmp_path / "cell.png"
+    cv2.imwrite(str(path), grey)
+    (prepared,) = prepare_file(str(path))
+    boxes = [c.box for r in prepared.readings for w in r.words for c in w.candidates]
+    assert boxes and all(x > 110 for x, _, _, _ in boxes), boxes  # no candidate over the stub at x = 105
+
+
 def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) -> None:
     """A short stroke on a line of its own under a crop's number (a rule's end, a flourish) is a word of its own;
     a crop is cut around one number, so a word far shorter than its tallest is dropped. On a page it stays."""
