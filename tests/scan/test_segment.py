@@ -813,6 +813,58 @@ def test_a_scanned_cells_rule_stub_on_its_dark_band_is_no_digit(digits: dict[int
     assert boxes and all(x > 110 for x, _, _, _ in boxes), boxes  # no candidate over the stub at x = 105
 
 
+def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray:
+    """A register cell 150 x 300 (grey, paper 1) holding "47" written `height` px tall at (120, 60)."""
+    import cv2
+
+    grey = np.full((150, 300), 0.9, np.float32)
+    for k, d in enumerate((4, 7)):
+        ink = cv2.resize(digits[d], (height, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        region = grey[60 : 60 + height, 120 + k * height : 120 + (k + 1) * height]
+        np.minimum(region, 0.9 - 0.7 * ink, out=region)
+    return grey
+
+
+def test_a_cells_small_number_is_segmented_at_twice_its_size(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
+    """A number 16 px tall in a register cell: at its own size the segmenter's pixel sizes (the opening before
+    Otsu, the smallest digit) leave nothing of it. The cell is cut again at CELL_ZOOM times its size, and the
+    number's box comes back in the cell's own pixels; the scanner reads it."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.scan.segment import segment, segment_page
+
+    cell = _small_number_cell(digits, 16)
+    assert segment(cell) == []  # as the segmenter found it before
+    words, _ = segment_page(cell)
+    assert len(words) == 1
+    x, y, w, h = words[0].box
+    assert abs(x - 120) <= 3 and abs(y - 60) <= 3 and 26 <= w <= 34 and 12 <= h <= 17, words[0].box
+    assert all(c.box[0] >= 117 and c.box[0] + c.box[2] <= 155 for c in words[0].candidates)
+    path = tmp_path / "cell.png"
+    cv2.imwrite(str(path), (cell * 255).astype(np.uint8))
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    assert [s.text for s in result.strings] == ["47"]
+
+
+def test_a_cells_large_number_and_a_tight_crops_are_segmented_at_their_own_size(
+    digits: dict[int, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A number of the size the segmenter's pixel sizes were set on, or one filling most of its crop's height (a
+    check's amount, cut tight), is cut once, as it is."""
+    from digitscan.scan import segment as segmenter
+
+    def not_larger(*args: object) -> None:
+        raise AssertionError("segmented again, larger")
+
+    monkeypatch.setattr(segmenter, "_segmented_larger", not_larger)
+    words, _ = segmenter.segment_page(_small_number_cell(digits, 60))  # MNIST's box: the ink 48 px tall
+    assert len(words) == 1
+    tight = np.ascontiguousarray(_small_number_cell(digits, 50)[45:120])  # 75 px tall, the ink 40 of them
+    words, _ = segmenter.segment_page(tight)
+    assert len(words) == 1
+
+
 def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) -> None:
     """A short stroke on a line of its own under a crop's number (a rule's end, a flourish) is a word of its own;
     a crop is cut around one number, so a word far shorter than its tallest is dropped. On a page it stays."""
