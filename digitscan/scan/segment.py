@@ -537,6 +537,24 @@ def _rule_remnants(words: list[Word]) -> list[Word]:
     return [w for w in words if not (is_bar(w) and out_of_line(w))]
 
 
+def _off_the_sides(words: list[Word], width: int, bands: np.ndarray | None) -> list[Word]:
+    """A cell's words less those at its left or right edge, or against a scan's dark band beside them (to within
+    EDGE_TOUCH), where another word stands clear of both: the next cell's writing caught as tall as the number
+    (`_slivers` takes the shorter), a rule's stub, a band's ragged edge. A cell is cut around its one number, with
+    room beside it."""
+    near = None if bands is None else cv2.dilate(bands.astype(np.uint8), np.ones((2 * EDGE_TOUCH + 1,) * 2, np.uint8))
+
+    def at_side(word: Word) -> bool:
+        x, y, w, h = word.box
+        if x <= EDGE_TOUCH or x + w >= width - EDGE_TOUCH:
+            return True
+        rows = slice(y + h // 4, y + h - h // 4)  # its middle: a band above or below touches only its ends
+        return near is not None and bool(near[rows, max(0, x - 1)].any() or near[rows, min(width - 1, x + w)].any())
+
+    inside = [w for w in words if not at_side(w)]
+    return inside if inside else words
+
+
 def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndarray:
     """The stubs of rules in a crop: thin upright blobs running out of its top or bottom edge, at least
     CROP_STUB_MIN of its height, where the number's own blobs are clear of that edge (a rule the crop was cut
@@ -919,6 +937,8 @@ def segment(
         words = _rule_remnants(words)
         tallest = max(w.box[3] for w in words)
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
+        if is_cell(grey.shape):  # dev cells 72.33 -> 73.33 % (3 gained, none lost; ORAND as before)
+            words = _off_the_sides(words, grey.shape[1], bands)
     cell = is_cell(grey.shape)
     for word in words:
         word.crop, word.cell = crop, cell

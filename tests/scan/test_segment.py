@@ -813,6 +813,29 @@ def test_a_scanned_cells_rule_stub_on_its_dark_band_is_no_digit(digits: dict[int
     assert boxes and all(x > 110 for x, _, _, _ in boxes), boxes  # no candidate over the stub at x = 105
 
 
+def test_a_cells_words_at_its_sides_go_where_its_number_stands_clear_of_them() -> None:
+    """A register cell is cut around one number with room beside it: a word at its left or right edge (the next
+    cell's writing caught as tall as the number, a rule's stub) or against a scan's dark band there goes when
+    another word stands clear of both; a number alone at an edge, or a band above it, keeps everything."""
+    from digitscan.scan.segment import Word, _off_the_sides
+
+    def word(x: int, y: int, w: int, h: int) -> Word:
+        return Word(line=0, pieces=1, box=(x, y, w, h))
+
+    def kept(words: list[Word], bands: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
+        return [w.box for w in _off_the_sides(words, 300, bands)]
+
+    number, sliver, stub = word(120, 40, 60, 40), word(0, 35, 10, 45), word(285, 40, 15, 30)
+    assert kept([sliver, number, stub]) == [number.box]
+    assert kept([sliver, stub]) == [sliver.box, stub.box]  # nothing clear of the sides: all kept
+    bands = np.zeros((150, 300), bool)
+    bands[:, 260:] = True  # a dark band down the right side, its edge ragged: a remnant of it beside it
+    assert kept([number, word(240, 45, 19, 30)], bands) == [number.box]
+    bands[:] = False
+    bands[:35] = True  # a band above: the number touches it only at its top
+    assert kept([word(60, 36, 50, 40), number], bands) == [(60, 36, 50, 40), number.box]
+
+
 def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray:
     """A register cell 150 x 300 (grey, paper 1) holding "47" written `height` px tall at (120, 60)."""
     import cv2
