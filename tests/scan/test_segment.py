@@ -621,11 +621,19 @@ def test_a_rule_the_crop_was_cut_through_is_no_digit_and_the_reader_does_not_see
     words, _ = segment_page(cell)
     assert len(words) == 1
     assert not any(c.box[0] >= 230 for c in words[0].candidates)
-    assert words[0].ink[:, 238:245].max() < 0.2  # not in what the reader sees either
+    assert _reader_sees(words[0].ink, cell, slice(0, 150), slice(238, 245)).max() < 0.2  # nor for the reader
     floating = _cell(digits, (3, 6))
     floating[30:86, 240:243] = 0.0  # a digit-sized bar clear of the edges: a 1
     words, _ = segment_page(floating)
     assert any(c.box[0] >= 230 and c.end - c.start == 1 for w in words for c in w.candidates)
+
+
+def _reader_sees(word_ink: np.ndarray, crop: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """The part of a one-word crop's ink for the reader over the crop's `rows` and `cols`: that ink is the crop's
+    strokes, at twice the crop's size where a small number's cell was cut larger (`_segmented_larger`)."""
+    zoom = word_ink.shape[1] / crop.shape[1]
+    top, bottom, left, right = (round(v * zoom) for v in (rows.start, rows.stop, cols.start, cols.stop))
+    return word_ink[top:bottom, left:right]
 
 
 def test_a_neighbours_sliver_at_the_crop_edge_is_dropped_and_a_tight_crop_keeps_all(
@@ -639,11 +647,11 @@ def test_a_neighbours_sliver_at_the_crop_edge_is_dropped_and_a_tight_crop_keeps_
     cell[60:72, 0:10] = 0.0  # the sliver: 12 px tall against the digits' 33, at the left edge
     words, _ = segment_page(cell)
     assert len(words) == 1 and words[0].box[0] >= 90
-    assert words[0].ink[:, :20].max() == 0.0
+    assert _reader_sees(words[0].ink, cell, slice(0, 150), slice(0, 20)).max() == 0.0
     broken = _cell(digits, (5, 8))[:96]
     broken[84:96, 150:154] = 0.0  # a stroke's end the threshold broke off, 8 px under the 8, cut by the bottom edge
     words, _ = segment_page(broken)
-    assert words[0].ink[84:96, 150:154].min() > 0.5  # close to the number: kept
+    assert _reader_sees(words[0].ink, broken, slice(85, 95), slice(151, 153)).min() > 0.5  # close to the number: kept
     tight = np.ones((56, 132), np.float32)
     for k, d in enumerate((5, 8)):
         tight[:, 10 + 60 * k : 66 + 60 * k] = page_with([digits[d]], [0], height=56, width=56, y=0)
@@ -896,7 +904,9 @@ def test_a_crops_short_extra_word_is_no_number(digits: dict[int, np.ndarray]) ->
     cell = _cell(digits, (4, 9))
     cell[110:128, 200:204] = 0.0  # 18 px tall against the digits' 33, under the 9
     words, _ = segment_page(cell)
-    assert len(words) == 1 and words[0].box[0] < 150 and words[0].ink.shape == cell.shape  # read whole
+    ink = words[0].ink  # read whole: the crop's strokes (cut larger for so small a number, `_segmented_larger`)
+    assert len(words) == 1 and words[0].box[0] < 150 and ink.shape[0] * cell.shape[1] == ink.shape[1] * cell.shape[0]
+    assert ink.shape[0] >= cell.shape[0]
     page = np.ones((600, 800), np.float32)
     page[100:250, 100:400] = cell
     words, _ = segment_page(page)

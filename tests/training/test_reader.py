@@ -57,7 +57,7 @@ def test_documents_give_one_labelled_line_per_image(labelled_folder: Path) -> No
 
     documents = load_documents(labelled_folder)
     assert len(documents.files) == 6 and all(len(t) == 3 for t in documents.lines.texts)
-    assert all(line.shape[0] == LINE_HEIGHT and line.max() == 1.0 for line in documents.lines.images)
+    assert all(line.shape[0] == LINE_HEIGHT and np.isclose(line.max(), 1.0) for line in documents.lines.images)
     assert documents.describe()["lines"] == 6
 
 
