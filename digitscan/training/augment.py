@@ -59,6 +59,15 @@ def _thickness(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.dilate(img, kernel) if rng.random() < 0.6 else cv2.erode(img, kernel)
 
 
+def _worn(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Old or faint ink: the strokes faded unevenly along their length and broken in places (iron-gall ink, a
+    light scan), where the scanner's threshold leaves gaps in a digit."""
+    h, w = img.shape
+    fade = cv2.resize(rng.uniform(0.25, 1.0, (4, 4)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    grain = cv2.resize(rng.random((h // 4, w // 4)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return img * fade.clip(0, 1) * (grain > rng.uniform(0.1, 0.3))
+
+
 def _low_resolution(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Scan the digit at 14-24 pixels high and back, as a check scanner would."""
     ys = np.flatnonzero(img.max(axis=1) > 0.1)
@@ -126,6 +135,8 @@ def distort(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         img = _elastic(img, rng)
     if rng.random() < 0.6:
         img = _thickness(img, rng)
+    if rng.random() < 0.3:  # fold 5's classifier (no CVL valid, no fold 5): CVL valid 97.96 -> 98.23 %, MNIST test
+        img = _worn(img, rng)  # 99.46 -> 99.52 %, fold 5 with its reader 84.17 -> 83.33 % (bench/README.md, 24th)
     if rng.random() < 0.3:
         img = _low_resolution(img, rng)
     if rng.random() < 0.3:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import REJECT, SEVERAL
-from digitscan.training.augment import cross_seven, flag_one, training_epoch
+from digitscan.training.augment import _worn, cross_seven, flag_one, training_epoch
 
 
 def _seven() -> np.ndarray:
@@ -51,6 +51,21 @@ def test_edits_leave_an_empty_image_alone() -> None:
     rng = np.random.default_rng(0)
     for edit in (flag_one, cross_seven):
         assert not np.asarray(edit(blank, rng)).any()
+
+
+def test_worn_ink_fades_a_stroke_unevenly_breaks_it_at_times_and_adds_none() -> None:
+    """Old or faint ink (`_worn`): a stroke keeps its place, fades unevenly along its length (parts of it at under
+    half its ink), is broken right across now and then, and nothing is drawn where there was no ink."""
+    stroke = np.zeros((56, 56), np.float32)
+    cv2.line(stroke, (28, 6), (28, 50), 1.0, 5)
+    inked, broken = stroke > 0, 0
+    for seed in range(20):
+        worn = _worn(stroke, np.random.default_rng(seed))
+        assert worn.shape == stroke.shape and worn.min() >= 0 and (worn <= stroke).all()
+        assert (worn[inked] > 0.05).mean() > 0.7  # most of it left
+        assert np.percentile(worn[inked], 10) < 0.75 and worn[inked].std() > 0.05  # faded, unevenly
+        broken += bool((worn[6:51, 26:31].max(axis=1) < 0.05).any())  # a gap right across it
+    assert 1 <= broken <= 10
 
 
 def test_an_epoch_is_reproducible_and_holds_every_class(mnist_subset) -> None:
