@@ -630,7 +630,7 @@ def test_a_rule_the_crop_was_cut_through_is_no_digit_and_the_reader_does_not_see
 
 def _reader_sees(word_ink: np.ndarray, crop: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
     """The part of a one-word crop's ink for the reader over the crop's `rows` and `cols`: that ink is the crop's
-    strokes, at twice the crop's size where a small number's cell was cut larger (`_segmented_larger`)."""
+    strokes, larger where a small number's cell was cut larger (`_segmented_larger`)."""
     zoom = word_ink.shape[1] / crop.shape[1]
     top, bottom, left, right = (round(v * zoom) for v in (rows.start, rows.stop, cols.start, cols.stop))
     return word_ink[top:bottom, left:right]
@@ -856,7 +856,7 @@ def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray
     return grey
 
 
-def test_a_cells_small_number_is_segmented_at_twice_its_size(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
+def test_a_cells_small_number_is_segmented_larger(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
     """A number 16 px tall in a register cell: at its own size the segmenter's pixel sizes (the opening before
     Otsu, the smallest digit) leave nothing of it. The cell is cut again at CELL_ZOOM times its size, and the
     number's box comes back in the cell's own pixels; the scanner reads it."""
