@@ -545,12 +545,17 @@ def _rule_remnants(words: list[Word]) -> list[Word]:
     return [w for w in words if not (is_bar(w) and out_of_line(w))]
 
 
+def _near_bands(bands: np.ndarray) -> np.ndarray:
+    """Where a scan's dark bands are, or within EDGE_TOUCH of them (bool)."""
+    return cv2.dilate(bands.astype(np.uint8), np.ones((2 * EDGE_TOUCH + 1,) * 2, np.uint8)) > 0
+
+
 def _off_the_sides(words: list[Word], width: int, bands: np.ndarray | None) -> list[Word]:
     """A cell's words less those at its left or right edge, or against a scan's dark band beside them (to within
     EDGE_TOUCH), where another word stands clear of both: the next cell's writing caught as tall as the number
     (`_slivers` takes the shorter), a rule's stub, a band's ragged edge. A cell is cut around its one number, with
     room beside it."""
-    near = None if bands is None else cv2.dilate(bands.astype(np.uint8), np.ones((2 * EDGE_TOUCH + 1,) * 2, np.uint8))
+    near = None if bands is None else _near_bands(bands)
 
     def at_side(word: Word) -> bool:
         x, y, w, h = word.box
@@ -581,8 +586,7 @@ def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndar
     stubs = np.zeros(count, bool)
     top, bottom = y <= 0, y + h >= height
     if bands is not None:  # the blobs whose top or bottom row reaches a band (within EDGE_TOUCH)
-        near = cv2.dilate(bands.astype(np.uint8), np.ones((2 * EDGE_TOUCH + 1,) * 2, np.uint8)) > 0
-        rows, cols = np.nonzero(near & (labels > 0))
+        rows, cols = np.nonzero(_near_bands(bands) & (labels > 0))
         owner = labels[rows, cols]
         top[owner[rows <= y[owner] + EDGE_TOUCH]] = True
         bottom[owner[rows >= y[owner] + h[owner] - 1 - EDGE_TOUCH]] = True
@@ -933,7 +937,7 @@ def segment(
         if binary is None:
             return []
     rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
-    crop = is_crop(grey.shape)
+    crop, cell = is_crop(grey.shape), is_cell(grey.shape)
     bands = bands if bands is not None and bands.shape == grey.shape and not (quarters % 4 or tilt) else None
     if crop:  # stubs first: slivers are weighed against the blobs stubs leave
         rules, binary = _without_strays(rules, binary, _rule_stubs(rules.strokes, bands))
@@ -945,9 +949,8 @@ def segment(
         words = _rule_remnants(words)
         tallest = max(w.box[3] for w in words)
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
-        if is_cell(grey.shape):  # dev cells 72.33 -> 73.33 % (3 gained, none lost; ORAND as before)
+        if cell:  # dev cells 72.33 -> 73.33 % (3 gained, none lost; ORAND as before)
             words = _off_the_sides(words, grey.shape[1], bands)
-    cell = is_cell(grey.shape)
     for word in words:
         word.crop, word.cell = crop, cell
     if len(words) == 1 and crop:
@@ -1022,7 +1025,8 @@ def _piece_count(words: list[Word]) -> int:
 
 
 def _inked(words: list[Word]) -> float:
-    """The pixels of ink the reader is given for these words (a one-word crop's strokes)."""
+    """The pixels of ink the reader is given for these words: a one-word crop's strokes (none for several words,
+    whose larger cut is then taken)."""
     return float(sum(int((w.ink > INK_LEVEL).sum()) for w in words))
 
 
