@@ -31,6 +31,7 @@ from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD
 from digitscan.scan.read import LineReading
 from digitscan.scan.segment import LABEL_GAP, LABEL_MARKS, Word
+from digitscan.scan.straighten import scaled_box
 
 # Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
 NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
@@ -213,7 +214,7 @@ def _reading_of(word: Word, path: list[_Step], scores: Scores, offset: int, scal
         marks += label < 0 and counted
         if label >= 0:
             cand = word.candidates[row - offset]
-            digits.append(Digit(str(label), float(scores.digits[row, label]), _scaled(cand.box, scale)))
+            digits.append(Digit(str(label), float(scores.digits[row, label]), scaled_box(cand.box, scale)))
             spans.append((start, end))
     if not digits or 2 * marks > len(digits):
         return None
@@ -372,7 +373,7 @@ def _without(found: DigitString, drop: int, line: LineReading) -> DigitString:
 
 def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
     """The string reader's digits, each in a share of the word's box by the column it was read at."""
-    box = _scaled(word.box, scale)
+    box = scaled_box(word.box, scale)
     digits = [
         Digit(c, p, _share(box, column, line))
         for c, p, column in zip(line.text, line.confidences, line.columns, strict=True)
@@ -422,13 +423,6 @@ def assemble(
         if found is not None:
             strings.append(found)
     return strings
-
-
-def _scaled(box: Box, scale: float) -> Box:
-    if scale == 1.0:
-        return box
-    x, y, w, h = box
-    return (round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale)))
 
 
 def _union(boxes: list[Box]) -> Box:

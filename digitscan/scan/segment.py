@@ -30,6 +30,7 @@ from digitscan.scan.straighten import (
     level,
     lines_run_down,
     quarter_turn,
+    scaled_box,
     upright_lean,
 )
 
@@ -1014,9 +1015,9 @@ def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[
         bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     words = segment(larger, bands=bands)
     for word in words:
-        word.box = _shrunk(word.box, zoom)
+        word.box = scaled_box(word.box, zoom)
         for cand in word.candidates:
-            cand.box = _shrunk(cand.box, zoom)
+            cand.box = scaled_box(cand.box, zoom)
     return words, zoom
 
 
@@ -1028,11 +1029,6 @@ def _inked(words: list[Word]) -> float:
     """The pixels of ink the reader is given for these words: a one-word crop's strokes (none for several words,
     whose larger cut is then taken)."""
     return float(sum(int((w.ink > INK_LEVEL).sum()) for w in words))
-
-
-def _shrunk(box: tuple[int, int, int, int], zoom: float) -> tuple[int, int, int, int]:
-    x, y, w, h = box
-    return round(x / zoom), round(y / zoom), max(1, round(w / zoom)), max(1, round(h / zoom))
 
 
 def square_sheet(grey: np.ndarray, sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -70,6 +70,15 @@ class Turn:
         return box_around(corners @ self.inverse.T, self.page_shape)
 
 
+def scaled_box(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:
+    """A box (x, y, w, h) in pixels `scale` times the size, brought back: working pixels to a file's, a crop cut
+    larger to the crop's."""
+    if scale == 1.0:
+        return box
+    x, y, w, h = box
+    return round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale))
+
+
 def box_around(points: np.ndarray, page_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """The smallest upright box (x, y, w, h) around (x, y) points, clipped to a page of `page_shape`."""
     height, width = page_shape[:2]
