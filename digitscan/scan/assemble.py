@@ -31,7 +31,7 @@ from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD
 from digitscan.scan.read import LineReading
 from digitscan.scan.segment import LABEL_GAP, LABEL_MARKS, Word
-from digitscan.scan.straighten import scaled_box
+from digitscan.scan.straighten import scaled_box, union_box
 
 # Log-probabilities added to a path's score, chosen on the ORAND development set (see README, Accuracy).
 NOISE_PENALTY = 0.0  # for dropping a candidate as a mark
@@ -219,7 +219,7 @@ def _reading_of(word: Word, path: list[_Step], scores: Scores, offset: int, scal
     if not digits or 2 * marks > len(digits):
         return None
     return DigitString(
-        digits=digits, box=_union([d.box for d in digits]), line=word.line, separators=_placed(word, spans)
+        digits=digits, box=union_box([d.box for d in digits]), line=word.line, separators=_placed(word, spans)
     )
 
 
@@ -368,7 +368,7 @@ def _without(found: DigitString, drop: int, line: LineReading) -> DigitString:
     digits = [Digit(c, p, d.box) for c, p, d in zip(line.text, line.confidences, kept, strict=True)]
     moved = {k - (k > drop): char for k, char in found.separators.items() if k != drop}  # after the same digit
     separators = {k: char for k, char in moved.items() if k < len(kept) - 1}  # none may end the string
-    return DigitString(digits=digits, box=_union([d.box for d in kept]), line=found.line, separators=separators)
+    return DigitString(digits=digits, box=union_box([d.box for d in kept]), line=found.line, separators=separators)
 
 
 def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
@@ -378,7 +378,7 @@ def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
         Digit(c, p, _share(box, column, line))
         for c, p, column in zip(line.text, line.confidences, line.columns, strict=True)
     ]
-    return DigitString(digits=digits, box=_union([d.box for d in digits]), line=word.line)
+    return DigitString(digits=digits, box=union_box([d.box for d in digits]), line=word.line)
 
 
 def _joint(text: str, line: LineReading, lattice: Callable[[str], float], weight: float, floor: float) -> float:
@@ -423,14 +423,6 @@ def assemble(
         if found is not None:
             strings.append(found)
     return strings
-
-
-def _union(boxes: list[Box]) -> Box:
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 # Of dev pages' (seeds 5000 / 7000 / 9000) 208 whose two turns read differently well, the digits' mean

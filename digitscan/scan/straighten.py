@@ -17,6 +17,7 @@ scanner reads both ways and keeps the reading it is surer of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -77,6 +78,13 @@ def scaled_box(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, 
         return box
     x, y, w, h = box
     return round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale))
+
+
+def union_box(boxes: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """The smallest box (x, y, w, h) holding every box given (at least one)."""
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def box_around(points: np.ndarray, page_shape: tuple[int, ...]) -> tuple[int, int, int, int]:

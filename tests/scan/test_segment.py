@@ -636,6 +636,33 @@ def _reader_sees(word_ink: np.ndarray, crop: np.ndarray, rows: slice, cols: slic
     return word_ink[top:bottom, left:right]
 
 
+def test_a_small_numbers_faint_digit_found_only_by_the_larger_cut_is_kept(digits: dict[int, np.ndarray]) -> None:
+    """A small number (28 px glyphs) whose first digit is faint (0.4 of black): the first cut keeps only the dark 5,
+    the cut 1.5 times larger finds both. That cut has more pieces and little more ink, yet it spans the number's
+    columns around the first cut's, so it is taken (`_found_more`)."""
+    from digitscan.scan.segment import segment_page
+
+    ink = np.zeros((130, 260), np.float32)
+    ink[50:78, 100:128] = 0.4 * digits[9].astype(np.float32) / 255
+    ink[50:78, 128:156] = digits[5].astype(np.float32) / 255
+    words, _ = segment_page(1.0 - ink)
+    assert len(words) == 1 and words[0].box[0] <= 110 and words[0].box[0] + words[0].box[2] >= 150, words
+
+
+def test_a_larger_cut_that_adds_a_printed_footer_is_not_taken(digits: dict[int, np.ndarray]) -> None:
+    """A small 5 over a printed footer: the larger cut finds the footer as a word beside the number, wide but not
+    more of the number; the first cut, the 5 alone, stays."""
+    import cv2
+
+    from digitscan.scan.segment import segment_page
+
+    ink = np.zeros((130, 160), np.uint8)
+    ink[30:60, 70:100] = cv2.resize(digits[5], (30, 30))
+    cv2.putText(ink, "Trykt for Fabritius", (8, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 255, 1, cv2.LINE_AA)
+    words, _ = segment_page(1.0 - ink.astype(np.float32) / 255)
+    assert [(w.box[0] >= 65, w.box[2] <= 40) for w in words] == [(True, True)], [w.box for w in words]
+
+
 def test_a_neighbours_sliver_at_the_crop_edge_is_dropped_and_a_tight_crop_keeps_all(
     digits: dict[int, np.ndarray],
 ) -> None:
