@@ -189,7 +189,8 @@ RECOVERED = 1.25
 # It is also taken where it found more of the same number (`_found_more`): no more words, spanning WIDER times the
 # first cut's columns around its centre. A faint or broken digit the first cut dropped ("62" read "2", "977." read
 # "97"). Dev cells 73.00 -> 75.00 % (6 gained, none lost; 1.1 / 1.5: 75.00 % with one lost / 74.00 %); held out,
-# bench cells 72.00 -> 74.00 % (6 gained, none lost), fresh cells 69.67 -> 70.33 % (twenty-fifth session).
+# bench cells 72.00 -> 74.00 % (6 gained, none lost), fresh cells 69.67 -> 70.33 % (twenty-fifth session; two printed
+# footers the larger cut found there instead of the number made the centre test).
 WIDER = 1.25
 STUB_FILL = 0.4  # of its box a stub's ink fills at least: a rule with a digit merged into it fills a quarter (a 4 went
 # with its rule in the held-out bench cells, read once for the band change; dev cells read alike from 0.25 to 0.5).
