@@ -1005,9 +1005,7 @@ def segment_page(
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
-        cut_finer = _piece_count(larger) > _piece_count(words)
-        found_more = _found_more(larger, words)
-        if not words or not cut_finer or found_more or _inked(larger) > RECOVERED * zoom**2 * _inked(words):
+        if _larger_is_kept(larger, words, zoom):
             words = larger
     return words, len(turns) > 1
 
@@ -1027,6 +1025,15 @@ def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[
         for cand in word.candidates:
             cand.box = scaled_box(cand.box, zoom)
     return words, zoom
+
+
+def _larger_is_kept(larger: list[Word], words: list[Word], zoom: float) -> bool:
+    """Whether a small number's larger cut replaces the first: where the first found nothing, where the larger cuts
+    the writing no finer, where it found more of the same number (`_found_more`), or where it kept RECOVERED times
+    the ink (zoom² for its pixels)."""
+    if not words or _piece_count(larger) <= _piece_count(words) or _found_more(larger, words):
+        return True
+    return _inked(larger) > RECOVERED * zoom**2 * _inked(words)
 
 
 def _piece_count(words: list[Word]) -> int:

@@ -35,6 +35,7 @@ from digitscan.scan.load import Page, load_pages
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.segment import cut_digit, estimate_slant, page_ink
+from digitscan.scan.straighten import union_box
 from digitscan.training.augment import augmented_epoch, copies, extra_samples
 from digitscan.training.data import Mnist
 from digitscan.training.recipe import REJECT_FRACTION, FinetuneOptions
@@ -89,9 +90,8 @@ def _slant(strokes: np.ndarray, boxes: list[Box]) -> float:
     """The slant of the string the boxes hold, as the scanner estimates a line's before cutting it."""
     if not boxes:
         return 0.0
-    x0, y0 = max(0, min(b[0] for b in boxes)), max(0, min(b[1] for b in boxes))
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    region = strokes[y0:y1, x0:x1]
+    x, y, w, h = union_box(boxes)
+    region = strokes[max(0, y) : y + h, max(0, x) : x + w]
     return estimate_slant(region) if region.any() else 0.0
 
 

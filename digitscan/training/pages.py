@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitscan.scan.straighten import union_box
 from digitscan.training.data import open_npz
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the page image's pixels
@@ -427,7 +428,7 @@ def _comb(sheet: Sheet, pen: Pen, number: str, x: float, y: float, cell_h: float
         if rng.random() < 0.12:  # written down onto the cell's border
             bottom = y + cell_h + 0.03 * cell_h
         boxes.append(sheet.stamp(hand, x + i * cell_w + free_x * rng.uniform(0.15, 0.85), bottom))
-    sheet.written.append((number, _union(boxes)))
+    sheet.written.append((number, union_box(boxes)))
 
 
 def draw_check(sheet: Sheet, pen: Pen) -> None:
@@ -619,12 +620,6 @@ def paper(rng: np.random.Generator, kind: str, name: str, w: int, h: int) -> np.
         ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h) * rng.uniform(0.15, 0.3)
         sheet = sheet * (1 - (ramp - ramp.min()))[..., None]
     return np.ascontiguousarray(sheet, np.float32)
-
-
-def _union(boxes: Sequence[Box]) -> Box:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
 
 
 def lines_of(boxes: Sequence[Box]) -> list[int]:
