@@ -391,6 +391,28 @@ def test_a_bar_the_crop_reader_leaves_out_at_a_cells_number_is_a_rules_remnant(c
         assert read.box == (10, 0, 17, 10)
 
 
+def test_in_a_crop_the_reader_may_read_a_tail_the_cut_dropped() -> None:
+    """ "25.000" whose small touching zeros the cut dropped as a flourish: the classifier's word holds "25" only,
+    so no cut reads "25000". The reader, sure of all five digits, finds "25" some e^10 to e^20 times less likely:
+    over LATTICE_FLOOR (-10) it now wins; at the earlier floor (-20) the classifier's "25" stood."""
+    word = _word(2, [(0, 1), (1, 2)])
+    word.crop = True
+    digits = np.full((2, 10), 0.001, np.float32)
+    digits[0, 2], digits[1, 5] = 0.99, 0.99
+    scores = Scores(digits, np.full(2, 0.001, np.float32))
+    line = _line("25000", 0.97, width=80)
+    assert _text_log_likelihood(2, _edges(word, scores, 0), "25000") == -np.inf
+    assert -20 < line.log_likelihood("25") - line.log_likelihood("25000") < -10
+    read = assemble_word(word, scores, 0, 1.0, line)
+    assert read is not None and read.text == "25000"
+    unsure = _line("25000", 0.6, width=80)  # a reader this unsure of the tail does not outweigh the cut
+    assert line.log_likelihood("25") - line.log_likelihood("25000") < unsure.log_likelihood(
+        "25"
+    ) - unsure.log_likelihood("25000")
+    read = assemble_word(word, scores, 0, 1.0, unsure)
+    assert read is not None and read.text == "25"
+
+
 def test_on_a_page_the_reader_may_read_a_digit_no_cut_holds() -> None:
     """ "112" whose two 1s touch and were never cut apart: no path of the classifier reads it. On a page the
     classifier's weighed log-likelihood counts PAGE_LATTICE_FLOOR at the least, so the reader, sure of its "112",
