@@ -65,7 +65,7 @@ LATTICE_FLOOR = -10.0
 # 88.33 / 84.36 / 83.55 / 90.83; -2 88.01 / 84.66 / 83.29 / 90.83. -5 stands within the plateau, not at its edge.
 PAGE_LATTICE_FLOOR = -5.0
 # After a label (`_after_label`) no cut reads the label's letters, which the reader may read as 1s ("DATE 42" as
-# "11142"): there the floor stays as low as it was set before any floor was chosen (about 2e-9).
+# "11142"): there the floor stays at the crops' former -20 (about 2e-9).
 LABEL_FLOOR = -20.0
 # A page's word the string reader reads as nothing is dropped when the reader's log-likelihood of the classifier's
 # reading is under this (under 0.7 %): printed labels ("MEMO", "ZIP", "TOTAL") and signs the page-words reader

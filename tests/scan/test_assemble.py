@@ -395,6 +395,8 @@ def test_in_a_crop_the_reader_may_read_a_tail_the_cut_dropped() -> None:
     """ "25.000" whose small touching zeros the cut dropped as a flourish: the classifier's word holds "25" only,
     so no cut reads "25000". The reader, sure of all five digits, finds "25" some e^10 to e^20 times less likely:
     over LATTICE_FLOOR (-10) it now wins; at the earlier floor (-20) the classifier's "25" stood."""
+    from digitscan.scan.assemble import LATTICE_FLOOR
+
     word = _word(2, [(0, 1), (1, 2)])
     word.crop = True
     digits = np.full((2, 10), 0.001, np.float32)
@@ -406,9 +408,7 @@ def test_in_a_crop_the_reader_may_read_a_tail_the_cut_dropped() -> None:
     read = assemble_word(word, scores, 0, 1.0, line)
     assert read is not None and read.text == "25000"
     unsure = _line("25000", 0.6, width=80)  # a reader this unsure of the tail does not outweigh the cut
-    assert line.log_likelihood("25") - line.log_likelihood("25000") < unsure.log_likelihood(
-        "25"
-    ) - unsure.log_likelihood("25000")
+    assert LATTICE_FLOOR < unsure.log_likelihood("25") - unsure.log_likelihood("25000") < 0
     read = assemble_word(word, scores, 0, 1.0, unsure)
     assert read is not None and read.text == "25"
 
