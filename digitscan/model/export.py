@@ -191,6 +191,7 @@ def _window(size: Any, strides: Any, padding: str) -> dict[str, Any]:
 def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
     """The largest score difference between the Keras model and the exported file, and how many argmaxes differ
     (`disagreements`; digits (N, 28, 28), or a reader's lines (N, 32, W) of one width: an argmax per column step)."""
+    from digitscan._keras import full_precision
     from digitscan.model.runtime import onnx_session
 
     session = onnx_session(data)
@@ -198,7 +199,8 @@ def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
     for start in range(0, len(images), PARITY_BATCH):
         x = np.asarray(images[start : start + PARITY_BATCH], np.float32)
         x = x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
-        expected = np.asarray(model.predict_on_batch(x))
+        with full_precision():  # the exported file computes in full float32 (a GPU's TF32 would differ)
+            expected = np.asarray(model.predict_on_batch(x))
         got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
         largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
         disagree += disagreements(expected, got)

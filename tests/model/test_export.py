@@ -96,6 +96,30 @@ def test_export_writes_the_file_beside_the_model_and_records_it_in_the_card(
     _same_scores(model, loaded.model, x)
 
 
+def test_the_keras_side_of_the_parity_check_computes_in_full_float32(mnist_subset, tiny_model_path) -> None:
+    """A GPU multiplies float32 in TF32 unless told not to (scores 1e-3 off the exported file's: a model trained on an
+    H200 was refused its export); the check turns that off around the Keras model's scores, and back on after."""
+    import tensorflow as tf
+
+    from digitscan.model.export import parity
+
+    class Recording:
+        def __init__(self, model) -> None:
+            self.model, self.tf32 = model, []
+
+        def predict_on_batch(self, x):
+            self.tf32.append(tf.config.experimental.tensor_float_32_execution_enabled())
+            return self.model.predict_on_batch(x)
+
+    model = load_model(tiny_model_path).model
+    recording = Recording(model)
+    assert tf.config.experimental.tensor_float_32_execution_enabled()  # TensorFlow's default
+    largest, disagree = parity(recording, onnx_bytes(model), _test_digits(mnist_subset))
+    assert recording.tf32 and not any(recording.tf32)
+    assert tf.config.experimental.tensor_float_32_execution_enabled()
+    assert largest <= PARITY_TOLERANCE and disagree == 0
+
+
 def test_an_argmax_counts_as_changed_unless_the_two_classes_are_tied_within_the_tolerance() -> None:
     expected = np.array([[0.1, 0.6, 0.3], [0.45, 0.45 + 5e-8, 0.1], [0.2, 0.3, 0.5]], np.float32)
     assert disagreements(expected, expected) == 0
