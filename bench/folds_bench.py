@@ -1,24 +1,26 @@
 """Five-fold ORAND and CVL-valid figures of a training recipe: the project's protocol for reporting accuracy.
 
-Run from the repository root (about an hour on a 2-core CPU: five trainings)::
+Run from the repository root::
 
-    python bench/folds_bench.py                        # the many-writers recipe, folds 1-5
-    python bench/folds_bench.py --folds 3 --epochs 2   # a quick look at one fold
+    python bench/folds_bench.py --reader --keep runs/folds     # classifier and string reader, folds 1-5
+    python bench/folds_bench.py --folds 3 --epochs 2           # a quick look at one fold's classifier
 
 The 600 ORAND development files, sorted by name, are cut into five runs of 120. For each fold the recipe is
 trained through the command line (`digitscan train --data ...`) on MNIST's train split, CVL's *train* split
 (its valid writers are the measure), USPS, Swiss numbers and the other four folds (a folder of copies of their
-images, with their labels and boxes), then scored: the held-out fold by `digitscan eval --truth`, CVL valid by
+images, with their labels and boxes), then scored: the held-out fold by `digitscan eval --truth` with the fold's
+classifier alone (`--no-read-whole`; never with the bundled reader, which learnt every fold), and CVL valid by
 the classifier on its digits framed as the scanner frames a digit to read it (`training.sources.without_paper`
 in each of `READ_BOXES`, the scores averaged). Nothing scored was trained on; nothing is chosen here. Prints each
 fold, the mean and the range; `--json OUT` saves them.
 
-With `--reader`, each fold trains the string reader (`--arch stringnet`) on the same sources instead, and scores
-the fold with the fold's classifier from an earlier run (`--classifiers DIR`, as `--keep` left them:
-DIR/fold-N/digitnet.h5) twice in one run: the classifier alone (`--no-read-whole`) and with the reader::
+With `--reader`, each fold's string reader (`--arch stringnet`) is trained on the same sources too, and the fold
+is also read by both networks together. `--classifiers DIR` takes the fold classifiers of an earlier run
+(DIR/fold-N/digitnet.h5, as `--keep` left them) instead of training them.
 
-    python bench/folds_bench.py --keep runs/folds                                      # classifiers
-    python bench/folds_bench.py --reader --classifiers runs/folds --keep runs/readers  # readers beside them
+`--jobs N` runs N trainings at once. On a 2-core CPU one at a time (a classifier about 70 minutes, a reader about
+25); on a GPU machine all of them: the four trainings of folds 3 and 4 took 7 minutes together on an H200 with 16
+cores (JAX; bench/README.md, twenty-seventh session), where the epochs' augmentation on the cores is the slow part.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -84,13 +87,6 @@ def score(orand: Path, truth: Path, options: list[str], keep: Path) -> tuple[flo
     return eval_figures(scored.stdout)
 
 
-def score_reader(orand: Path, truth: Path, classifier: Path, out: Path) -> dict[str, float]:
-    """The fold read by its classifier alone, and with the fold's string reader beside it."""
-    alone = score(orand, truth, ["-m", str(classifier), "--no-read-whole"], out / "eval-classifier.txt")
-    both = score(orand, truth, ["-m", str(classifier), "--reader", str(out / "stringnet.h5")], out / "eval.txt")
-    return {"classifier_strings": alone[0], "classifier_digits": alone[1], "strings": both[0], "digits": both[1]}
-
-
 def cvl_valid(model: Path, cvl: Path) -> float:
     from digitscan.model.files import load_model
     from digitscan.scan.normalise import READ_BOXES
@@ -107,19 +103,46 @@ def cvl_valid(model: Path, cvl: Path) -> float:
     return float((np.mean(probs, axis=0).argmax(axis=1) == data["y_valid"]).mean())
 
 
+def train_command(args: argparse.Namespace, sources: list[Path], arch: str, out: Path) -> list[str]:
+    """`digitscan train` of one network of one fold."""
+    command = [sys.executable, "-m", "digitscan", "--quiet", "train", "--seed", str(args.seed), "--out", str(out)]
+    command += ["--arch", arch]
+    for source in sources:
+        command += ["--data", str(source)]
+    return command + (["--epochs", str(args.epochs)] if args.epochs else [])
+
+
+def run_trainings(commands: list[tuple[list[str], Path]], jobs: int) -> None:
+    """Each command with its output in its log file, `jobs` at a time; stops at the first that fails."""
+    env = dict(os.environ)
+    if jobs > 1:  # JAX takes three quarters of a GPU's memory per process unless told to take what it needs
+        env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+    def run(command: list[str], log: Path) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as f:
+            done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, env=env)
+        if done.returncode:
+            raise SystemExit(f"training failed (exit {done.returncode}), see {log}: {' '.join(command)}")
+        print(f"trained: {log.parent.name}/{log.stem}", flush=True)
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for future in [pool.submit(run, command, log) for command, log in commands]:
+            future.result()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED, help="the shared datasets folder")
     parser.add_argument("--folds", type=int, nargs="*", default=list(range(1, FOLDS + 1)), help="which (1-5)")
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs (a quick look)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="keep each fold's model and eval output here")
+    parser.add_argument("--keep", type=Path, help="keep each fold's models, logs and eval output here")
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--reader", action="store_true", help="train and score the string reader instead")
-    parser.add_argument("--classifiers", type=Path, help="with --reader: DIR/fold-N/digitnet.h5 of an earlier run")
+    parser.add_argument("--reader", action="store_true", help="also train each fold's string reader and read with it")
+    parser.add_argument("--classifiers", type=Path, help="DIR/fold-N/digitnet.h5 of an earlier run: not trained again")
+    parser.add_argument("--jobs", type=int, default=1, help="trainings at once (a GPU machine: all of them)")
     args = parser.parse_args()
-    if args.reader and not args.classifiers:
-        parser.error("--reader needs --classifiers DIR: the fold classifiers it is scored beside")
     orand, cvl = args.data / "orand-car-a-dev", args.data / "cvl-digits.npz"
     parts = folds(orand / "labels.csv")
     results = []
@@ -128,29 +151,31 @@ def main() -> None:
         cvl_train = work / "cvl-train.npz"  # CVL's train writers only: its valid writers are the measure
         with np.load(cvl) as data:
             np.savez(cvl_train, x_train=data["x_train"], y_train=data["y_train"])
+        commands, truths = [], {}
         for number in args.folds:
             held = parts[number - 1]
             train_rows = [row for k, part in enumerate(parts) if k != number - 1 for row in part]
             folder = training_folder(orand, train_rows, work / f"orand-train-{number}")
-            truth = work / f"fold-{number}.csv"
-            write_labels(held, truth)
+            truths[number] = work / f"fold-{number}.csv"
+            write_labels(held, truths[number])
             out = (args.keep or work) / f"fold-{number}"
-            train = [sys.executable, "-m", "digitscan", "--quiet", "train", "--seed", str(args.seed), "--out", str(out)]
-            train += ["--arch", "stringnet"] if args.reader else []
-            for source in (args.data / "mnist.npz", cvl_train, args.data / "usps.npz", args.data / "swiss-numbers.npz"):
-                train += ["--data", str(source)]
-            train += ["--data", str(folder)] + (["--epochs", str(args.epochs)] if args.epochs else [])
-            subprocess.run(train, check=True)
+            sources = [args.data / "mnist.npz", cvl_train, args.data / "usps.npz", args.data / "swiss-numbers.npz"]
+            sources.append(folder)
+            archs = ([] if args.classifiers else ["digitnet"]) + (["stringnet"] if args.reader else [])
+            commands += [(train_command(args, sources, arch, out), out / f"train-{arch}.log") for arch in archs]
+        run_trainings(commands, args.jobs)
+        for number in args.folds:
+            out = (args.keep or work) / f"fold-{number}"
+            model = (args.classifiers or args.keep or work) / f"fold-{number}" / "digitnet.h5"
+            alone = score(orand, truths[number], ["-m", str(model), "--no-read-whole"], out / "eval-classifier.txt")
+            result = {"fold": number, "strings": alone[0], "digits": alone[1]}
             if args.reader:
-                results.append(score_reader(orand, truth, args.classifiers / f"fold-{number}" / "digitnet.h5", out))
-                results[-1]["fold"] = number
-                print(f"fold {number}: {results[-1]}", flush=True)
-                continue
-            model = out / "digitnet.h5"
-            strings, digits = score(orand, truth, ["-m", str(model)], out / "eval.txt")
-            results.append({"fold": number, "strings": strings, "digits": digits, "cvl_valid": cvl_valid(model, cvl)})
-            figures = f"ORAND strings {strings:.2f} %, digits {digits:.2f} %, CVL valid {results[-1]['cvl_valid']:.2%}"
-            print(f"fold {number}: {figures}", flush=True)
+                with_reader = ["-m", str(model), "--reader", str(out / "stringnet.h5")]
+                both = score(orand, truths[number], with_reader, out / "eval.txt")
+                result |= {"reader_strings": both[0], "reader_digits": both[1]}
+            result["cvl_valid"] = cvl_valid(model, cvl)
+            results.append(result)
+            print(f"fold {number}: {json.dumps({k: round(v, 4) for k, v in result.items()})}", flush=True)
     for key in [k for k in results[0] if k != "fold"] if results else []:
         values = [r[key] for r in results]
         print(f"{key}: mean {statistics.mean(values):.4g}, range {min(values):.4g}-{max(values):.4g}")
