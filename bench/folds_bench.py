@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -113,22 +114,27 @@ def train_command(args: argparse.Namespace, sources: list[Path], arch: str, out:
 
 
 def run_trainings(commands: list[tuple[list[str], Path]], jobs: int) -> None:
-    """Each command with its output in its log file, `jobs` at a time; stops at the first that fails."""
+    """Each command with its output in its log file, `jobs` at a time; a failure starts no more of them."""
     env = dict(os.environ)
     if jobs > 1:  # JAX takes three quarters of a GPU's memory per process unless told to take what it needs
         env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
+    failed = threading.Event()
+
     def run(command: list[str], log: Path) -> None:
+        if failed.is_set():
+            return
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as f:
             done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, env=env)
         if done.returncode:
+            failed.set()
             raise SystemExit(f"training failed (exit {done.returncode}), see {log}: {' '.join(command)}")
         print(f"trained: {log.parent.name}/{log.stem}", flush=True)
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for future in [pool.submit(run, command, log) for command, log in commands]:
-            future.result()
+            future.result()  # after a failure the running ones finish
 
 
 def main() -> None:
