@@ -293,7 +293,10 @@ def scan(
     output: Annotated[
         str | None,
         typer.Option(
-            "--output", "-o", metavar="PATH", help="Write results here (format from the suffix); s3:// and gs:// too."
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Write results here (format from the suffix); - for stdout (CSV unless --format); s3://, gs:// too.",
         ),
     ] = None,
     overlay: Annotated[
@@ -359,11 +362,12 @@ def scan(
         page_reader_model=str(page_reader) if page_reader else None,
     )
     remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
+    stdout = output == "-"  # as for the inputs, "-" names the standard stream: results there, not in a file "-"
     command = ScanCommand(
         inputs=tuple(inputs),
         model=model,
-        fmt=fmt.value if fmt else None,
-        output=Path(output) if output is not None and not remote else None,
+        fmt=fmt.value if fmt else "csv" if stdout else None,
+        output=Path(output) if output is not None and not remote and not stdout else None,
         overlay=overlay,
         resume=resume,
         review=review,

@@ -138,6 +138,22 @@ def test_json_to_stdout_parses(pages: Path, tmp_path: Path, tiny_model_path: Pat
     assert records[0]["strings"] and records[2]["error"] == "no such file"
 
 
+def test_output_dash_is_stdout_as_csv_and_no_file(
+    pages: Path, tmp_path: Path, tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o -` names standard output, as `-` does for the inputs: CSV there (unless --format), no file called "-"."""
+    monkeypatch.chdir(tmp_path)
+    result = scan(str(pages), "-o", "-", "-m", str(tiny_model_path), "-j", "0")
+    assert result.exit_code == ExitCode.ok, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [r["file"] for r in rows] == [str(pages / "page0.png"), str(pages / "page1.png")]
+    assert not (tmp_path / "-").exists()
+    as_jsonl = scan(str(pages / "page0.png"), "-o", "-", "-f", "jsonl", "-m", str(tiny_model_path), "-j", "0")
+    assert json.loads(as_jsonl.stdout.splitlines()[0])["file"] == str(pages / "page0.png")
+    resumed = scan(str(pages), "-o", "-", "--resume", "-m", str(tiny_model_path))
+    assert resumed.exit_code == ExitCode.usage_error and "--resume needs --output" in resumed.output
+
+
 def test_jsonl_to_stdout_and_a_list_on_stdin(pages: Path, tiny_model_path: Path) -> None:
     listing = f"{pages / 'page1.png'}\n\n{pages / 'page0.png'}\n"
     result = runner.invoke(
