@@ -124,7 +124,6 @@ def run_trainings(commands: list[tuple[list[str], Path]], jobs: int) -> None:
     def run(command: list[str], log: Path) -> None:
         if failed.is_set():
             return
-        log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as f:
             done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, env=env)
         if done.returncode:
@@ -157,22 +156,23 @@ def main() -> None:
         cvl_train = work / "cvl-train.npz"  # CVL's train writers only: its valid writers are the measure
         with np.load(cvl) as data:
             np.savez(cvl_train, x_train=data["x_train"], y_train=data["y_train"])
-        commands, truths = [], {}
+        commands, truths, outs = [], {}, {}
+        archs = ([] if args.classifiers else ["digitnet"]) + (["stringnet"] if args.reader else [])
+        writers = [args.data / "mnist.npz", cvl_train, args.data / "usps.npz", args.data / "swiss-numbers.npz"]
         for number in args.folds:
             held = parts[number - 1]
             train_rows = [row for k, part in enumerate(parts) if k != number - 1 for row in part]
             folder = training_folder(orand, train_rows, work / f"orand-train-{number}")
             truths[number] = work / f"fold-{number}.csv"
             write_labels(held, truths[number])
-            out = (args.keep or work) / f"fold-{number}"
-            sources = [args.data / "mnist.npz", cvl_train, args.data / "usps.npz", args.data / "swiss-numbers.npz"]
-            sources.append(folder)
-            archs = ([] if args.classifiers else ["digitnet"]) + (["stringnet"] if args.reader else [])
+            out = outs[number] = (args.keep or work) / f"fold-{number}"
+            out.mkdir(parents=True, exist_ok=True)  # its eval output, also where nothing is trained (--classifiers)
+            sources = [*writers, folder]
             commands += [(train_command(args, sources, arch, out), out / f"train-{arch}.log") for arch in archs]
         run_trainings(commands, args.jobs)
         for number in args.folds:
-            out = (args.keep or work) / f"fold-{number}"
-            model = (args.classifiers or args.keep or work) / f"fold-{number}" / "digitnet.h5"
+            out = outs[number]
+            model = (args.classifiers / f"fold-{number}" if args.classifiers else out) / "digitnet.h5"
             alone = score(orand, truths[number], ["-m", str(model), "--no-read-whole"], out / "eval-classifier.txt")
             result = {"fold": number, "strings": alone[0], "digits": alone[1]}
             if args.reader:

@@ -32,6 +32,7 @@ from digitscan.cli.ui import Consoles
 from digitscan.errors import DigitscanError, ExitCode, is_interrupt
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.storage import is_uri
+from digitscan.scan.write import DEFAULT_FORMAT
 from digitscan.training.recipe import FinetuneOptions, TrainOptions
 
 Command = TypeVar("Command")
@@ -366,7 +367,7 @@ def scan(
     command = ScanCommand(
         inputs=tuple(inputs),
         model=model,
-        fmt=fmt.value if fmt else "csv" if stdout else None,
+        fmt=fmt.value if fmt else DEFAULT_FORMAT if stdout else None,
         output=Path(output) if output is not None and not remote and not stdout else None,
         overlay=overlay,
         resume=resume,

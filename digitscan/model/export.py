@@ -196,14 +196,14 @@ def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
 
     session = onnx_session(data)
     largest, disagree = 0.0, 0
-    for start in range(0, len(images), PARITY_BATCH):
-        x = np.asarray(images[start : start + PARITY_BATCH], np.float32)
-        x = x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
-        with full_precision():  # the exported file computes in full float32 (a GPU's TF32 would differ)
+    with full_precision():  # the exported file computes in full float32 (a GPU's TF32 would differ)
+        for start in range(0, len(images), PARITY_BATCH):
+            x = np.asarray(images[start : start + PARITY_BATCH], np.float32)
+            x = x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
             expected = np.asarray(model.predict_on_batch(x))
-        got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
-        largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
-        disagree += disagreements(expected, got)
+            got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
+            largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
+            disagree += disagreements(expected, got)
     return largest, disagree
 
 

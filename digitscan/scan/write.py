@@ -30,6 +30,7 @@ from digitscan.errors import OutputError
 from digitscan.results import FileResult
 
 FORMATS = ("csv", "jsonl", "json", "parquet")
+DEFAULT_FORMAT = "csv"  # an output without --format or a known suffix, standard output (`-o -`) too
 CSV_COLUMNS = [
     "file",
     "page",
@@ -83,7 +84,7 @@ def format_for(output: Path | None, requested: str | None) -> str:
         return requested
     if output is not None and output.suffix.lower().lstrip(".") in FORMATS:
         return output.suffix.lower().lstrip(".")
-    return "csv"
+    return DEFAULT_FORMAT
 
 
 def partial_path(output: Path) -> Path:
