@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from digitscan.errors import InputError, is_interrupt
+from digitscan.scan.components import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages
@@ -345,7 +346,7 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
         1,
         cv2.THRESH_BINARY + cv2.THRESH_OTSU,
     )
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    count, labels, stats = components_with_stats(bright, connectivity=4)
     if count <= 1 or min(small.shape) < MIN_PAPER_SIDE:
         return everything, None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
+from digitscan.scan.components import components_with_stats
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.straighten import (
     MIN_SIDE,
@@ -467,7 +468,7 @@ def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
     inside = cv2.morphologyEx(binary & zone, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8))
     rule = horizontal_runs(inside, max(LINE_MIN_LENGTH, length // STEP_RUN_FRACTION)) & binary
     dashed = horizontal_runs(cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones((1, ZONE_GAP), np.uint8)), length)
-    count, zones, stats, _ = cv2.connectedComponentsWithStats(dashed, connectivity=8)
+    count, zones, stats = components_with_stats(dashed, connectivity=8)
     thin = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] <= STAIR + ZONE_THICKNESS)
     thin = thin[thin > 0]
     if not thin.size:
@@ -490,7 +491,7 @@ def box_frames(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int
     """
     frames = np.zeros_like(binary)
     walls: list[tuple[int, int, int, int]] = []
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    _, labels, stats = components_with_stats(binary, connectivity=8)
     big = (stats[:, cv2.CC_STAT_WIDTH] >= BOX_MIN_SIDE) & (stats[:, cv2.CC_STAT_HEIGHT] >= BOX_MIN_SIDE)
     for i in np.flatnonzero(big[1:]) + 1:
         x, y, w, h = (int(v) for v in stats[i, :4])
@@ -524,7 +525,7 @@ def _edge_rules(binary: np.ndarray) -> np.ndarray:
     length = max(EDGE_RULE_MIN, int(EDGE_RULE_FRACTION * height))
     widened = cv2.dilate(binary, np.ones((1, EDGE_DRIFT), np.uint8))  # a rule drawn a pixel or two off upright
     runs = vertical_runs(widened, length) & binary
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    _, labels, stats = components_with_stats(runs, connectivity=8)
     top, bottom = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
     edge = ((top <= EDGE_TOUCH) | (bottom >= height - EDGE_TOUCH)) & (stats[:, cv2.CC_STAT_HEIGHT] >= length)
     edge[0] = False
@@ -585,7 +586,7 @@ def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndar
     height = strokes.shape[0]
     if not is_cell(strokes.shape):
         return np.zeros_like(strokes)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    count, labels, stats = components_with_stats(strokes, connectivity=8)
     y, w, h, area = stats[:, 1], stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
     tall = h >= MIN_DIGIT_HEIGHT
     tall[0] = False
@@ -616,7 +617,7 @@ def _slivers(strokes: np.ndarray) -> np.ndarray:
     """The blobs of a crop cut by its edge and far smaller than its whole blobs: the neighbouring cell's writing
     that the crop caught (a register's cells). A crop whose every blob touches its edge (ORAND's tight ones) has
     no whole blob to compare with, and keeps all."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    _, labels, stats = components_with_stats(strokes, connectivity=8)
     height, width = strokes.shape
     x, y, w, h = (stats[:, k] for k in range(4))
     cut = (x <= 0) | (y <= 0) | (x + w >= width) | (y + h >= height)
@@ -652,7 +653,7 @@ def _without_bulges(rules: np.ndarray) -> np.ndarray:
     its top edge or below its bottom edge, each edge taken straight across bulges narrower than RULE_EDGE_SPAN (a
     morphological closing of the edge's row along the rule). A digit written on the line keeps its foot's curve
     above the rule; only the rule's own rows are erased."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    count, labels, stats = components_with_stats(rules, connectivity=8)
     out = rules.copy()
     span = np.ones((1, RULE_EDGE_SPAN), np.uint8)
     for i in range(1, count):
@@ -703,9 +704,9 @@ def clear_rules(binary: np.ndarray) -> Rules:
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, upright)
     lines = horizontal | tall | frames
     bridged = cv2.morphologyEx(tall, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_GAP)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    count, _, stats = components_with_stats(bridged, connectivity=8)
     walls += [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical & (1 - tall), connectivity=8)
+    count, labels, stats = components_with_stats(vertical & (1 - tall), connectivity=8)
     for i in range(1, count):
         x, y, w, h, _ = stats[i]
         thin = w <= max(BORDER_MAX_WIDTH, h // BORDER_WIDTH_RATIO)
@@ -718,7 +719,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
         across, down = aslant  # a table photographed aslant: its rules lean, each its own way
         tall |= down
         lines |= across | down
-        count, _, stats, _ = cv2.connectedComponentsWithStats(down, connectivity=8)
+        count, _, stats = components_with_stats(down, connectivity=8)
         walls += [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
         band = cv2.dilate(lines, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8))
         cleaned = binary & (1 - band)
@@ -739,7 +740,7 @@ def _aslant_rules(strokes: np.ndarray, cleaned: np.ndarray, length: int) -> tupl
     probabilistic Hough transform, each run across the grid; the ink along them. None where there is no such grid."""
     height, width = strokes.shape
     across, down = np.zeros_like(strokes), np.zeros_like(strokes)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    count, labels, stats = components_with_stats(cleaned, connectivity=8)
     giant = [
         i
         for i in range(1, count)
@@ -749,7 +750,7 @@ def _aslant_rules(strokes: np.ndarray, cleaned: np.ndarray, length: int) -> tupl
     ]
     if not giant:
         return None
-    count, whole, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    count, whole, stats = components_with_stats(strokes, connectivity=8)
     for i in {int(whole[labels == g][0]) for g in giant}:
         x, y, w, h, _ = (int(v) for v in stats[i])
         grid = (whole[y : y + h, x : x + w] == i).astype(np.uint8)
@@ -903,7 +904,7 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     ink = (1.0 - grey).clip(0, 1).astype(np.float32)
     binary = binarise(ink, crop=is_crop(grey.shape))
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        count, labels, stats = components_with_stats(binary, connectivity=8)
         rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
         along = np.bincount(rim, minlength=count) / rim.size  # the share of the image's rim each blob holds
         for i in range(1, count):
@@ -1124,7 +1125,7 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
     """`segment` on a level page's ink and pen strokes (`page_ink`), and its rules (`clear_rules`); a `crop`'s
     stacked lines are one number (`_join_stacked`)."""
     binary = rules.strokes
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    count, labels, stats = components_with_stats(binary, connectivity=8)
     specks = int((stats[1:, cv2.CC_STAT_AREA] < SPECK_AREA).sum())
     blobs = count - 1
     dense = specks > SPECKLE_DENSITY * binary.size

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitscan.scan.components import components_with_stats
+
 # Tuning numbers, set by hand on pages of the page generator (digitscan.training.pages, tests/data/pages) and
 # checked on the samples; crops like ORAND's (at most 293 x 108 px) are below MIN_SIDE and never turned.
 MAX_TILT = 15.0  # degrees either way: the issue's range for a photographed page; beyond, lines are ambiguous
@@ -158,7 +160,7 @@ def lines_run_down(strokes: np.ndarray, ruled_down: bool = False) -> bool:
     """Whether the page's writing runs top to bottom (a page turned a quarter): its digit-sized blobs are mostly
     wider than tall, or, on a page ruled down its length (`ruled_down`), not clearly taller. Pen strokes with the
     ruling erased (`segment.clear_rules`) in, uint8 0/1."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    _, _, stats = components_with_stats(strokes, connectivity=8)
     w, h = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64)
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)

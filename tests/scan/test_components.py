@@ -1,0 +1,49 @@
+import cv2
+import numpy as np
+import pytest
+
+from digitscan.scan.components import SPARSE_FROM_PIXELS, components_with_stats
+
+
+def opencv(binary: np.ndarray, connectivity: int) -> tuple[int, np.ndarray, np.ndarray]:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=connectivity)
+    return count, labels, stats
+
+
+def strokes(shape: tuple[int, int], count: int, seed: int) -> np.ndarray:
+    """Sparse ink: random lines and dots, some touching the image's edges."""
+    rng = np.random.default_rng(seed)
+    binary = np.zeros(shape, np.uint8)
+    height, width = shape
+    for _ in range(count):
+        x0, x1 = rng.integers(-20, width + 20, 2)
+        y0, y1 = rng.integers(-20, height + 20, 2)
+        cv2.line(binary, (int(x0), int(y0)), (int(x1 % (width // 8) + x0), int(y1)), 1, int(rng.integers(1, 4)))
+    binary[rng.random(shape) < 0.002] = 1
+    return binary
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+@pytest.mark.parametrize("shape", [(400, 300), (1000, 700)])
+def test_sparse_ink_gives_opencvs_labels_boxes_and_areas(shape: tuple[int, int], connectivity: int) -> None:
+    binary = strokes(shape, shape[0] * shape[1] // 8000, seed=sum(shape) + connectivity)
+    assert binary.size >= SPARSE_FROM_PIXELS and 0 < binary.mean() < 0.15  # the fast path is the one under test
+    count, labels, stats = components_with_stats(binary, connectivity)
+    want_count, want_labels, want_stats = opencv(binary, connectivity)
+    assert count == want_count > 15
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_array_equal(stats[1:], want_stats[1:])
+
+
+def test_blank_dense_and_small_images_give_opencvs_components() -> None:
+    blank = np.zeros((300, 300), np.uint8)
+    count, labels, stats = components_with_stats(blank)
+    assert count == 1 and not labels.any() and stats.shape == (1, 5)
+    dense = (np.indices((300, 300)).sum(axis=0) % 3 == 0).astype(np.uint8)  # a third inked: OpenCV's own pass
+    small = strokes((40, 100), 5, seed=1)
+    for binary in (dense, small):
+        count, labels, stats = components_with_stats(binary)
+        want_count, want_labels, want_stats = opencv(binary, 8)
+        assert count == want_count
+        np.testing.assert_array_equal(labels, want_labels)
+        np.testing.assert_array_equal(stats, want_stats)
