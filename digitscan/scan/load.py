@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from digitscan.errors import InputError, is_interrupt
-from digitscan.scan.components import components_with_stats
+from digitscan.scan.ink import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages

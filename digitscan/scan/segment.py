@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
-from digitscan.scan.components import components_with_stats
+from digitscan.scan.ink import at_least, components_with_stats, ink_pixels, level_counts, only_labels
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.straighten import (
     MIN_SIDE,
@@ -404,17 +404,18 @@ def _with_faint_strokes(opened: np.ndarray, seeds: np.ndarray, high: float, leve
     though never into ink the paper's own texture reaches (its median plus TEXTURE_SIGMAS robust standard
     deviations, from the median absolute deviation). Old ink fades along a stroke; the dark rules and print of a
     register cell set the threshold, and the faded half of a digit fell below it."""
-    counts = np.bincount(opened.ravel(), minlength=256)
+    counts = level_counts(opened)
     half = opened.size / 2
     paper = int(np.searchsorted(np.cumsum(counts), half))  # the median ink level
     deviations = np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)
     spread = MAD_TO_SIGMA * int(np.searchsorted(np.cumsum(deviations), half))
     low = min(high, max(level * high, paper + TEXTURE_SIGMAS * spread))
-    count, labels = cv2.connectedComponents((opened >= low).astype(np.uint8), connectivity=8)
+    faint = at_least(opened, low)
+    count, labels = cv2.connectedComponents(faint, connectivity=8)
     touched = np.zeros(count, bool)
     touched[labels[seeds > 0]] = True
     touched[0] = False
-    return touched[labels].astype(np.uint8)
+    return only_labels(faint, labels, touched)
 
 
 def horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
@@ -473,12 +474,15 @@ def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
     thin = thin[thin > 0]
     if not thin.size:
         return rule
-    narrow = np.isin(zones, thin)
+    in_thin = np.zeros(count, bool)
+    in_thin[thin] = True
+    narrow = only_labels(dashed, zones, in_thin)
     count, labels = cv2.connectedComponents(binary, connectivity=8)
     reaching_out = np.zeros(count, bool)
-    reaching_out[labels[(binary > 0) & ~narrow]] = True
-    dashes = ~reaching_out[labels] & (labels > 0)
-    return rule | dashes.astype(np.uint8)
+    rows, cols = ink_pixels(binary & (1 - narrow))
+    reaching_out[labels[rows, cols]] = True
+    reaching_out[0] = True  # the paper
+    return rule | only_labels(binary, labels, ~reaching_out)
 
 
 def box_frames(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:

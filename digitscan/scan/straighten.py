@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan.scan.components import components_with_stats
+from digitscan.scan.ink import components_with_stats, ink_pixels
 
 # Tuning numbers, set by hand on pages of the page generator (digitscan.training.pages, tests/data/pages) and
 # checked on the samples; crops like ORAND's (at most 293 x 108 px) are below MIN_SIDE and never turned.
@@ -115,7 +115,7 @@ def ink_points(binary: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     profiles are made of; None for a crop smaller than a page or a page with almost no ink."""
     if is_crop(binary.shape):
         return None
-    ys, xs = np.nonzero(binary)
+    ys, xs = ink_pixels(binary)
     if xs.size < 2 * MIN_SIDE:
         return None
     if xs.size > MAX_POINTS:

@@ -2,7 +2,14 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.scan.components import SPARSE_FROM_PIXELS, components_with_stats
+from digitscan.scan.ink import (
+    SPARSE_FROM_PIXELS,
+    at_least,
+    components_with_stats,
+    ink_pixels,
+    level_counts,
+    only_labels,
+)
 
 
 def opencv(binary: np.ndarray, connectivity: int) -> tuple[int, np.ndarray, np.ndarray]:
@@ -47,3 +54,21 @@ def test_blank_dense_and_small_images_give_opencvs_components() -> None:
         assert count == want_count
         np.testing.assert_array_equal(labels, want_labels)
         np.testing.assert_array_equal(stats, want_stats)
+
+
+def test_histogram_threshold_and_kept_labels_match_numpys() -> None:
+    rng = np.random.default_rng(3)
+    grey = (rng.random((400, 300)) ** 3 * 255).astype(np.uint8)  # mostly dark, as a page's ink levels are
+    np.testing.assert_array_equal(level_counts(grey), np.bincount(grey.ravel(), minlength=256))
+    for level in (0.0, 12.0, 12.5, 200.01, 255.0, 300.0):
+        np.testing.assert_array_equal(at_least(grey, level), (grey >= level).astype(np.uint8))
+    binary = strokes((400, 300), 15, seed=4)
+    count, labels = cv2.connectedComponents(binary)
+    keep = rng.random(count) < 0.5
+    keep[0] = False
+    assert binary.size >= SPARSE_FROM_PIXELS and 0 < keep.sum() < count - 1
+    np.testing.assert_array_equal(only_labels(binary, labels, keep), keep[labels].astype(np.uint8))
+    rows, cols = ink_pixels(binary)
+    want_rows, want_cols = np.nonzero(binary)
+    np.testing.assert_array_equal(rows, want_rows)
+    np.testing.assert_array_equal(cols, want_cols)
