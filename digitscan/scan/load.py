@@ -177,7 +177,7 @@ def load_pages(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Page]:
                 if index == 0:
                     size = _upright_size(frame)
                     _draft(frame)
-                    frame = ImageOps.exif_transpose(frame)
+                    ImageOps.exif_transpose(frame, in_place=True)  # no copy of a photo never turned
                 else:
                     size = frame.size
                 pages.append(prepare(to_grey(frame), index, size))

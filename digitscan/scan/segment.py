@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
-from digitscan.scan.ink import at_least, components_with_stats, ink_pixels, level_counts, only_labels
+from digitscan.scan.ink import at_least, components_with_stats, ink_pixels, level_counts, long_runs, only_labels
 from digitscan.scan.normalise import to_mnist
 from digitscan.scan.straighten import (
     MIN_SIDE,
@@ -282,6 +282,7 @@ SLASH_SPAN = 0.8  # a slash's box is at least this much of the width its lean gi
 MAX_SLANT = 0.6  # the steepest shear tried either way (about 31 degrees)
 SLANT_STEPS = 13  # shears tried from -MAX_SLANT to MAX_SLANT (steps of 0.1)
 SLANT_GAIN = 1.0001  # a later shear must sharpen the projection by this factor to win: near-ties keep the earlier
+SLANTS = np.linspace(-MAX_SLANT, MAX_SLANT, SLANT_STEPS)
 
 # -- cut columns inside a wide blob (_pieces, _cut_columns)
 WIDE_BLOB = 0.75  # line heights: only blobs wider than this are cut
@@ -428,8 +429,7 @@ def horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     out = np.zeros_like(binary)
     rows = np.flatnonzero(cv2.reduce(binary, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() >= length // 2)
     if rows.size:
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-        out[rows] = cv2.morphologyEx(np.ascontiguousarray(binary[rows]), cv2.MORPH_OPEN, kernel)
+        out[rows] = long_runs(np.ascontiguousarray(binary[rows]), length)
     return out
 
 
@@ -802,11 +802,11 @@ def estimate_slant(mask: np.ndarray) -> float:
     height, width = mask.shape
     best, best_score = 0.0, -1.0
     pad = height
-    for slant in np.linspace(-MAX_SLANT, MAX_SLANT, SLANT_STEPS):
+    for slant in SLANTS:
         m = np.float32([[1, slant, pad - slant * height / 2], [0, 1, 0]])
         sheared = cv2.warpAffine(mask, m, (width + 2 * pad, height), flags=cv2.INTER_NEAREST)
-        cols = sheared.sum(axis=0, dtype=np.float64)
-        score = float((cols**2).sum())
+        cols = cv2.reduce(sheared, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
+        score = float(np.dot(cols, cols))  # whole numbers: the same sum, in any order
         if score > best_score * SLANT_GAIN:
             best, best_score = float(slant), score
     return best

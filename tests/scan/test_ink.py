@@ -8,6 +8,7 @@ from digitscan.scan.ink import (
     components_with_stats,
     ink_pixels,
     level_counts,
+    long_runs,
     only_labels,
 )
 
@@ -72,3 +73,17 @@ def test_histogram_threshold_and_kept_labels_match_numpys() -> None:
     want_rows, want_cols = np.nonzero(binary)
     np.testing.assert_array_equal(rows, want_rows)
     np.testing.assert_array_equal(cols, want_cols)
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 40, 41, 300])
+def test_long_runs_are_opencvs_opening_by_a_row_segment(length: int) -> None:
+    rng = np.random.default_rng(length)
+    rows = (rng.random((60, 1000)) < 0.2).astype(np.uint8)
+    rows = cv2.morphologyEx(rows, cv2.MORPH_CLOSE, np.ones((1, 9), np.uint8))  # runs of every length, at the edges too
+    rows[:5] = 1  # whole rows of ink
+    rows[5:10] = 0
+    assert rows.size >= SPARSE_FROM_PIXELS
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    want = cv2.morphologyEx(rows, cv2.MORPH_OPEN, kernel)
+    assert 0 < want.sum() < rows.sum() or length == 1
+    np.testing.assert_array_equal(long_runs(rows, length), want)
