@@ -39,6 +39,7 @@ from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader
 from digitscan.scan.segment import Word, segment_page, upside_down
+from digitscan.scan.warmup import start_worker_server
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
@@ -157,9 +158,8 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
-    context = _MainFreeContext()
-    context.set_forkserver_preload([__name__])  # no effect once the server runs
-    return context
+    start_worker_server()  # importing this module, on this process's path (no effect once the server runs)
+    return _MainFreeContext()
 
 
 class _MainFreeProcess(multiprocessing.process.BaseProcess):
@@ -177,9 +177,6 @@ class _MainFreeContext(multiprocessing.context.BaseContext):
 
     _name = "forkserver"
     Process = _MainFreeProcess
-
-    def set_forkserver_preload(self, module_names: list[str]) -> None:
-        multiprocessing.get_context("forkserver").set_forkserver_preload(module_names)
 
 
 @functools.cache

@@ -8,6 +8,7 @@ the first file that will be read is found, so a run that fails on its arguments 
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -19,18 +20,38 @@ if TYPE_CHECKING:
 WORKER_MODULE = "digitscan.scan.pipeline"  # what the fork server imports once for every worker (`prepare_file`'s)
 
 
+_SERVER_START = threading.Lock()
+
+
 def start_worker_server() -> None:
     """Start the fork server the workers will be forked from, without waiting for it (Linux; elsewhere a no-op).
 
     It imports `WORKER_MODULE` in its own process, on the other core, while this one goes on; the pool
     (`pipeline._worker_context`, the same server) then forks ready workers from it.
+
+    The server imports it from this process's module path. Python's own start (`python -c`) puts the current
+    folder first and ignores the path it is sent (3.11): run from a folder that holds another `digitscan/` (a
+    checkout, an older copy), the workers cut digits with that folder's code while this process classified them
+    with its own. So the server is started with this path as its PYTHONPATH, and PYTHONSAFEPATH set so that
+    nothing is put before it.
     """
     if not sys.platform.startswith("linux"):
         return
     import multiprocessing.forkserver
 
-    multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])
-    multiprocessing.forkserver.ensure_running()
+    with _SERVER_START:
+        saved = {name: os.environ.get(name) for name in ("PYTHONPATH", "PYTHONSAFEPATH")}
+        os.environ["PYTHONPATH"] = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 class EarlyModel:

@@ -110,6 +110,46 @@ def test_the_readme_example_runs_verbatim_as_an_unguarded_script(tmp_path: Path)
     assert lines[1].startswith("samples/photo.jpg [('8675309'") and lines[1].endswith("None")
 
 
+def test_workers_run_this_process_code_even_from_a_folder_holding_another_digitscan(tmp_path: Path) -> None:
+    """Run from a folder with a `digitscan/` of its own (a checkout, an older copy), the workers still cut digits
+    with the package this process imported: Python 3.11's fork server put the current folder first on its path."""
+    import subprocess
+    import sys
+
+    shadow = tmp_path / "digitscan" / "scan"
+    shadow.mkdir(parents=True)
+    (tmp_path / "digitscan" / "__init__.py").write_text("", encoding="utf-8")
+    (shadow / "__init__.py").write_text("", encoding="utf-8")
+    (shadow / "pipeline.py").write_text(
+        "def prepare_file(path, max_pixels=0):\n    raise RuntimeError('the other digitscan ran')\n", encoding="utf-8"
+    )
+    image = tmp_path / "page.png"
+    save(np.full((60, 160), 255, np.uint8), image)
+    script = tmp_path / "elsewhere" / "scan_one.py"
+    script.parent.mkdir()
+    script.write_text(
+        "import sys\n"
+        "from digitscan.scan.options import ScanOptions\n"
+        "from digitscan.scan.pipeline import Scanner\n"
+        "options = ScanOptions(workers=1, read_whole=False)\n"
+        "print([r.error for r in Scanner(options=options).scan([sys.argv[1]])])\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(script), str(image)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[None]", done.stdout
+
+
 def test_scanning_frames_each_digit_in_the_read_box_and_in_the_training_box(digits: dict[int, np.ndarray]) -> None:
     """Each candidate goes to the classifier fitted into each of READ_BOXES (18 px, then MNIST's 20)."""
     from digitscan.scan.normalise import BOX, READ_BOX, READ_BOXES
