@@ -33,7 +33,8 @@ def start_worker_server() -> None:
     folder first and ignores the path it is sent (3.11): run from a folder that holds another `digitscan/` (a
     checkout, an older copy), the workers cut digits with that folder's code while this process classified them
     with its own. So the server is started with this path as its PYTHONPATH, and PYTHONSAFEPATH set so that
-    nothing is put before it.
+    nothing is put before it. Python 3.10 has no PYTHONSAFEPATH: there the server imports nothing ahead, and each
+    worker imports the stages itself, on the path it is sent (slower to start, the same code).
     """
     if not sys.platform.startswith("linux"):
         return
@@ -44,7 +45,8 @@ def start_worker_server() -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
         os.environ["PYTHONSAFEPATH"] = "1"
         try:
-            multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])
+            if sys.version_info >= (3, 11):
+                multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])
             multiprocessing.forkserver.ensure_running()
         finally:
             for name, value in saved.items():
