@@ -44,13 +44,16 @@ def at_least(grey: np.ndarray, level: float) -> np.ndarray:
     return cv2.threshold(grey, math.ceil(level) - 1, 1, cv2.THRESH_BINARY)[1]  # OpenCV keeps those above it
 
 
-def only_labels(binary: np.ndarray, labels: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def only_labels(
+    binary: np.ndarray, labels: np.ndarray, keep: np.ndarray, pixels: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """uint8 0/1: the pixels of the components whose `keep` (bool per label, label 0 False) is set; `binary` is the
-    image the labels were found in. `keep[labels].astype(np.uint8)`, looked up at the ink pixels only."""
+    image the labels were found in, `pixels` its `ink_pixels` where the caller has them already.
+    `keep[labels].astype(np.uint8)`, looked up at the ink pixels only."""
     if binary.size < SPARSE_FROM_PIXELS:
         return keep[labels].astype(np.uint8)
     out = np.zeros(binary.shape, np.uint8)
-    rows, cols = ink_pixels(binary)
+    rows, cols = ink_pixels(binary) if pixels is None else pixels
     kept = keep[labels[rows, cols]]
     out[rows[kept], cols[kept]] = 1
     return out

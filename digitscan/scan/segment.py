@@ -479,10 +479,11 @@ def stepping_runs(binary: np.ndarray, length: int) -> np.ndarray:
     narrow = only_labels(dashed, zones, in_thin)
     count, labels = cv2.connectedComponents(binary, connectivity=8)
     reaching_out = np.zeros(count, bool)
-    rows, cols = ink_pixels(binary & (1 - narrow))
-    reaching_out[labels[rows, cols]] = True
+    rows, cols = ink_pixels(binary)
+    outside = narrow[rows, cols] == 0
+    reaching_out[labels[rows[outside], cols[outside]]] = True
     reaching_out[0] = True  # the paper
-    return rule | only_labels(binary, labels, ~reaching_out)
+    return rule | only_labels(binary, labels, ~reaching_out, (rows, cols))
 
 
 def box_frames(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
