@@ -7,7 +7,15 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.model.contract import LINE_HEIGHT
-from digitscan.training.page_words import CELL_SEED, labelled, make_cell_words, make_page_words, overlap, words_of_cell
+from digitscan.training.page_words import (
+    CELL_SEED,
+    _made,
+    labelled,
+    make_cell_words,
+    make_page_words,
+    overlap,
+    words_of_cell,
+)
 from digitscan.training.pages import Digits, make_register
 
 MNIST_SUBSET = Path(__file__).parent.parent / "data" / "mnist_subset.npz"
@@ -71,3 +79,15 @@ def test_training_register_cells_give_their_numbers_and_their_print_as_reader_li
     described = words.describe()
     assert described["name"] == "cell words" and described["kind"] == "generated register cells"
     assert described["cells"] == 8 and described["numbers"] == found
+
+
+def _opencv_threads(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    import cv2
+
+    return [(np.zeros((LINE_HEIGHT, 8), np.float32), str(cv2.getNumThreads()))]
+
+
+def test_training_words_are_cut_by_worker_processes_with_one_opencv_thread() -> None:
+    writers = [Digits(np.zeros((10, 28, 28), np.uint8), np.arange(10))]
+    lines = _made(_opencv_threads, writers, count=4, seed=5, workers=2, chunk=1)
+    assert lines.texts == ["1"] * 4

@@ -144,6 +144,22 @@ def test_epochs_made_in_worker_processes_equal_those_made_here(mnist_subset: Mni
     assert not np.array_equal(made[1][0], made[2][0])  # each epoch freshly made
 
 
+def _opencv_threads(epoch: int) -> tuple[int, int]:
+    import cv2
+
+    return epoch, cv2.getNumThreads()
+
+
+def test_epochs_are_made_by_worker_processes_with_one_opencv_thread(mnist_subset: Mnist) -> None:
+    x, y = mnist_subset.x_train[:10], mnist_subset.y_train[:10]
+    feed = EpochFeed(x, y, TrainOptions(epochs=2).recipe(), seed=5, workers=2, make=_opencv_threads, args=())
+    try:
+        made = [feed.get(epoch) for epoch in range(2)]
+    finally:
+        feed.close()
+    assert made == [(0, 1), (1, 1)]
+
+
 def test_models_trained_in_mixed_precision_are_saved_as_float32(tmp_path: Path) -> None:
     import keras
 
