@@ -1325,12 +1325,13 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     keep = np.zeros(int(labels.max()) + 1, bool)
     keep[list(members)] = True
     crop = np.where(keep[crop], crop, 0)
-    # before the line's slant is known, a slash is a thin straight stroke that leans right on the page
-    leans = {i: _lean(_blob_mask(labels, stats, i)) for i in line if _could_be_slash(stats[i], line_height)}
     in_order = sorted(line, key=lambda i: stats[i, 0])
-    lean_of = [leans.get(i) or 0.0 for i in in_order]
-    shapes = ["/" if lean >= SLASH_LEAN else None for lean in lean_of]
-    slashes = _date_slashes(shapes, lean_of) if len(line) >= DATE_BLOBS else None
+    slashes = None
+    if len(line) >= DATE_BLOBS:  # fewer blobs than a date's: no slashes to look for, no leans to measure
+        # before the line's slant is known, a slash is a thin straight stroke that leans right on the page
+        leans = {i: _lean(_blob_mask(labels, stats, i)) for i in line if _could_be_slash(stats[i], line_height)}
+        lean_of = [leans.get(i) or 0.0 for i in in_order]
+        slashes = _date_slashes(["/" if lean >= SLASH_LEAN else None for lean in lean_of], lean_of)
     # a date's slashes would set the slant: left out
     steady = np.isin(crop, [in_order[n] for n in slashes], invert=True) if slashes else np.ones(crop.shape, bool)
     slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
