@@ -39,7 +39,7 @@ from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader
 from digitscan.scan.segment import Word, segment_page, upside_down
-from digitscan.scan.warmup import start_worker_server
+from digitscan.scan.warmup import one_opencv_thread, start_worker_server
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
 
@@ -208,12 +208,9 @@ def _main_free_popen() -> type:
 
 
 def _start_worker() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them cleanly, and use one OpenCV thread each:
-    there is a worker per core already, and more threads than cores only fight over them."""
-    import cv2
-
+    """Workers leave Ctrl-C to the main process, which stops them cleanly, and use one OpenCV thread each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cv2.setNumThreads(1)
+    one_opencv_thread()
 
 
 class Scanner:

@@ -23,6 +23,16 @@ WORKER_MODULE = "digitscan.scan.pipeline"  # what the fork server imports once f
 _SERVER_START = threading.Lock()
 
 
+def one_opencv_thread() -> None:
+    """A worker process's OpenCV on one thread: there is a worker per core already, and OpenCV's own threads (one
+    per core in every worker) only wait for each other on images this small. Training's workers took twice the CPU
+    for the same wall time without it (an epoch's 4,600 samples: 374-392 against 183-188 us a sample, the same
+    samples to the bit; bench/README.md, twenty-ninth session)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def start_worker_server() -> None:
     """Start the fork server the workers will be forked from, without waiting for it (Linux; elsewhere a no-op).
 

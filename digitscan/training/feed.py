@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digitscan.scan.normalise import to_mnist_batch
+from digitscan.scan.warmup import one_opencv_thread
 from digitscan.training.augment import training_epoch
 from digitscan.training.recipe import Recipe
 
@@ -47,15 +48,6 @@ def _start_worker(*args: Any) -> None:
     _WORKER_ARGS = args
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the trainer's to handle
     one_opencv_thread()
-
-
-def one_opencv_thread() -> None:
-    """A worker process's OpenCV on one thread: its images are 56 px, and OpenCV's own threads (one per core in
-    every worker) only wait for each other: an epoch took twice the CPU for the same wall time (2-core CPU, 4,600
-    samples: 374-392 against 183-188 us of CPU a sample, the same samples to the bit)."""
-    import cv2
-
-    cv2.setNumThreads(1)
 
 
 def _worker_epoch(epoch: int) -> tuple[Any, ...]:

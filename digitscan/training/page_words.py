@@ -28,7 +28,7 @@ from digitscan.results import Box
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import to_line
 from digitscan.scan.segment import segment_page
-from digitscan.training.feed import one_opencv_thread
+from digitscan.scan.warmup import one_opencv_thread
 from digitscan.training.pages import (
     KINDS,
     Digits,
@@ -133,7 +133,7 @@ _WRITERS: list[Digits] = []
 def _start(writers: list[Digits]) -> None:
     global _WRITERS
     _WRITERS = writers
-    one_opencv_thread()  # a worker per core already
+    one_opencv_thread()
 
 
 def words_of_page(writers: Sequence[Digits], seed: int, index: int) -> list[tuple[np.ndarray, str]]:
