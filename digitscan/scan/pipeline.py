@@ -31,14 +31,14 @@ from digitscan.errors import InputError, is_interrupt
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
-from digitscan.scan.assemble import assemble, orientation_evidence
+from digitscan.scan.assemble import assemble, orientation_evidence, quarter_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader
-from digitscan.scan.segment import Word, segment_page, upside_down
+from digitscan.scan.segment import Word, page_cuts, upside_down
 from digitscan.scan.warmup import one_opencv_thread, start_worker_server
 
 __all__ = ["ScanOptions", "Scanner", "scan"]
@@ -57,11 +57,12 @@ def _no_images() -> np.ndarray:
 
 @dataclass
 class Reading:
-    """One way to read a page (as `segment.segment_page` turned it, or upside down): its words and candidates."""
+    """One way to read a page (as `segment.page_cuts` turned it, or upside down): its words and candidates."""
 
     words: list[Word] = field(default_factory=list)
     images: np.ndarray = field(default_factory=_no_images)  # (N, framings, 28, 28): `to_mnist_framings`
     lines: list[np.ndarray] = field(default_factory=list)  # per word: its line for the string reader, or empty
+    cut: int = 0  # which of `segment.page_cuts` it reads: the likelier quarter turn's (0) or the other's (1)
 
 
 @dataclass
@@ -100,10 +101,12 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            words, both_ways = segment_page(page.grey, page.sheet, page.bands)
-            readings = [_reading(words)]
-            if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
-                readings.append(_upside_down(words, readings[0]))
+            cuts, both_ways = page_cuts(page.grey, page.sheet, page.bands)
+            readings = []
+            for cut, words in enumerate(cuts):  # the likelier quarter turn first; the other where it is unsure
+                readings.append(_reading(words, cut))
+                if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
+                    readings.append(_upside_down(words, readings[-1]))
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
                 raise
@@ -117,14 +120,14 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     return prepared
 
 
-def _reading(words: list[Word]) -> Reading:
+def _reading(words: list[Word], cut: int = 0) -> Reading:
     images = to_mnist_framings([c.ink for w in words for c in w.candidates])
     lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]  # no ink: a word not read whole
     for word in words:
         word.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
         for cand in word.candidates:
             cand.ink = np.zeros((0, 0), np.float32)
-    return Reading(words, images, lines)
+    return Reading(words, images, lines, cut)
 
 
 def _upside_down(words: list[Word], first: Reading) -> Reading:
@@ -136,7 +139,7 @@ def _upside_down(words: list[Word], first: Reading) -> Reading:
     turned = [np.rot90(span, 2, axes=(-2, -1)) for span in reversed(spans)]
     stacked = np.ascontiguousarray(np.concatenate(turned)) if turned else images[:0]
     lines = [np.ascontiguousarray(np.rot90(line, 2)) for line in reversed(first.lines)]
-    return Reading(upside_down(words), stacked, lines)
+    return Reading(upside_down(words), stacked, lines, first.cut)
 
 
 def failed(path: str, reason: str) -> Prepared:
@@ -365,14 +368,26 @@ def classify_files(
             count, words = len(reading.images), len(reading.lines)
             read = lines[line_offset : line_offset + words] if reader else None
             strings = assemble(reading.words, scores.rows(offset, offset + count), item.scale, read)
-            choices.append((orientation_evidence(strings, read), strings))
+            choices.append((reading.cut, orientation_evidence(strings, read), strings))
             offset += count
             line_offset += words
         if item.result.error is None and choices:
-            best = max(choices, key=lambda choice: choice[0])[1]  # the first (the likelier turn) wins a tie
-            strings = number_lines(on_page(best, item.result.size))
+            strings = number_lines(on_page(_chosen(choices), item.result.size))
             item.result.strings = flag_below(strings, min_confidence)
     return [[item.result for item in prepared] for prepared in pending]
+
+
+def _chosen(choices: list[tuple[int, tuple[float, float], list[DigitString]]]) -> list[DigitString]:
+    """The strings of the reading kept, of (cut, evidence, strings): each cut's surer way up (`orientation_evidence`),
+    then, where the page was cut at two quarter turns, the cut along its writing (`quarter_evidence`). The first
+    (the likelier turn) wins a tie."""
+    best: dict[int, tuple[tuple[float, float], list[DigitString]]] = {}
+    for cut, evidence, strings in choices:
+        if cut not in best or evidence > best[cut][0]:
+            best[cut] = (evidence, strings)
+    if len(best) == 1:
+        return next(iter(best.values()))[1]
+    return max(best.values(), key=lambda chosen: quarter_evidence(*chosen))[1]
 
 
 def clip_box(box: Box, width: int, height: int) -> Box:

@@ -29,8 +29,8 @@ from digitscan.scan.straighten import (
     estimate_tilt,
     is_crop,
     level,
-    lines_run_down,
     quarter_turn,
+    quarter_turns,
     scaled_box,
     union_box,
     upright_lean,
@@ -985,7 +985,8 @@ def segment(
 
 def orientations(grey: np.ndarray) -> list[int]:
     """The quarter turns to read a page in, best guess first: [0, 2] (upright, or upside down) or [1, 3] for a
-    page whose writing runs down it; [0] for a crop smaller than a page (`straighten.MIN_SIDE`), read as given."""
+    page whose writing runs down it, all four where its blobs leave the quarter unsure (`straighten.quarter_turns`);
+    [0] for a crop smaller than a page (`straighten.MIN_SIDE`), read as given."""
     return _orient(grey)[0]
 
 
@@ -993,27 +994,38 @@ def segment_page(
     grey: np.ndarray, sheet: np.ndarray | None = None, bands: np.ndarray | None = None
 ) -> tuple[list[Word], bool]:
     """`segment` of a page the likelier way up (`orientations`), and whether it is to be read upside down too
+    (`upside_down`; a crop is read only as given): the first of `page_cuts`, the only one cut."""
+    cuts, both_ways = page_cuts(grey, sheet, bands, unsure_too=False)
+    return cuts[0], both_ways
+
+
+def page_cuts(
+    grey: np.ndarray, sheet: np.ndarray | None = None, bands: np.ndarray | None = None, unsure_too: bool = True
+) -> tuple[list[list[Word]], bool]:
+    """The words of a page cut at each quarter turn it may be read in (`orientations`: the likelier first, the
+    other where the quarter is unsure and `unsure_too`), and whether each is to be read upside down too
     (`upside_down`; a crop is read only as given). The page is thresholded and its rules found once. `sheet`: a
     photographed sheet's corners (`load.sheet_corners`): the sheet is read squared, its perspective undone, and
     its words' boxes mapped back. `bands`: a scan's dark bands (`load.dark_bands`), for a crop."""
     if sheet is not None and not is_crop(grey.shape):
         squared, matrix = square_sheet(grey, sheet)
         if not is_crop(squared.shape):
-            words, both_ways = segment_page(squared)
+            cuts, both_ways = page_cuts(squared, unsure_too=unsure_too)
             inverse = np.linalg.inv(matrix)
-            for word in words:
+            for word in (word for words in cuts for word in words):
                 word.box = _unsquared(word.box, inverse, grey.shape)
                 for cand in word.candidates:
                     cand.box = _unsquared(cand.box, inverse, grey.shape)
-            return words, both_ways
+            return cuts, both_ways
     turns, inked, rules = _orient(grey)
-    words = segment(grey, turns[0], inked, rules, bands)
+    cuts = [segment(grey, quarters, inked, rules, bands) for quarters in turns[:: 2 if unsure_too else 4]]
+    words = cuts[0]
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
         if _larger_is_kept(larger, words, zoom):
-            words = larger
-    return words, len(turns) > 1
+            cuts[0] = larger
+    return cuts, len(turns) > 1
 
 
 def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[Word], float]:
@@ -1093,8 +1105,8 @@ def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray |
     if inked[1] is None:
         return [0], inked, None
     rules = clear_rules(inked[1])
-    first = 1 if lines_run_down(rules.strokes, _ruled_down(rules, inked[1])) else 0
-    return [first, first + 2], inked, rules
+    quarters = quarter_turns(rules.strokes, _ruled_down(rules, inked[1]))
+    return [turn for quarter in quarters for turn in (quarter, quarter + 2)], inked, rules
 
 
 def _ruled_down(rules: Rules, binary: np.ndarray) -> bool:

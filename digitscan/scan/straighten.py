@@ -9,10 +9,11 @@ lines of writing pile up into few rows), searched coarse then fine within
 it whole, and every box found on it is mapped back to the page as given.
 
 A page turned a quarter (no EXIF tag says so) is told by its digit-sized
-blobs, mostly wider than tall (`lines_run_down`); which way up it reads, and
+blobs, mostly wider than tall (`quarter_turns`); which way up it reads, and
 whether an upright page is upside down, only the classifier can tell: the
 scanner reads both ways and keeps the reading it is surer of
-(`scan.assemble.orientation_evidence`).
+(`scan.assemble.orientation_evidence`). Where the blobs leave even the quarter
+unsure, the page is cut both ways and read all four.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ UPRIGHT_SHARE = 0.4  # of those blobs taller than wide, at least: the page's wri
 # than wide on a dev page, about 0.5 on a check page; every dev and check page turned the right way for 0.6 to 0.8,
 # at 0.5 those two were read across). No upright dev or check page is ruled down (at most 7 long upright rules).
 RULED_UPRIGHT_SHARE = 0.7
+# A share within UNSURE_SHARE of its threshold leaves the quarter unsure: the page is cut both ways and read all four,
+# the classifier's evidence choosing (`segment.page_cuts`). Dev pages (seeds 1600, 43000, 52000 tilted, 53000 turned,
+# 60000: 660 pages), the shares around UPRIGHT_SHARE: upright pages from 0.27 (a notebook tilted 5.6 degrees, its
+# rules not erased yet and its digits joined to them) and 0.375 (wide 4s and joined pairs), quarter-turned ones up to
+# 0.40; 4 of the 660 were cut the wrong way only. 33 of them fall within 0.15 of it and are cut twice.
+UNSURE_SHARE = 0.15
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
 MAX_ELONGATION = 3  # a blob longer than this many times its width is a 1, a rule or a dash: no clue either way
 MAX_POINTS = 60_000  # ink pixels sampled for the profiles (a page has millions; the profile needs a few thousand)
@@ -156,17 +163,21 @@ def quarter_turn(image: np.ndarray, quarters: int) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(np.rot90(image, quarters)), np.array(matrix, np.float64)
 
 
-def lines_run_down(strokes: np.ndarray, ruled_down: bool = False) -> bool:
-    """Whether the page's writing runs top to bottom (a page turned a quarter): its digit-sized blobs are mostly
-    wider than tall, or, on a page ruled down its length (`ruled_down`), not clearly taller. Pen strokes with the
-    ruling erased (`segment.clear_rules`) in, uint8 0/1."""
+def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
+    """The quarter turns to cut a page in, the likelier first: [0] where its writing runs across, [1] where it runs
+    down (its digit-sized blobs mostly wider than tall, or, on a page ruled down its length (`ruled_down`), not
+    clearly taller), both where the share of upright blobs is within UNSURE_SHARE of the threshold. Pen strokes with
+    the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
     _, _, stats = components_with_stats(strokes, connectivity=8)
     w, h = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64)
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)
     if digit_sized.sum() < QUARTER_MIN_BLOBS:
-        return False
-    return float(np.mean(h[digit_sized] > w[digit_sized])) < (RULED_UPRIGHT_SHARE if ruled_down else UPRIGHT_SHARE)
+        return [0]
+    share = float(np.mean(h[digit_sized] > w[digit_sized]))
+    threshold = RULED_UPRIGHT_SHARE if ruled_down else UPRIGHT_SHARE
+    first = 1 if share < threshold else 0
+    return [first, 1 - first] if abs(share - threshold) < UNSURE_SHARE else [first]
 
 
 def upright_lean(binary: np.ndarray, seed: int = 0) -> float:

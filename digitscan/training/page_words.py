@@ -162,7 +162,7 @@ def _cut_and_labelled(
         path = Path(folder) / ("image.jpg" if jpeg else "image.png")
         save_to(path)
         (decoded,) = load_pages(path)
-    words, _ = segment_page(decoded.grey, decoded.sheet, decoded.bands)  # as `pipeline.prepare_file` cuts it
+    words, _ = segment_page(decoded.grey, decoded.sheet, decoded.bands)  # as `pipeline.prepare_file` cuts it first
     words = [w for w in words if w.ink.size]
     boxes = [tuple(round(v / decoded.scale) for v in w.box) for w in words]
     texts = labelled(boxes, [(n.box, n.digits) for n in numbers])  # type: ignore[misc]

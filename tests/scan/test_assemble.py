@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from support import _word
 
 from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below
-from digitscan.scan.assemble import _edges, _lattice_reading, _text_log_likelihood, assemble_word, orientation_evidence
+from digitscan.scan.assemble import (
+    _edges,
+    _lattice_reading,
+    _text_log_likelihood,
+    assemble_word,
+    orientation_evidence,
+    quarter_evidence,
+)
 from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD, LINE_STRIDE
 from digitscan.scan.read import LineReading, decode
@@ -85,6 +94,20 @@ def test_the_reading_the_right_way_up_is_the_surer_on_average_not_the_longer() -
     upside_down = read(0.99, 0.99, 0.99, 0.99, 0.4, 0.5, 0.99, 0.3, 0.6)
     assert orientation_evidence(upright) > orientation_evidence(upside_down)
     assert orientation_evidence([]) < orientation_evidence(upside_down)
+
+
+def test_a_page_cut_across_its_writing_loses_to_the_cut_along_it_though_its_digits_read_surer() -> None:
+    """Cut a quarter off, a page's lines run down and each string read is a digit or two, some of them sure (0s, 1s
+    and 8s look alike turned); the cut along its writing reads strings of several digits, one of them unsure."""
+
+    def read(*strings: tuple[str, float]) -> list[DigitString]:
+        return [DigitString([Digit(c, p, (0, 0, 1, 1)) for c in text], box=(0, 0, 1, 1), line=0) for text, p in strings]
+
+    along = read(("83", 0.99), ("7787", 0.98), ("3756614994", 0.35), ("61980", 0.97))
+    across = read(("8", 0.99), ("0", 0.99), ("1", 0.95), ("08", 0.6), ("1", 0.99), ("91", 0.5), ("0", 0.99))
+    assert orientation_evidence(across) > orientation_evidence(along)  # the digits alone would keep the junk
+    assert quarter_evidence(orientation_evidence(along), along) > quarter_evidence(orientation_evidence(across), across)
+    assert quarter_evidence(orientation_evidence([]), []) == -math.inf
 
 
 def test_the_string_readers_surety_of_its_words_decides_the_turn_before_the_digits_kept() -> None:

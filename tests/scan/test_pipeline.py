@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import _random_image, flaky_worker, save
+from support import _random_image, flaky_worker, page_with, save
 
+from digitscan.model.files import bundled_model_path
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pipeline import MAX_FILES_AHEAD, MIN_AHEAD_PER_WORKER, Scanner, files_ahead
 
@@ -182,3 +183,31 @@ def test_workers_run_two_batches_ahead_by_the_files_seen_so_far() -> None:
     assert files_ahead(2, 512, 60, 576) == 106  # crops of about ten candidates: 1,024 candidates ahead
     assert files_ahead(2, 512, 3, 800) == least  # pages of hundreds: never fewer than the floor
     assert files_ahead(2, 512, 1000, 10) == MAX_FILES_AHEAD  # files that read nearly nothing: bounded
+
+
+@pytest.mark.skipif(not bundled_model_path().exists(), reason="no bundled model in this checkout")
+def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its_writing(
+    digits: dict[int, np.ndarray], tmp_path: Path
+) -> None:
+    """Three lines of digits, most of them joined in wide pairs: too few blobs stand taller than wide to say the
+    page is upright, and too many to be sure it is turned (`straighten.UNSURE_SHARE`). Cut only turned a quarter,
+    it read three strings down the page; cut both ways, the cut along its lines is read."""
+    from digitscan.model.files import load_for_scanning
+    from digitscan.scan.load import load_pages
+    from digitscan.scan.segment import orientations
+
+    lines = [
+        ([3, 5, 4, 7, 2], [40, 70, 160, 190, 280]),  # 35 and 47 joined pairs, 2 alone
+        ([6, 8, 9, 3, 4], [60, 90, 180, 210, 300]),
+        ([2, 7, 5, 0, 6, 8], [50, 80, 170, 200, 290, 320]),
+    ]
+    rows = [page_with([digits[d] for d in ds], xs, height=100, width=600, y=20) for ds, xs in lines]
+    blank = np.ones((60, 600), np.float32)
+    path = save((np.vstack([blank, *rows, blank]) * 255).astype(np.uint8), tmp_path / "pairs.png")
+    assert orientations(load_pages(path)[0].grey) == [1, 3, 0, 2]
+
+    (result,) = Scanner(load_for_scanning(None), ScanOptions(workers=0)).scan([path])
+    truth = ["35", "47", "2", "68", "93", "4", "27", "50", "68"]
+    assert [s.line for s in result.strings] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert all(s.box[3] < 70 for s in result.strings)  # each within its line, none down the page
+    assert sum(s.text == t for s, t in zip(result.strings, truth, strict=True)) >= 7, [s.text for s in result.strings]

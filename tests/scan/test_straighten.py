@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.scan.straighten import MIN_SIDE, estimate_tilt, level, lines_run_down
+from digitscan.scan.straighten import MIN_SIDE, estimate_tilt, level, quarter_turns
 
 
 def ruled_page(degrees: float) -> np.ndarray:
@@ -68,5 +68,27 @@ def test_blobs_half_upright_run_down_only_on_a_page_ruled_down() -> None:
     for n in range(8):
         strokes[60 + 80 * n : 60 + 80 * n + 40, 100:120] = 1  # taller than wide
         strokes[60 + 80 * n : 60 + 80 * n + 20, 300:340] = 1  # wider than tall
-    assert not lines_run_down(strokes)
-    assert lines_run_down(strokes, ruled_down=True)
+    assert quarter_turns(strokes)[0] == 0
+    assert quarter_turns(strokes, ruled_down=True) == [1]
+
+
+def test_a_share_of_upright_blobs_near_the_threshold_leaves_the_quarter_unsure() -> None:
+    """Blobs about as often wide as tall (joined pairs, wide 4s) give both quarter turns, the likelier first; a clear
+    share, one; a page ruled down weighs the same share against its own threshold."""
+
+    def strokes(upright: int, total: int = 8) -> np.ndarray:
+        page = np.zeros((800, 600), np.uint8)
+        for n in range(total):
+            top = 60 + 80 * n
+            if n < upright:
+                page[top : top + 40, 100:120] = 1  # taller than wide
+            else:
+                page[top : top + 20, 300:340] = 1  # wider than tall
+        return page
+
+    assert quarter_turns(strokes(3)) == [1, 0]  # 0.375, under UPRIGHT_SHARE by less than UNSURE_SHARE
+    assert quarter_turns(strokes(4)) == [0, 1]  # 0.5
+    assert quarter_turns(strokes(6)) == [0]
+    assert quarter_turns(strokes(1)) == [1]
+    assert quarter_turns(strokes(3), ruled_down=True) == [1]
+    assert quarter_turns(strokes(3, total=7)) == [0]  # too few blobs to tell: read as given
