@@ -455,7 +455,7 @@ def orientation_evidence(strings: list[DigitString], lines: list[LineReading] | 
 
 # A page whose quarter turn is unsure is cut both ways (`segment.page_cuts`). Cut across its writing, its lines run
 # down: each string read is a digit or two, and such junk can read surer than the right cut with one line misread
-# (a dated page, dev seed 53000: -0.53 against -0.66). Of 22 dev pages cut both ways (seeds 1600, 43000, 52000, 53000,
+# (a dated page, dev seed 53000: -0.53 against -0.66). Of 20 dev pages cut both ways (seeds 1600, 43000, 52000, 53000,
 # 60000), the right cut's strings held 2.3 to 6.5 digits on the mean, the wrong cut's 0 to 1.5; the evidence alone
 # chose the wrong cut of 1, with the log of the mean added none (the closest by 0.75).
 def quarter_evidence(evidence: tuple[float, float], strings: list[DigitString]) -> float:

@@ -47,7 +47,7 @@ RULED_UPRIGHT_SHARE = 0.7
 # the classifier's evidence choosing (`segment.page_cuts`). Dev pages (seeds 1600, 43000, 52000 tilted, 53000 turned,
 # 60000: 660 pages), the shares around UPRIGHT_SHARE: upright pages from 0.27 (a notebook tilted 5.6 degrees, its
 # rules not erased yet and its digits joined to them) and 0.375 (wide 4s and joined pairs), quarter-turned ones up to
-# 0.40; 4 of the 660 were cut the wrong way only. 33 of them fall within 0.15 of it and are cut twice.
+# 0.40; 4 of the 660 were cut the wrong way only. 20 of them fall within 0.15 of it and are cut twice.
 UNSURE_SHARE = 0.15
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
 MAX_ELONGATION = 3  # a blob longer than this many times its width is a 1, a rule or a dash: no clue either way
