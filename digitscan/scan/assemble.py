@@ -457,7 +457,7 @@ def orientation_evidence(strings: list[DigitString], lines: list[LineReading] | 
 # down: each string read is a digit or two, and such junk can read surer than the right cut with one line misread
 # (a dated page, dev seed 53000: -0.53 against -0.66). Of 20 dev pages cut both ways (seeds 1600, 43000, 52000, 53000,
 # 60000), the right cut's strings held 2.3 to 6.5 digits on the mean, the wrong cut's 0 to 1.5; the evidence alone
-# chose the wrong cut of 1, with the log of the mean added none (the closest by 0.75).
+# chose the wrong cut of 1, with the log of the mean added none (the closest by 0.44).
 def quarter_evidence(evidence: tuple[float, float], strings: list[DigitString]) -> float:
     """How surely a page was cut along its writing, to compare its cuts at two quarter turns by: the chosen
     reading's `orientation_evidence` plus the log of its strings' mean length in digits (-inf: nothing read)."""
