@@ -65,6 +65,32 @@ def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str
         assert any(abs(bx - left) <= 8 and abs(bx + bw - right) <= 8 for bx, _, bw, _ in boxes), (left, right, boxes)
 
 
+def test_a_desk_around_a_ruled_page_is_blanked_without_the_lines_and_digits_joined_to_it(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A notebook on a light desk: its ruled lines run into the desk and its digits stand on them, one blob with the
+    desk. The desk goes; the lines and the digits stay (the lines for `clear_rules`), and each line's words are
+    found."""
+    page = np.full((520, 600), 0.55, np.float32)  # the desk, dark enough to be thresholded as ink
+    page[40:-40, 40:-40] = 1.0  # the sheet
+    lines = (140, 260, 380)
+    for y in lines:
+        page[y : y + 3, 40:-40] = 0.5  # ruled lines reaching the sheet's edges, into the desk
+    for y, ds in zip(lines, ([4, 7, 2], [5, 9, 3], [8, 6, 1]), strict=True):
+        written = page_with([digits[d] for d in ds], [150, 200, 250], height=56, width=600, y=0)
+        rows = slice(y - 46, y + 10)  # each digit's foot on its line
+        page[rows] = np.minimum(page[rows], written)
+    _, binary = page_ink(page)
+    assert binary is not None
+    assert binary[:20].sum() == 0 and binary[:, :20].sum() == 0  # no desk
+    for y in lines:
+        assert binary[y - 40 : y, 150:320].sum() > 500  # the digits on each line
+    found = [w.box for w in segment(page)]
+    for y in lines:  # words on each line, every digit of it among them
+        on_line = [(x, w) for x, top, w, h in found if top < y < top + h + 10]
+        assert sum(w for _, w in on_line) >= 100 and min(x for x, _ in on_line) <= 160, (y, found)
+
+
 def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
     _a_left, a_right = ink_columns(digits[0], 60)
     b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
