@@ -91,6 +91,37 @@ def test_a_desk_around_a_ruled_page_is_blanked_without_the_lines_and_digits_join
         assert sum(w for _, w in on_line) >= 100 and min(x for x, _ in on_line) <= 160, (y, found)
 
 
+def test_a_rules_remnant_joined_to_a_digit_is_taken_off_it_and_no_longer_joins_the_lines_it_spans(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """What the rule finders left of a margin rule, joined to the 9 written against it: a blob as tall as four lines
+    and too wide for a bare rule. Its rows as thin as a rule go; the 9 and the other digits stay whole."""
+    from digitscan.scan.ink import components_with_stats
+    from digitscan.scan.segment import MIN_DIGIT_HEIGHT, _group_lines, _without_pole_ends
+
+    lines = [([9, 4, 0, 7], 100), ([4, 0], 130), ([3, 7, 4, 0], 110), ([1, 2, 6], 140)]
+    rows = [page_with([digits[d] for d in ds], [x + 40 * k for k in range(len(ds))], 64, 600, 4) for ds, x in lines]
+    binary = (np.vstack([np.ones((60, 600), np.float32), *rows, np.ones((60, 600), np.float32)]) < 0.5).astype(np.uint8)
+    binary[90:260, 108:111] = 1  # the remnant, beside the 9 (x 117-146, y 76-116) down into the third line,
+    binary[90:93, 108:120] = 1  # joined to it
+    count, labels, stats = components_with_stats(binary, connectivity=8)
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT]
+    assert len(_group_lines(stats, tall)) < 4  # the remnant gathers the lines it spans
+
+    stripped = _without_pole_ends(binary, labels, stats, tall)
+    assert stripped is not None
+    count, labels, stats = components_with_stats(stripped, connectivity=8)
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT]
+    assert len(_group_lines(stats, tall)) == 4
+    assert (stripped[70:120, 111:150] == binary[70:120, 111:150]).all()  # the 9 whole
+    assert stripped[130:260, 108:111].sum() == 0
+    untouched = binary.copy()
+    untouched[90:260, 108:111] = untouched[90:93, 108:117] = 0
+    count, labels, stats = components_with_stats(untouched, connectivity=8)
+    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT]
+    assert _without_pole_ends(untouched, labels, stats, tall) is None  # no such blob: the strokes as they were
+
+
 def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
     _a_left, a_right = ink_columns(digits[0], 60)
     b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
