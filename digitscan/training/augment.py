@@ -128,40 +128,6 @@ def cross_seven(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return img
 
 
-# The share of training 2s drawn looped (`loop_two`), as of 7s crossed. ORAND fold 3's classifier trained on the CPU
-# with and without them (bench/README.md, twenty-ninth session): amounts read by it alone 68.33 -> 72.50 %, its 2s
-# read as other digits 9 -> 6; with fold 3's two string readers 80.00 -> 78.33 % and 77.50 -> 81.67 %; CVL valid
-# 98.04 -> 98.13 %, MNIST test 99.37 -> 99.29 %. Fold 4 against its GPU-trained classifier: alone 73.33 -> 74.17 %,
-# with its reader 80.83 -> 81.67 % (2s misread 7 -> 3). The five folds are for the next GPU session.
-LOOPED_TWOS = 0.3
-
-
-def loop_two(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Give an MNIST "2" the shape many Latin American writers give it: a closed loop for its top, the pen coming
-    down out of it into the base stroke (a "Q", a Greek rho). A network that never saw one reads it as a 9 or an 8:
-    the commonest wrong digit of ORAND folds 3 and 4 (16 of 47 with the fold pairs of the twenty-seventh session)."""
-    img = digit.astype(np.float32)
-    ys, xs = np.nonzero(img > 128)
-    if ys.size < 10:
-        return digit
-    top, left = int(ys.min()), int(xs.min())
-    height, width = int(ys.max()) - top + 1, int(xs.max()) - left + 1
-    cut = round(top + height * rng.uniform(0.6, 0.72))  # the base stroke below this row is kept
-    out = img.copy()
-    out[:cut] = 0
-    rows, cols = np.nonzero(out > 128)
-    if rows.size < 3:
-        return digit
-    base = (int(cols.min()), round(float(rows[cols == cols.min()].mean())))  # where the base stroke starts
-    pen = 2 if rng.random() < 0.7 else 1
-    ax, ay = width * rng.uniform(0.28, 0.4), (cut - top) * rng.uniform(0.42, 0.52)
-    cx, cy = left + width * rng.uniform(0.35, 0.5), top + ay + 1
-    axes = (max(2, round(ax)), max(2, round(ay)))
-    cv2.ellipse(out, (round(cx), round(cy)), axes, rng.uniform(-25, 25), 0, 360, 255.0, pen, cv2.LINE_AA)
-    cv2.line(out, (round(cx + ax * rng.uniform(-0.2, 0.4)), round(cy + ay * 0.95)), base, 255.0, pen, cv2.LINE_AA)
-    return out
-
-
 def distort(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A randomly distorted ink image of one digit, on the big canvas (not yet normalised)."""
     img = _affine(_upscale(digit), rng)
@@ -361,8 +327,6 @@ def augmented_epoch(
             digit = flag_one(digit, rng)
         elif y[i] == 7 and rng.random() < 0.3:
             digit = cross_seven(digit, rng)
-        elif y[i] == 2 and rng.random() < LOOPED_TWOS:
-            digit = loop_two(digit, rng)
         if roll < heavy:
             ink = distort(digit, rng)
         elif roll < heavy + 0.15 * strength and reject_fraction > 0:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import REJECT, SEVERAL
-from digitscan.training.augment import _worn, cross_seven, flag_one, loop_two, training_epoch
+from digitscan.training.augment import _worn, cross_seven, flag_one, training_epoch
 
 
 def _seven() -> np.ndarray:
@@ -46,38 +46,10 @@ def test_cross_seven_adds_a_bar_across_the_middle_of_the_stem() -> None:
         assert xs.min() < 14 < xs.max()  # on both sides of the stem
 
 
-def _two() -> np.ndarray:
-    """A bare MNIST-like 2 on 28x28: an arc over the top, a diagonal down to the left, a base to the right."""
-    img = np.zeros((28, 28), np.uint8)
-    cv2.ellipse(img, (14, 10), (6, 5), 0, 180, 360, 255, 2)
-    cv2.line(img, (20, 10), (8, 22), 255, 2)
-    cv2.line(img, (8, 22), (21, 22), 255, 2)
-    return img
-
-
-def _holes(img: np.ndarray) -> int:
-    """Closed loops of ink: the contours inside another."""
-    _, hierarchy = cv2.findContours((np.asarray(img) > 128).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    return 0 if hierarchy is None else int((hierarchy[0][:, 3] >= 0).sum())
-
-
-def test_loop_two_closes_the_top_into_a_loop_and_keeps_the_base() -> None:
-    two = _two()
-    assert _holes(two) == 0
-    for seed in range(10):
-        looped = np.asarray(loop_two(two, np.random.default_rng(seed)))
-        assert _holes(looped) >= 1
-        ys, _ = np.nonzero(looped > 128)
-        assert ys.min() <= 6 and ys.max() >= 21  # as tall as the 2 was
-        assert (looped[21:24] > 128)[two[21:24] > 128].all()  # the base stroke is kept whole
-        inside = np.nonzero(cv2.floodFill((looped <= 128).astype(np.uint8), None, (0, 0), 0)[1])[0]
-        assert inside.size and inside.mean() < 16  # the loop is in the upper part
-
-
 def test_edits_leave_an_empty_image_alone() -> None:
     blank = np.zeros((28, 28), np.uint8)
     rng = np.random.default_rng(0)
-    for edit in (flag_one, cross_seven, loop_two):
+    for edit in (flag_one, cross_seven):
         assert not np.asarray(edit(blank, rng)).any()
 
 
