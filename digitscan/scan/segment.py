@@ -316,6 +316,11 @@ SURROUND_THICKNESS = 8  # pixels, or
 SURROUND_THICKNESS_FRACTION = 0.02  # of the image's shorter side: a surround is at least this thick (6543cda:
 # the thin frame of a form or a check's amount box is left to remove_lines)
 SURROUND_FRINGE = 5  # pixels: the solid surround blanked this far around (the sheet's shaded edge)
+# A page ruled in a light ink (a notebook's blue lines and red margin, 0.30 of full ink at the median on a dev page,
+# 0.35 at RULE_INK_PERCENTILE) and written in a dark one (0.78 at the median) has the pen's pixels the rule erasure
+# took given back (`_pen_over_rules`): the strokes' median ink PEN_OVER_RULE times the rules' or more.
+RULE_INK_PERCENTILE = 90
+PEN_OVER_RULE = 1.6
 
 
 @dataclass
@@ -881,6 +886,22 @@ def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
     )
 
 
+def _pen_over_rules(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> Rules:
+    """The rules with the pen's own ink given back where it was erased with them: on a page ruled far lighter than
+    it is written (the ink of the erased pixels' upper tail under PEN_OVER_RULE times the strokes' median), the
+    erased pixels at least halfway from the one to the other are the pen's: a 1 written on a notebook's margin rule,
+    erased with it, was its number's lost first digit."""
+    erased = (binary > 0) & (rules.strokes == 0)
+    kept = rules.strokes > 0
+    if not erased.any() or not kept.any():
+        return rules
+    rule, pen = float(np.percentile(ink[erased], RULE_INK_PERCENTILE)), float(np.median(ink[kept]))
+    if pen < PEN_OVER_RULE * rule:
+        return rules
+    over = erased & (ink >= (rule + pen) / 2)
+    return replace(rules, strokes=rules.strokes | over.view(np.uint8)) if over.any() else rules
+
+
 def _blank_surround(binary: np.ndarray, surround: np.ndarray, whole: bool = False) -> None:
     """Blank a dark surround's solid part, and what is left of it joined to the image's rim, in place. Ruled lines
     that run into the desk, and the digits written on them, are one blob with it; blanked with it, two notebooks
@@ -975,6 +996,8 @@ def segment(
             return []
     rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
     crop, cell = is_crop(grey.shape), is_cell(grey.shape)
+    if not crop:
+        rules = _pen_over_rules(ink, binary, rules)
     bands = bands if bands is not None and bands.shape == grey.shape and not (quarters % 4 or tilt) else None
     if crop:  # stubs first: slivers are weighed against the blobs stubs leave
         rules, binary = _without_strays(rules, binary, _rule_stubs(rules.strokes, bands))
@@ -1282,13 +1305,20 @@ def _wall_between(before: list[int], after: list[int], page: _Page, line_height:
     for x, y, w, h in page.walls:
         middle = x + w / 2
         overlap = min(bottom, y + h) - max(top, y)
-        if not right - WALL_SLACK <= middle <= left + WALL_SLACK:
+        if not right - WALL_SLACK <= middle <= left + WALL_SLACK or _written_over(middle, [*before, *after], stats):
             continue
         if h >= WALL_SPLIT * line_height and overlap >= 0.5 * (bottom - top):
             return "split"
         if overlap >= -WALL_SLACK:  # a comb's tick may only touch the digits' rows
             found = "join"
     return found
+
+
+def _written_over(middle: float, atom: list[int], stats: np.ndarray) -> bool:
+    """Whether a rule at column `middle` runs through one of these blobs rather than beside them (a 1 written on a
+    notebook's margin rule, its ink given back by `_pen_over_rules`): the blob spans the rule's middle column (a digit
+    beside a rule may overlap it by WALL_SLACK, short of its middle)."""
+    return any(stats[i, 0] <= middle <= stats[i, 0] + stats[i, 2] for i in atom)
 
 
 def _fold_hanging(lines: list[list[int]], stats: np.ndarray) -> tuple[list[list[int]], list[int]]:

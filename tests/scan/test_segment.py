@@ -122,6 +122,23 @@ def test_a_rules_remnant_joined_to_a_digit_is_taken_off_it_and_no_longer_joins_t
     assert _without_pole_ends(untouched, labels, stats, tall) is None  # no such blob: the strokes as they were
 
 
+def test_a_1_written_on_a_light_margin_rule_is_kept_and_read_with_its_number(digits: dict[int, np.ndarray]) -> None:
+    """A notebook ruled in light ink, a number written in dark ink starting with a 1 right on the margin rule: the
+    rule is erased, the 1 given back (`_pen_over_rules`) and not split off its number by the rule (`_written_over`)."""
+    page = np.ones((600, 500), np.float32)
+    for y in range(60, 600, 60):
+        page[y : y + 2] = 0.7  # light ruling
+    page[:, 100:103] = 0.65  # the margin rule, the page's height
+    written = page_with([digits[d] for d in (3, 4, 4, 5)], [112, 150, 188, 226], height=56, width=500, y=0)
+    page[136:192] = np.minimum(page[136:192], written)
+    page[140:182, 98:105] = 0.05  # the 1, on the rule
+    words = segment(page)
+    assert len(words) == 1
+    x, _, w, _ = words[0].box
+    assert x <= 98 and x + w >= 270, words[0].box  # from the 1 to the 5
+    assert any(c.start == 0 and c.end == 1 and c.box[0] <= 98 and c.box[2] <= 20 for c in words[0].candidates)  # the 1
+
+
 def test_segment_splits_a_touching_pair_where_they_touch(digits: dict[int, np.ndarray]) -> None:
     _a_left, a_right = ink_columns(digits[0], 60)
     b_x = a_right - 8 - 2 * int(np.flatnonzero(digits[0].max(axis=0) > 60)[0])  # overlap the strokes by a few px
