@@ -888,9 +888,9 @@ def _is_background(stat: np.ndarray, shape: tuple[int, ...]) -> bool:
 
 def _pen_over_rules(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> Rules:
     """The rules with the pen's own ink given back where it was erased with them: on a page ruled far lighter than
-    it is written (the ink of the erased pixels' upper tail under PEN_OVER_RULE times the strokes' median), the
-    erased pixels at least halfway from the one to the other are the pen's: a 1 written on a notebook's margin rule,
-    erased with it, was its number's lost first digit."""
+    it is written (the strokes' median ink PEN_OVER_RULE times the erased pixels' RULE_INK_PERCENTILE or more), the
+    erased pixels at least halfway from the one level to the other are the pen's: a 1 written on a notebook's margin
+    rule, erased with it, was its number's lost first digit."""
     erased = (binary > 0) & (rules.strokes == 0)
     kept = rules.strokes > 0
     if not erased.any() or not kept.any():
