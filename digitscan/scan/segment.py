@@ -902,21 +902,21 @@ def _pen_over_rules(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> Rules:
     return replace(rules, strokes=rules.strokes | over.view(np.uint8)) if over.any() else rules
 
 
-def _blank_surround(binary: np.ndarray, surround: np.ndarray, whole: bool = False) -> None:
-    """Blank a dark surround's solid part, and what is left of it joined to the image's rim, in place. Ruled lines
-    that run into the desk, and the digits written on them, are one blob with it; blanked with it, two notebooks
-    photographed on a light desk lost all but one of their eleven lines (dev seeds 43000 and 60000). A crop's
-    surround (`whole`: a scan's dark band) goes whole, with the column rules that stand on it: a register cell's
-    rules left standing there cost it its one digit (dev cells of seed 2000)."""
-    if whole:
-        binary[surround] = 0
-        return
+def _blank_surround(binary: np.ndarray, surround: np.ndarray) -> None:
+    """Blank a page's dark surround by its solid part, and what is left of it joined to the image's rim, in place.
+    Ruled lines that run into the desk, and the digits written on them, are one blob with it; blanked with it, two
+    notebooks photographed on a light desk lost all but one of their eleven lines (dev seeds 43000 and 60000)."""
     side = round(max(SURROUND_THICKNESS, SURROUND_THICKNESS_FRACTION * min(binary.shape)))
     solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     binary[cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8)) > 0] = 0
     _, labels = cv2.connectedComponents(binary, connectivity=8)
-    rim = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    rim = np.unique(_rim(labels))
     binary[surround & np.isin(labels, rim[rim > 0])] = 0
+
+
+def _rim(image: np.ndarray) -> np.ndarray:
+    """The pixels along an image's four edges, in one row."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
 
 
 def _bridged(ink: np.ndarray, band: np.ndarray) -> np.ndarray:
@@ -954,11 +954,15 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     binary = binarise(ink, crop=is_crop(grey.shape))
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats = components_with_stats(binary, connectivity=8)
-        rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+        rim = _rim(labels)
         along = np.bincount(rim, minlength=count) / rim.size  # the share of the image's rim each blob holds
         surrounds = [i for i in range(1, count) if along[i] >= SURROUND_RIM and _is_background(stats[i], binary.shape)]
-        if surrounds:
-            _blank_surround(binary, np.isin(labels, surrounds), whole=is_crop(grey.shape))
+        if surrounds and is_crop(grey.shape):
+            # a scan's dark band goes whole, with the column rules standing on it: a register cell's rules left
+            # standing there cost it its one digit (bench cells, seed 2000)
+            binary[np.isin(labels, surrounds)] = 0
+        elif surrounds:
+            _blank_surround(binary, np.isin(labels, surrounds))
     if binary.mean() > MAX_INK_FRACTION:
         return ink, None
     return ink, binary
@@ -1064,7 +1068,8 @@ def page_cuts(
                     cand.box = _unsquared(cand.box, inverse, grey.shape)
             return cuts, both_ways
     turns, inked, rules = _orient(grey)
-    cuts = [segment(grey, quarters, inked, rules, bands) for quarters in turns[:: 2 if unsure_too else 4]]
+    quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
+    cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
