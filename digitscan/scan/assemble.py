@@ -245,8 +245,13 @@ def _after_label(
         return None, 0
     first = path[lead][0]
     boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box, where it is one
-    label_end = max((x + w for start, (x, _, w, _) in boxes.items() if start < first), default=None)
-    if first not in boxes or label_end is None or boxes[first][0] - label_end < LABEL_GAP * word.box[3]:
+    label_end = max((_along(box, word.direction)[1] for start, box in boxes.items() if start < first), default=None)
+    height = word.box[3 - 2 * _axis(word.direction)]  # across the way it reads
+    if (
+        first not in boxes
+        or label_end is None
+        or _along(boxes[first], word.direction)[0] - label_end < LABEL_GAP * height
+    ):
         return None, 0  # no space between: the rest is more of the print
     rest = _best_path(word.pieces, edges, first=first)
     return (None if rest is None else _reading_of(word, rest, scores, offset, scale)), first
@@ -333,7 +338,7 @@ def with_reader(
         digits = [Digit(c, p, d.box) for c, p, d in zip(line.text, line.confidences, found.digits, strict=True)]
         return DigitString(digits=digits, box=found.box, line=word.line, separators=dict(found.separators))
     read = _reader_reading(word, line, scale)
-    read.separators = _moved(found, [d.box for d in read.digits])
+    read.separators = _moved(found, [d.box for d in read.digits], word.direction)
     return read
 
 
@@ -380,7 +385,7 @@ def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
     """The string reader's digits, each in a share of the word's box by the column it was read at."""
     box = scaled_box(word.box, scale)
     digits = [
-        Digit(c, p, _share(box, column, line))
+        Digit(c, p, _share(box, column, line, word.direction))
         for c, p, column in zip(line.text, line.confidences, line.columns, strict=True)
     ]
     return DigitString(digits=digits, box=union_box([d.box for d in digits]), line=word.line)
@@ -392,25 +397,41 @@ def _joint(text: str, line: LineReading, lattice: Callable[[str], float], weight
     return line.log_likelihood(text) + max(weight * lattice(text), floor)
 
 
-def _share(box: Box, column: float, line: LineReading) -> Box:
-    """The part of a word's box a digit read at `column` of its line stands in: one digit's width around it."""
-    x, y, w, h = box
+def _share(box: Box, column: float, line: LineReading, direction: tuple[float, float]) -> Box:
+    """The part of a word's box a digit read at `column` of its line stands in: one digit's width around it, along
+    the way the word reads on the page (`Word.direction`: a turned page's run down or back across it)."""
+    axis = _axis(direction)
+    start, length = box[axis], box[axis + 2]
     ink = max(1.0, line.width - 2 * LINE_PAD)
-    middle = x + (column - LINE_PAD) / ink * w
-    width = w / max(1, len(line.text))
-    left = round(min(max(x, middle - width / 2), x + w - width))
-    return (left, y, max(1, round(width)), h)
+    share = (column - LINE_PAD) / ink
+    middle = start + (share if direction[axis] > 0 else 1 - share) * length
+    width = length / max(1, len(line.text))
+    shared = list(box)
+    shared[axis] = round(min(max(start, middle - width / 2), start + length - width))
+    shared[axis + 2] = max(1, round(width))
+    return (shared[0], shared[1], shared[2], shared[3])
 
 
-def _moved(found: DigitString, boxes: list[Box]) -> dict[int, str]:
+def _axis(direction: tuple[float, float]) -> int:
+    """The page's axis (0: x, 1: y) nearest to the way a word reads."""
+    return 0 if abs(direction[0]) >= abs(direction[1]) else 1
+
+
+def _along(box: Box, direction: tuple[float, float]) -> tuple[float, float]:
+    """Where a box starts and ends along the way its word reads (`_axis`; negated where it reads backwards)."""
+    axis = _axis(direction)
+    start, end = box[axis], box[axis] + box[axis + 2]
+    return (start, end) if direction[axis] > 0 else (-end, -start)
+
+
+def _moved(found: DigitString, boxes: list[Box], direction: tuple[float, float]) -> dict[int, str]:
     """Separators of the classifier's reading placed between the reader's digits at the same position."""
     moved: dict[int, str] = {}
     for i, char in found.separators.items():
         if i + 1 >= len(found.digits):
             continue
-        left, right = found.digits[i].box, found.digits[i + 1].box
-        at = (left[0] + left[2] + right[0]) / 2
-        before = sum(b[0] + b[2] / 2 < at for b in boxes)
+        at = (_along(found.digits[i].box, direction)[1] + _along(found.digits[i + 1].box, direction)[0]) / 2
+        before = sum(sum(_along(b, direction)) / 2 < at for b in boxes)
         if 0 < before < len(boxes):
             moved.setdefault(before - 1, char)
     return moved

@@ -343,6 +343,9 @@ class Word:
     candidates: list[Candidate] = field(default_factory=list)
     cuts: list[bool] = field(default_factory=list)  # per boundary between pieces: does it cut through ink?
     separators: list[tuple[int, str]] = field(default_factory=list)  # (pieces left of it, ".", ",", "-" or "/")
+    # The same read with the word turned half a turn (`upside_down`): a dot at its top is a dot at its foot then
+    turned_separators: list[tuple[int, str]] = field(default_factory=list)
+    direction: tuple[float, float] = (1.0, 0.0)  # which way it reads on the page as given: a unit vector (x, y)
     # What the string reader reads: a one-word crop's pen strokes, all of them (`segment`); a page word's, its line's
     # strokes in its columns (`_strokes_between`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
@@ -1026,7 +1029,10 @@ def segment(
         strokes = binary if rules.cut is None else np.where(rules.cut > 0, rules.strokes, binary)
         words[0].ink = ink * strokes
     if quarters % 4 or tilt:
+        dx, dy = turn.inverse[:, 0].tolist()  # the level page's rows, on the page as given
+        way = (dx / np.hypot(dx, dy), dy / np.hypot(dx, dy))
         for word in words:
+            word.direction = way
             word.box = turn.box_on_page(word.box)
             for cand in word.candidates:
                 cand.box = turn.box_on_page(cand.box)
@@ -1177,15 +1183,29 @@ def upside_down(words: list[Word]) -> list[Word]:
 
     A candidate's 28 x 28 image turned half a turn is the candidate the
     turned page would give (`to_mnist` centres and scales alike either way),
-    so reading a page upside down needs no second segmentation; only its
-    separators, placed for the first way up, are left out.
+    so reading a page upside down needs no second segmentation. Its
+    separators were placed both ways up when it was cut (a dot at the top
+    of a line is one at its foot upside down).
     """
     last = max((w.line for w in words), default=0)
     turned = []
     for word in reversed(words):
         n = word.pieces
         candidates = [Candidate(n - c.end, n - c.start, c.box, c.ink) for c in word.candidates]
-        turned.append(Word(last - word.line, n, word.box, candidates, list(reversed(word.cuts)), crop=word.crop))
+        way = (-word.direction[0], -word.direction[1])
+        turned.append(
+            Word(
+                last - word.line,
+                n,
+                word.box,
+                candidates,
+                list(reversed(word.cuts)),
+                separators=word.turned_separators,
+                turned_separators=word.separators,
+                direction=way,
+                crop=word.crop,
+            )
+        )
     return turned
 
 
@@ -1215,13 +1235,13 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
         tall = [i for i in tall if i not in ticks]
     tall_set = set(tall)
     marks = [i for i in range(1, count) if i not in tall_set and i not in ticks and stats[i, 4] >= MIN_MARK_AREA]
-    lines, hanging = _fold_hanging(_group_lines(stats, tall), stats)
+    lines, hanging, risers = _fold_hanging(_group_lines(stats, tall), stats)
     marks += hanging
     if crop:
         lines = _join_stacked(lines, stats)
     lines.sort(key=lambda line: median([stats[i, 1] + stats[i, 3] / 2 for i in line]))
     walls = rules.walls + [tuple(int(v) for v in stats[i, :4]) for i in ticks]
-    page = _Page(stats, labels, ink, walls)
+    page = _Page(stats, labels, ink, walls, risers)
     words: list[Word] = []
     for line_no, line in enumerate(lines):
         words.extend(_line_words(line_no, line, marks, page))
@@ -1275,6 +1295,7 @@ class _Page:
     labels: np.ndarray
     ink: np.ndarray
     walls: list[tuple[int, int, int, int]]  # upright rules and comb ticks: between two digits, they end or join
+    risers: list[int] = field(default_factory=list)  # blobs that are a line's commas if it is upside down
 
 
 def comb_ticks(stats: np.ndarray, tall: list[int], touching: set[int]) -> set[int]:
@@ -1326,31 +1347,44 @@ def _written_over(middle: float, atom: list[int], stats: np.ndarray) -> bool:
     return any(stats[i, 0] <= middle <= stats[i, 0] + stats[i, 2] for i in atom)
 
 
-def _fold_hanging(lines: list[list[int]], stats: np.ndarray) -> tuple[list[list[int]], list[int]]:
-    """Lines of a few small blobs hanging from a taller line's baseline (its commas) become that line's marks.
+def _fold_hanging(lines: list[list[int]], stats: np.ndarray) -> tuple[list[list[int]], list[int], list[int]]:
+    """Lines of a few small blobs hanging from a taller line's baseline (its commas) become that line's marks;
+    returns the lines kept, those marks, and the blobs that would hang so with the page upside down (rising above
+    a line's top: kept as lines, and taken as marks only when the line is read upside down, `upside_down`).
 
     A comma of large writing is tall enough to be a blob of its own, but it
     lies mostly below the digits, so it forms a "line" of its own, read as a 1.
     """
     kept: list[list[int]] = []
     hanging: list[int] = []
+    risers: list[int] = []
     spans = [_extent(line, stats) for line in lines]
-    for n, line in enumerate(lines):
+
+    def beside(n: int, turned: bool) -> bool:
         top, bottom, left, right, height = spans[n]
-        under = [
-            m
-            for m, (m_top, m_bottom, m_left, m_right, m_height) in enumerate(spans)
-            if m != n
-            and height <= 2 * DOT_MAX * m_height
-            and m_top <= top < m_bottom
-            and bottom <= m_bottom + COMMA_BELOW * m_height
-            and m_left <= (left + right) / 2 <= m_right
-        ]
-        if under and len(line) <= 2:
+        if turned:  # the page's rows counted from its foot
+            top, bottom = -bottom, -top
+        for m, (m_top, m_bottom, m_left, m_right, m_height) in enumerate(spans):
+            if turned:
+                m_top, m_bottom = -m_bottom, -m_top
+            if (
+                m != n
+                and height <= 2 * DOT_MAX * m_height
+                and m_top <= top < m_bottom
+                and bottom <= m_bottom + COMMA_BELOW * m_height
+                and m_left <= (left + right) / 2 <= m_right
+            ):
+                return True
+        return False
+
+    for n, line in enumerate(lines):
+        if len(line) <= 2 and beside(n, turned=False):
             hanging.extend(line)
-        else:
-            kept.append(line)
-    return kept, hanging
+            continue
+        kept.append(line)
+        if len(line) <= 2 and beside(n, turned=True):
+            risers.extend(line)
+    return kept, hanging, risers
 
 
 def _join_stacked(lines: list[list[int]], stats: np.ndarray) -> list[list[int]]:
@@ -1405,9 +1439,14 @@ class _Line:
     page_shape: tuple[int, ...]
     hanging: dict[int, tuple[int, int, int, int]]  # marks reaching below the line (commas), deskewed boxes
     slant: float  # the shear that made it upright (`estimate_slant`)
+    rising: dict[int, tuple[int, int, int, int]]  # marks reaching above it: commas if it is upside down
 
 
-def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> _Line:
+def _deskewed_line(
+    line: list[int], marks: list[int], stats: np.ndarray, labels: np.ndarray, ink: np.ndarray, risers: list[int]
+) -> _Line:
+    """A line's blobs and the marks inside it cut out and sheared upright; `risers`: blobs that may rise above it
+    as commas when it is upside down (`_fold_hanging`), besides its marks."""
     heights = np.array([stats[i, 3] for i in line], float)
     line_height = percentile(heights, LINE_HEIGHT_PERCENTILE)
     top = min(stats[i, 1] for i in line)
@@ -1415,6 +1454,9 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     inside = {i for i in marks if stats[i, 1] >= top - LINE_PAD and stats[i, 1] + stats[i, 3] <= bottom + LINE_PAD}
     below = bottom + COMMA_BELOW * line_height  # a comma may hang this far below the baseline
     hanging = [i for i in marks if i not in inside and top <= stats[i, 1] < bottom and sum(stats[i, 1:4:2]) <= below]
+    above = top - COMMA_BELOW * line_height  # or, the line upside down, rise this far above its top
+    outsiders = [i for i in marks + risers if i not in inside and i not in line]
+    rising = [i for i in outsiders if top < sum(stats[i, 1:4:2]) <= bottom and stats[i, 1] >= above]
     members = set(line) | inside
     x0 = max(0, min(stats[i, 0] for i in members) - LINE_PAD)
     x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + LINE_PAD)
@@ -1438,12 +1480,19 @@ def _deskewed_line(line: list[int], marks: list[int], stats: np.ndarray, labels:
     line_ink = cv2.warpAffine(ink[y0:y1, x0:x1], shear, size, flags=cv2.INTER_LINEAR)
     line_ink *= cv2.dilate((sheared > 0).astype(np.uint8), np.ones((GROW, GROW), np.uint8))  # edges, as binarise
     (a, b, c), _ = shear.tolist()
-    below_line = {  # deskewed like the line, though outside its crop (which stays the digits' own)
-        i: (round(a * (x - x0 + w / 2) + b * (y - y0 + h / 2) + c - w / 2), y - y0, w, h)
-        for i, (x, y, w, h) in ((i, (int(v) for v in stats[i, :4])) for i in hanging)
-    }
+
+    def outside(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+        """Marks deskewed like the line, though outside its crop (which stays the digits' own)."""
+        return {
+            i: (round(a * (x - x0 + w / 2) + b * (y - y0 + h / 2) + c - w / 2), y - y0, w, h)
+            for i, (x, y, w, h) in ((i, (int(v) for v in stats[i, :4])) for i in ids)
+        }
+
     inverse = cv2.invertAffineTransform(shear)
-    return _Line(sheared, line_ink, _boxes(sheared), inverse, (x0, y0), line_height, ink.shape, below_line, slant)
+    boxes = _boxes(sheared)
+    return _Line(
+        sheared, line_ink, boxes, inverse, (x0, y0), line_height, ink.shape, outside(hanging), slant, outside(rising)
+    )
 
 
 def upright_shear(slant: float, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, int]]:
@@ -1495,11 +1544,12 @@ def _boxes(labels: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
 def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) -> list[Word]:
     """Deskew a line, split it into strings at wide gaps and column rules, and list each string's candidates and
     separators."""
-    upright = _deskewed_line(line, marks, page.stats, page.labels, page.ink)
+    upright = _deskewed_line(line, marks, page.stats, page.labels, page.ink, page.risers)
     tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
     small_marks = [i for i in upright.boxes if i not in set(line)]
     atoms, loose = _atoms(tall, small_marks, upright.boxes, upright.height)
     loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
+    turned_boxes = [upright.boxes[i] for i in loose] + list(upright.rising.values())  # the line upside down
     groups: list[list[list[int]]] = []
     previous_right = None
     heights = [_atom_height(atom, upright.boxes) for atom in atoms]
@@ -1534,18 +1584,24 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
         shapes = [
             None if n < start or (char == "/" and n not in (slashes or ())) else char for n, char in enumerate(shapes)
         ]
-        digits, separators = [], []
+        digits, separators, turned = [], [], []
         for atom, char in zip(group, shapes, strict=True):
             if char:
                 separators.append((_middle(upright.boxes[atom[0]]), char))
+                if char in "-/":  # alike upside down; a dot or comma left out of the digits is left out of both
+                    turned.append(separators[-1])
             else:
                 digits.append(atom)
         for box in loose_boxes:
             middle = _middle(box)
             if left < middle < right and (char := _separator_of(box, upright, frame)):
                 separators.append((middle, char))
+        for box in turned_boxes:
+            middle = _middle(box)
+            if left < middle < right and (char := _turned_separator_of(box, upright, frame)):
+                turned.append((middle, char))
         slashes = [atom[0] for atom, char in zip(group, shapes, strict=True) if char == "/"]
-        if digits and (word := _word(line_no, digits, upright, sorted(separators), slashes)):
+        if digits and (word := _word(line_no, digits, upright, sorted(separators), slashes, turned)):
             words.append(word)
     return words
 
@@ -1643,6 +1699,15 @@ def _separator_of(
     return None
 
 
+def _turned_separator_of(box: tuple[int, int, int, int], upright: _Line, frame: tuple[float, float]) -> str | None:
+    """The separator a mark between digits is when its line is read upside down (`upside_down`): its box and
+    the digits' top and baseline turned half a turn about the line's middle row."""
+    x, y, w, h = box
+    height = upright.labels.shape[0]
+    top, baseline = frame
+    return _separator_of((x, height - y - h, w, h), upright, (height - baseline, height - top))
+
+
 def _lean(mask: np.ndarray) -> float | None:
     """How far one straight stroke leans right (columns per row going up), or None when the ink is no thin line.
 
@@ -1720,9 +1785,11 @@ def _word(
     upright: _Line,
     separators: list[tuple[float, str]] | None = None,
     slashes: list[int] | None = None,
+    turned: list[tuple[float, str]] | None = None,
 ) -> Word | None:
-    """Cut a string into pieces and list the candidate digits over them, and where its separators stand;
-    `slashes`: a date's slash strokes (component ids), which the string reader is not shown."""
+    """Cut a string into pieces and list the candidate digits over them, and where its separators stand (at
+    which column, read as given, and `turned`: read upside down); `slashes`: a date's slash strokes (component
+    ids), which the string reader is not shown."""
     left, right = min(_span(a, upright.boxes)[0] for a in atoms), max(_span(a, upright.boxes)[1] for a in atoms)
     atom_of = np.zeros(int(upright.labels.max()) + 1, np.int32)
     for n, atom in enumerate(atoms, start=1):
@@ -1742,10 +1809,8 @@ def _word(
     )
     word.ink = _strokes_between(upright, left, right, slashes or [])
     middles = [(a + b) / 2 for a, b, _ in pieces]
-    for middle, char in separators or []:
-        before = sum(m < middle for m in middles)
-        if 0 < before < len(pieces) and all(k != before for k, _ in word.separators):
-            word.separators.append((before, char))
+    word.separators = _between(middles, separators or [])
+    word.turned_separators = _between([-m for m in middles], sorted((-m, char) for m, char in turned or []))
     gap = MAX_GAP * upright.height
     for start in range(len(pieces)):
         b = pieces[start][1]  # right edge of the run so far
@@ -1763,6 +1828,17 @@ def _word(
             box = _page_box(upright.inverse, a, b, ink_rows[0], ink_rows[-1] + 1, x0, y0, upright.page_shape)
             word.candidates.append(Candidate(start, end, box, piece_ink[ink_rows[0] : ink_rows[-1] + 1]))
     return word
+
+
+def _between(middles: list[float], separators: list[tuple[float, str]]) -> list[tuple[int, str]]:
+    """Separators at columns (in order) as (pieces left of it, char), given the pieces' middle columns: only
+    between two pieces, one at each place."""
+    placed: list[tuple[int, str]] = []
+    for middle, char in separators:
+        before = sum(m < middle for m in middles)
+        if 0 < before < len(middles) and all(k != before for k, _ in placed):
+            placed.append((before, char))
+    return placed
 
 
 def _pieces(atom_map: np.ndarray, atom_count: int, line_height: float) -> list[tuple[int, int, int]]:

@@ -186,6 +186,53 @@ def test_a_reading_of_another_length_takes_shares_of_the_word_box_and_keeps_its_
     assert read.written == "1.23"  # the dot stood between the classifier's two digits: after the first here
 
 
+def _turned(word: Word, width: int, way: tuple[float, float]) -> Word:
+    """The same word on a page turned so that it reads backwards along x (`way` (-1, 0)) or down along y (0, 1):
+    each box of a line `width` px long moved to where that page holds it."""
+
+    def moved(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x, y, w, h = box
+        return (width - x - w, y, w, h) if way == (-1.0, 0.0) else (y, x, h, w)
+
+    word.box, word.direction = moved(word.box), way
+    for cand in word.candidates:
+        cand.box = moved(cand.box)
+    return word
+
+
+@pytest.mark.parametrize("way", [(-1.0, 0.0), (0.0, 1.0)])
+def test_a_turned_pages_reading_of_another_length_lays_its_digits_and_separators_along_the_way_it_reads(
+    way: tuple[float, float],
+) -> None:
+    """Upside down a word's first digit stands at the page's right; a quarter turned, at its top. The reader's
+    digits take their shares of the box in that order, and the dot stays after the first of them."""
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.box = (0, 0, 30, 10)
+    word.separators = [(1, ".")]
+    word = _turned(word, 30, way)
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, 1], digits[2, 7] = 0.5, 0.5
+    reject = np.array([0.0, 0.9, 0.0], np.float32)
+    read = assemble_word(word, Scores(digits, reject), 0, 1.0, _line("123", 0.95))
+    assert read is not None and read.written == "1.23"
+    starts = [d.box[0] if way[0] else d.box[1] for d in read.digits]
+    assert starts == (sorted(starts, reverse=True) if way[0] < 0 else sorted(starts)) and len(set(starts)) == 3
+    assert all((d.box[2] if way[0] else d.box[3]) == 10 for d in read.digits)
+
+
+def test_a_label_before_a_number_on_a_page_read_upside_down_is_left_out() -> None:
+    """ "DATE 42" read from a page turned half a turn: the label comes first but stands right of the number on
+    the page; the space after it is measured the way the word reads."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    word, scores = _labelled(space=round(LABEL_GAP * 40) + 2)
+    width = word.box[2]
+    read = assemble_word(_turned(word, width, (-1.0, 0.0)), scores, offset=0, scale=1.0)
+    assert read is not None and read.text == "42"
+    tight, scores = _labelled(space=round(LABEL_GAP * 40) - 3)
+    assert assemble_word(_turned(tight, tight.box[2], (-1.0, 0.0)), scores, offset=0, scale=1.0) is None
+
+
 def _every_reading(word, edges) -> dict[str, float]:
     """Each text a word's lattice can read, with its best path's score: every path enumerated."""
     found: dict[str, float] = {}

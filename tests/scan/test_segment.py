@@ -378,6 +378,24 @@ def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[in
     assert not any(bx >= 110 and bx + bw <= 140 for bx, _, bw, _ in (c.box for c in word.candidates))
 
 
+@pytest.mark.parametrize("separator", [",", ".", "-"])
+def test_a_separator_is_found_on_a_page_read_upside_down(digits: dict[int, np.ndarray], separator: str) -> None:
+    """The page turned half a turn is cut as it is given (a dot at the top of its line, a comma rising above it)
+    and read the other way up from the same pieces (`upside_down`): the separator stands between the same digits,
+    which on that page read from right to left."""
+    from digitscan.scan.segment import upside_down
+
+    page = page_with([digits[1], digits[2], digits[0], digits[5]], [20, 60, 150, 190], width=300)
+    _draw_between(page, separator)
+    given = segment(np.ascontiguousarray(page[::-1, ::-1]))
+    assert [char for w in given for _, char in w.separators] == ([] if separator in ",." else ["-"])
+    [word] = upside_down(given)
+    assert [char for _, char in word.separators] == [separator] and word.direction == (-1.0, 0.0)
+    [(before, _)] = word.separators
+    first = [c for c in word.candidates if c.end <= before]  # the 1 and the 2, right of the mark on this page
+    assert first and all(bx + bw / 2 > 300 - 112 for bx, _, bw, _ in (c.box for c in first))
+
+
 def test_a_date_written_after_a_printed_label_keeps_its_slashes(digits: dict[int, np.ndarray]) -> None:
     """ "DE 1/2/05": the label's letters stand closer to the date than a word's gap, so the string holds them too
     and its blobs do not fall into a date's groups; the date after the label's space is still found."""
@@ -645,7 +663,9 @@ def test_words_read_upside_down_are_the_same_pieces_in_the_opposite_order(digits
     assert [w.line for w in turned] == [0, 1]
     for word, back in zip(words, reversed(turned), strict=True):
         n = word.pieces
-        assert back.box == word.box and back.pieces == n and back.separators == []
+        assert back.box == word.box and back.pieces == n
+        assert (back.separators, back.turned_separators) == (word.turned_separators, word.separators)
+        assert back.direction == (-word.direction[0], -word.direction[1])
         assert [(c.start, c.end, c.box) for c in back.candidates] == [
             (n - c.end, n - c.start, c.box) for c in word.candidates
         ]
