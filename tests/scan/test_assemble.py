@@ -375,6 +375,18 @@ def test_a_label_with_one_letter_read_as_a_digit_is_still_a_label() -> None:
     assert assemble_word(tight, scores, offset=0, scale=1.0) is None
 
 
+def test_a_first_digit_the_string_reader_reads_too_is_no_letter_of_a_label() -> None:
+    """Marks before a number and a space after its first digit: a label whose last letter was read as a digit, or
+    a written number after some marks ("11.07.07" after "DATE")? The reader, which learnt print as nothing, reads
+    a label's letter as nothing; where it reads that digit too, the digit is the number's."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    word, scores = _labelled(space=round(LABEL_GAP * 40) + 2, sign=True)  # "$" read as a 5 after the space
+    scores.digits[2, 1], scores.reject[2] = 0.95, 0.02  # the third blob read as a sure 1
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("542", 0.95)).text == "542"
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("1542", 0.95)).text == "1542"
+
+
 def test_a_number_after_a_label_is_weighed_against_the_string_reader() -> None:
     """ "TOTAL $ 42": the classifier reads the written "$" after the label as a 5 where the string reader is sure of
     "42"; the two weigh each other from the label's end, as they do on any word, and "42" is read."""
