@@ -1030,7 +1030,7 @@ def segment(
         words[0].ink = ink * strokes
     if quarters % 4 or tilt:
         dx, dy = turn.inverse[:, 0].tolist()  # the level page's rows, on the page as given
-        way = (dx / np.hypot(dx, dy), dy / np.hypot(dx, dy))
+        way = (dx / math.hypot(dx, dy), dy / math.hypot(dx, dy))
         for word in words:
             word.direction = way
             word.box = turn.box_on_page(word.box)
@@ -1455,7 +1455,8 @@ def _deskewed_line(
     below = bottom + COMMA_BELOW * line_height  # a comma may hang this far below the baseline
     hanging = [i for i in marks if i not in inside and top <= stats[i, 1] < bottom and sum(stats[i, 1:4:2]) <= below]
     above = top - COMMA_BELOW * line_height  # or, the line upside down, rise this far above its top
-    outsiders = [i for i in marks + risers if i not in inside and i not in line]
+    in_line = set(line)
+    outsiders = [i for i in marks + risers if i not in inside and i not in in_line]
     rising = [i for i in outsiders if top < sum(stats[i, 1:4:2]) <= bottom and stats[i, 1] >= above]
     members = set(line) | inside
     x0 = max(0, min(stats[i, 0] for i in members) - LINE_PAD)
@@ -1489,9 +1490,17 @@ def _deskewed_line(
         }
 
     inverse = cv2.invertAffineTransform(shear)
-    boxes = _boxes(sheared)
     return _Line(
-        sheared, line_ink, boxes, inverse, (x0, y0), line_height, ink.shape, outside(hanging), slant, outside(rising)
+        sheared,
+        line_ink,
+        _boxes(sheared),
+        inverse,
+        (x0, y0),
+        line_height,
+        ink.shape,
+        outside(hanging),
+        slant,
+        outside(rising),
     )
 
 
