@@ -1,0 +1,109 @@
+"""Which network reads a page's lines: the digit classifier alone, the string reader alone, or the two together.
+
+For each true line of a page set, the word of the reading the scanner keeps that covers it most is read three
+ways: the classifier's best cut (`assemble_word` without the reader), the string reader's text, and the
+scanner's choice between them. The table splits the lines by writer: `page_bench.py` and the thirtieth session's
+`mk.py` write page i of each kind with writer set i mod 2, MNIST test (even; no bundled network learnt those
+writers) and CVL valid (odd; the bundled classifier learnt them with the rest of CVL, so its figures there are
+no measure). Run from the repository root::
+
+    python bench/readers_bench.py PAGES_FOLDER [PAGES_FOLDER ...]   # folders with truth.csv (page_bench.py --keep)
+
+Where both networks are wrong, a better choice cannot help; where one is right and the choice lost it, it can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+COVERED = 0.3  # of the smaller box: a word covers a true line this much to be its reading
+
+
+def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return max(0, x1 - x0) * max(0, y1 - y0) / max(1, min(a[2] * a[3], b[2] * b[3]))
+
+
+def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int, ...], str, str, str]]:
+    """Each word of the reading the scanner keeps: (box on the page, the classifier's text, the reader's, the
+    chosen one), read as `pipeline.classify_files` reads a page."""
+    from digitscan.scan import pipeline
+    from digitscan.scan.assemble import assemble, assemble_word, orientation_evidence
+    from digitscan.scan.straighten import scaled_box
+
+    words = []
+    for item in pipeline.prepare_file(str(path)):
+        choices, kept = [], []
+        for reading in item.readings:
+            scores = classifier.scores(reading.images)
+            lines = reader.read(reading.lines, [not w.crop for w in reading.words])
+            strings = assemble(reading.words, scores, item.scale, lines)
+            choices.append((reading.cut, orientation_evidence(strings, lines), strings))
+            offsets = [sum(len(w.candidates) for w in reading.words[:n]) for n in range(len(reading.words))]
+            kept.append(
+                [
+                    (
+                        scaled_box(word.box, item.scale),
+                        getattr(assemble_word(word, scores, offset, item.scale), "text", ""),
+                        line.text,
+                        getattr(assemble_word(word, scores, offset, item.scale, line), "text", ""),
+                    )
+                    for word, offset, line in zip(reading.words, offsets, lines, strict=True)
+                ]
+            )
+        if choices:
+            chosen = pipeline._chosen(choices)
+            words += next(k for (_, _, strings), k in zip(choices, kept, strict=True) if strings is chosen)
+    return words
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folders", nargs="+", type=Path, help="page sets, each with truth.csv")
+    args = parser.parse_args(argv)
+    from digitscan.scan.classify import Classifier
+    from digitscan.scan.read import StringReader
+
+    classifier, reader = Classifier(), StringReader()
+    print("| set | writers | lines | classifier alone | reader alone | chosen | both wrong | one right, lost |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for folder in args.folders:
+        truth: dict[str, list[dict[str, str]]] = {}
+        with open(folder / "truth.csv", newline="") as f:
+            for row in csv.DictReader(f):
+                truth.setdefault(row["file"], []).append(row)
+        counts = {"MNIST test": Counter(), "CVL valid": Counter()}
+        for name, rows in sorted(truth.items()):
+            words = page_words(folder / name, classifier, reader)
+            index = int(re.search(r"-(\d+)\.\w+$", name).group(1))
+            count = counts["MNIST test" if index % 2 == 0 else "CVL valid"]
+            for row in rows:
+                box = tuple(int(row[k]) for k in "xywh")
+                share, word = max(((overlap(box, w[0]), w) for w in words), key=lambda c: c[0], default=(0.0, None))
+                cls, read, chosen = word[1:] if word is not None and share >= COVERED else ("", "", "")
+                digits = row["digits"]
+                count.update(
+                    lines=1,
+                    cls=cls == digits,
+                    read=read == digits,
+                    chosen=chosen == digits,
+                    both=cls != digits and read != digits,
+                    lost=chosen != digits and digits in (cls, read),
+                )
+        for writers, c in counts.items():
+            n = max(1, c["lines"])
+            cells = [f"{c[k]} ({c[k] / n:.1%})" for k in ("cls", "read", "chosen", "both", "lost")]
+            print(f"| {folder.name} | {writers} | {c['lines']} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
