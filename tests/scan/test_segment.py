@@ -378,6 +378,21 @@ def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[in
     assert not any(bx >= 110 and bx + bw <= 140 for bx, _, bw, _ in (c.box for c in word.candidates))
 
 
+def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(digits: dict[int, np.ndarray]) -> None:
+    """ "12.95": the dot stands at the baseline under the 9's empty lower left corner, inside the 9's box, and was
+    taken into the 9 as part of it; a filled dot apart from the digit's ink, in its box's left part, is the point."""
+    import cv2
+
+    page = page_with([digits[1], digits[2], digits[9], digits[5]], [20, 60, 115, 160], width=300)
+    cv2.circle(page, (133, 76), 3, 0.0, -1)
+    [word] = segment(page)
+    assert [char for _, char in word.separators] == ["."]
+    [(before, _)] = word.separators
+    left = [c for c in word.candidates if c.end <= before]
+    assert left and all(bx + bw / 2 < 120 for bx, _, bw, _ in (c.box for c in left))  # the 1 and the 2
+    assert not any(bx <= 133 <= bx + bw and by >= 60 for bx, by, bw, _ in (c.box for c in word.candidates))  # no dot
+
+
 @pytest.mark.parametrize("separator", [",", ".", "-"])
 def test_a_separator_is_found_on_a_page_read_upside_down(digits: dict[int, np.ndarray], separator: str) -> None:
     """The page turned half a turn is cut as it is given (a dot at the top of its line, a comma rising above it)
