@@ -1233,11 +1233,11 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
     dense = specks > SPECKLE_DENSITY * binary.size
     if blobs > MAX_COMPONENTS or (blobs > SPECKLE_MIN_BLOBS and specks > SPECKLE_FRACTION * blobs and dense):
         return []  # pure noise or dense speckle, not writing
-    tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
+    tall = _tall(stats)
     if not crop and (stripped := _without_pole_ends(binary, labels, stats, tall)) is not None:
         binary = stripped
         count, labels, stats = components_with_stats(binary, connectivity=8)
-        tall = [i for i in range(1, count) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
+        tall = _tall(stats)
     poles = set() if crop else _poles(stats, tall, binary.shape[1])
     if poles:
         tall = [i for i in tall if i not in poles]
@@ -1260,6 +1260,11 @@ def _segment_level(ink: np.ndarray, binary: np.ndarray, rules: Rules, crop: bool
     for line_no, line in enumerate(lines):
         words.extend(_line_words(line_no, line, marks, page))
     return words
+
+
+def _tall(stats: np.ndarray) -> list[int]:
+    """The blobs tall and large enough to be digits (their labels)."""
+    return [i for i in range(1, len(stats)) if stats[i, 3] >= MIN_DIGIT_HEIGHT and stats[i, 4] >= MIN_DIGIT_AREA]
 
 
 def _poles(stats: np.ndarray, tall: list[int], width: int) -> set[int]:
@@ -1472,7 +1477,7 @@ def _deskewed_line(
     in_line = set(line)
     outsiders = [i for i in marks + risers if i not in inside and i not in in_line]
     rising = [i for i in outsiders if top < sum(stats[i, 1:4:2]) <= bottom and stats[i, 1] >= above]
-    members = set(line) | inside
+    members = in_line | inside
     x0 = max(0, min(stats[i, 0] for i in members) - LINE_PAD)
     x1 = min(ink.shape[1], max(stats[i, 0] + stats[i, 2] for i in members) + LINE_PAD)
     y0, y1 = max(0, top - LINE_PAD), min(ink.shape[0], bottom + LINE_PAD)
@@ -1569,7 +1574,8 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     separators."""
     upright = _deskewed_line(line, marks, page.stats, page.labels, page.ink, page.risers)
     tall = [i for i in sorted(line, key=lambda k: upright.boxes.get(k, (0,))[0]) if i in upright.boxes]
-    small_marks = [i for i in upright.boxes if i not in set(line)]
+    in_line = set(line)
+    small_marks = [i for i in upright.boxes if i not in in_line]
     atoms, loose = _atoms(tall, small_marks, upright.boxes, upright.height)
     atoms, loose = _dots_before(atoms, loose, upright)
     loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
