@@ -249,7 +249,7 @@ def _after_label(
     first = path[lead][0]
     boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box, where it is one
     label_end = max((_along(box, word.direction)[1] for start, box in boxes.items() if start < first), default=None)
-    height = word.box[3 - 2 * _axis(word.direction)]  # across the way it reads
+    height = word.box[3 - _axis(word.direction)]  # across the way it reads: h along x, w down the page
     if (
         first not in boxes
         or label_end is None

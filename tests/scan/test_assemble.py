@@ -220,17 +220,21 @@ def test_a_turned_pages_reading_of_another_length_lays_its_digits_and_separators
     assert all((d.box[2] if way[0] else d.box[3]) == 10 for d in read.digits)
 
 
-def test_a_label_before_a_number_on_a_page_read_upside_down_is_left_out() -> None:
-    """ "DATE 42" read from a page turned half a turn: the label comes first but stands right of the number on
-    the page; the space after it is measured the way the word reads."""
+@pytest.mark.parametrize("way", [(-1.0, 0.0), (0.0, 1.0)])
+def test_a_label_before_a_number_on_a_turned_page_is_left_out(way: tuple[float, float]) -> None:
+    """ "DATE 42" read from a page turned half a turn (the label right of the number on the page) or a quarter (the
+    label above it): the space after the label is measured the way the word reads, against its size across."""
     from digitscan.scan.segment import LABEL_GAP
 
     word, scores = _labelled(space=round(LABEL_GAP * 40) + 2)
-    width = word.box[2]
-    read = assemble_word(_turned(word, width, (-1.0, 0.0)), scores, offset=0, scale=1.0)
+    word = _turned(word, word.box[2], way)
+    word.box = (word.box[0] + 300, word.box[1] + 300, word.box[2], word.box[3])  # far from the page's corner
+    for cand in word.candidates:
+        cand.box = (cand.box[0] + 300, cand.box[1] + 300, cand.box[2], cand.box[3])
+    read = assemble_word(word, scores, offset=0, scale=1.0)
     assert read is not None and read.text == "42"
     tight, scores = _labelled(space=round(LABEL_GAP * 40) - 3)
-    assert assemble_word(_turned(tight, tight.box[2], (-1.0, 0.0)), scores, offset=0, scale=1.0) is None
+    assert assemble_word(_turned(tight, tight.box[2], way), scores, offset=0, scale=1.0) is None
 
 
 def _every_reading(word, edges) -> dict[str, float]:
