@@ -15,7 +15,9 @@ when the strings read from it, joined, equal its number (`evaluate.Report`, as e
 1 - CER. "Digits from rules or borders" counts cells whose reading is longer than the truth and holds more 1s than
 the truth does: a printed rule or a band's edge read as a "1" (the failure issue #20 reports); a proxy, since the
 reader does not say where a digit came from. cells/s is the scan of all cells with `Scanner(model,
-ScanOptions(workers=W)).scan(paths)` after a warm-up, pool start included.
+ScanOptions(workers=W)).scan(paths)` after a warm-up, pool start included. `--empty` makes the same cells left empty
+(no number, mark or flourish; rules, bands, footers and slivers as they were): a register's blank rows, where
+whatever is read is spurious.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ TARGET_READ = 0.8  # issue #20: numbers read exactly on the real register cells 
 TARGET_RATE = 100.0  # issue #20: cells per second on the 2-core CPU
 
 
-def generate(folder: Path, count: int, seed: int, writers: list[Any]) -> dict[str, list[str]]:
-    """`count` cells in `folder` with `labels.csv` and `cells.csv`; returns each cell's groups (bands, features)."""
+def generate(folder: Path, count: int, seed: int, writers: list[Any], empty: bool = False) -> dict[str, list[str]]:
+    """`count` cells in `folder` with `labels.csv` and `cells.csv`; returns each cell's groups (bands, features).
+    `empty`: the same cells left empty (`make_register`): their truth is no number."""
     from digitscan.training.pages import make_register, save_register, write_register_truth
 
     written, groups = [], {}
     for i in range(count):
-        cell = make_register([seed, i], writers[i % len(writers)])
+        cell = make_register([seed, i], writers[i % len(writers)], empty)
         name = f"cell-{i:04d}.jpg"
         save_register(cell, folder / name)
         written.append((name, cell))
@@ -76,6 +79,7 @@ def score(cases: list[Any]) -> dict[str, Any]:
         "digit_accuracy": max(0.0, 1 - sum(c.errors for c in cases) / max(1, digits)),
         "from_rules": sum(from_rule(c.truth, c.read) for c in cases),
         "nothing_read": sum(not c.read for c in cases),
+        "read_in_empty": sum(bool(c.read) for c in cases if not c.truth),
     }
 
 
@@ -110,6 +114,8 @@ def show(results: dict[str, Any]) -> None:
         f"read exactly ≥ {TARGET_READ:.0%}: {s['read']:.1%}; no digit from a rule or border: {s['from_rules']}; "
         f"≥ {TARGET_RATE:.0f} cells/s"
     )
+    if results.get("empty"):
+        console.print(f"empty cells read as a number (spurious): {s['read_in_empty']} of {s['cells']}")
     console.print("first misreadings (file, truth, read): " + "; ".join(" ".join(w) for w in results["worst"]))
 
 
@@ -117,6 +123,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common_arguments(parser, DEFAULT_SEED)
     parser.add_argument("--count", type=int, default=300, help="how many cells")
+    parser.add_argument("--empty", action="store_true", help="the cells left empty: what is read in them is spurious")
     return parser.parse_args(argv)
 
 
@@ -131,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         print(f"generating {args.count} register cells in {folder} ...", flush=True)
         started = time.perf_counter()
-        groups = generate(folder, args.count, args.seed, writers)
+        groups = generate(folder, args.count, args.seed, writers, args.empty)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.glob("*.jpg"))[:4], scan_options(args))
         print(f"  {warm:.1f} s; scanning ...", flush=True)
@@ -139,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "model": str(loaded.path),
         "count": args.count,
+        "empty": args.empty,
         "seed": args.seed,
         "writers": ["MNIST test"] + ["CVL valid"] * (len(writers) > 1),
         "workers": args.workers,

@@ -141,6 +141,12 @@ RULE_PAGE_FRACTION = 4  # a quarter of the page's height: far taller than any di
 EDGE_RULE_MIN = 70
 EDGE_RULE_FRACTION = 0.4
 EDGE_TOUCH = 2
+# Where a digit touches such a rule, or its ink is broken, the rule's piece inside the crop is shorter than
+# EDGE_RULE_MIN; running out of the crop, at least this wide (a rule's full width: the slice of a digit's stroke the
+# rule's column takes is narrower), it goes with the rule (a red rule's foot under a junction read as "769" -> "1").
+# Dev register cells, seeds 3000 / 7000 (600 each): +7 / +7 -1 cells read against none at 8 and up; 5 +8 / +8 -2;
+# 4 +9 / +8 -2 with one ORAND crop read otherwise. At 6 and up ORAND's 600 crops read byte for byte as before.
+PIECE_WIDTH = 6
 EDGE_DRIFT = 3  # pixels: the rule is found on the crop widened this much across, so it may drift (5: 40.0 % against
 # 41.0 % of the cells read)
 SLIVER_FRACTION = 0.6  # of the tallest blob clear of a crop's edges: a blob cut by the edge and shorter is the next
@@ -167,7 +173,10 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # the number is clear of that edge, is a rule's stub (dev cells 59.00 -> 60.00 % for 0.15 and 0.25; without the
 # EDGE_RULE_MIN guard ORAND folds 1 and 3 lost an amount each, with it they read as before). A stub may end at a
 # scan's dark band instead, which the loader blanked (`load.dark_bands`): dev cells 66.67 -> 69.00 % (8 cells gained,
-# 1 lost; twenty-fourth session). ORAND's crops and the pages have no band and read as before.
+# 1 lost; twenty-fourth session). ORAND's crops and the pages have no band and read as before. A stub's end may lie
+# EDGE_TOUCH from the edge (the scan's blur): dev cells seed 7000 +1. In a cell where nothing else stands (an empty
+# cell: no number written), a rule's end of any height is a stub: generated empty cells (seed 90000, 300) read as
+# anything 49 -> 47.
 # A cell whose number is small (its tallest word under SMALL_NUMBER px, and at most SMALL_NUMBER_SHARE of the cell's
 # height: room around it, as a register's cell leaves) is segmented again at CELL_ZOOM times its size, less where it
 # would stop being a crop (`_segmented_larger`): the pixel sizes here (the opening before Otsu, the mending, the
@@ -553,14 +562,17 @@ def _straight_side(own: np.ndarray, band: int) -> bool:
 
 def _edge_rules(binary: np.ndarray) -> np.ndarray:
     """The upright rules of a crop that run out of it at the top or bottom: a column rule the crop cut through,
-    which a digit's stroke never does from so far inside (`EDGE_RULE_FRACTION`)."""
+    which a digit's stroke never does from so far inside (`EDGE_RULE_FRACTION`). Where a digit touches the rule,
+    or old ink broke it, the rule's column holds pieces of it shorter than that: those of its full width
+    (`PIECE_WIDTH`) that run out of the crop go with it."""
     height = binary.shape[0]
     length = max(EDGE_RULE_MIN, int(EDGE_RULE_FRACTION * height))
     widened = cv2.dilate(binary, np.ones((1, EDGE_DRIFT), np.uint8))  # a rule drawn a pixel or two off upright
     runs = vertical_runs(widened, length) & binary
     _, labels, stats = components_with_stats(runs, connectivity=8)
     top, bottom = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
-    edge = ((top <= EDGE_TOUCH) | (bottom >= height - EDGE_TOUCH)) & (stats[:, cv2.CC_STAT_HEIGHT] >= length)
+    whole = (stats[:, cv2.CC_STAT_HEIGHT] >= length) | (stats[:, cv2.CC_STAT_WIDTH] >= PIECE_WIDTH)
+    edge = ((top <= EDGE_TOUCH) | (bottom >= height - EDGE_TOUCH)) & whole
     edge[0] = False
     return edge[labels].astype(np.uint8)
 
@@ -614,8 +626,9 @@ def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndar
     """The stubs of rules in a crop: thin upright blobs running out of its top or bottom edge, at least
     CROP_STUB_MIN of its height, where the number's own blobs are clear of that edge (a rule the crop was cut
     through, too short for `_edge_rules`). A scan's dark band (`bands`, `load.dark_bands`) is an edge too: the
-    paper ends there, and a rule with it. A crop under EDGE_RULE_MIN tall is cut tight around its digits (ORAND's
-    touch its edges) and keeps all."""
+    paper ends there, and a rule with it. In a cell that holds nothing else (no number written in it), upright bars
+    running out of its edges are rules' ends however short. A crop under EDGE_RULE_MIN tall is cut tight around its
+    digits (ORAND's touch its edges) and keeps all."""
     height = strokes.shape[0]
     if not is_cell(strokes.shape):
         return np.zeros_like(strokes)
@@ -626,7 +639,7 @@ def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndar
     full = area >= STUB_FILL * w * h  # as wide all along as its box: no rule with a digit merged into it
     thin = tall & (w <= CROP_BAR_WIDTH * h) & (h >= CROP_STUB_MIN * height) & full
     stubs = np.zeros(count, bool)
-    top, bottom = y <= 0, y + h >= height
+    top, bottom = y <= EDGE_TOUCH, y + h >= height - EDGE_TOUCH
     if bands is not None:  # the blobs whose top or bottom row reaches a band (within EDGE_TOUCH)
         rows, cols = np.nonzero(_near_bands(bands) & (labels > 0))
         owner = labels[rows, cols]
@@ -636,6 +649,9 @@ def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndar
         found, others = thin & edge, tall & ~(thin & edge)
         if found.any() and others.any() and not (others & edge).any():
             stubs |= found
+    ends = tall & full & (w <= np.maximum(BORDER_MAX_WIDTH, CROP_BAR_WIDTH * h)) & (top | bottom)
+    if ends.any() and not (tall & ~ends).any():  # nothing else stands in the cell: the ends of rules, however short
+        stubs |= ends
     return stubs[labels].astype(np.uint8)
 
 

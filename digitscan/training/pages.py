@@ -899,10 +899,11 @@ def _sides(rng: np.random.Generator) -> list[str]:
     return list(pairs[int(rng.integers(len(pairs)))])
 
 
-def make_register(seed: int | Sequence[int], digits: Digits) -> Register:
+def make_register(seed: int | Sequence[int], digits: Digits, empty: bool = False) -> Register:
     """One register cell: a row number in old ink on yellowed paper, with a dark scanner border or gutter on one or
     two sides, printed column rules, and sometimes a trailing dot or comma, a flourish, neighbours' slivers and a
-    printed footer. The same seed, the same cell."""
+    printed footer. The same seed, the same cell. `empty`: the same cell left empty, its number, mark and
+    flourish drawn in no ink (its rules, bands, footer and slivers as they were): what it holds is no number."""
     rng = np.random.default_rng(seed)
     w, h = int(rng.integers(CELL_WIDTH[0], CELL_WIDTH[1] + 1)), int(rng.integers(CELL_HEIGHT[0], CELL_HEIGHT[1] + 1))
     h = min(h, round(w * 0.85))
@@ -913,7 +914,7 @@ def make_register(seed: int | Sequence[int], digits: Digits) -> Register:
     right = w - (depth.get("right", 0) + math.ceil(reach * w) + BAND_CLEAR if "right" in depth else BAND_CLEAR)
     top = depth.get("top", 0) + math.ceil(reach * h) + BAND_CLEAR if "top" in depth else BAND_CLEAR
     bottom = h - (depth.get("bottom", 0) + math.ceil(reach * h) + BAND_CLEAR if "bottom" in depth else BAND_CLEAR)
-    features: list[str] = []
+    features: list[str] = ["empty"] if empty else []
     footer = rng.random() < 0.15 and bottom - top > 60
     if footer:
         features.append("footer")
@@ -928,13 +929,14 @@ def make_register(seed: int | Sequence[int], digits: Digits) -> Register:
     height = max(MIN_NUMBER_HEIGHT, free_h * rng.uniform(*share))
     writer = Writer(height, rng.uniform(-SLANT, SLANT), rng.uniform(*GAP), rng.uniform(*TOUCH))
     text = digit_string(rng, 1, 3)
-    hand = write(rng, digits, writer, text, height)
+    hand = _blank_if(empty, write(rng, digits, writer, text, height))
     if hand.cover.shape[1] > free_w * 0.8:  # squeezed into the cell, as the clerk would
         f = free_w * 0.8 / hand.cover.shape[1]
         size_px = (max(1, int(free_w * 0.8)), max(1, round(hand.cover.shape[0] * f)))
         hand = Handwriting(cv2.resize(hand.cover, size_px, interpolation=cv2.INTER_AREA), round(hand.baseline * f))
     mark = str(rng.choice([".", ","])) if rng.random() < 0.35 else ""
     mark_cover, mark_top = separator(rng, mark, height) if mark else (None, 0.0)
+    mark_cover = None if mark_cover is None else mark_cover * (not empty)
     extra = (mark_cover.shape[1] + round(SEPARATOR_GAP * height)) if mark_cover is not None else 0
     x = left + (free_w - hand.cover.shape[1] - extra) * rng.uniform(0.1, 0.9)
     baseline = top + hand.baseline + (free_h - hand.cover.shape[0]) * rng.uniform(0.2, 0.8)
@@ -945,14 +947,20 @@ def make_register(seed: int | Sequence[int], digits: Digits) -> Register:
         sheet.stamp(Handwriting(mark_cover, round(height * (1 - mark_top))), mx, baseline)
     if rng.random() < 0.25:
         features.append("flourish")
-        under = _flourish(rng, box[2] + round(extra * 0.8), height)
+        under = _flourish(rng, box[2] + round(extra * 0.8), height) * (not empty)
         sheet.stamp(Handwriting(under, 0), box[0] + rng.uniform(-0.1, 0.05) * box[2], baseline + 0.04 * height)
     features += _rules(rng, sheet, box, (left, top, right, bottom))
     features += _slivers(rng, sheet, digits, writer, height, box, set(depth))
     image, jpeg = _scan(rng, sheet, depth)
+    text = "" if empty else text
     number = Number(text, text, box, 0)  # a trailing dot or comma is not the number's: row numbers have none inside
     borders = tuple((side, d) for side, d in depth.items())
     return Register(image, number, borders, tuple(features), int(np.atleast_1d(seed)[-1]), jpeg)
+
+
+def _blank_if(empty: bool, hand: Handwriting) -> Handwriting:
+    """`hand` drawn in no ink where `empty` (its size and baseline kept: the cell around it is laid out alike)."""
+    return Handwriting(hand.cover * (not empty), hand.baseline) if empty else hand
 
 
 def _rules(rng: np.random.Generator, sheet: Sheet, box: Box, free: tuple[int, int, int, int]) -> list[str]:

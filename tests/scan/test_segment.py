@@ -1095,3 +1095,59 @@ def test_a_crops_number_broken_across_by_a_band_is_one_word_and_print_under_it_s
         footer[rows[-1] + 8 : rows[-1] + 18, 40 + 18 * k : 50 + 18 * k] = 0.0
     words, _ = segment_page(footer)
     assert not any(w.box[1] <= rows[0] + 1 and w.box[1] + w.box[3] >= rows[-1] + 8 for w in words)
+
+
+def test_a_rules_piece_running_out_of_a_cell_is_erased_however_short_where_it_is_the_rules_full_width() -> None:
+    """A column rule under a junction, its piece inside the cell shorter than EDGE_RULE_MIN (a digit or a ruled line
+    broke it off above): running out of the bottom edge at a rule's full width it is the rule's (`PIECE_WIDTH`); a
+    stroke as long and as thin as a digit's is not."""
+    from digitscan.scan.segment import EDGE_RULE_MIN, PIECE_WIDTH, _edge_rules
+
+    binary = np.zeros((150, 300), np.uint8)
+    binary[90:150, 100 : 100 + PIECE_WIDTH + 1] = 1  # the rule's foot: 60 px, under EDGE_RULE_MIN
+    binary[90:150, 200:203] = 1  # a stroke as long, 3 px wide
+    assert EDGE_RULE_MIN > 150 - 90
+    edge = _edge_rules(binary)
+    assert edge[92:150, 100 : 100 + PIECE_WIDTH + 1].all()  # (the opening may leave out its top row)
+    assert not edge[:, 190:].any()
+
+
+def test_a_rules_stub_a_pixel_or_two_inside_the_cells_edge_is_still_a_stub() -> None:
+    """A scan blurs a rule's end: a stub starting two rows under the cell's top edge runs out of it all the same."""
+    from digitscan.scan.segment import EDGE_TOUCH, _rule_stubs
+
+    strokes = np.zeros((150, 300), np.uint8)
+    strokes[EDGE_TOUCH:50, 60:63] = 1  # the stub
+    strokes[40:90, 120:150] = 1  # the number, clear of the top edge
+    found = _rule_stubs(strokes)
+    assert found[EDGE_TOUCH:50, 60:63].all() and not found[40:90, 120:150].any()
+
+
+def test_an_empty_cells_rule_ends_are_stubs_however_short_and_beside_a_number_they_stay() -> None:
+    """A register's cell left empty holds only the ends of its rules: one running 20 px out of the top edge (far under
+    CROP_STUB_MIN of the cell) is a stub there. Beside a written number the same short bar is not taken."""
+    from digitscan.scan.segment import CROP_STUB_MIN, _rule_stubs
+
+    empty = np.zeros((150, 300), np.uint8)
+    empty[0:20, 200:204] = 1
+    assert CROP_STUB_MIN * 150 > 20
+    assert _rule_stubs(empty)[0:20, 200:204].all()
+    written = empty.copy()
+    written[40:90, 100:130] = 1  # a number
+    assert not _rule_stubs(written).any()
+
+
+def test_an_empty_scanned_cell_with_a_rules_foot_reads_as_nothing(tmp_path: Path) -> None:
+    """End to end through `prepare_file`: a register cell left empty, with the row's ruled line and a column rule's
+    foot under it running out of the bottom edge, gives no candidate digit (it read as a 1)."""
+    import cv2
+
+    from digitscan.scan.pipeline import prepare_file
+
+    grey = np.full((140, 300), 225, np.uint8)
+    grey[80:84, :] = 60  # the row's ruled line
+    grey[84:140, 150:157] = 70  # the column rule's foot under it, out of the bottom edge: under EDGE_RULE_MIN
+    path = tmp_path / "empty.png"
+    cv2.imwrite(str(path), grey)
+    (prepared,) = prepare_file(str(path))
+    assert not [c.box for r in prepared.readings for w in r.words for c in w.candidates]

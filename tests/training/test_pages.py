@@ -170,6 +170,18 @@ def test_a_register_cell_is_deterministic_with_its_number_in_the_box_and_its_ban
         assert float(np.median(_free_edge(grey, side, bands))) > paper - 40, side  # paper reaches that edge
 
 
+def test_an_empty_register_cell_is_its_cell_without_the_numbers_ink(digits: Digits) -> None:
+    """A cell left empty (a register's blank row) is the same cell, rules, bands, footer and slivers alike, with no
+    number, mark or flourish: it differs only where those were, and its truth is no number."""
+    for seed in range(4):
+        cell, empty = make_register([20, seed], digits), make_register([20, seed], digits, empty=True)
+        assert empty.number.digits == empty.number.text == "" and "empty" in empty.features
+        assert empty.borders == cell.borders and cell.image.shape == empty.image.shape
+        darker = _grey(cell.image).astype(int) < _grey(empty.image).astype(int) - 40  # the number's ink, gone
+        x, y, w, h = cell.number.box
+        assert darker[y : y + h, x : x + w].sum() > 0.5 * darker.sum() > 0
+
+
 def test_register_cells_vary_as_real_crops_do(digits: Digits) -> None:
     """Over a few dozen cells every feature of issue #20 turns up: bands on one and on two sides, rules touching the
     number and cut short, trailing marks, flourishes, slivers, footers, odd sizes."""
