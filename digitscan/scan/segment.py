@@ -188,6 +188,12 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # cells alike, 0.4 lost one. 1.5 times, not 2: with the worn-ink classifier the dev cells read 75.00 % against 74.33
 # (1.75: 74.00), and 300 cells went through two workers at 108 cells/s against 80-97 (none cut larger: 137-159).
 SMALL_NUMBER = 45
+# A word of that larger cut under MIN_DIGIT_HEIGHT on the crop as given, in this many pieces or more, is a line of
+# small print: a printed footer ("Trykt for ...", 10-13 px), which the larger cut makes digit-sized where an empty
+# cell has nothing taller (a footer read "76101618"). Empty cells (seed 90000, 300) read as a number 47 -> 42 / 42 /
+# 43 / 44 for 4 / 5 / 6 / 8 pieces; dev cells seeds 3000 / 7000 +1 each time (a footer beside a small number);
+# a small number in old ink breaks into fewer.
+FOOTER_PIECES = 6
 SMALL_NUMBER_SHARE = 0.5
 CELL_ZOOM = 1.5
 # The larger cut is taken where it cuts the writing no finer (no more pieces) or where it kept RECOVERED times the
@@ -1117,7 +1123,8 @@ def page_cuts(
 
 def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[Word], float]:
     """`segment` of a crop enlarged CELL_ZOOM times (less where it would stop being a crop), its boxes mapped back,
-    and the zoom: a small number's strokes kept whole by pixel sizes set for larger writing."""
+    and the zoom: a small number's strokes kept whole by pixel sizes set for larger writing. A word that is under
+    MIN_DIGIT_HEIGHT on the crop as given in FOOTER_PIECES pieces or more is a line of small print (a footer)."""
     height, width = grey.shape
     zoom = min(CELL_ZOOM, (MIN_SIDE - 1) / min(height, width))
     size = (round(width * zoom), round(height * zoom))
@@ -1129,7 +1136,7 @@ def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[
         word.box = scaled_box(word.box, zoom)
         for cand in word.candidates:
             cand.box = scaled_box(cand.box, zoom)
-    return words, zoom
+    return [w for w in words if w.box[3] >= MIN_DIGIT_HEIGHT or w.pieces < FOOTER_PIECES], zoom  # no small print
 
 
 def _larger_is_kept(larger: list[Word], words: list[Word], zoom: float) -> bool:

@@ -1151,3 +1151,17 @@ def test_an_empty_scanned_cell_with_a_rules_foot_reads_as_nothing(tmp_path: Path
     cv2.imwrite(str(path), grey)
     (prepared,) = prepare_file(str(path))
     assert not [c.box for r in prepared.readings for w in r.words for c in w.candidates]
+
+
+def test_an_empty_cells_printed_footer_is_no_number_in_the_larger_cut() -> None:
+    """A register cell left empty but for its printed footer: the cut at its own size finds nothing digit-sized, the
+    larger cut makes the footer's letters digit-sized; a word under MIN_DIGIT_HEIGHT on the cell, in many pieces, is
+    small print, not a number (it read "76101618")."""
+    import cv2
+
+    from digitscan.scan.segment import segment_page
+
+    ink = np.zeros((130, 300), np.uint8)
+    cv2.putText(ink, "Trykt for Fabritius", (40, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 255, 1, cv2.LINE_AA)
+    words, _ = segment_page(1.0 - ink.astype(np.float32) / 255)
+    assert words == [], [w.box for w in words]
