@@ -176,7 +176,7 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # 1 lost; twenty-fourth session). ORAND's crops and the pages have no band and read as before. A stub's end may lie
 # EDGE_TOUCH from the edge (the scan's blur): dev cells seed 7000 +1. In a cell where nothing else stands (an empty
 # cell: no number written), a rule's end of any height is a stub: generated empty cells (seed 90000, 300) read as
-# anything 49 -> 47.
+# a number 63 -> 47 (73 before the thirty-second session's rules' pieces and stub ends), numbered cells as before.
 # A cell whose number is small (its tallest word under SMALL_NUMBER px, and at most SMALL_NUMBER_SHARE of the cell's
 # height: room around it, as a register's cell leaves) is segmented again at CELL_ZOOM times its size, less where it
 # would stop being a crop (`_segmented_larger`): the pixel sizes here (the opening before Otsu, the mending, the
@@ -188,14 +188,14 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 # cells alike, 0.4 lost one. 1.5 times, not 2: with the worn-ink classifier the dev cells read 75.00 % against 74.33
 # (1.75: 74.00), and 300 cells went through two workers at 108 cells/s against 80-97 (none cut larger: 137-159).
 SMALL_NUMBER = 45
-# A word of that larger cut under MIN_DIGIT_HEIGHT on the crop as given, in this many pieces or more, is a line of
+SMALL_NUMBER_SHARE = 0.5
+CELL_ZOOM = 1.5
+# A word of the larger cut under MIN_DIGIT_HEIGHT on the crop as given, in this many pieces or more, is a line of
 # small print: a printed footer ("Trykt for ...", 10-13 px), which the larger cut makes digit-sized where an empty
 # cell has nothing taller (a footer read "76101618"). Empty cells (seed 90000, 300) read as a number 47 -> 42 / 42 /
 # 43 / 44 for 4 / 5 / 6 / 8 pieces; dev cells seeds 3000 / 7000 +1 each time (a footer beside a small number);
 # a small number in old ink breaks into fewer.
 FOOTER_PIECES = 6
-SMALL_NUMBER_SHARE = 0.5
-CELL_ZOOM = 1.5
 # The larger cut is taken where it cuts the writing no finer (no more pieces) or where it kept RECOVERED times the
 # ink, or more, that the first lost (thin strokes the opening erased): a printed label cut as a crop ("No.", a cell's
 # heading) had its N split into 1s, read "11", with only 5-10 % more ink from the resampling. Dev cells 75.00 % with

@@ -929,14 +929,19 @@ def make_register(seed: int | Sequence[int], digits: Digits, empty: bool = False
     height = max(MIN_NUMBER_HEIGHT, free_h * rng.uniform(*share))
     writer = Writer(height, rng.uniform(-SLANT, SLANT), rng.uniform(*GAP), rng.uniform(*TOUCH))
     text = digit_string(rng, 1, 3)
-    hand = _blank_if(empty, write(rng, digits, writer, text, height))
+
+    def ink(cover: np.ndarray) -> np.ndarray:  # an empty cell's number, mark and flourish: laid out, drawn in no ink
+        return np.zeros_like(cover) if empty else cover
+
+    hand = write(rng, digits, writer, text, height)
+    hand = Handwriting(ink(hand.cover), hand.baseline)
     if hand.cover.shape[1] > free_w * 0.8:  # squeezed into the cell, as the clerk would
         f = free_w * 0.8 / hand.cover.shape[1]
         size_px = (max(1, int(free_w * 0.8)), max(1, round(hand.cover.shape[0] * f)))
         hand = Handwriting(cv2.resize(hand.cover, size_px, interpolation=cv2.INTER_AREA), round(hand.baseline * f))
     mark = str(rng.choice([".", ","])) if rng.random() < 0.35 else ""
     mark_cover, mark_top = separator(rng, mark, height) if mark else (None, 0.0)
-    mark_cover = None if mark_cover is None else mark_cover * (not empty)
+    mark_cover = None if mark_cover is None else ink(mark_cover)
     extra = (mark_cover.shape[1] + round(SEPARATOR_GAP * height)) if mark_cover is not None else 0
     x = left + (free_w - hand.cover.shape[1] - extra) * rng.uniform(0.1, 0.9)
     baseline = top + hand.baseline + (free_h - hand.cover.shape[0]) * rng.uniform(0.2, 0.8)
@@ -947,7 +952,7 @@ def make_register(seed: int | Sequence[int], digits: Digits, empty: bool = False
         sheet.stamp(Handwriting(mark_cover, round(height * (1 - mark_top))), mx, baseline)
     if rng.random() < 0.25:
         features.append("flourish")
-        under = _flourish(rng, box[2] + round(extra * 0.8), height) * (not empty)
+        under = ink(_flourish(rng, box[2] + round(extra * 0.8), height))
         sheet.stamp(Handwriting(under, 0), box[0] + rng.uniform(-0.1, 0.05) * box[2], baseline + 0.04 * height)
     features += _rules(rng, sheet, box, (left, top, right, bottom))
     features += _slivers(rng, sheet, digits, writer, height, box, set(depth))
@@ -956,11 +961,6 @@ def make_register(seed: int | Sequence[int], digits: Digits, empty: bool = False
     number = Number(text, text, box, 0)  # a trailing dot or comma is not the number's: row numbers have none inside
     borders = tuple((side, d) for side, d in depth.items())
     return Register(image, number, borders, tuple(features), int(np.atleast_1d(seed)[-1]), jpeg)
-
-
-def _blank_if(empty: bool, hand: Handwriting) -> Handwriting:
-    """`hand` drawn in no ink where `empty` (its size and baseline kept: the cell around it is laid out alike)."""
-    return Handwriting(hand.cover * (not empty), hand.baseline) if empty else hand
 
 
 def _rules(rng: np.random.Generator, sheet: Sheet, box: Box, free: tuple[int, int, int, int]) -> list[str]:
