@@ -380,6 +380,7 @@ class Word:
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     crop: bool = False  # cut from a crop, around one number: small marks beside it are no sign of print
     cell: bool = False  # a crop EDGE_RULE_MIN tall or more: a cell cut from a ruled sheet, not tight around its digits
+    side: bool = False  # a cell's word at its left or right edge, or against a dark band beside it (`_at_side`)
 
 
 def is_cell(shape: tuple[int, ...]) -> bool:
@@ -611,21 +612,22 @@ def _near_bands(bands: np.ndarray) -> np.ndarray:
 
 
 def _off_the_sides(words: list[Word], width: int, bands: np.ndarray | None) -> list[Word]:
-    """A cell's words less those at its left or right edge, or against a scan's dark band beside them (to within
-    EDGE_TOUCH), where another word stands clear of both: the next cell's writing caught as tall as the number
-    (`_slivers` takes the shorter), a rule's stub, a band's ragged edge. A cell is cut around its one number, with
-    room beside it."""
+    """A cell's words less those at its side (`_at_side`) where another word stands clear of both: the next
+    cell's writing caught as tall as the number (`_slivers` takes the shorter), a rule's stub, a band's ragged
+    edge. A cell is cut around its one number, with room beside it."""
     near = None if bands is None else _near_bands(bands)
-
-    def at_side(word: Word) -> bool:
-        x, y, w, h = word.box
-        if x <= EDGE_TOUCH or x + w >= width - EDGE_TOUCH:
-            return True
-        rows = slice(y + h // 4, y + h - h // 4)  # its middle: a band above or below touches only its ends
-        return near is not None and bool(near[rows, max(0, x - 1)].any() or near[rows, min(width - 1, x + w)].any())
-
-    inside = [w for w in words if not at_side(w)]
+    inside = [w for w in words if not _at_side(w.box, width, near)]
     return inside if inside else words
+
+
+def _at_side(box: tuple[int, int, int, int], width: int, near: np.ndarray | None) -> bool:
+    """Whether a box stands at a crop's left or right edge, or against a scan's dark band beside it (`near`:
+    `_near_bands`), to within EDGE_TOUCH."""
+    x, y, w, h = box
+    if x <= EDGE_TOUCH or x + w >= width - EDGE_TOUCH:
+        return True
+    rows = slice(y + h // 4, y + h - h // 4)  # its middle: a band above or below touches only its ends
+    return near is not None and bool(near[rows, max(0, x - 1)].any() or near[rows, min(width - 1, x + w)].any())
 
 
 def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndarray:
@@ -1054,8 +1056,10 @@ def segment(
         words = [w for w in words if w.box[3] >= CROP_WORD_SHARE * tallest]
         if cell:  # dev cells 72.33 -> 73.33 % (3 gained, none lost; ORAND as before)
             words = _off_the_sides(words, grey.shape[1], bands)
+    near = _near_bands(bands) if cell and bands is not None else None
     for word in words:
         word.crop, word.cell = crop, cell
+        word.side = cell and _at_side(word.box, grey.shape[1], near)
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word

@@ -477,6 +477,21 @@ def test_a_bar_the_crop_reader_leaves_out_at_a_cells_number_is_a_rules_remnant(c
         assert read.box == (10, 0, 17, 10)
 
 
+@pytest.mark.parametrize(("cell", "side", "kept"), [(True, True, None), (True, False, "7"), (False, True, "7")])
+def test_a_cells_word_at_its_side_that_the_crop_reader_reads_as_nothing_is_none(
+    cell: bool, side: bool, kept: str | None
+) -> None:
+    """An empty register cell: a band's ragged edge or the next cell's sliver at its side is a 7 to the classifier,
+    nothing to the crop reader, which learnt cells' words (slivers, rules' ends and footers as nothing). There it is
+    no number. Inside the cell the classifier's reading stays, as it does in a check's amount, cut tight."""
+    word = _word(1, [(0, 1)])
+    word.crop, word.cell, word.side = True, cell, side
+    digits = np.full((1, 10), 0.01, np.float32)
+    digits[0, 7] = 0.9
+    read = assemble_word(word, Scores(digits, np.full(1, 0.01, np.float32)), 0, 1.0, _line("", 0.0))
+    assert (read.text if read else None) == kept
+
+
 def test_in_a_crop_the_reader_may_read_a_tail_the_cut_dropped() -> None:
     """ "25.000" whose small touching zeros the cut dropped as a flourish: the classifier's word holds "25" only,
     so no cut reads "25000". The reader, sure of all five digits, finds "25" some e^10 to e^20 times less likely:

@@ -980,6 +980,29 @@ def test_a_cells_words_at_its_sides_go_where_its_number_stands_clear_of_them() -
     assert kept([word(60, 36, 50, 40), number], bands) == [(60, 36, 50, 40), number.box]
 
 
+def test_a_cells_words_are_marked_at_its_side_even_alone() -> None:
+    """Whether a cell's word stands at its left or right edge, or against a dark band beside it, is kept on the word
+    (`Word.side`), a lone word too (`_off_the_sides` has no other word to weigh it with): the reading of a word
+    there that the crop reader reads as nothing is dropped (`assemble`). A check's amount has no sides."""
+    import cv2
+
+    from digitscan.scan.segment import segment
+
+    def cell(x: int, band: bool = False, width: int = 300, height: int = 150) -> list[tuple[tuple[int, ...], bool]]:
+        grey = np.full((height, width), 0.9, np.float32)
+        cv2.ellipse(grey, (x + 12, height // 2), (10, 22), 0, 0, 360, 0.1, 4)  # a loop 48 px tall, 24 wide
+        bands = np.zeros((height, width), bool)
+        if band:
+            bands[:, x + 25 :] = True  # a pixel from it
+        return [(w.box, w.side) for w in segment(grey, bands=bands if band else None)]
+
+    ((box, side),) = cell(0)
+    assert box[0] <= 2 and side  # at the left edge
+    assert [side for _, side in cell(140)] == [False]  # inside the cell
+    assert [side for _, side in cell(140, band=True)] == [True]  # against a band beside it
+    assert [side for _, side in cell(0, height=60)] == [False]  # a check's amount, cut tight
+
+
 def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray:
     """A register cell 150 x 300 (grey, paper 1) holding "47" written `height` px tall at (120, 60)."""
     import cv2
