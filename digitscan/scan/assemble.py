@@ -139,7 +139,7 @@ def assemble_word(
     if line is None or found is None:
         return found
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)
-        if word.cell and word.side:  # a neighbour's sliver or a band's ragged edge: the crop reader learnt cells
+        if word.cell and word.side:  # a neighbour's sliver, a band's ragged edge: the crop reader learnt cells
             return None
         return None if not word.crop and line.log_likelihood(found.text) < READER_BLANK else found
     if not word.crop and _dropped_one(found, line.text) is not None:

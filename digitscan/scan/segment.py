@@ -153,6 +153,10 @@ SLIVER_FRACTION = 0.6  # of the tallest blob clear of a crop's edges: a blob cut
 SLIVER_CLEAR = 0.5  # cell's writing, when no such blob lies within this much of that height (0.45 / 0.75: 48.3 /
 # 50.3 % of the cells against 50.0; without the clearance, the digits of ORAND's tight crops that touch an edge
 # went too: 90.33 -> 88.67 % with the bundled pair)
+# A cell's word running out of its top or bottom edge and under this much of its height is cut short there: the
+# writing of the row above or below, caught by the crop (`Word.side`). Empty cells of seed 90000 read as a number
+# with the left and right edges alone 21, with these at 0.25, 0.3 or 0.4 18; the dev cells' numbers read as before.
+EDGE_SLIVER = 0.3
 CROP_WORD_SHARE = 0.7  # of a crop's tallest word's height: a shorter word (a trailing comma, a rule's end) is none
 # (50.0 -> 54.3 % of the cells read for 0.6 to 0.85, 53.7 % at 0.5; ORAND folds 1, 3, 5 as before)
 CROP_BAR_WIDTH = 0.3  # of its height: a one-stroke word at most this wide, beside another word of a crop and out of
@@ -380,7 +384,9 @@ class Word:
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     crop: bool = False  # cut from a crop, around one number: small marks beside it are no sign of print
     cell: bool = False  # a crop EDGE_RULE_MIN tall or more: a cell cut from a ruled sheet, not tight around its digits
-    side: bool = False  # a cell's word at its left or right edge, or against a dark band beside it (`_at_side`)
+    # a cell's word at its side: its left or right edge or a dark band beside it (`_at_side`), or its top or bottom
+    # edge, cut short there (`_cut_short`)
+    side: bool = False
 
 
 def is_cell(shape: tuple[int, ...]) -> bool:
@@ -628,6 +634,13 @@ def _at_side(box: tuple[int, int, int, int], width: int, near: np.ndarray | None
         return True
     rows = slice(y + h // 4, y + h - h // 4)  # its middle: a band above or below touches only its ends
     return near is not None and bool(near[rows, max(0, x - 1)].any() or near[rows, min(width - 1, x + w)].any())
+
+
+def _cut_short(box: tuple[int, int, int, int], height: int) -> bool:
+    """Whether a box runs out of a crop's top or bottom edge (to within EDGE_TOUCH) under EDGE_SLIVER of its
+    height: a sliver of the next row's writing."""
+    _, y, _, h = box
+    return (y <= EDGE_TOUCH or y + h >= height - EDGE_TOUCH) and h < EDGE_SLIVER * height
 
 
 def _rule_stubs(strokes: np.ndarray, bands: np.ndarray | None = None) -> np.ndarray:
@@ -1059,7 +1072,7 @@ def segment(
     near = _near_bands(bands) if cell and bands is not None else None
     for word in words:
         word.crop, word.cell = crop, cell
-        word.side = cell and _at_side(word.box, grey.shape[1], near)
+        word.side = cell and (_at_side(word.box, grey.shape[1], near) or _cut_short(word.box, grey.shape[0]))
     if len(words) == 1 and crop:
         # A crop that holds one number is read whole by the string reader, rules and marks included: taking
         # them off takes strokes off digits (ORAND fold 5, a reader trained on whole crops: 81 of 119 one-word

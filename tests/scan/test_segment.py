@@ -981,26 +981,28 @@ def test_a_cells_words_at_its_sides_go_where_its_number_stands_clear_of_them() -
 
 
 def test_a_cells_words_are_marked_at_its_side_even_alone() -> None:
-    """Whether a cell's word stands at its left or right edge, or against a dark band beside it, is kept on the word
-    (`Word.side`), a lone word too (`_off_the_sides` has no other word to weigh it with): the reading of a word
-    there that the crop reader reads as nothing is dropped (`assemble`). A check's amount has no sides."""
+    """Whether a cell's word stands at its side is kept on the word (`Word.side`), a lone word's too
+    (`_off_the_sides` has no other word to weigh it with): at its left or right edge, against a dark band beside
+    it, or running out of its top or bottom edge under EDGE_SLIVER of its height (the next row's writing). The
+    reading of such a word that the crop reader reads as nothing is dropped (`assemble`). A check's amount, cut
+    tight, has no sides."""
     import cv2
 
     from digitscan.scan.segment import segment
 
-    def cell(x: int, band: bool = False, width: int = 300, height: int = 150) -> list[tuple[tuple[int, ...], bool]]:
-        grey = np.full((height, width), 0.9, np.float32)
-        cv2.ellipse(grey, (x + 12, height // 2), (10, 22), 0, 0, 360, 0.1, 4)  # a loop 48 px tall, 24 wide
-        bands = np.zeros((height, width), bool)
-        if band:
-            bands[:, x + 25 :] = True  # a pixel from it
-        return [(w.box, w.side) for w in segment(grey, bands=bands if band else None)]
+    def sides(x: int, y: int = 75, tall: int = 22, band: bool = False, height: int = 150) -> list[bool]:
+        grey = np.full((height, 300), 0.9, np.float32)
+        cv2.ellipse(grey, (x + 12, y), (10, tall), 0, 0, 360, 0.1, 4)  # a loop 24 px wide
+        bands = np.zeros((height, 300), bool)
+        bands[:, x + 25 :] = True  # a pixel from it
+        return [w.side for w in segment(grey, bands=bands if band else None)]
 
-    ((box, side),) = cell(0)
-    assert box[0] <= 2 and side  # at the left edge
-    assert [side for _, side in cell(140)] == [False]  # inside the cell
-    assert [side for _, side in cell(140, band=True)] == [True]  # against a band beside it
-    assert [side for _, side in cell(0, height=60)] == [False]  # a check's amount, cut tight
+    assert sides(0) == [True]  # at the left edge
+    assert sides(140) == [False]  # inside the cell
+    assert sides(140, band=True) == [True]  # against a band beside it
+    assert sides(140, y=5) == [True]  # out of the top edge, 29 px of 150
+    assert sides(140, y=10, tall=40) == [False]  # out of the top edge, 52 px of 150: a number's
+    assert sides(0, y=30, height=60) == [False]  # a check's amount, cut tight
 
 
 def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray:
