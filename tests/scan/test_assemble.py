@@ -477,6 +477,26 @@ def test_a_bar_the_crop_reader_leaves_out_at_a_cells_number_is_a_rules_remnant(c
         assert read.box == (10, 0, 17, 10)
 
 
+@pytest.mark.parametrize(("height", "cell", "kept"), [(4, True, "84"), (9, True, "841"), (4, False, "841")])
+def test_a_short_mark_the_classifier_read_at_a_cells_number_end_goes_with_the_crop_reader(
+    height: int, cell: bool, kept: str
+) -> None:
+    """ "84," in a register cell: the classifier reads the tall comma as a 1 ("841"), the crop reader, which learnt
+    cells with their marks, reads "84". A last digit under SHORT_END of the others' height is such a mark, and the
+    reader's reading stands with the classifier's boxes; a digit nearly as tall as the rest, or a check's amount,
+    is left to the two readers' sum (here the classifier's surer "841")."""
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.crop, word.cell = True, cell
+    word.candidates[2].box = (20, 10 - height, 6, height)  # of digits 10 px tall; too wide for a rule remnant
+    digits = np.full((3, 10), 0.001, np.float32)
+    digits[0, 8], digits[1, 4], digits[2, 1] = 0.99, 0.99, 0.999
+    scores = Scores(digits, np.full(3, 1e-4, np.float32))  # surely no mark to the classifier
+    read = assemble_word(word, scores, 0, 1.0, _line("84", 0.9))
+    assert read is not None and read.text == kept
+    if kept == "84":
+        assert [d.box for d in read.digits] == [(0, 0, 10, 10), (10, 0, 10, 10)]
+
+
 @pytest.mark.parametrize(("cell", "side", "kept"), [(True, True, None), (True, False, "7"), (False, True, "7")])
 def test_a_cells_word_at_its_side_that_the_crop_reader_reads_as_nothing_is_none(
     cell: bool, side: bool, kept: str | None
