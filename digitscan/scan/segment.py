@@ -156,6 +156,7 @@ SLIVER_CLEAR = 0.5  # cell's writing, when no such blob lies within this much of
 # A cell's word running out of its top or bottom edge and under this much of its height is cut short there: the
 # writing of the row above or below, caught by the crop (`Word.side`). Empty cells of seed 90000 read as a number
 # with the left and right edges alone 21, with these at 0.25, 0.3 or 0.4 18; the dev cells' numbers read as before.
+# Made after, empty cells of seeds 98000 / 99000: 16 / 21 -> 8 / 16.
 EDGE_SLIVER = 0.3
 CROP_WORD_SHARE = 0.7  # of a crop's tallest word's height: a shorter word (a trailing comma, a rule's end) is none
 # (50.0 -> 54.3 % of the cells read for 0.6 to 0.85, 53.7 % at 0.5; ORAND folds 1, 3, 5 as before)
