@@ -368,19 +368,12 @@ def _dropped_one(found: DigitString, text: str, ends_only: bool = False) -> int 
     amount is cut tight, and its first 1 may stand apart: the reader dropped
     a real one there ("15000"), so the cells' rule takes tall crops only.
     """
-    read = found.text
-    if len(read) != len(text) + 1:
-        return None
-    heights = sorted(d.box[3] for d in found.digits)
+    places = _left_out(found.text, text, ends_only)
+    heights = sorted(d.box[3] for d in found.digits) if places else [0]
     median = heights[len(heights) // 2]
-    for i in (0, len(read) - 1) if ends_only else range(len(read)):
+    for i in places:
         digit = found.digits[i]
-        if (
-            read[i] == "1"
-            and read[:i] + read[i + 1 :] == text
-            and digit.box[2] <= THIN_ONE * digit.box[3]
-            and digit.box[3] >= ONE_HEIGHT * median
-        ):
+        if found.text[i] == "1" and digit.box[2] <= THIN_ONE * digit.box[3] and digit.box[3] >= ONE_HEIGHT * median:
             return i
     return None
 
@@ -388,15 +381,19 @@ def _dropped_one(found: DigitString, text: str, ends_only: bool = False) -> int 
 def _short_end(found: DigitString, text: str) -> int | None:
     """Where the reader's `text` is the classifier's reading with its first or last digit left out, and that digit
     is under SHORT_END of the others' median height (a mark read as a digit), its place."""
-    read = found.text
-    if len(read) != len(text) + 1 or len(text) < 1:
-        return None
-    for i in (0, len(read) - 1):
-        if read[:i] + read[i + 1 :] == text:
-            heights = sorted(d.box[3] for k, d in enumerate(found.digits) if k != i)
-            if found.digits[i].box[3] < SHORT_END * heights[len(heights) // 2]:
-                return i
+    for i in _left_out(found.text, text, ends_only=True) if text else ():
+        heights = sorted(d.box[3] for k, d in enumerate(found.digits) if k != i)
+        if found.digits[i].box[3] < SHORT_END * heights[len(heights) // 2]:
+            return i
     return None
+
+
+def _left_out(read: str, text: str, ends_only: bool) -> list[int]:
+    """The places of `read` (first or last only, where `ends_only`) whose digit left out gives `text`."""
+    if len(read) != len(text) + 1:
+        return []
+    places = (0, len(read) - 1) if ends_only else range(len(read))
+    return [i for i in places if read[:i] + read[i + 1 :] == text]
 
 
 def _without(found: DigitString, drop: int, line: LineReading) -> DigitString:

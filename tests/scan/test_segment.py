@@ -961,13 +961,13 @@ def test_a_cells_words_at_its_sides_go_where_its_number_stands_clear_of_them() -
     """A register cell is cut around one number with room beside it: a word at its left or right edge (the next
     cell's writing caught as tall as the number, a rule's stub) or against a scan's dark band there goes when
     another word stands clear of both; a number alone at an edge, or a band above it, keeps everything."""
-    from digitscan.scan.segment import Word, _off_the_sides
+    from digitscan.scan.segment import Word, _near_bands, _off_the_sides
 
     def word(x: int, y: int, w: int, h: int) -> Word:
         return Word(line=0, pieces=1, box=(x, y, w, h))
 
     def kept(words: list[Word], bands: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
-        return [w.box for w in _off_the_sides(words, 300, bands)]
+        return [w.box for w in _off_the_sides(words, 300, None if bands is None else _near_bands(bands))]
 
     number, sliver, stub = word(120, 40, 60, 40), word(0, 35, 10, 45), word(285, 40, 15, 30)
     assert kept([sliver, number, stub]) == [number.box]
