@@ -1011,7 +1011,7 @@ def _slivers(
             x = -gw * (1 - inside) if side == "left" else w - gw * inside
             y = rng.uniform(-0.3 * gh, h - 0.7 * gh)
         else:
-            x = rng.uniform(0, w - gw)
+            x = rng.uniform(0, max(0.0, w - gw))  # a glyph wider than a narrow cell overhangs its right edge
             y = -gh * (1 - inside) if side == "top" else h - gh * inside
         x0, y0 = max(0.0, x), max(0.0, y)
         x1, y1 = min(float(w), x + gw), min(float(h), y + gh)

@@ -228,3 +228,21 @@ def test_handwriting_stamped_past_the_sheets_edge_is_cut_there_or_left_out() -> 
     for x, y in ((210, 50), (-40, 50), (50, 150)):  # wholly off: right, left, below
         assert sheet.stamp(hand, x, y)[2:] in {(0, 20), (30, 0), (0, 0)}
     assert sheet.ink.sum() == 15 * 20
+
+
+def test_a_sliver_wider_than_a_narrow_cell_is_drawn_not_an_error(digits: Digits) -> None:
+    """`--cell-words 24000 --seed 6` stopped on one cell whose neighbour's digit, cut by its top or bottom edge, was
+    wider than the cell ("high - low < 0"): such a sliver overhangs instead."""
+    import cv2
+
+    from digitscan.training.pages import Sheet, Writer, _slivers
+
+    inked = 0
+    for seed in range(40):  # only the top and bottom edges are free: a 60 px digit is wider than the 24 px cell
+        sheet = Sheet(np.ones((100, 24, 3), np.float32), cv2.FONT_HERSHEY_SIMPLEX)
+        tags = _slivers(
+            np.random.default_rng(seed), sheet, digits, Writer(60, 0, 0.2, 0), 60, (0, 45, 8, 8), {"left", "right"}
+        )
+        inked += sheet.ink[:30].any() or sheet.ink[70:].any()
+        assert tags in ([], ["slivers"]) and not sheet.ink[30:70].any()  # at the edges, clear of the number
+    assert inked >= 5
