@@ -68,7 +68,8 @@ ReaderOption = Annotated[
     typer.Option(
         "--reader",
         metavar="PATH",
-        help="The string reader's model file; default: the bundled one. Reads pages' words too, unless --page-reader.",
+        help="The string reader's model file; default: the bundled one. Reads pages' words and register cells too,"
+        " unless --page-reader, --cell-reader.",
     ),
 ]
 PageReaderOption = Annotated[
@@ -77,6 +78,15 @@ PageReaderOption = Annotated[
         "--page-reader",
         metavar="PATH",
         help="The string reader for pages' words (not crops'); default: the bundled page reader, or --reader.",
+    ),
+]
+CellReaderOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cell-reader",
+        metavar="PATH",
+        help="The string reader for register cells (crops tall enough to be a ruled sheet's cell, not an amount cut"
+        " tight); default: the bundled cell reader, or --reader.",
     ),
 ]
 
@@ -321,6 +331,7 @@ def scan(
     read_whole: ReadWholeOption = ScanOptions.read_whole,
     reader: ReaderOption = None,
     page_reader: PageReaderOption = None,
+    cell_reader: CellReaderOption = None,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
     review: Annotated[
         Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
@@ -361,6 +372,7 @@ def scan(
         read_whole=read_whole,
         reader_model=str(reader) if reader else None,
         page_reader_model=str(page_reader) if page_reader else None,
+        cell_reader_model=str(cell_reader) if cell_reader else None,
     )
     remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
     stdout = output == "-"  # as for the inputs, "-" names the standard stream: results there, not in a file "-"
@@ -397,6 +409,7 @@ def evaluate(
     read_whole: ReadWholeOption = ScanOptions.read_whole,
     reader: ReaderOption = None,
     page_reader: PageReaderOption = None,
+    cell_reader: CellReaderOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -421,6 +434,7 @@ def evaluate(
             read_whole=read_whole,
             reader_model=str(reader) if reader else None,
             page_reader_model=str(page_reader) if page_reader else None,
+            cell_reader_model=str(cell_reader) if cell_reader else None,
         ),
     )
     _run(ctx, run_eval, command, quiet, verbose)

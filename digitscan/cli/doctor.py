@@ -548,10 +548,15 @@ def _models(ctx: _Context) -> Iterator[Check]:
 
 
 def _reader(ctx: _Context) -> Iterator[Check]:
-    """The bundled string readers (crops', pages' words'), which `scan` runs beside the classifier unless told
-    `--no-read-whole`."""
+    """The bundled string readers (crops', pages' words', register cells'), which `scan` runs beside the classifier
+    unless told `--no-read-whole`."""
     from digitscan.errors import DigitscanError
-    from digitscan.scan.read import StringReader, bundled_page_reader_path, bundled_reader_path
+    from digitscan.scan.read import (
+        StringReader,
+        bundled_cell_reader_path,
+        bundled_page_reader_path,
+        bundled_reader_path,
+    )
 
     try:
         reader = StringReader()
@@ -562,6 +567,7 @@ def _reader(ctx: _Context) -> Iterator[Check]:
     for name, path, loaded in (
         ("string reader", bundled_reader_path(), reader.loaded),
         ("page reader", bundled_page_reader_path(), reader.page_loaded),
+        ("cell reader", bundled_cell_reader_path(), reader.cell_loaded),
     ):
         card = loaded.card or {}
         accuracy = card.get("validation_string_accuracy")

@@ -26,6 +26,8 @@ class ScanOptions:
     reader_model: str | None = None  # the string reader's file; None: the bundled one (models/stringnet.h5)
     # pages' words' string reader; None: the bundled page reader (models/stringnet-pages.h5), or reader_model's
     page_reader_model: str | None = None
+    # register cells' string reader; None: the bundled cell reader (models/stringnet-cells.h5), or reader_model's
+    cell_reader_model: str | None = None
 
     def __post_init__(self) -> None:
         if self.batch_digits < 1 or self.predict_batch < 1:

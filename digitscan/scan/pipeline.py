@@ -37,7 +37,7 @@ from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import load_pages
 from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.read import StringReader
+from digitscan.scan.read import StringReader, line_kind
 from digitscan.scan.segment import Word, page_cuts, upside_down
 from digitscan.scan.warmup import one_opencv_thread, start_worker_server
 
@@ -235,9 +235,7 @@ class Scanner:
         self.options = options or ScanOptions()
         loaded = model if isinstance(model, LoadedModel) else (str(model) if model else None)
         self.classifier = Classifier(loaded, batch_size=self.options.predict_batch)
-        self.reader = (
-            StringReader(self.options.reader_model, self.options.page_reader_model) if self.options.read_whole else None
-        )
+        self.reader = StringReader.for_options(self.options)
         workers = self.options.workers
         self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self.worker = worker
@@ -359,8 +357,8 @@ def classify_files(
     images = [r.images for p in pages for r in p.readings if len(r.images)]
     stacked = np.concatenate(images) if images else _no_images()
     scores = classifier.scores(stacked)
-    page_words = [not word.crop for p in pages for r in p.readings for word in r.words]
-    lines = reader.read([line for p in pages for r in p.readings for line in r.lines], page_words) if reader else []
+    kinds = [line_kind(word) for p in pages for r in p.readings for word in r.words]
+    lines = reader.read([line for p in pages for r in p.readings for line in r.lines], kinds) if reader else []
     offset = line_offset = 0
     for item in pages:
         choices = []

@@ -177,7 +177,7 @@ class _Classify:
         from digitscan.scan.read import StringReader
 
         self.classifier = Classifier(model, batch_size=options.predict_batch)
-        self.reader = StringReader(options.reader_model, options.page_reader_model) if options.read_whole else None
+        self.reader = StringReader.for_options(options)
         self.min_confidence = options.min_confidence
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -22,10 +23,20 @@ from digitscan.model.contract import BLANK, READER_CLASSES
 from digitscan.model.files import LoadedModel, load_for_scanning
 from digitscan.scan.normalise import LINE_STRIDE, to_line_batch
 
+if TYPE_CHECKING:
+    from digitscan.scan.options import ScanOptions
+    from digitscan.scan.segment import Word
+
 READER_NAME = "stringnet.h5"  # the bundled reader, beside the bundled classifier in models/
 # The bundled page reader: the reader taken further on the words of generated pages, which reads pages' words
 # better and crops worse (bench/README.md, sixteenth session), so each reads what it reads best.
 PAGE_READER_NAME = "stringnet-pages.h5"
+# The bundled cell reader: the crop reader taken further on 12,000 more register cells, which reads cells better and
+# check amounts worse (ORAND fold 3 with its fold readers taken the same way: 78.33 -> 75.00 %; bench/README.md,
+# thirty-fourth session), so a register's cells have a reader of their own.
+CELL_READER_NAME = "stringnet-cells.h5"
+# Which reader reads a line: a tight crop's (a check's amount), a cell's (`segment.is_cell`) or a page's word
+LineKind = Literal["crop", "cell", "page"]
 LINES_PER_CALL = 256  # lines per predict call: like-width lines batched, as the classifier batches digits
 # Each line is padded on the right to the next multiple of this many columns, and read with lines of that width
 # only. Padding changes the scores near a line's end (a convolution's bias fills the blank), so a line's width in
@@ -68,6 +79,16 @@ def bundled_reader_path() -> str:
 def bundled_page_reader_path() -> str:
     """The bundled page reader (pages' words), beside the bundled string reader (crops)."""
     return str(bundled("models", PAGE_READER_NAME))
+
+
+def bundled_cell_reader_path() -> str:
+    """The bundled cell reader (register cells' words), beside the bundled string reader (crops)."""
+    return str(bundled("models", CELL_READER_NAME))
+
+
+def line_kind(word: Word) -> LineKind:
+    """Which reader reads a word: a page's, a cell's (a crop with room around its number) or a tight crop's."""
+    return "page" if not word.crop else "cell" if word.cell else "crop"
 
 
 def decode(scores: np.ndarray) -> LineReading:
@@ -130,30 +151,41 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class StringReader:
-    """Loaded string readers behind a batched `read` call: one for crops, one for pages' words.
+    """Loaded string readers behind a batched `read` call: one each for crops, cells and pages' words.
 
-    With no files given, the bundled pair; a reader given alone reads both, as a user who names a reader expects.
+    With no files given, the bundled three; a reader given alone reads all, as a user who names a reader expects.
     """
 
     def __init__(
         self,
         model: LoadedModel | str | None = None,
         page_model: LoadedModel | str | None = None,
+        cell_model: LoadedModel | str | None = None,
         batch_size: int = LINES_PER_CALL,
     ) -> None:
         self.loaded = _loaded(bundled_reader_path() if model is None else model)
         if page_model is None:
             page_model = bundled_page_reader_path() if model is None else self.loaded
+        if cell_model is None:
+            cell_model = bundled_cell_reader_path() if model is None else self.loaded
         self.page_loaded = _loaded(page_model)
+        self.cell_loaded = _loaded(cell_model)
         self.batch_size = batch_size
 
-    def read(self, lines: list[np.ndarray], on_page: Sequence[bool] | None = None) -> list[LineReading]:
+    @classmethod
+    def for_options(cls, options: ScanOptions) -> StringReader | None:
+        """The readers a scan's options name (None where it reads with the classifier alone)."""
+        if not options.read_whole:
+            return None
+        return cls(options.reader_model, options.page_reader_model, options.cell_reader_model)
+
+    def read(self, lines: list[np.ndarray], kinds: Sequence[LineKind] | None = None) -> list[LineReading]:
         """Read lines from `to_line` ((LINE_HEIGHT, W) each; an empty array reads nothing); one reading per line,
-        in order. `on_page`: which lines are a page's words (the page reader's), not a crop's; none by default."""
+        in order. `kinds`: each line's reader (`line_kind`); a crop's by default."""
         readings = [LineReading() for _ in lines]
-        pages = list(on_page) if on_page is not None else [False] * len(lines)
-        for loaded, page in ((self.loaded, False), (self.page_loaded, True)):
-            mine = [i for i, on in enumerate(pages) if on == page]
+        kinds = list(kinds) if kinds is not None else ["crop"] * len(lines)
+        for loaded, kind in ((self.loaded, "crop"), (self.cell_loaded, "cell"), (self.page_loaded, "page")):
+            mine = [i for i, of in enumerate(kinds) if of == kind]
             for i, reading in zip(mine, self._read(loaded, [lines[i] for i in mine]), strict=True):
                 readings[i] = reading  # a line reads the same in any batch (WIDTH_BUCKET): split as we like
         return readings

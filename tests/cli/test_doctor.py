@@ -65,6 +65,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "--model",
         "string reader",
         "page reader",
+        "cell reader",
         "inference speed",
     ]
     assert [row["name"] for row in report["checks"]] == expected

@@ -211,3 +211,35 @@ def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its
     assert [s.line for s in result.strings] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert all(s.box[3] < 70 for s in result.strings)  # each within its line, none down the page
     assert sum(s.text == t for s, t in zip(result.strings, truth, strict=True)) >= 7, [s.text for s in result.strings]
+
+
+def test_a_scan_reads_each_word_with_its_kinds_reader_a_cells_a_tight_crops_a_pages(
+    tmp_path: Path, digits: dict[int, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register cell (a crop `EDGE_RULE_MIN` tall or more) goes to the cell reader, a check's amount cut tight to
+    the crop reader, a page's words to the page reader; `--cell-reader` names the first."""
+    from digitscan.scan.read import StringReader, bundled_reader_path
+    from digitscan.scan.segment import EDGE_RULE_MIN
+
+    seen: list[str] = []
+    read = StringReader.read
+
+    def spy(self: StringReader, lines: list[np.ndarray], kinds: list[str] | None = None) -> list:
+        seen.extend(kinds or [])
+        return read(self, lines, kinds)
+
+    monkeypatch.setattr(StringReader, "read", spy)
+    glyphs = [digits[2], digits[7]]
+    files = {
+        "cell": page_with(glyphs, [60, 112], height=EDGE_RULE_MIN + 30, y=30),
+        "crop": page_with(glyphs, [10, 62], height=EDGE_RULE_MIN - 6, width=140, y=4),
+        "page": page_with(glyphs, [300, 352], height=900, width=1200, y=400),
+    }
+    scanner = Scanner(options=ScanOptions(workers=0))
+    for kind, image in files.items():
+        seen.clear()
+        (result,) = scanner.scan([save((image * 255).astype(np.uint8), tmp_path / f"{kind}.png")])
+        assert result.text == "27" and set(seen) == {kind}, (kind, result.text, seen)
+    named = StringReader.for_options(ScanOptions(cell_reader_model=bundled_reader_path()))
+    assert named is not None and named.cell_loaded.path == named.loaded.path
+    assert StringReader.for_options(ScanOptions(read_whole=False)) is None

@@ -99,19 +99,22 @@ def test_a_reader_file_that_is_a_classifier_is_refused() -> None:
         StringReader(str(bundled_model_path()))
 
 
-def test_a_pages_words_go_to_the_page_reader_and_a_crops_to_the_string_reader(mnist_subset) -> None:
-    """Each line is read by its own reader alone, whatever lines share the call; a reader given alone reads both."""
+def test_each_line_goes_to_its_kinds_reader_crops_cells_and_pages_words(mnist_subset) -> None:
+    """Each line is read by its own reader alone, whatever lines share the call; a reader given alone reads all."""
     from digitscan.scan.normalise import to_line
     from digitscan.scan.read import bundled_reader_path
     from digitscan.training.strings import synthetic_line
 
     rng = np.random.default_rng(7)
-    lines = [to_line(synthetic_line(rng, mnist_subset.x_test, mnist_subset.y_test)[0]) for _ in range(8)]
+    lines = [to_line(synthetic_line(rng, mnist_subset.x_test, mnist_subset.y_test)[0]) for _ in range(9)]
     reader = StringReader()
-    crops, pages = reader.read(lines), reader.read(lines, [True] * len(lines))
-    mixed = reader.read(lines, [i % 2 == 0 for i in range(len(lines))])
+    kinds = ("crop", "cell", "page")
+    alone = {kind: reader.read(lines, [kind] * len(lines)) for kind in kinds}
+    mixed = reader.read(lines, [kinds[i % 3] for i in range(len(lines))])
     for i, read in enumerate(mixed):
-        assert np.array_equal(read.scores, (pages if i % 2 == 0 else crops)[i].scores)
-    assert not all(np.array_equal(c.scores, p.scores) for c, p in zip(crops, pages, strict=True))
-    alone = StringReader(bundled_reader_path())
-    assert alone.page_loaded is alone.loaded
+        assert np.array_equal(read.scores, alone[kinds[i % 3]][i].scores)
+    assert all(np.array_equal(c.scores, x.scores) for c, x in zip(reader.read(lines), alone["crop"], strict=True))
+    for a, b in (("crop", "cell"), ("crop", "page"), ("cell", "page")):
+        assert not all(np.array_equal(x.scores, y.scores) for x, y in zip(alone[a], alone[b], strict=True))
+    one = StringReader(bundled_reader_path())
+    assert one.page_loaded is one.loaded and one.cell_loaded is one.loaded
