@@ -231,6 +231,14 @@ def train(
             "cells (scanned archives' crops).",
         ),
     ] = TrainOptions.cell_words,
+    empty_cells: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="With --arch stringnet: also learn as nothing the words the scanner cuts out of this many training "
+            "register cells left empty (a register's blank rows).",
+        ),
+    ] = TrainOptions.empty_cells,
     model: ModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
@@ -269,6 +277,7 @@ def train(
         start_from=start_from,
         page_words=page_words,
         cell_words=cell_words,
+        empty_cells=empty_cells,
     )
     _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 

@@ -45,8 +45,11 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
     from digitscan.training.train import train
 
     options = command.train
-    if options.arch != "stringnet" and (options.start_from is not None or options.page_words or options.cell_words):
-        raise DataError("--start-from, --page-words and --cell-words train the string reader: add --arch stringnet")
+    made = options.page_words or options.cell_words or options.empty_cells
+    if options.arch != "stringnet" and (options.start_from is not None or made):
+        raise DataError(
+            "--start-from, --page-words, --cell-words and --empty-cells train the string reader: add --arch stringnet"
+        )
     if options.start_from is not None and not options.start_from.is_file():
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     mnist_path, source_paths = split_data(command.data)
@@ -101,6 +104,7 @@ def _run_train_reader(
     made = (
         ("page words", command.train.page_words, "pages"),
         ("cell words", command.train.cell_words, "register cells"),
+        ("empty cells", command.train.empty_cells, "register cells left empty"),
     )
     for name, count, what in made:
         if count:

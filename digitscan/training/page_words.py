@@ -66,6 +66,7 @@ class PageWords:
     seed: int
     writers: int  # how many digit sets wrote the pages, a page each in turn
     cells: bool = False  # register cells (`make_cell_words`), not pages
+    empty: int = 0  # of which left empty (a register's blank rows: every word in them read as nothing)
 
     def describe(self) -> dict[str, object]:
         numbers = sum(bool(text) for text in self.lines.texts)
@@ -79,7 +80,7 @@ class PageWords:
             "writer_sets": self.writers,
             "numbers": numbers,
             "nothing": len(self.lines.texts) - numbers,
-        }
+        } | ({"empty_cells": self.empty} if self.empty else {})
 
 
 def _intersection(a: Box, b: Box) -> int:
@@ -146,11 +147,14 @@ def words_of_page(writers: Sequence[Digits], seed: int, index: int) -> list[tupl
     return _cut_and_labelled(lambda path: save(page, path), bool(conditions.jpeg), page.numbers)
 
 
-def words_of_cell(writers: Sequence[Digits], seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+def words_of_cell(
+    writers: Sequence[Digits], seed: int, index: int, empty: bool = False
+) -> list[tuple[np.ndarray, str]]:
     """The labelled reader lines of training register cell `index`, written by writer set `index` mod their count,
     saved and decoded as a file: the number's word, and the footers, slivers and rules cut out as words of their own
-    (read as nothing)."""
-    cell = make_register([CELL_SEED, seed, index], writers[index % len(writers)])
+    (read as nothing). `empty`: an empty cell of a stream of its own, whose every word is read as nothing."""
+    key = [CELL_SEED, seed, index, 1] if empty else [CELL_SEED, seed, index]
+    cell = make_register(key, writers[index % len(writers)], empty)
     return _cut_and_labelled(lambda path: save_register(cell, path), bool(cell.jpeg), [cell.number])
 
 
@@ -177,15 +181,24 @@ def _words_of_cell(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
     return words_of_cell(_WRITERS, seed, index)
 
 
+def _words_of_empty_cell(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
+    return words_of_cell(_WRITERS, seed, index, empty=True)
+
+
 def make_page_words(writers: Sequence[Digits], pages: int, seed: int, workers: int | None = None) -> PageWords:
     """The words of `pages` training pages, made in worker processes (a page takes about 0.3 s on one core)."""
     return PageWords(_made(_words_of_page, writers, pages, seed, workers, chunk=4), pages, seed, len(writers))
 
 
-def make_cell_words(writers: Sequence[Digits], cells: int, seed: int, workers: int | None = None) -> PageWords:
-    """The words of `cells` training register cells, made in worker processes (about 15 ms a cell on one core)."""
+def make_cell_words(
+    writers: Sequence[Digits], cells: int, seed: int, workers: int | None = None, empty: int = 0
+) -> PageWords:
+    """The words of `cells` training register cells and `empty` more left empty, made in worker processes (about
+    15 ms a cell on one core)."""
     lines = _made(_words_of_cell, writers, cells, seed, workers, chunk=16)
-    return PageWords(lines, cells, seed, len(writers), cells=True)
+    blank = _made(_words_of_empty_cell, writers, empty, seed, workers, chunk=16)
+    lines = Lines(lines.images + blank.images, lines.texts + blank.texts)
+    return PageWords(lines, cells, seed, len(writers), cells=True, empty=empty)
 
 
 def _made(

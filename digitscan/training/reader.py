@@ -163,7 +163,7 @@ def train_reader(
     """Train the string reader and write it, its card, its export and its loss curve to `options.out_dir`;
     `lines`: synthetic lines an epoch (None: the recipe's). `options.start_from` continues a trained reader;
     `options.page_words` and `options.cell_words` add that many training pages' and register cells' words
-    (`page_words`), written by the same writers."""
+    (`page_words`), written by the same writers, `options.empty_cells` the words of cells left empty."""
     keras = import_keras()
     recipe = options.recipe()
     base = load_model(options.start_from, reader=True) if options.start_from else None
@@ -186,12 +186,12 @@ def train_reader(
     pool_labels = [data.y_train[mnist], *(s.labels[s.labels < 10] for s in sources)]
     digits, labels = np.concatenate(pool), np.concatenate(pool_labels).astype(np.int64)
     made = []  # page words, cell words
-    if options.page_words or options.cell_words:
+    if options.page_words or options.cell_words or options.empty_cells:
         writers = [Digits(x, y) for x, y in zip(pool, pool_labels, strict=True)]
         if options.page_words:
             made.append(make_page_words(writers, options.page_words, options.seed))
-        if options.cell_words:
-            made.append(make_cell_words(writers, options.cell_words, options.seed))
+        if options.cell_words or options.empty_cells:
+            made.append(make_cell_words(writers, options.cell_words, options.seed, empty=options.empty_cells))
     word_lines = Lines([i for w in made for i in w.lines.images], [t for w in made for t in w.lines.texts])
     per_epoch = lines + repeats * len(real.images) + READER_PAGE_WORD_REPEATS * len(word_lines.images)
     steps = -(-per_epoch // recipe.batch_size)

@@ -93,6 +93,7 @@ class TrainOptions:
     start_from: Path | None = None  # with stringnet: a trained reader to continue (READER_CONTINUE_* recipe)
     page_words: int = 0  # with stringnet: training pages whose words, cut by the scanner, the reader learns too
     cell_words: int = 0  # with stringnet: training register cells whose words, cut by the scanner, it learns too
+    empty_cells: int = 0  # with stringnet: training register cells left empty, whose words it learns as nothing
 
     @property
     def out_dir(self) -> Path:

@@ -171,11 +171,14 @@ def test_cli_trains_the_string_reader_on_digits_and_documents(
 
 
 def test_cli_reader_options_are_checked_before_any_work(tmp_path: Path) -> None:
-    """--start-from, --page-words and --cell-words belong to the string reader; a reader to start from must exist."""
+    """--start-from, --page-words, --cell-words and --empty-cells belong to the string reader; a reader to start
+    from must exist."""
     digits_only = CliRunner().invoke(app, ["train", "--page-words", "5", "--data", str(tmp_path / "none.npz")])
     assert digits_only.exit_code == 2 and "--arch stringnet" in " ".join(digits_only.output.split())
     cells = CliRunner().invoke(app, ["train", "--cell-words", "5", "--data", str(tmp_path / "none.npz")])
     assert cells.exit_code == 2 and "--arch stringnet" in " ".join(cells.output.split())
+    empty = CliRunner().invoke(app, ["train", "--empty-cells", "5", "--data", str(tmp_path / "none.npz")])
+    assert empty.exit_code == 2 and "--arch stringnet" in " ".join(empty.output.split())
     missing = tmp_path / "missing.h5"
     result = CliRunner().invoke(app, ["train", "--arch", "stringnet", "--start-from", str(missing)])
     assert result.exit_code == 2 and "missing.h5: no such reader" in " ".join(result.output.split())

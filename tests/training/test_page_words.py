@@ -79,6 +79,21 @@ def test_training_register_cells_give_their_numbers_and_their_print_as_reader_li
     described = words.describe()
     assert described["name"] == "cell words" and described["kind"] == "generated register cells"
     assert described["cells"] == 8 and described["numbers"] == found
+    assert "empty_cells" not in described
+
+
+def test_training_cells_left_empty_give_only_words_read_as_nothing() -> None:
+    """A register's blank rows: whatever the scanner cuts out of an empty cell (a sliver, a rule's stub, a footer)
+    is learnt as nothing, from cells of a stream of their own."""
+    data = np.load(MNIST_SUBSET)
+    writers = [Digits(data["x_train"], data["y_train"])]
+    cut = [words_of_cell(writers, 5, i, empty=True) for i in range(12)]
+    assert sum(map(len, cut)) >= 3 and all(text == "" for words in cut for _, text in words)
+    words = make_cell_words(writers, cells=2, seed=5, workers=2, empty=12)
+    blank = [line for found in cut for line, _ in found]
+    assert words.lines.texts[-len(blank) :] == [""] * len(blank)
+    assert all(np.array_equal(a, b) for a, b in zip(words.lines.images[-len(blank) :], blank, strict=True))
+    assert words.describe()["empty_cells"] == 12 and words.describe()["cells"] == 2
 
 
 def _opencv_threads(seed: int, index: int) -> list[tuple[np.ndarray, str]]:
