@@ -31,7 +31,7 @@ READER_NAME = "stringnet.h5"  # the bundled reader, beside the bundled classifie
 # The bundled page reader: the reader taken further on the words of generated pages, which reads pages' words
 # better and crops worse (bench/README.md, sixteenth session), so each reads what it reads best.
 PAGE_READER_NAME = "stringnet-pages.h5"
-# The bundled cell reader: the crop reader taken further on 72,000 more training register cells and 9,000 left empty.
+# The bundled cell reader: the crop reader taken further on 108,000 more training register cells, 15,000 empty.
 # More cells read cells better and check amounts worse (ORAND fold 3, its fold reader taken 12,000 cells further:
 # 78.33 -> 75.00 %; bench/README.md, thirty-fourth session), so a register's cells have a reader of their own.
 CELL_READER_NAME = "stringnet-cells.h5"
