@@ -73,6 +73,10 @@ TILTED = 3.0  # degrees: from here a page counts as tilted (the scanner read not
 PERSPECTIVE = 0.05  # of the frame: how far each corner of a sheet photographed at an angle moves
 SHEET_ON_DESK = (0.78, 0.9)  # of the frame: the size of a sheet photographed on a desk
 SHADOW = (0.25, 0.5)  # the darkest a soft shadow (a hand, a phone) makes the paper
+HARD_SHADOW = (0.45, 0.65)  # the same of a hard one: a phone or a hand between a single lamp and the sheet
+HARD_PENUMBRA = 0.002  # of the page's long side: how wide a hard shadow's edge is (a soft one's: 0.05 to 0.2)
+HARD_EDGE_SHIFT = 0.15  # of the page's long side: a hard shadow's edge lies this much nearer the middle (across the
+# writing, where a soft one's may shade a margin only)
 BLUR = (0.7, 1.6)  # Gaussian sigma per 1000 pixels of the short side: a photo slightly out of focus
 NOISE = (2.0, 7.0)  # grey levels of sensor noise
 JPEG = (45, 92)  # quality of the JPEG the page is saved as: a phone's, down to a messaging app's recompression
@@ -89,6 +93,7 @@ class Conditions:
     turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
     perspective: float = 0.0  # 0: a flat scan; else the sheet lies on a desk, corners moved by this share of the frame
     shadow: float = 0.0  # how much darker the shaded part of the page is
+    hard_shadow: bool = False  # its edge sharp (HARD_PENUMBRA) and running nearer the middle, as under one lamp
     blur: float = 0.0  # Gaussian sigma in pixels
     noise: float = 0.0  # grey levels
     jpeg: int | None = 90  # the quality it is saved at; None: PNG
@@ -98,6 +103,7 @@ class Conditions:
         """The conditions this page stresses, as the bench groups pages."""
         tags = ["tilt"] if abs(self.tilt) >= TILTED else []
         tags += ["turn"] * bool(self.turn) + ["perspective"] * bool(self.perspective) + ["shadow"] * bool(self.shadow)
+        tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
         tags += ["colour ink"] * (self.ink in ("red", "green")) + ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
@@ -667,7 +673,7 @@ def photograph(
     image = warped * mask + background * (1 - mask)
     boxes = [_warp_box(m, b, w, h) for b in boxes]
     if c.shadow:
-        image *= _shadow(rng, w, h, c.shadow)[..., None]
+        image *= _shadow(rng, w, h, c.shadow, c.hard_shadow)[..., None]
     for _ in range(c.turn // 90):
         image, boxes = np.ascontiguousarray(np.rot90(image, k=-1)), [_quarter(b, image.shape[0]) for b in boxes]
     if c.blur:
@@ -692,14 +698,15 @@ def _quarter(box: Box, height: int) -> Box:
     return height - (y + h), x, h, w
 
 
-def _shadow(rng: np.random.Generator, w: int, h: int, depth: float) -> np.ndarray:
-    """A soft shadow over part of the page (a hand or a phone between the lamp and the sheet)."""
+def _shadow(rng: np.random.Generator, w: int, h: int, depth: float, hard: bool = False) -> np.ndarray:
+    """A shadow over part of the page (a hand or a phone between the lamp and the sheet): soft, or `hard`, its
+    edge sharp and through the middle part of the page, where the writing is (the same draws either way)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
     side = (np.cos(angle) * (xx - w / 2) + np.sin(angle) * (yy - h / 2)) / max(w, h)
-    edge = rng.uniform(0.0, 0.3)  # where the shadow starts, from the centre
-    soft = rng.uniform(0.05, 0.2)  # how wide its penumbra is
-    shade = 1 / (1 + np.exp(-(side - edge) / soft))
+    edge = rng.uniform(0.0, 0.3) - HARD_EDGE_SHIFT * hard  # where the shadow starts, from the centre
+    soft = HARD_PENUMBRA if hard else rng.uniform(0.05, 0.2)  # how wide its penumbra is
+    shade = 1 / (1 + np.exp(np.clip(-(side - edge) / soft, -60, 60)))  # (clipped: a hard edge's far side, exactly)
     return (1 - depth * shade).astype(np.float32)
 
 

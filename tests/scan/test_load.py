@@ -242,6 +242,58 @@ def test_dark_edges_that_are_no_scanner_border_are_left_alone() -> None:
     assert dark_bands(three) is None
 
 
+def _hard_shadow_page() -> tuple[np.ndarray, np.ndarray]:
+    """A page 1400 x 1000 whose right part lies in a hard shadow (its edge sharp and aslant, the paper 0.45 as
+    bright), a pen stroke on each side of the edge in three rows; and where the shadow is."""
+    grey = np.full((1400, 1000), 225, np.float32)
+    yy, xx = np.mgrid[0:1400, 0:1000]
+    shade = xx + 0.3 * yy > 700
+    grey[shade] *= 0.45
+    for y in (300, 700, 1100):
+        for x in (150, 850):
+            grey[y : y + 60, x : x + 4] *= 0.25
+    return grey.round().astype(np.uint8), shade
+
+
+def test_a_hard_shadows_edge_leaves_no_dark_ridge_on_the_flattened_page() -> None:
+    """The smoothed background brightens the shaded side of a sharp shadow's edge: the paper there came out a
+    grey ridge along the edge (61 % of it under 0.8 within 60 px of it), which the segmenter took for one stroke
+    across the page. Where the smoothing brightened the closed background (`SHADOW_STEP`), the closed one stands:
+    the shaded paper is paper up to the edge, the strokes on both sides still ink."""
+    import cv2
+
+    from digitscan.scan.load import flatten_illumination
+
+    grey, shade = _hard_shadow_page()
+    flat = flatten_illumination(grey)
+    by_the_edge = shade & ~cv2.erode(shade.astype(np.uint8), np.ones((121, 121), np.uint8)).astype(bool)
+    paper = by_the_edge & (grey > 60)
+    assert float((flat[paper] < 0.8).mean()) < 0.05
+    assert float(flat[shade & (grey > 60)].min()) > 0.5
+    for y in (300, 700, 1100):
+        assert flat[y : y + 60, 850:854].max() < 0.3 and flat[y : y + 60, 150:154].max() < 0.3
+
+
+def test_a_pages_side_in_a_hard_shadow_is_paper_and_a_bare_dark_side_a_band() -> None:
+    """A dark side of a page (not a crop) with writing in it is paper in a hard shadow: it is not blanked as a
+    scan's dark band (`SHADED_WRITING`), and its strokes stay ink; the same side with nothing written in it is a
+    band, as on a register cell."""
+    from digitscan.scan.load import prepare
+
+    assert prepare(_hard_shadow_page()[0]).bands is None
+    page = np.full((1400, 1000), 225, np.uint8)
+    page[:, 650:] = 100  # the right third shaded, its edge upright along the side, as a scanner's band's is
+    bare = page.copy()
+    for y in (300, 700, 1100):
+        page[y : y + 60, 800:804] = 25
+        page[y : y + 60, 200:204] = 55
+    shaded = prepare(page)
+    assert shaded.bands is None
+    assert shaded.grey[300:360, 800:804].max() < 0.4
+    banded = prepare(bare)
+    assert banded.bands is not None and banded.bands[:, 700:].all()
+
+
 def test_a_sheet_on_a_desk_has_its_corners_and_one_running_off_the_frame_has_none() -> None:
     """A bright sheet in perspective on a dark desk: its four corners, in order (tl, tr, br, bl). The same sheet
     running off the frame's edge has no fourth side against the desk: no corners, read as it stands."""

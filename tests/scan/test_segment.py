@@ -1017,6 +1017,25 @@ def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray
     return grey
 
 
+@pytest.mark.parametrize(("kind", "seed"), [("note", 0), ("form", 0)])
+def test_a_page_photographed_under_a_hard_shadow_reads_every_number(
+    mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int
+) -> None:
+    """A generated page half in a hard shadow (a phone under one lamp), its sharp edge across the writing: the
+    edge's ridge crossed every number (`load.SHADOW_STEP`) and the shaded side went as a scan's dark band
+    (`load.SHADED_WRITING`), so these two pages read none of their numbers. Every number is read."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Conditions, Digits, make_page, save
+
+    conditions = Conditions(ink="blue", shadow=0.55, hard_shadow=True, noise=3.0, jpeg=85)
+    page = make_page(seed, Digits.load(mnist_subset_path, "test"), kind, conditions)
+    path = tmp_path / "page.jpg"
+    save(page, path)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    read = [s.text for s in result.strings]
+    assert all(number.digits in read for number in page.numbers), (read, [n.digits for n in page.numbers])
+
+
 def test_a_cells_small_number_is_segmented_larger(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
     """A number 16 px tall in a register cell: at its own size the segmenter's pixel sizes (the opening before
     Otsu, the smallest digit) leave nothing of it. The cell is cut again at CELL_ZOOM times its size, and the

@@ -101,6 +101,31 @@ def test_conditions_schedule_covers_every_kind_and_feature() -> None:
         random_conditions(rng, feature="sepia")
 
 
+def test_a_hard_shadow_has_a_sharp_edge_through_the_page_and_a_soft_one_a_wide_penumbra(digits: Digits) -> None:
+    """A hard shadow (a phone under one lamp) darkens its side of the page by its depth, with an edge a few pixels
+    wide; a soft one of the same depth fades in over a tenth of the page or so. The draws are the same either way,
+    so the pages after a soft shadow's stay as they were."""
+    import dataclasses
+
+    plain = make_page(7, digits, "note", Conditions(jpeg=None))
+    soft = make_page(7, digits, "note", Conditions(shadow=0.55, jpeg=None))
+    hard = make_page(7, digits, "note", dataclasses.replace(soft.conditions, hard_shadow=True))
+    assert "hard shadow" in hard.conditions.tags() and "hard shadow" not in soft.conditions.tags()
+    assert [n.digits for n in hard.numbers] == [n.digits for n in plain.numbers]
+
+    def ratio(page: np.ndarray) -> np.ndarray:  # the paper's brightness against the unshaded page's, by pixel
+        return _grey(page) / np.maximum(_grey(plain.image), 1)
+
+    paper = _grey(plain.image) > 200
+    hard_ratio, soft_ratio = ratio(hard.image)[paper], ratio(soft.image)[paper]
+
+    def between(r: np.ndarray) -> float:  # the share of the paper neither lit nor fully shaded: the penumbra
+        return float(((r > 0.5) & (r < 0.95)).mean())
+
+    assert float((hard_ratio < 0.5).mean()) > 0.1 and float((hard_ratio > 0.98).mean()) > 0.1
+    assert between(hard_ratio) < 0.03 and between(soft_ratio) > 0.2
+
+
 def test_lines_group_boxes_that_share_a_row() -> None:
     assert lines_of([(0, 100, 50, 40), (200, 110, 50, 40), (0, 0, 50, 40), (0, 300, 50, 40)]) == [1, 1, 0, 2]
 
