@@ -37,15 +37,31 @@ TARGET_SPURIOUS = 0.1  # issue #16: spurious strings per page
 
 
 def generate(
-    folder: Path, per_kind: int, seed: int, size: str, writers: list[Any], hard_shadows: bool = False
+    folder: Path,
+    per_kind: int,
+    seed: int,
+    size: str,
+    writers: list[Any],
+    hard_shadows: bool = False,
+    curl: bool = False,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
-    `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are."""
+    `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
+    each page also curled (`CURL`), its lines bowed, as a notebook held open is."""
     import dataclasses
 
     import numpy as np
 
-    from digitscan.training.pages import FEATURES, HARD_SHADOW, KINDS, make_page, random_conditions, save, write_truth
+    from digitscan.training.pages import (
+        CURL,
+        FEATURES,
+        HARD_SHADOW,
+        KINDS,
+        make_page,
+        random_conditions,
+        save,
+        write_truth,
+    )
 
     written, tags = [], {}
     for k, kind in enumerate(KINDS):
@@ -56,6 +72,9 @@ def generate(
             if hard_shadows:
                 depth = round(float(np.random.default_rng([*page_seed, 2]).uniform(*HARD_SHADOW)), 3)
                 conditions = dataclasses.replace(conditions, shadow=depth, hard_shadow=True)
+            if curl:
+                bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
+                conditions = dataclasses.replace(conditions, curl=bow)
             page = make_page(page_seed, writers[i % len(writers)], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
             save(page, folder / name)
@@ -192,6 +211,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-kind", type=int, default=20, help="pages of each kind")
     parser.add_argument("--size", default="small", help="page size: small (1400x1000), medium, photo (4000x3000)")
     parser.add_argument("--hard-shadows", action="store_true", help="every page also under a hard shadow's sharp edge")
+    parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
     return parser.parse_args(argv)
 
 
@@ -205,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(tmp)
         print(f"generating {args.per_kind} pages of each kind in {folder} ...", flush=True)
         started = time.perf_counter()
-        tags = generate(folder, args.per_kind, args.seed, args.size, writers, args.hard_shadows)
+        tags = generate(folder, args.per_kind, args.seed, args.size, writers, args.hard_shadows, args.curl)
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
         print(f"  {warm:.1f} s; scanning ...", flush=True)
@@ -216,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_kind": args.per_kind,
         "seed": args.seed,
         "hard_shadows": args.hard_shadows,
+        "curl": args.curl,
         "writers": ["MNIST test"] + ["CVL valid"] * (len(writers) > 1),
         "workers": args.workers,
         **figures(report, rates, tags),

@@ -130,6 +130,18 @@ ZONE_GAP = 25  # pixels: breaks up to this long are bridged to find where a rule
 # into dashes; the page generator's blurred, noisy notebooks break it every 10 to 20 px)
 STEP_RUN_FRACTION = 8  # of a rule's least length: each step of a stepping rule runs at least this far (a 2 px rule
 # 1 degree off level steps every 115 px); the digit strokes that cross the rule run less, and are kept
+# A page's ruled line bowed by a curled sheet leaves the stepping-run finder's reach where it slopes (a notebook held
+# open: its ends left as long thin slanted strokes). What is left of the rules (`_bowed_rules`) is then a blob at
+# least the rules' least length wide, rising at most BOWED_RISE of its width, inked in BOWED_COVER of its columns,
+# BOWED_THICKNESS px thick or less in the median column; its columns at most BOWED_CROSSING times that thick go, and
+# a digit's strokes across it stay. Curled pages (bench/page_bench.py --curl --seed 109000 --per-kind 8, 377 lines):
+# 75.47 % of lines without; 76.53 % at 4 and 6 px, 76.80 at 8 and 10; dev pages of seed 43000 curled by 2-4 % of
+# their height (a whole half wave) 75.85 -> 77.56 / 80.49 / 80.49 % at 4 / 6 / 8; uncurled dev pages of seeds 43000
+# and 60000 +0 and +1 line at 6.
+BOWED_THICKNESS = 6
+BOWED_RISE = 0.4
+BOWED_COVER = 0.9
+BOWED_CROSSING = 2
 RULE_MIN_HEIGHT = 120  # working pixels: an upright rule is at least this tall, and at least
 RULE_PAGE_FRACTION = 4  # a quarter of the page's height: far taller than any digit (ORAND crops are under 120 px)
 # -- a crop (an image under straighten.MIN_SIDE a side: a check amount, a register cell): the rules it was cut
@@ -793,6 +805,10 @@ def clear_rules(binary: np.ndarray) -> Rules:
         walls += [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
         band = cv2.dilate(lines, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8))
         cleaned = binary & (1 - band)
+    if not is_crop(binary.shape) and (bowed := _bowed_rules(cleaned, length)).any():
+        lines |= bowed  # a curled page's rules, where they left the finders' reach
+        band = cv2.dilate(lines, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8))
+        cleaned = binary & (1 - band)
     mended = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MEND)))
     if tall.any():  # strokes an upright rule crossed are mended across it
         across = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (MEND, 1)))
@@ -800,6 +816,24 @@ def clear_rules(binary: np.ndarray) -> Rules:
     mended |= _bridged(cleaned, band)  # and, whatever the line's thickness, one that ran through it
     cut = cv2.dilate(edge, np.ones((LINE_MARGIN, LINE_MARGIN), np.uint8)) if edge is not None and edge.any() else None
     return Rules(cleaned | (mended & band), band, walls, cut)
+
+
+def _bowed_rules(cleaned: np.ndarray, length: int) -> np.ndarray:
+    """What the rule finders left of a curled page's bowed rules: long thin blobs of `cleaned` (`BOWED_THICKNESS`),
+    less the columns where a digit crosses them (`BOWED_CROSSING`)."""
+    bowed = np.zeros_like(cleaned)
+    _, labels, stats = components_with_stats(cleaned, connectivity=8)
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    long = (width >= length) & (height <= BOWED_RISE * width)
+    for i in np.flatnonzero(long[1:]) + 1:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        own = labels[y : y + h, x : x + w] == i
+        thickness = own.sum(axis=0)
+        inked = thickness[thickness > 0]
+        if len(inked) < BOWED_COVER * w or (median := float(np.median(inked))) > BOWED_THICKNESS:
+            continue
+        bowed[y : y + h, x : x + w] |= (own & (thickness <= BOWED_CROSSING * median)[None, :]).astype(np.uint8)
+    return bowed
 
 
 def _aslant_rules(strokes: np.ndarray, cleaned: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -75,6 +75,7 @@ SHEET_ON_DESK = (0.78, 0.9)  # of the frame: the size of a sheet photographed on
 SHADOW = (0.25, 0.5)  # the darkest a soft shadow (a hand, a phone) makes the paper
 HARD_SHADOW = (0.45, 0.65)  # the same of a hard one: a phone or a hand between a single lamp and the sheet
 HARD_PENUMBRA = 0.002  # of the page's long side: how wide a hard shadow's edge is (a soft one's: 0.05 to 0.2)
+CURL = (0.02, 0.04)  # of the sheet's height: how far a curled page (a notebook held open) bows its lines
 HARD_EDGE_SHIFT = 0.15  # of the page's long side: a hard shadow's edge lies this much nearer the middle (across the
 # writing, where a soft one's may shade a margin only)
 BLUR = (0.7, 1.6)  # Gaussian sigma per 1000 pixels of the short side: a photo slightly out of focus
@@ -94,6 +95,7 @@ class Conditions:
     perspective: float = 0.0  # 0: a flat scan; else the sheet lies on a desk, corners moved by this share of the frame
     shadow: float = 0.0  # how much darker the shaded part of the page is
     hard_shadow: bool = False  # its edge sharp (HARD_PENUMBRA) and running nearer the middle, as under one lamp
+    curl: float = 0.0  # of the sheet's height: how far its lines bow, the page curled (0: flat)
     blur: float = 0.0  # Gaussian sigma in pixels
     noise: float = 0.0  # grey levels
     jpeg: int | None = 90  # the quality it is saved at; None: PNG
@@ -104,6 +106,7 @@ class Conditions:
         tags = ["tilt"] if abs(self.tilt) >= TILTED else []
         tags += ["turn"] * bool(self.turn) + ["perspective"] * bool(self.perspective) + ["shadow"] * bool(self.shadow)
         tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
+        tags += ["curl"] * bool(self.curl)
         tags += ["colour ink"] * (self.ink in ("red", "green")) + ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
@@ -655,6 +658,8 @@ def photograph(
 ) -> tuple[np.ndarray, list[Box]]:
     """Tilt (and, on a desk, perspective), shade and turn the sheet; the boxes follow. Blur and noise last."""
     h, w = sheet.shape[:2]
+    if c.curl:
+        sheet, boxes = _curled(rng, sheet, boxes, c.curl)
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     centre = np.float32([w / 2, h / 2])
     t = np.deg2rad(c.tilt)
@@ -681,6 +686,20 @@ def photograph(
     if c.noise:
         image = image + rng.normal(0.0, c.noise, image.shape[:2])[..., None] + rng.normal(0, c.noise / 3, image.shape)
     return np.clip(np.round(image), 0, 255).astype(np.uint8), boxes
+
+
+def _curled(rng: np.random.Generator, sheet: np.ndarray, boxes: list[Box], curl: float) -> tuple[np.ndarray, list[Box]]:
+    """The sheet curled (a notebook held open, a page lifting off the desk): each column moved up or down, along
+    part of a sine across the page, by up to `curl` of its height; the boxes move with their middle column."""
+    h, w = sheet.shape[:2]
+    span, start = rng.uniform(0.6, 1.0), rng.uniform(0.0, 0.4)  # how much of a half wave the page bows over
+    rise = curl * h * np.sin(np.pi * (start + span * np.arange(w, dtype=np.float32) / w))
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    curled = cv2.remap(
+        sheet, xs, (ys + rise[None, :]).astype(np.float32), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    moved = [(x, max(0, round(y - rise[min(w - 1, x + bw // 2)])), bw, bh) for x, y, bw, bh in boxes]
+    return curled, moved
 
 
 def _warp_box(m: np.ndarray, box: Box, w: int, h: int) -> Box:

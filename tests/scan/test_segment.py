@@ -243,6 +243,24 @@ def test_a_digits_foot_resting_on_a_stepping_rule_stays_ink_and_the_rule_goes() 
     assert not cleaned[:, :560].any() and not cleaned[:, 700:].any()
 
 
+def test_a_curled_pages_bowed_rules_are_erased_where_they_slope_and_a_digit_across_one_stays() -> None:
+    """A notebook page curled as it is held open: its ruled lines bow by 40 px across the page. The stepping-run
+    finder takes them only where they run nearly level; their sloping ends were left as long thin slanted strokes
+    (`_bowed_rules`), which joined the digits near them into lines. They go; a 1 written across one stays whole."""
+    import cv2
+
+    binary = np.zeros((1400, 1000), np.uint8)
+    xs = np.arange(1000)
+    for top in range(100, 1400, 60):
+        bow = top + 40 * np.sin(np.pi * (0.2 + 0.8 * xs / 1000))
+        cv2.polylines(binary, [np.stack([xs, bow], axis=1).astype(np.int32)], False, 1, 3)
+    binary[630:700, 150:155] = 1  # a 1 across the rule near the page's left end, where it slopes
+    cleaned = remove_lines(binary)
+    assert cleaned[630:700, 150:155].mean() > 0.9
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    assert all(stats[i, cv2.CC_STAT_WIDTH] < 100 for i in range(1, count)), sorted(stats[1:, 2])[-3:]
+
+
 def test_a_stroke_an_upright_rule_crossed_is_mended_across_it() -> None:
     """A column rule far taller than any digit is erased with a margin; a digit's stroke that crossed it (a 7's bar,
     a 4's arm) is joined again across the erased band, and nothing is drawn where no stroke crossed."""

@@ -126,6 +126,19 @@ def test_a_hard_shadow_has_a_sharp_edge_through_the_page_and_a_soft_one_a_wide_p
     assert between(hard_ratio) < 0.03 and between(soft_ratio) > 0.2
 
 
+def test_a_curled_pages_lines_bow_and_its_boxes_follow_the_numbers(digits: Digits) -> None:
+    """A curled page (`Conditions.curl`): its ruled lines bow by about the curl's share of the page's height, and
+    each number's box moves with it, around the number's ink."""
+    flat = make_page(3, digits, "notebook", Conditions(jpeg=None))
+    curled = make_page(3, digits, "notebook", Conditions(curl=0.03, jpeg=None))
+    assert "curl" in curled.conditions.tags() and [n.digits for n in curled.numbers] == [n.digits for n in flat.numbers]
+    assert not np.array_equal(flat.image, curled.image)
+    for number in curled.numbers:
+        assert _ink_share(curled.image, number.box) > 0.25, number  # the flat page's boxes hold 0.1 to 0.19
+    moved = [abs(a.box[1] - b.box[1]) for a, b in zip(curled.numbers, flat.numbers, strict=True)]
+    assert max(moved) > 0.01 * flat.image.shape[0]
+
+
 def test_lines_group_boxes_that_share_a_row() -> None:
     assert lines_of([(0, 100, 50, 40), (200, 110, 50, 40), (0, 0, 50, 40), (0, 300, 50, 40)]) == [1, 1, 0, 2]
 
