@@ -484,8 +484,8 @@ def test_a_ledger_photographed_aslant_loses_its_grid_not_its_numbers(mnist_subse
 
 def test_a_sheet_photographed_in_perspective_is_read_squared(mnist_subset_path: Path) -> None:
     """A generated ledger on a desk, its corners moved by perspective: read as it stands, its rules' remnants made
-    one word as tall as the page; read squared (`load.Page.sheet`), every number is a word of its own height, its
-    box back on the page around the number."""
+    one word as tall as the page (until `_bowed_rules` took such long thin remnants too); read squared
+    (`load.Page.sheet`), every number is a word of its own height, its box back on the page around the number."""
     import cv2
 
     from digitscan.scan.load import prepare
@@ -496,7 +496,6 @@ def test_a_sheet_photographed_in_perspective_is_read_squared(mnist_subset_path: 
     written = make_page(1, Digits.load(mnist_subset_path, "test"), "ledger", conditions)
     page = prepare(cv2.cvtColor(written.image, cv2.COLOR_RGB2GRAY))
     assert page.sheet is not None
-    assert max(word.box[3] for word in segment_page(page.grey)[0]) > 0.5 * page.grey.shape[0]
     words, _ = segment_page(page.grey, page.sheet)
 
     def covered(box: tuple[int, int, int, int]) -> bool:
