@@ -875,17 +875,29 @@ def page_bow(binary: np.ndarray) -> np.ndarray | None:
         pieces.append(((cols + x) / width, centres + y))
     if len(pieces) < BOW_PIECES:
         return None
-    n = len(pieces)
-    design = []
-    for k, (t, _) in enumerate(pieces):
-        columns = np.zeros((len(t), 2 + 2 * n))
-        columns[:, 0], columns[:, 1], columns[:, 2 + k], columns[:, 2 + n + k] = t**2, t**3, 1.0, t
-        design.append(columns)
-    fitted, *_ = np.linalg.lstsq(np.concatenate(design), np.concatenate([c for _, c in pieces]), rcond=None)
+    # Each piece's own height and slope taken out of its rows and of the course's t^2 and t^3 (a line fitted to
+    # each within the piece), the course's two coefficients solve a 2 x 2 system: no BLAS call, whose threads
+    # would spin on a worker's core.
+    normal, right = np.zeros((2, 2)), np.zeros(2)
+    for t, rows in pieces:
+        basis = np.stack([t**2, t**3])
+        basis, rows = _off_line(t, basis), _off_line(t, rows[None, :])[0]
+        normal += [[float((a * b).sum()) for b in basis] for a in basis]
+        right += [float((a * rows).sum()) for a in basis]
+    if abs(np.linalg.det(normal)) < 1e-12:
+        return None  # pieces too short to tell a curve from a line
+    squared, cubed = np.linalg.solve(normal, right)
     t = np.clip(np.arange(width) / width, min(p.min() for p, _ in pieces), max(p.max() for p, _ in pieces))
-    bow = fitted[0] * t**2 + fitted[1] * t**3
-    bow -= np.polyval(np.polyfit(t, bow, 1), t)
+    bow = _off_line(t, (squared * t**2 + cubed * t**3)[None, :])[0]  # its straight part: the tilt, levelled later
     return bow.astype(np.float32) if bow.max() - bow.min() >= BOW_MIN else None
+
+
+def _off_line(t: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row of `values` (over `t`) less its least-squares straight line in `t`."""
+    dt = t - t.mean()
+    centred = values - values.mean(axis=1, keepdims=True)
+    slope = (centred * dt).sum(axis=1, keepdims=True) / max(float((dt * dt).sum()), 1e-12)
+    return centred - slope * dt
 
 
 def _unbowed(image: np.ndarray, bow: np.ndarray, fill: float) -> np.ndarray:
