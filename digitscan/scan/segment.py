@@ -134,10 +134,10 @@ STEP_RUN_FRACTION = 8  # of a rule's least length: each step of a stepping rule 
 # open: its ends left as long thin slanted strokes). What is left of the rules (`_bowed_rules`) is then a blob at
 # least the rules' least length wide, rising at most BOWED_RISE of its width, inked in BOWED_COVER of its columns,
 # BOWED_THICKNESS px thick or less in the median column; its columns at most BOWED_CROSSING times that thick go, and
-# a digit's strokes across it stay. Curled pages (bench/page_bench.py --curl --seed 109000 --per-kind 8, 377 lines):
+# a digit's strokes across it stay. Curled pages (bench/page_bench.py --curl --seed 109000 --per-kind 8, 375 lines):
 # 75.47 % of lines without; 76.53 % at 4 and 6 px, 76.80 at 8 and 10; dev pages of seed 43000 curled by 2-4 % of
-# their height (a whole half wave) 75.85 -> 77.56 / 80.49 / 80.49 % at 4 / 6 / 8; uncurled dev pages of seeds 43000
-# and 60000 +0 and +1 line at 6.
+# their height (by a script, along 0.6 to 1 of a half sine) 75.85 -> 77.56 / 80.49 / 80.49 % at 4 / 6 / 8;
+# uncurled dev pages of seeds 43000 and 60000 +0 and +1 line at 6.
 BOWED_THICKNESS = 6
 BOWED_RISE = 0.4
 BOWED_COVER = 0.9
@@ -145,7 +145,7 @@ BOWED_CROSSING = 2
 # The bow itself (`page_bow`): the rules' long thin pieces, at least BOW_PIECE of the page wide (a ledger's rows
 # between its column rules) and BOW_PIECES of them, fitted together as one cubic course plus each piece's own height
 # and slope; a page bowed BOW_MIN px or more over the pieces' span is read with each column moved back
-# (`_unbowed`), its words' boxes mapped onto the page. Curled dev pages (seed 109000, 377 lines; and the dev pages
+# (`_unbowed`), its words' boxes mapped onto the page. Curled dev pages (seed 109000, 375 lines; and the dev pages
 # of seed 43000 curled by 2-4 % of their height, 410): rules' ends erased only 76.53 / 80.49 %; unbowed at 3 and 6
 # px 77.33 / 82.20, 10 77.33 / 81.95, 15 77.07 / 81.95 %. The course fitted beyond the pieces' span bent a ledger's
 # margins by 98 px (78.40 / 78.78 %); one slope for all pieces 76.53 / 81.95 %. Uncurled dev pages of seeds 43000,
