@@ -303,12 +303,17 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     if size != grey.shape[::-1]:
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     bands = dark_bands(grey)
-    if bands is not None and not is_crop(grey.shape) and written_in(bands, flatten_illumination(grey), SHADED_WRITING):
-        bands = None  # written on: the paper in a hard shadow
+    flat = None
+    if bands is not None and not is_crop(grey.shape):
+        flat = flatten_illumination(grey)
+        if written_in(bands, flat, SHADED_WRITING):
+            bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
         grey = grey.copy()
         grey[bands] = round(percentile_uint8(grey, PAPER_PERCENTILE))
-    flat = flatten_illumination(grey)
+        flat = None
+    if flat is None:
+        flat = flatten_illumination(grey)
     mask, hull = paper_mask(grey, flat)
     flat[mask == 0] = 1.0  # the desk around a photographed page is not writing
     if bands is not None:

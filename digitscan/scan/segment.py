@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -1238,19 +1238,13 @@ def page_cuts(
         if not is_crop(squared.shape):
             cuts, both_ways = page_cuts(squared, unsure_too=unsure_too)
             inverse = np.linalg.inv(matrix)
-            for word in (word for words in cuts for word in words):
-                word.box = _unsquared(word.box, inverse, grey.shape)
-                for cand in word.candidates:
-                    cand.box = _unsquared(cand.box, inverse, grey.shape)
+            _map_boxes(cuts, lambda box: _unsquared(box, inverse, grey.shape))
             return cuts, both_ways
     turns, inked, rules = _orient(grey)
     if unbow and inked is not None and inked[1] is not None and (bow := page_bow(inked[1])) is not None:
         straight_bands = None if bands is None else _unbowed(bands.astype(np.float32), bow, 0.0) > 0.5
         cuts, both_ways = page_cuts(_unbowed(grey, bow, 1.0), None, straight_bands, unsure_too, unbow=False)
-        for word in (word for words in cuts for word in words):
-            word.box = _bowed_box(word.box, bow, grey.shape)
-            for cand in word.candidates:
-                cand.box = _bowed_box(cand.box, bow, grey.shape)
+        _map_boxes(cuts, lambda box: _bowed_box(box, bow, grey.shape))
         return cuts, both_ways
     quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
@@ -1261,6 +1255,16 @@ def page_cuts(
         if _larger_is_kept(larger, words, zoom):
             cuts[0] = larger
     return cuts, len(turns) > 1
+
+
+def _map_boxes(
+    cuts: list[list[Word]], onto_page: Callable[[tuple[int, int, int, int]], tuple[int, int, int, int]]
+) -> None:
+    """Every word's and candidate's box, cut on a squared or straightened copy of the page, mapped onto the page."""
+    for word in (word for words in cuts for word in words):
+        word.box = onto_page(word.box)
+        for cand in word.candidates:
+            cand.box = onto_page(cand.box)
 
 
 def _segmented_larger(grey: np.ndarray, bands: np.ndarray | None) -> tuple[list[Word], float]:
