@@ -141,6 +141,15 @@ def flaky_worker(path: str, max_pixels: int) -> list[Prepared]:
     return prepare_file(path, max_pixels)
 
 
+def threads_worker(path: str, max_pixels: int) -> list[Prepared]:
+    """Reports, as its error, how many threads its process runs once numpy has multiplied two matrices (OpenBLAS
+    starts its own threads on the first large product)."""
+    square = np.ones((512, 512))
+    for _ in range(5):
+        square = square @ square / 512
+    raise RuntimeError(f"{len(os.listdir('/proc/self/task'))} threads")
+
+
 def _random_image(kind: str, height: int, width: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if kind == "noise_u8":

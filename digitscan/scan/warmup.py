@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from digitscan.model.files import LoadedModel
 
 WORKER_MODULE = "digitscan.scan.pipeline"  # what the fork server imports once for every worker (`prepare_file`'s)
+# The workers' numpy on one BLAS thread, as their OpenCV: OpenBLAS's own threads (one per core, in every worker)
+# spun on the other worker's core, 191 against 168 ms of CPU a photographed page (bench/README.md, 35th session).
+WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 _SERVER_START = threading.Lock()
@@ -44,16 +47,21 @@ def start_worker_server() -> None:
     checkout, an older copy), the workers cut digits with that folder's code while this process classified them
     with its own. So the server is started with this path as its PYTHONPATH, and PYTHONSAFEPATH set so that
     nothing is put before it. Python 3.10 has no PYTHONSAFEPATH: there the server imports nothing ahead, and each
-    worker imports the stages itself, on the path it is sent (slower to start, the same code).
+    worker imports the stages itself, on the path it is sent (slower to start, the same code). The server's
+    environment also holds `WORKER_ENVIRONMENT`, read by numpy's BLAS when the server (or a worker) imports it.
     """
     if not sys.platform.startswith("linux"):
         return
     import multiprocessing.forkserver
 
     with _SERVER_START:
-        saved = {name: os.environ.get(name) for name in ("PYTHONPATH", "PYTHONSAFEPATH")}
-        os.environ["PYTHONPATH"] = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-        os.environ["PYTHONSAFEPATH"] = "1"
+        server_environment = {
+            "PYTHONPATH": os.pathsep.join(entry or os.getcwd() for entry in sys.path),
+            "PYTHONSAFEPATH": "1",
+            **WORKER_ENVIRONMENT,
+        }
+        saved = {name: os.environ.get(name) for name in server_environment}
+        os.environ.update(server_environment)
         try:
             if sys.version_info >= (3, 11):
                 multiprocessing.forkserver.set_forkserver_preload([WORKER_MODULE])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import _random_image, flaky_worker, page_with, save
+from support import _random_image, flaky_worker, page_with, save, threads_worker
 
 from digitscan.model.files import bundled_model_path
 from digitscan.scan.options import ScanOptions
@@ -149,6 +149,16 @@ def test_workers_run_this_process_code_even_from_a_folder_holding_another_digits
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[None]", done.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts a process's threads in /proc")
+def test_a_workers_numpy_runs_on_one_thread(tmp_path: Path, tiny_model) -> None:
+    """A worker's BLAS starts no threads of its own: there is a worker per core, and OpenBLAS's threads (one per
+    core in every worker) spun on the other workers' cores, 14 % more CPU a photographed page."""
+    image = tmp_path / "page.png"
+    save(np.full((60, 160), 255, np.uint8), image)
+    (result,) = Scanner(tiny_model, ScanOptions(workers=1), worker=threads_worker).scan([str(image)])
+    assert result.error == "internal error: RuntimeError: 1 threads"
 
 
 def test_scanning_frames_each_digit_in_the_read_box_and_in_the_training_box(digits: dict[int, np.ndarray]) -> None:
