@@ -154,7 +154,7 @@ def test_workers_run_this_process_code_even_from_a_folder_holding_another_digits
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts a process's threads in /proc")
 def test_a_workers_numpy_runs_on_one_thread(tmp_path: Path, tiny_model) -> None:
     """A worker's BLAS starts no threads of its own: there is a worker per core, and OpenBLAS's threads (one per
-    core in every worker) spun on the other workers' cores, 14 % more CPU a photographed page."""
+    core in every worker) spin on the other workers' cores."""
     image = tmp_path / "page.png"
     save(np.full((60, 160), 255, np.uint8), image)
     (result,) = Scanner(tiny_model, ScanOptions(workers=1), worker=threads_worker).scan([str(image)])
