@@ -33,6 +33,7 @@ RGB = tuple[int, int, int]
 KINDS = ("form", "check", "note", "notebook", "ledger", "dated")
 LANDSCAPE = frozenset({"form", "check", "ledger"})  # drawn wider than tall, as these documents are; the rest portrait
 SIZES = {  # long x short side of the image, pixels
+    "low": (700, 500),  # a page photographed from afar, or sent on at low resolution: digits of 17-28 px
     "small": (1400, 1000),  # the committed test pages: small enough to keep in git, large enough to read
     "medium": (2000, 1500),  # the scanner's working resolution (load.WORKING_MAX_SIDE): no shrinking before segmenting
     "photo": (4000, 3000),  # a 12-megapixel phone photo, as bench/scan_bench.py times
