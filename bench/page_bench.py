@@ -209,7 +209,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common_arguments(parser, DEFAULT_SEED)
     parser.add_argument("--per-kind", type=int, default=20, help="pages of each kind")
-    parser.add_argument("--size", default="small", help="page size: low (700x500), small (1400x1000), medium, photo (4000x3000)")
+    parser.add_argument(
+        "--size", default="small", help="page size: low (700x500), small (1400x1000), medium, photo (4000x3000)"
+    )
     parser.add_argument("--hard-shadows", action="store_true", help="every page also under a hard shadow's sharp edge")
     parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
     return parser.parse_args(argv)

@@ -32,6 +32,23 @@ DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
 # illumination in eca93b1, the desk around a photographed page in 7a52349) on the samples and synthetic photos,
 # and has not been tuned on ORAND since; what each controls is said.
 WORKING_MAX_SIDE = 2000  # larger pages are shrunk to this before segmentation (segment's pixel sizes assume it)
+# A page (not a crop) written small in working pixels (photographed from afar, sent on at low resolution: its
+# writing's height, the WRITING_PERCENTILE of its blobs' heights, under SMALL_WRITING) is enlarged so that the
+# writing stands WRITING_TARGET tall, at most MAX_WRITING_ZOOM times and to MAX_ENLARGED_SIDE: segment's pixel sizes
+# were set on writing 35-60 px tall (the generator's pages: p90 of the blobs' heights 35-59 px on seed 43000, 18-30
+# px on its pages halved). Chosen on the dev pages of seed 43000 halved (410 lines) and the generator's low pages of
+# seed 113000 (`page_bench.py --size low`), lines read: as they are 80.98 / 75.38 %; target 36, 40, 43, 46, 50:
+# 86.83 / 82.42, 87.56 / 83.30, 85.61 / 82.86, 85.61 / 84.40, 87.32 / 84.18 % (SMALL_WRITING 30: as 34). Pages
+# written at the usual size are not enlarged; the few near the bound read as before within a line (dev seeds 43000,
+# 53000, 60000, curled 109000, hard-shadowed 105000: +1, -2, +1, -1, 0 lines).
+SMALL_WRITING = 34  # working pixels
+WRITING_TARGET = 40  # working pixels
+WRITING_PERCENTILE = 90  # of the blobs' heights: the digits, not the separators, dots and pieces below them
+MAX_WRITING_ZOOM = 2.0
+MAX_ENLARGED_SIDE = 3000  # working pixels: 2.25 times a working page's area at most
+MIN_BLOB_AREA = 8  # pixels: smaller specks are the paper's grain or the JPEG's, not writing
+MIN_BLOBS = 10  # a page with fewer blobs gives no writing height, and stays as it is
+RULE_SHARE = 0.2  # of the page's side: a blob this tall or wide is a rule or a border, not writing
 EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
 QUARTER_TURNS = (5, 6, 7, 8)
 
@@ -289,7 +306,7 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 
 
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
-    """Shrink to the working resolution and flatten the illumination.
+    """Shrink to the working resolution (a page written small: enlarge, `writing_zoom`), flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
@@ -299,9 +316,35 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     grey = as_uint8_grey(grey)
     height, width = original_size[::-1] if original_size else grey.shape
     scale = min(1.0, WORKING_MAX_SIDE / max(height, width))
+    page = _prepared(grey, scale, index, (width, height))
+    if is_crop(page.grey.shape):
+        return page
+    zoom = writing_zoom(page.grey)
+    return page if zoom == 1.0 else _prepared(grey, scale * zoom, index, (width, height))
+
+
+def writing_zoom(flat: np.ndarray) -> float:
+    """How much a flattened page is to be enlarged for its writing to stand WRITING_TARGET tall: 1.0 where it is
+    SMALL_WRITING or taller, or where too few blobs say how tall it is."""
+    _, _, stats = components_with_stats((flat < WRITING_LEVEL).astype(np.uint8))
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    writing = (stats[1:, cv2.CC_STAT_AREA] >= MIN_BLOB_AREA) & (heights < RULE_SHARE * flat.shape[0])
+    writing &= widths < RULE_SHARE * flat.shape[1]
+    if np.count_nonzero(writing) < MIN_BLOBS:
+        return 1.0
+    tall = float(np.percentile(heights[writing], WRITING_PERCENTILE))
+    if tall >= SMALL_WRITING:
+        return 1.0
+    return max(1.0, min(WRITING_TARGET / tall, MAX_WRITING_ZOOM, MAX_ENLARGED_SIDE / max(flat.shape)))
+
+
+def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[int, int]) -> Page:
+    """The page at `scale` of its `original_size` (width, height), its illumination flattened."""
+    width, height = original_size
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if size != grey.shape[::-1]:
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        larger = size[0] > grey.shape[1]
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC if larger else cv2.INTER_AREA)
     bands = dark_bands(grey)
     flat = None
     if bands is not None and not is_crop(grey.shape):

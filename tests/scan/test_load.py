@@ -311,3 +311,37 @@ def test_a_sheet_on_a_desk_has_its_corners_and_one_running_off_the_frame_has_non
     assert page.sheet is not None
     assert np.abs(page.sheet - np.array(drawn)).max() < 12
     assert prepare(photo([(200, 150), (1500, 100), (1500, 900), (150, 860)])).sheet is None
+
+
+def _written_page(digits: dict[int, np.ndarray], size: int, height: int, width: int) -> np.ndarray:
+    """uint8 paper with rows of MNIST digits, each drawn in a `size` px square (its ink about 0.7 of that tall)."""
+    import cv2
+
+    page = np.full((height, width), 255, np.uint8)
+    for n, (y, x) in enumerate(
+        (y, x) for y in range(size, height - 2 * size, 2 * size) for x in range(size, 9 * size, size)
+    ):
+        page[y : y + size, x : x + size] = 255 - cv2.resize(digits[n % 10], (size, size))
+    return page
+
+
+def test_a_page_written_small_is_enlarged_until_its_writing_stands_the_target_height(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """Digits about 17 px tall (a page photographed from afar) are enlarged, at most MAX_WRITING_ZOOM times and to
+    MAX_ENLARGED_SIDE; the page's scale says so, so boxes still map onto the file's pixels. Digits of the usual
+    size, and a crop however small its digits, stay as they are."""
+    from digitscan.scan.load import MAX_ENLARGED_SIDE, MAX_WRITING_ZOOM, WRITING_TARGET, prepare
+
+    small = prepare(_written_page(digits, 24, 500, 700))
+    assert small.scale == pytest.approx(MAX_WRITING_ZOOM) and small.grey.shape == (1000, 1400)
+    assert small.original_size == (700, 500)
+    near = prepare(_written_page(digits, 44, 500, 700))  # ink about 31 px: enlarged a little, to the target
+    assert 1.0 < near.scale < MAX_WRITING_ZOOM
+    assert near.scale * 31 == pytest.approx(WRITING_TARGET, abs=3)
+    wide = prepare(_written_page(digits, 24, 1200, 2000))
+    assert max(wide.grey.shape) == MAX_ENLARGED_SIDE
+    usual = prepare(_written_page(digits, 60, 500, 700))  # ink about 42 px
+    assert usual.scale == 1.0 and usual.grey.shape == (500, 700)
+    crop = prepare(_written_page(digits, 24, 96, 400))
+    assert crop.scale == 1.0 and crop.grey.shape == (96, 400)
