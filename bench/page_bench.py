@@ -44,10 +44,12 @@ def generate(
     writers: list[Any],
     hard_shadows: bool = False,
     curl: bool = False,
+    writing: float = 1.0,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
-    each page also curled (`CURL`), its lines bowed, as a notebook held open is."""
+    each page also curled (`CURL`), its lines bowed, as a notebook held open is; `writing`: the digits this many
+    times their usual height (`Conditions.writing`), as a whole page photographed from arm's length holds them."""
     import dataclasses
 
     import numpy as np
@@ -75,6 +77,7 @@ def generate(
             if curl:
                 bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
                 conditions = dataclasses.replace(conditions, curl=bow)
+            conditions = dataclasses.replace(conditions, writing=writing)
             page = make_page(page_seed, writers[i % len(writers)], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
             save(page, folder / name)
@@ -214,6 +217,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--hard-shadows", action="store_true", help="every page also under a hard shadow's sharp edge")
     parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
+    parser.add_argument("--writing", type=float, default=1.0, help="digits this many times their usual height")
     return parser.parse_args(argv)
 
 
@@ -227,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(tmp)
         print(f"generating {args.per_kind} pages of each kind in {folder} ...", flush=True)
         started = time.perf_counter()
-        tags = generate(folder, args.per_kind, args.seed, args.size, writers, args.hard_shadows, args.curl)
+        tags = generate(
+            folder, args.per_kind, args.seed, args.size, writers, args.hard_shadows, args.curl, args.writing
+        )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
         print(f"  {warm:.1f} s; scanning ...", flush=True)
@@ -239,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "hard_shadows": args.hard_shadows,
         "curl": args.curl,
+        "writing": args.writing,
         "writers": ["MNIST test"] + ["CVL valid"] * (len(writers) > 1),
         "workers": args.workers,
         **figures(report, rates, tags),

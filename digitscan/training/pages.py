@@ -18,7 +18,7 @@ import argparse
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -97,6 +97,7 @@ class Conditions:
     shadow: float = 0.0  # how much darker the shaded part of the page is
     hard_shadow: bool = False  # its edge sharp (HARD_PENUMBRA) and running nearer the middle, as under one lamp
     curl: float = 0.0  # of the sheet's height: how far its lines bow, the page curled (0: flat)
+    writing: float = 1.0  # the writer's digits this many times DIGIT_HEIGHT (0.5: 2.5-4 mm; a form's fill its fields)
     blur: float = 0.0  # Gaussian sigma in pixels
     noise: float = 0.0  # grey levels
     jpeg: int | None = 90  # the quality it is saved at; None: PNG
@@ -107,7 +108,7 @@ class Conditions:
         tags = ["tilt"] if abs(self.tilt) >= TILTED else []
         tags += ["turn"] * bool(self.turn) + ["perspective"] * bool(self.perspective) + ["shadow"] * bool(self.shadow)
         tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
-        tags += ["curl"] * bool(self.curl)
+        tags += ["curl"] * bool(self.curl) + ["small writing"] * (self.writing < 1)
         tags += ["colour ink"] * (self.ink in ("red", "green")) + ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
@@ -738,7 +739,8 @@ def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: 
     long, short = SIZES[conditions.size]
     w, h = (long, short) if kind in LANDSCAPE else (short, long)
     sheet = Sheet(paper(rng, kind, conditions.paper, w, h), FONTS[int(rng.integers(len(FONTS)))])
-    pen = Pen(rng, digits, random_writer(rng, short))
+    writer = random_writer(rng, short)
+    pen = Pen(rng, digits, replace(writer, height=writer.height * conditions.writing))
     LAYOUTS[kind](sheet, pen)
     ink = np.float32(INKS[conditions.ink]) / 255.0
     # print and ink each darken the paper by their colour

@@ -139,6 +139,17 @@ def test_a_curled_pages_lines_bow_and_its_boxes_follow_the_numbers(digits: Digit
     assert max(moved) > 0.01 * flat.image.shape[0]
 
 
+def test_a_page_written_small_holds_the_same_numbers_half_as_tall(digits: Digits) -> None:
+    """`Conditions.writing` scales the writer's digits on a note: the same numbers, their boxes about half as tall
+    (a form's or a check's digits fill its printed fields, whatever the writer's size)."""
+    usual = make_page(5, digits, "note", Conditions(jpeg=None))
+    small = make_page(5, digits, "note", Conditions(writing=0.5, jpeg=None))
+    assert "small writing" in small.conditions.tags() and "small writing" not in usual.conditions.tags()
+    assert [n.digits for n in small.numbers] == [n.digits for n in usual.numbers]
+    ratio = np.median([b.box[3] / a.box[3] for a, b in zip(usual.numbers, small.numbers, strict=True)])
+    assert 0.4 < ratio < 0.6
+
+
 def test_lines_group_boxes_that_share_a_row() -> None:
     assert lines_of([(0, 100, 50, 40), (200, 110, 50, 40), (0, 0, 50, 40), (0, 300, 50, 40)]) == [1, 1, 0, 2]
 
