@@ -345,3 +345,12 @@ def test_a_page_written_small_is_enlarged_until_its_writing_stands_the_target_he
     assert usual.scale == 1.0 and usual.grey.shape == (500, 700)
     crop = prepare(_written_page(digits, 24, 96, 400))
     assert crop.scale == 1.0 and crop.grey.shape == (96, 400)
+
+
+def test_a_crop_shorter_than_any_check_amount_is_enlarged_and_a_register_cell_is_not() -> None:
+    from digitscan.scan.load import CROP_TARGET, MAX_CROP_ZOOM, SMALL_CROP, crop_zoom, prepare
+
+    assert crop_zoom(20) == pytest.approx(CROP_TARGET / 20) and crop_zoom(10) == MAX_CROP_ZOOM
+    assert crop_zoom(SMALL_CROP) == 1.0 and crop_zoom(150) == 1.0
+    small = prepare(np.full((20, 120), 255, np.uint8))
+    assert small.grey.shape == (54, 324) and small.scale == pytest.approx(2.7) and small.original_size == (120, 20)

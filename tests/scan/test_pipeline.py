@@ -67,18 +67,21 @@ def test_without_workers_a_failing_file_is_reported_and_ctrl_c_keeps_finished_wo
     seed=st.integers(0, 2**32 - 1),
 )
 def test_any_image_goes_through_the_worker_stages(kind: str, height: int, width: int, seed: int) -> None:
-    """No exception; every box on the page (as the pipeline reports it); every 28x28 digit finite, in [0, 1]."""
+    """No exception; every box on the page (as the pipeline reports it, in the file's pixels: a small crop is read
+    enlarged); every 28x28 digit finite, in [0, 1]."""
     from digitscan.scan.load import prepare
     from digitscan.scan.normalise import to_mnist
     from digitscan.scan.pipeline import clip_box
     from digitscan.scan.segment import segment
+    from digitscan.scan.straighten import scaled_box
 
     page = prepare(_random_image(kind, height, width, seed))
-    assert page.grey.shape == (height, width) and page.grey.dtype == np.float32
+    assert page.grey.shape == (round(height * page.scale), round(width * page.scale)) and page.scale >= 1.0
+    assert page.grey.dtype == np.float32 and page.original_size == (width, height)
     assert np.isfinite(page.grey).all() and page.grey.min() >= 0 and page.grey.max() <= 1
     for word in segment(page.grey):
         for box in [word.box, *(c.box for c in word.candidates)]:
-            x, y, w, h = box
+            x, y, w, h = scaled_box(box, page.scale)
             assert w >= 1 and h >= 1 and x < width and y < height and x + w > 0 and y + h > 0, (box, width, height)
             cx, cy, cw, ch = clip_box(box, width, height)
             assert cx >= 0 and cy >= 0 and cw >= 1 and ch >= 1 and cx + cw <= width and cy + ch <= height

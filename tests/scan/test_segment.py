@@ -1285,3 +1285,27 @@ def test_a_page_photographed_at_low_resolution_reads_every_number(
     (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
     read = [s.text for s in result.strings]
     assert all(number.digits in read for number in page.numbers), (read, [n.digits for n in page.numbers])
+
+
+@pytest.mark.parametrize("seed", [4, 7])
+def test_a_check_amount_cropped_small_reads_as_at_full_size(mnist_subset_path: Path, tmp_path: Path, seed: int) -> None:
+    """An amount cut tight from a photo taken from afar, 30 and 20 px tall (its digits 14 and 9 px: marks to the
+    segmenter), is enlarged (`load.crop_zoom`) and read as at full size (before: a digit lost at half size, and
+    nothing at a third)."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    with np.load(mnist_subset_path) as data:
+        digits, labels = data["x_test"], data["y_test"]
+    chosen = np.random.default_rng(seed).choice(len(digits), 5, replace=False)
+    amount = np.full((60, 244), 255, np.uint8)
+    for k, index in enumerate(chosen):
+        amount[10:50, 10 + 46 * k : 50 + 46 * k] = 255 - cv2.resize(digits[index], (40, 40))
+    truth = "".join(str(labels[index]) for index in chosen)
+    scanner = Scanner(options=ScanOptions(workers=0))
+    for shrink in (1, 2, 3):
+        path = tmp_path / f"amount-{shrink}.png"
+        cv2.imwrite(str(path), cv2.resize(amount, (244 // shrink, 60 // shrink), interpolation=cv2.INTER_AREA))
+        (result,) = scanner.scan([path])
+        assert [s.text for s in result.strings] == [truth], shrink
