@@ -1309,3 +1309,22 @@ def test_a_check_amount_cropped_small_reads_as_at_full_size(mnist_subset_path: P
         cv2.imwrite(str(path), cv2.resize(amount, (244 // shrink, 60 // shrink), interpolation=cv2.INTER_AREA))
         (result,) = scanner.scan([path])
         assert [s.text for s in result.strings] == [truth], shrink
+
+
+@pytest.mark.parametrize("name", ["cell-005.jpg", "cell-008.jpg", "cell-023.jpg", "cell-027.jpg"])
+def test_a_register_cell_scanned_at_half_resolution_is_read_as_a_cell(tmp_path: Path, name: str) -> None:
+    """A committed register cell halved (under a cell's height, its number small in it: `load.is_small_cell`) is
+    enlarged and read as a cell, its rules and border left out (before: a rule read as a 1, or all there was)."""
+    import csv
+
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "registers"
+    truth = {row["file"]: row["digits"] for row in csv.DictReader((folder / "labels.csv").open())}[name]
+    cell = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
+    path = tmp_path / name
+    cv2.imwrite(str(path), cv2.resize(cell, (cell.shape[1] // 2, cell.shape[0] // 2), interpolation=cv2.INTER_AREA))
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    assert [s.text for s in result.strings] == [truth]
