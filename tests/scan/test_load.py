@@ -352,7 +352,9 @@ def test_a_crop_shorter_than_any_check_amount_is_enlarged_and_a_register_cell_is
 
     assert crop_zoom(20) == pytest.approx(CROP_TARGET / 20) and crop_zoom(10) == MAX_CROP_ZOOM
     assert crop_zoom(SMALL_CROP) == 1.0 and crop_zoom(150) == 1.0
-    small = prepare(np.full((20, 120), 255, np.uint8))
+    amount = np.full((20, 120), 255, np.uint8)
+    amount[3:17, 50:54] = 0  # a 1 as tall as an amount's digits are in their crop
+    small = prepare(amount)
     assert small.grey.shape == (54, 324) and small.scale == pytest.approx(2.7) and small.original_size == (120, 20)
 
 
