@@ -68,11 +68,14 @@ MAX_CROP_ZOOM = 3.0
 # half the crop under 0.3 of its height: 63.17 / 66.33 %, but amounts whose digits run into an underline kept only
 # their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob, rules by their thinness, under 0.3 / 0.4 / 0.5 of
 # the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1, -1, -2 (fold 5 read otherwise in 2 to 4).
+# At 0.3, and a crop with an upright rule through it a cell too: 61.33 / 61.83 %, amounts as at 0.3 (and with a rule
+# along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read otherwise).
 CELL_WRITING_SHARE = 0.3
 SMALL_CELL_ZOOM = 2.0
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
+UPRIGHT_RULE_WIDTH = 0.1  # of the crop: a blob CROP_BLOB_HEIGHT tall and no wider is an upright rule
 EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
 QUARTER_TURNS = (5, 6, 7, 8)
 
@@ -361,18 +364,23 @@ def crop_zoom(height: int) -> float:
 
 def is_small_cell(flat: np.ndarray) -> bool:
     """Whether a crop from SMALL_CROP up to a cell's height (`segment.EDGE_RULE_MIN`) is a register cell scanned at
-    low resolution: its tallest blob that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where
-    a check amount's digits fill most of theirs."""
-    if not SMALL_CROP <= flat.shape[0] < EDGE_RULE_MIN:
+    low resolution: cut with an upright rule through it (a check's amount is cut inside its box), or its tallest blob
+    that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where an amount's digits fill most of
+    theirs."""
+    rows, cols = flat.shape
+    if not SMALL_CROP <= rows < EDGE_RULE_MIN:
         return False
-    heights = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
-    return not heights.size or int(heights.max()) < CELL_WRITING_SHARE * flat.shape[0]
+    heights, widths, areas = blob_sizes(flat)
+    if np.any((heights >= CROP_BLOB_HEIGHT * rows) & (widths <= UPRIGHT_RULE_WIDTH * cols)):
+        return True
+    writing = writing_heights(heights, widths, areas, flat.shape, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
+    return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * rows
 
 
 def writing_zoom(flat: np.ndarray) -> float:
     """How much a flattened page is to be enlarged for its writing to stand WRITING_TARGET tall: 1.0 where it is
     SMALL_WRITING or taller, or where too few blobs say how tall it is."""
-    heights = writing_heights(flat, RULE_SHARE, RULE_SHARE)
+    heights = writing_heights(*blob_sizes(flat), flat.shape, RULE_SHARE, RULE_SHARE)
     if heights.size < MIN_BLOBS:
         return 1.0
     tall = float(np.percentile(heights, WRITING_PERCENTILE))
@@ -381,16 +389,27 @@ def writing_zoom(flat: np.ndarray) -> float:
     return max(1.0, min(WRITING_TARGET / tall, MAX_WRITING_ZOOM, MAX_ENLARGED_SIDE / max(flat.shape)))
 
 
-def writing_heights(flat: np.ndarray, tallest: float, widest: float, thin: float = 1.0) -> np.ndarray:
-    """The heights of a flattened image's blobs of ink that may be writing: MIN_BLOB_AREA or more, shorter than
-    `tallest` of the image's height, and not a rule along it (`widest` of its width or wider, under `thin` of its
-    height: with `thin` 1, every blob that wide)."""
+def blob_sizes(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The heights, widths and areas of a flattened image's blobs of ink (darker than WRITING_LEVEL)."""
     _, _, stats = components_with_stats((flat < WRITING_LEVEL).astype(np.uint8))
-    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    rule = (heights >= tallest * flat.shape[0]) | (
-        (widths >= widest * flat.shape[1]) & (heights < thin * flat.shape[0])
-    )
-    return heights[(stats[1:, cv2.CC_STAT_AREA] >= MIN_BLOB_AREA) & ~rule]
+    return stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
+
+
+def writing_heights(
+    heights: np.ndarray,
+    widths: np.ndarray,
+    areas: np.ndarray,
+    shape: tuple[int, int],
+    tallest: float,
+    widest: float,
+    thin: float = 1.0,
+) -> np.ndarray:
+    """The heights of the blobs (`blob_sizes`) of an image of `shape` that may be writing: MIN_BLOB_AREA or more,
+    shorter than `tallest` of the image's height, and not a rule along it (`widest` of its width or wider, under
+    `thin` of its height: with `thin` 1, every blob that wide)."""
+    rows, cols = shape
+    rule = (heights >= tallest * rows) | ((widths >= widest * cols) & (heights < thin * rows))
+    return heights[(areas >= MIN_BLOB_AREA) & ~rule]
 
 
 def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[int, int]) -> Page:

@@ -362,7 +362,7 @@ def test_a_short_crop_whose_number_is_small_in_it_is_a_cell_scanned_small_and_an
     digits: dict[int, np.ndarray],
 ) -> None:
     """Under a cell's height, a crop whose digits fill most of it is a check amount and stays as it is; one whose
-    number is small in it, beside a printed rule, is a register cell scanned small: enlarged twice."""
+    number is small in it, or cut with an upright rule through it, is a register cell scanned small: enlarged twice."""
     import cv2
 
     from digitscan.scan.load import flatten_illumination, is_small_cell, prepare
@@ -372,9 +372,10 @@ def test_a_short_crop_whose_number_is_small_in_it_is_a_cell_scanned_small_and_an
         amount[5:55, 10 + 55 * k : 60 + 55 * k] = 255 - cv2.resize(digits[k], (50, 50))
     assert not is_small_cell(flatten_illumination(amount)) and prepare(amount).scale == 1.0
     cell = np.full((60, 200), 255, np.uint8)
-    cell[:, 150:152] = 40  # the column rule, top to bottom
     for k in range(2):  # digits about 12 px tall
         cell[25:41, 60 + 18 * k : 76 + 18 * k] = 255 - cv2.resize(digits[3 + k], (16, 16))
     assert is_small_cell(flatten_illumination(cell))
     enlarged = prepare(cell)
     assert enlarged.scale == 2.0 and enlarged.grey.shape == (120, 400)
+    amount[:, 290:292] = 40  # an amount cut with a column rule through it: a cell's cut
+    assert is_small_cell(flatten_illumination(amount))
