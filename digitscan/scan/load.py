@@ -59,17 +59,19 @@ RULE_SHARE = 0.2  # of the page's side: a blob this tall or wide is a rule or a 
 SMALL_CROP = 34  # working pixels
 CROP_TARGET = 54  # working pixels
 MAX_CROP_ZOOM = 3.0
-# A crop from SMALL_CROP up to a cell's height whose tallest blob is under CELL_WRITING_SHARE of its height is a
-# register cell scanned small, not a check amount (its number has room around it): enlarged SMALL_CELL_ZOOM times, it
-# is read as a cell (`segment.is_cell`). Blobs CROP_BLOB_HEIGHT of the crop tall, or CROP_BLOB_WIDTH of it wide and
-# under CROP_RULE_THIN of it tall, are the cell's rules. Dev register cells of seeds 3000 / 7000 halved (40-100 px
-# tall), read exactly; ORAND's amounts of folds 3 / 4 with their own GPU pair and of folds 1 / 2 / 5 with their own
-# classifiers (thirtieth session's, alone): as they are 49.00 / 52.67 %. The 90th percentile of blobs narrower than
-# half the crop under 0.3 of its height: 63.17 / 66.33 %, but amounts whose digits run into an underline kept only
-# their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob, rules by their thinness, under 0.3 / 0.4 / 0.5 of
-# the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1, -1, -2 (fold 5 read otherwise in 2 to 4).
-# At 0.3, and a crop with an upright rule through it a cell too: 61.33 / 61.83 %, amounts as at 0.3 (and with a rule
-# along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read otherwise).
+# A crop from SMALL_CROP up to a cell's height whose tallest blob is under CELL_WRITING_SHARE of its height (or with a
+# scan's dark band or an upright rule: `is_small_cell`) is a register cell scanned small, not a check amount (its number
+# has room around it): enlarged SMALL_CELL_ZOOM times, it is read as a cell (`segment.is_cell`). Blobs CROP_BLOB_HEIGHT
+# of the crop tall, or CROP_BLOB_WIDTH of it wide and under CROP_RULE_THIN of it tall, are the cell's rules. Dev
+# register cells of seeds 3000 / 7000 halved (40-100 px tall), read exactly; ORAND's amounts of folds 3 / 4 with their
+# own GPU pair and of folds 1 / 2 / 5 with their own classifiers (thirtieth session's, alone): as they are
+# 49.00 / 52.67 %. The 90th percentile of blobs narrower than half the crop under 0.3 of its height: 63.17 / 66.33 %,
+# but amounts whose digits run into an underline kept only their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob,
+# rules by their thinness, under 0.3 / 0.4 / 0.5 of the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1,
+# -1, -2 (fold 5 read otherwise in 2 to 4). At 0.3, and a crop with an upright rule through it a cell too: 61.33 / 61.83
+# %, amounts as at 0.3 (and with a rule along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read otherwise). And a
+# crop with a scan's dark band along it a cell too: 73.00 / 74.33 % (76.33 / 74.50 % at full size), amounts as before
+# (no ORAND crop has such a band).
 CELL_WRITING_SHARE = 0.3
 SMALL_CELL_ZOOM = 2.0
 CROP_BLOB_HEIGHT = 0.9
@@ -347,7 +349,7 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     crop_height = max(1, round(height * scale))
     if is_crop((crop_height, max(1, round(width * scale)))):
         page = _prepared(grey, scale * crop_zoom(crop_height), index, (width, height))
-        if is_small_cell(page.grey):
+        if is_small_cell(page.grey, page.bands):
             zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
             page = _prepared(grey, page.scale * zoom, index, (width, height))
         return page
@@ -362,14 +364,16 @@ def crop_zoom(height: int) -> float:
     return 1.0 if height >= SMALL_CROP else min(CROP_TARGET / height, MAX_CROP_ZOOM)
 
 
-def is_small_cell(flat: np.ndarray) -> bool:
+def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
     """Whether a crop from SMALL_CROP up to a cell's height (`segment.EDGE_RULE_MIN`) is a register cell scanned at
-    low resolution: cut with an upright rule through it (a check's amount is cut inside its box), or its tallest blob
-    that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where an amount's digits fill most of
-    theirs."""
+    low resolution: with a scan's dark band along it (`bands`, `dark_bands`) or an upright rule through it (a check's
+    amount is cut inside the check and its box), or its tallest blob that is not a rule (or none found) under
+    CELL_WRITING_SHARE of its height, where an amount's digits fill most of theirs."""
     rows, cols = flat.shape
     if not SMALL_CROP <= rows < EDGE_RULE_MIN:
         return False
+    if bands is not None:
+        return True
     heights, widths, areas = blob_sizes(flat)
     if np.any((heights >= CROP_BLOB_HEIGHT * rows) & (widths <= UPRIGHT_RULE_WIDTH * cols)):
         return True

@@ -1311,10 +1311,11 @@ def test_a_check_amount_cropped_small_reads_as_at_full_size(mnist_subset_path: P
         assert [s.text for s in result.strings] == [truth], shrink
 
 
-@pytest.mark.parametrize("name", ["cell-005.jpg", "cell-008.jpg", "cell-027.jpg"])
+@pytest.mark.parametrize("name", ["cell-005.jpg", "cell-008.jpg", "cell-009.jpg", "cell-023.jpg", "cell-027.jpg"])
 def test_a_register_cell_scanned_at_half_resolution_is_read_as_a_cell(tmp_path: Path, name: str) -> None:
-    """A committed register cell halved (under a cell's height, its number small in it: `load.is_small_cell`) is
-    enlarged and read as a cell, its rules and border left out (before: a rule read as a 1, or all there was)."""
+    """A committed register cell halved (under a cell's height, its number small in it or a scan's dark band along
+    it: `load.is_small_cell`) is enlarged and read as a cell, its rules and border left out (before: a rule read as
+    a 1, or all there was)."""
     import csv
 
     import cv2
