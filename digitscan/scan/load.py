@@ -68,10 +68,10 @@ MAX_CROP_ZOOM = 3.0
 # 49.00 / 52.67 %. The 90th percentile of blobs narrower than half the crop under 0.3 of its height: 63.17 / 66.33 %,
 # but amounts whose digits run into an underline kept only their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob,
 # rules by their thinness, under 0.3 / 0.4 / 0.5 of the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1,
-# -1, -2 (fold 5 read otherwise in 2 to 4). At 0.3, and a crop with an upright rule through it a cell too: 61.33 / 61.83
-# %, amounts as at 0.3 (and with a rule along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read otherwise). And a
-# crop with a scan's dark band along it a cell too: 73.00 / 74.33 % (76.33 / 74.50 % at full size), amounts as before
-# (no ORAND crop has such a band).
+# -1, -2 (fold 5 read otherwise in 2 to 4). At 0.3, and a crop with an upright rule through it a cell too:
+# 61.33 / 61.83 %, amounts as at 0.3 (and with a rule along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read
+# otherwise). And a crop with a scan's dark band along it a cell too: 73.00 / 74.33 % (76.33 / 74.50 % at full size),
+# amounts as before (no ORAND crop has such a band).
 CELL_WRITING_SHARE = 0.3
 SMALL_CELL_ZOOM = 2.0
 CROP_BLOB_HEIGHT = 0.9
@@ -335,8 +335,8 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 
 
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
-    """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, or a small crop, `crop_zoom`),
-    then flatten the illumination.
+    """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, a small crop, `crop_zoom`, or
+    a register cell scanned small, `is_small_cell`), then flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
