@@ -23,7 +23,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 JPEG_QUALITY = 92
 
 
-def shrink_folder(source: Path, target: Path, factor: int) -> int:
+def shrink_folder(source: Path, target: Path, factor: float) -> int:
     """Write `source`'s images shrunk `factor` times into `target` (the same layout); returns how many."""
     import cv2
 
@@ -39,7 +39,7 @@ def shrink_folder(source: Path, target: Path, factor: int) -> int:
         image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         if image is None:
             raise SystemExit(f"{path}: not an image OpenCV can read")
-        size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
+        size = (max(1, int(image.shape[1] / factor)), max(1, int(image.shape[0] / factor)))
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         cv2.imwrite(str(out), small, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         count += 1
@@ -50,10 +50,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("target", type=Path)
-    parser.add_argument("factor", type=int, help="2: half the width and height, 3: a third")
+    parser.add_argument("factor", type=float, help="2: half the width and height, 3: a third, 1.5: two thirds")
     args = parser.parse_args()
     if args.factor < 1:
-        parser.error("the factor is a whole number, 1 or more")
+        parser.error("the factor is 1 or more")
     print(f"{shrink_folder(args.source, args.target, args.factor)} images written to {args.target}")
 
 
