@@ -60,24 +60,22 @@ SMALL_CROP = 34  # working pixels
 CROP_TARGET = 54  # working pixels
 MAX_CROP_ZOOM = 3.0
 # A crop from SMALL_CROP up to a cell's height whose tallest blob is under CELL_WRITING_SHARE of its height (or with a
-# scan's dark band or an upright rule: `is_small_cell`) is a register cell scanned small, not a check amount (its number
-# has room around it): enlarged SMALL_CELL_ZOOM times, it is read as a cell (`segment.is_cell`). Blobs CROP_BLOB_HEIGHT
-# of the crop tall, or CROP_BLOB_WIDTH of it wide and under CROP_RULE_THIN of it tall, are the cell's rules. Dev
-# register cells of seeds 3000 / 7000 halved (40-100 px tall), read exactly; ORAND's amounts of folds 3 / 4 with their
-# own GPU pair and of folds 1 / 2 / 5 with their own classifiers (thirtieth session's, alone): as they are
-# 49.00 / 52.67 %. The 90th percentile of blobs narrower than half the crop under 0.3 of its height: 63.17 / 66.33 %,
-# but amounts whose digits run into an underline kept only their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob,
-# rules by their thinness, under 0.3 / 0.4 / 0.5 of the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1,
-# -1, -2 (fold 5 read otherwise in 2 to 4). At 0.3, and a crop with an upright rule through it a cell too:
-# 61.33 / 61.83 %, amounts as at 0.3 (and with a rule along it as well: 62.33 / 62.50 %, amounts -2 +1 +1, 17 read
-# otherwise). And a crop with a scan's dark band along it a cell too: 73.00 / 74.33 % (76.33 / 74.50 % at full size),
-# amounts as before (no ORAND crop has such a band).
+# scan's dark band along it: `is_small_cell`) is a register cell scanned small, not a check amount (its number has room
+# around it): enlarged SMALL_CELL_ZOOM times, it is read as a cell (`segment.is_cell`). Blobs CROP_BLOB_HEIGHT of the
+# crop tall, or CROP_BLOB_WIDTH of it wide and under CROP_RULE_THIN of it tall, are the cell's rules. Dev register cells
+# of seeds 3000 / 7000 halved (40-100 px tall), read exactly; ORAND's amounts of folds 3 / 4 with their own GPU pair and
+# of folds 1 / 2 / 5 with their own classifiers (thirtieth session's, alone): as they are 49.00 / 52.67 %. The 90th
+# percentile of blobs narrower than half the crop under 0.3 of its height: 63.17 / 66.33 %, but amounts whose digits run
+# into an underline kept only their pieces: folds +1 -1 -1 -2 -1 amounts. The tallest blob, rules by their thinness,
+# under 0.3 / 0.4 / 0.5 of the crop: 59.67 / 61.00, 61.33 / 63.00, 63.67 / 64.00 %; amounts +1, -1, -2 (fold 5 read
+# otherwise in 2 to 4). At 0.3, a crop with a scan's dark band along it a cell too: 73.00 / 74.33 % (76.33 / 74.50 % at
+# full size), amounts as before (no ORAND crop has such a band). A crop with an upright rule through it a cell too:
+# 61.33 / 61.83 % without the band, the same with it, but 10 of ORAND's 600 crops cut as cells (their CPU 4x): left out.
 CELL_WRITING_SHARE = 0.3
 SMALL_CELL_ZOOM = 2.0
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
-UPRIGHT_RULE_WIDTH = 0.1  # of the crop: a blob CROP_BLOB_HEIGHT tall and no wider is an upright rule
 EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
 QUARTER_TURNS = (5, 6, 7, 8)
 
@@ -366,18 +364,15 @@ def crop_zoom(height: int) -> float:
 
 def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
     """Whether a crop from SMALL_CROP up to a cell's height (`segment.EDGE_RULE_MIN`) is a register cell scanned at
-    low resolution: with a scan's dark band along it (`bands`, `dark_bands`) or an upright rule through it (a check's
-    amount is cut inside the check and its box), or its tallest blob that is not a rule (or none found) under
-    CELL_WRITING_SHARE of its height, where an amount's digits fill most of theirs."""
-    rows, cols = flat.shape
+    low resolution: with a scan's dark band along it (`bands`, `dark_bands`: a check's amount is cut inside the
+    check), or its tallest blob that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where an
+    amount's digits fill most of theirs."""
+    rows = flat.shape[0]
     if not SMALL_CROP <= rows < EDGE_RULE_MIN:
         return False
     if bands is not None:
         return True
-    heights, widths, areas = blob_sizes(flat)
-    if np.any((heights >= CROP_BLOB_HEIGHT * rows) & (widths <= UPRIGHT_RULE_WIDTH * cols)):
-        return True
-    writing = writing_heights(heights, widths, areas, flat.shape, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
+    writing = writing_heights(*blob_sizes(flat), flat.shape, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
     return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * rows
 
 
