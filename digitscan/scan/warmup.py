@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 WORKER_MODULE = "digitscan.scan.pipeline"  # what the fork server imports once for every worker (`prepare_file`'s)
 # The workers' numpy on one BLAS thread, as their OpenCV: OpenBLAS's own threads (one per core, in every worker)
-# spun on the other worker's core, 191 against 168 ms of CPU a photographed page (bench/README.md, 35th session).
+# spin on the other workers' cores (a page's cutting alone: 191 against 168 ms of CPU; a whole `eval` of 60 pages:
+# 2.5 % less CPU; bench/README.md, 35th and 36th sessions).
 WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
