@@ -25,7 +25,7 @@ from digitscan.scan.ink import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages
-from digitscan.scan.segment import EDGE_RULE_MIN
+from digitscan.scan.segment import is_cell
 from digitscan.scan.straighten import MIN_SIDE, is_crop
 
 DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
@@ -363,23 +363,22 @@ def crop_zoom(height: int) -> float:
 
 
 def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
-    """Whether a crop from SMALL_CROP up to a cell's height (`segment.EDGE_RULE_MIN`) is a register cell scanned at
-    low resolution: with a scan's dark band along it (`bands`, `dark_bands`: a check's amount is cut inside the
-    check), or its tallest blob that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where an
-    amount's digits fill most of theirs."""
-    rows = flat.shape[0]
-    if not SMALL_CROP <= rows < EDGE_RULE_MIN:
+    """Whether a crop from SMALL_CROP up to a cell's height (`segment.is_cell`) is a register cell scanned at low
+    resolution: with a scan's dark band along it (`bands`, `dark_bands`: a check's amount is cut inside the check),
+    or its tallest blob that is not a rule (or none found) under CELL_WRITING_SHARE of its height, where an amount's
+    digits fill most of theirs."""
+    if flat.shape[0] < SMALL_CROP or is_cell(flat.shape):
         return False
     if bands is not None:
         return True
-    writing = writing_heights(*blob_sizes(flat), flat.shape, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
-    return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * rows
+    writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
+    return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
 
 
 def writing_zoom(flat: np.ndarray) -> float:
     """How much a flattened page is to be enlarged for its writing to stand WRITING_TARGET tall: 1.0 where it is
     SMALL_WRITING or taller, or where too few blobs say how tall it is."""
-    heights = writing_heights(*blob_sizes(flat), flat.shape, RULE_SHARE, RULE_SHARE)
+    heights = writing_heights(flat, RULE_SHARE, RULE_SHARE)
     if heights.size < MIN_BLOBS:
         return 1.0
     tall = float(np.percentile(heights, WRITING_PERCENTILE))
@@ -388,27 +387,15 @@ def writing_zoom(flat: np.ndarray) -> float:
     return max(1.0, min(WRITING_TARGET / tall, MAX_WRITING_ZOOM, MAX_ENLARGED_SIDE / max(flat.shape)))
 
 
-def blob_sizes(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The heights, widths and areas of a flattened image's blobs of ink (darker than WRITING_LEVEL)."""
+def writing_heights(flat: np.ndarray, tallest: float, widest: float, thin: float = 1.0) -> np.ndarray:
+    """The heights of a flattened image's blobs of ink (darker than WRITING_LEVEL) that may be writing:
+    MIN_BLOB_AREA or more, shorter than `tallest` of the image's height, and not a rule along it (`widest` of its
+    width or wider, under `thin` of its height: with `thin` 1, every blob that wide)."""
     _, _, stats = components_with_stats((flat < WRITING_LEVEL).astype(np.uint8))
-    return stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
-
-
-def writing_heights(
-    heights: np.ndarray,
-    widths: np.ndarray,
-    areas: np.ndarray,
-    shape: tuple[int, int],
-    tallest: float,
-    widest: float,
-    thin: float = 1.0,
-) -> np.ndarray:
-    """The heights of the blobs (`blob_sizes`) of an image of `shape` that may be writing: MIN_BLOB_AREA or more,
-    shorter than `tallest` of the image's height, and not a rule along it (`widest` of its width or wider, under
-    `thin` of its height: with `thin` 1, every blob that wide)."""
-    rows, cols = shape
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    rows, cols = flat.shape
     rule = (heights >= tallest * rows) | ((widths >= widest * cols) & (heights < thin * rows))
-    return heights[(areas >= MIN_BLOB_AREA) & ~rule]
+    return heights[(stats[1:, cv2.CC_STAT_AREA] >= MIN_BLOB_AREA) & ~rule]
 
 
 def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[int, int]) -> Page:

@@ -721,7 +721,7 @@ def _quarter(box: Box, height: int) -> Box:
 
 def _shadow(rng: np.random.Generator, w: int, h: int, depth: float, hard: bool = False) -> np.ndarray:
     """A shadow over part of the page (a hand or a phone between the lamp and the sheet): soft, or `hard`, its
-    edge sharp and through the middle part of the page, where the writing is (the same draws either way)."""
+    edge sharp and through the middle part of the page, where the writing is (a hard one draws no penumbra)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
     side = (np.cos(angle) * (xx - w / 2) + np.sin(angle) * (yy - h / 2)) / max(w, h)
