@@ -313,6 +313,31 @@ def test_a_sheet_on_a_desk_has_its_corners_and_one_running_off_the_frame_has_non
     assert prepare(photo([(200, 150), (1500, 100), (1500, 900), (150, 860)])).sheet is None
 
 
+def test_a_sheet_on_a_desk_half_in_shade_is_found_whole_and_its_shaded_writing_kept() -> None:
+    """A soft shadow over the lower right of the frame darkens sheet and desk alike: the shaded paper (120) is darker
+    than the lit desk (110-135), so one threshold found no sheet at all, and the desk's grain stayed to be read as
+    writing. Measured against the brightest paper near it (`load.SHADE_PAPER`), the shaded part joins the lit one:
+    the sheet has its four corners, the desk is blanked, and the strokes in the shade are still ink."""
+    import cv2
+
+    from digitscan.scan.load import prepare
+
+    drawn = [(200, 150), (1250, 100), (1200, 900), (150, 860)]
+    strokes = [(250, 300), (700, 1050), (780, 1120), (780, 900)]
+    image = np.full((1000, 1400), 110, np.float32)
+    image[::7] = 135  # the desk's grain
+    cv2.fillConvexPoly(image, np.array(drawn, np.int32), 235)
+    for y, x in strokes:
+        image[y : y + 60, x : x + 5] = 40
+    yy, xx = np.mgrid[0:1000, 0:1400].astype(np.float32)
+    image *= 1 - 0.5 / (1 + np.exp(-(xx + yy - 1500) / 150))
+    page = prepare(image.round().astype(np.uint8))
+    assert page.sheet is not None
+    assert np.abs(page.sheet - np.array(drawn)).max() < 12
+    assert page.grey[:60].min() == 1.0 and page.grey[950:, 1300:].min() == 1.0  # the desk, lit and shaded
+    assert all(page.grey[y : y + 60, x : x + 5].max() < 0.3 for y, x in strokes)
+
+
 def _written_page(digits: dict[int, np.ndarray], size: int, height: int, width: int) -> np.ndarray:
     """uint8 paper with rows of MNIST digits, each drawn in a `size` px square (its ink about 0.7 of that tall)."""
     import cv2
