@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the page bench's shared parts, run from anywhere
-from page_bench import common_arguments, first_pages, save_json, scan_options, warm_up, writers_and_model
+from page_bench import WRITERS, common_arguments, first_pages, save_json, scan_options, warm_up, writers_and_model
 
 DEFAULT_SEED = 2000  # far from the committed cells' seed (20): other cells, same generator
 TARGET_READ = 0.8  # issue #20: numbers read exactly on the real register cells kept aside
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "count": args.count,
         "empty": args.empty,
         "seed": args.seed,
-        "writers": ["MNIST test"] + ["CVL valid"] * (len(writers) > 1),
+        "writers": WRITERS[: len(writers)],
         "workers": args.workers,
         **figures(report, rate, groups),
     }

@@ -34,6 +34,7 @@ DATASETS = ROOT.parent / "shared" / "datasets"
 DEFAULT_SEED = 1600  # far from the committed pages' seed (16): other pages, same kinds
 TARGET_READ = 0.9  # issue #16: lines read exactly
 TARGET_SPURIOUS = 0.1  # issue #16: spurious strings per page
+WRITERS = ["MNIST test", "CVL valid"]  # `writers_and_model`'s, in its order
 
 
 def generate(
@@ -45,11 +46,15 @@ def generate(
     hard_shadows: bool = False,
     curl: bool = False,
     writing: float = 1.0,
+    cross_writers: bool = False,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
     each page also curled (`CURL`), its lines bowed, as a notebook held open is; `writing`: the digits this many
-    times their usual height (`Conditions.writing`), as a whole page photographed from arm's length holds them."""
+    times their usual height (`Conditions.writing`), as a whole page photographed from arm's length holds them.
+    Page i is written by writer i mod W and stresses condition i mod 6 (`FEATURES`), so with two writers each condition
+    has one writer; `cross_writers`: the writers turn over once a round of conditions too, so each condition has
+    both, and the tables tell a condition's cost from a writer's. Each page's tags name its writer."""
     import dataclasses
 
     import numpy as np
@@ -78,11 +83,12 @@ def generate(
                 bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
                 conditions = dataclasses.replace(conditions, curl=bow)
             conditions = dataclasses.replace(conditions, writing=writing)
-            page = make_page(page_seed, writers[i % len(writers)], kind, conditions)
+            writer = (i + (i // len(FEATURES) if cross_writers else 0)) % len(writers)
+            page = make_page(page_seed, writers[writer], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
             save(page, folder / name)
             written.append((name, page))
-            tags[name] = conditions.tags()
+            tags[name] = [*conditions.tags(), WRITERS[writer]]
     write_truth(folder, written)
     return tags
 
@@ -218,6 +224,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hard-shadows", action="store_true", help="every page also under a hard shadow's sharp edge")
     parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
     parser.add_argument("--writing", type=float, default=1.0, help="digits this many times their usual height")
+    parser.add_argument(
+        "--cross-writers", action="store_true", help="each condition written by every writer (see `generate`)"
+    )
     return parser.parse_args(argv)
 
 
@@ -232,7 +241,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generating {args.per_kind} pages of each kind in {folder} ...", flush=True)
         started = time.perf_counter()
         tags = generate(
-            folder, args.per_kind, args.seed, args.size, writers, args.hard_shadows, args.curl, args.writing
+            folder,
+            args.per_kind,
+            args.seed,
+            args.size,
+            writers,
+            args.hard_shadows,
+            args.curl,
+            args.writing,
+            args.cross_writers,
         )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
@@ -246,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         "hard_shadows": args.hard_shadows,
         "curl": args.curl,
         "writing": args.writing,
-        "writers": ["MNIST test"] + ["CVL valid"] * (len(writers) > 1),
+        "writers": WRITERS[: len(writers)],
+        "cross_writers": args.cross_writers,
         "workers": args.workers,
         **figures(report, rates, tags),
     }
