@@ -111,6 +111,12 @@ SHEET_ERODE = 5  # pixels (of the shrunk copy): the sheet's edge is pulled in by
 # 31: 89.69 / 88.82 / 89.04 %); of 72 such pages of four seeds, 27 -> 67 sheets found their corners.
 SHADE_PAPER = 0.8
 SHADE_REACH = 15
+# A bright region whose hull holds SHEET_OFF_FRAME or more of the frame's rim runs off the frame; its "desk" is the
+# page's side in a hard shadow when, flattened, it is within SHADED_PAPER_FLAT of the region's median level: shaded
+# paper is -0.001 to 0.018 under it, the desk beside a photographed sheet 0.099 or more (pages of seeds 120000 and
+# 127000, bench/README.md, thirty-seventh session).
+SHEET_OFF_FRAME = 0.1
+SHADED_PAPER_FLAT = 0.05
 # A photographed sheet whose hull is a near-rectangle in perspective is read squared (`sheet_corners`,
 # `segment.square_sheet`): its rules then run level and upright, each table's too. The hull reduced to four corners
 # (SHEET_CORNER_FIT of its perimeter), opposite sides within SHEET_SIDE_RATIO of each other, corners within
@@ -492,11 +498,24 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
     inside, outside = float(small[sheet > 0].mean()), float(small[sheet == 0].mean()) if (sheet == 0).any() else 1.0
     if not SHEET_SHARE[0] < sheet.mean() < SHEET_SHARE[1] or outside > DESK_DARKER * inside:
         return everything, None  # no darker surround: a scan or a crop, all paper
+    if flat is not None and _shaded_paper(sheet, cv2.resize(flat, size, interpolation=cv2.INTER_AREA)):
+        return everything, None  # the "desk" is the page's side in a hard shadow
     sheet = cv2.erode(sheet, np.ones((SHEET_ERODE, SHEET_ERODE), np.uint8))
     sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
     if flat is not None and written_in(sheet == 0, flat, WRITTEN_ON):
         return everything, None  # the "desk" is written on: paper in two tones
     return sheet, hull.reshape(-1, 2) * np.array([width / small.shape[1], height / small.shape[0]])
+
+
+def _shaded_paper(sheet: np.ndarray, flat: np.ndarray) -> bool:
+    """Whether the "desk" around a bright region that runs off the frame (`sheet`, 0/1, and the flattened page
+    `flat`, both shrunk) is the page's own side in a hard shadow: flattened, shaded paper is as white as lit paper
+    (`flatten_illumination` keeps a hard shadow's step), a desk beside a sheet is not."""
+    rim = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
+    if rim.mean() < SHEET_OFF_FRAME:
+        return False
+    paper, rest = flat[sheet > 0], flat[sheet == 0]
+    return float(np.median(paper)) - float(np.median(rest)) < SHADED_PAPER_FLAT
 
 
 def _shaded_too(small: np.ndarray, lit: np.ndarray) -> np.ndarray:
