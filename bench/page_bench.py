@@ -10,10 +10,12 @@ Pages come from `digitscan.training.pages` (the generator of the committed test 
 string readers never learn from: even pages with MNIST *test* digits (no model here learns them), odd pages with
 CVL *valid* writers (without CVL, MNIST test only; the bundled classifier, trained on everything as issue #15 asks,
 learnt all of CVL, these writers too), from seeds far from the committed pages' (16). Each kind's pages stress
-one condition each in turn (plain, tilt, turn, photo, colour, rough: `FEATURES`). The truth goes through `truth.csv` and
-`digitscan.scan.evaluate.read_page_truth`, and is scored by `PageReport`, exactly as `digitscan eval` scores it:
-a line is read when one string of its page equals it; spurious strings are strings that equal no line. pages/s is
-each kind's scan with `Scanner(model, ScanOptions(workers=W)).scan(paths)`, after a warm-up, pool start included.
+one condition each in turn (plain, tilt, turn, photo, colour, rough: `FEATURES`); with two writers that gives each
+condition one writer unless `--cross-writers`, and the table by condition has a row per writer. The truth goes
+through `truth.csv` and `digitscan.scan.evaluate.read_page_truth`, and is scored by `PageReport`, exactly as
+`digitscan eval` scores it: a line is read when one string of its page equals it; spurious strings are strings that
+equal no line. pages/s is each kind's scan with `Scanner(model, ScanOptions(workers=W)).scan(paths)`, after a
+warm-up, pool start included.
 """
 
 from __future__ import annotations
