@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 from support import _random_image, ink_columns, page_with
 
 from digitscan.scan.segment import cut_digit, orientations, page_ink, remove_lines, segment
+
+if TYPE_CHECKING:
+    from digitscan.training.pages import Conditions
 
 
 def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarray]) -> None:
@@ -1075,6 +1079,20 @@ def _small_number_cell(digits: dict[int, np.ndarray], height: int) -> np.ndarray
     return grey
 
 
+def _generated_page_read(
+    mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int, conditions: Conditions
+) -> tuple[list[str], list[str]]:
+    """A generated page (MNIST test digits) saved as a file and scanned: the strings read and the numbers written."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Digits, make_page, save
+
+    page = make_page(seed, Digits.load(mnist_subset_path, "test"), kind, conditions)
+    path = tmp_path / "page.jpg"
+    save(page, path)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    return [s.text for s in result.strings], [n.digits for n in page.numbers]
+
+
 @pytest.mark.parametrize(("kind", "seed"), [("note", 0), ("form", 0)])
 def test_a_page_photographed_under_a_hard_shadow_reads_every_number(
     mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int
@@ -1082,16 +1100,11 @@ def test_a_page_photographed_under_a_hard_shadow_reads_every_number(
     """A generated page half in a hard shadow (a phone under one lamp), its sharp edge across the writing: the
     edge's ridge crossed every number (`load.SHADOW_STEP`) and the shaded side went as a scan's dark band
     (`load.SHADED_WRITING`), so these two pages read none of their numbers. Every number is read."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-    from digitscan.training.pages import Conditions, Digits, make_page, save
+    from digitscan.training.pages import Conditions
 
     conditions = Conditions(ink="blue", shadow=0.55, hard_shadow=True, noise=3.0, jpeg=85)
-    page = make_page(seed, Digits.load(mnist_subset_path, "test"), kind, conditions)
-    path = tmp_path / "page.jpg"
-    save(page, path)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
-    read = [s.text for s in result.strings]
-    assert all(number.digits in read for number in page.numbers), (read, [n.digits for n in page.numbers])
+    read, written = _generated_page_read(mnist_subset_path, tmp_path, kind, seed, conditions)
+    assert all(number in read for number in written), (read, written)
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -1101,16 +1114,11 @@ def test_a_notebook_page_with_its_side_in_a_hard_shadow_is_no_sheet_on_a_desk(
     """A notebook page filling the frame, a hard shadow over one side: the lit part was taken for a sheet and the
     shaded side, which holds few strokes, for the desk around it, blanked with its numbers (2 of 5 and 1 of 6 read).
     Flattened, the shaded side is as white as the lit one (`load.SHADED_PAPER_FLAT`): paper, every number read."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-    from digitscan.training.pages import Conditions, Digits, make_page, save
+    from digitscan.training.pages import Conditions
 
     conditions = Conditions(ink="blue", tilt=0.4, shadow=0.5, hard_shadow=True)
-    page = make_page(seed, Digits.load(mnist_subset_path, "test"), "notebook", conditions)
-    path = tmp_path / "page.jpg"
-    save(page, path)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
-    read = [s.text for s in result.strings]
-    assert all(number.digits in read for number in page.numbers), (read, [n.digits for n in page.numbers])
+    read, written = _generated_page_read(mnist_subset_path, tmp_path, "notebook", seed, conditions)
+    assert all(number in read for number in written), (read, written)
 
 
 @pytest.mark.parametrize(("kind", "seed"), [("ledger", 1), ("form", 0)])
@@ -1121,16 +1129,11 @@ def test_a_page_on_a_desk_in_a_soft_shadow_reads_every_number(
     of the sheet fell below the one threshold that told paper from desk, so the sheet had no corners (read
     unsquared) and its shaded writing went with the desk; these two pages read 22 of 25 and 2 of 3 numbers. The
     shaded paper joins the lit (`load.SHADE_PAPER`): every number is read."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-    from digitscan.training.pages import Conditions, Digits, make_page, save
+    from digitscan.training.pages import Conditions
 
     conditions = Conditions(ink="blue", perspective=0.045, shadow=0.45, noise=3.0, jpeg=85)
-    page = make_page(seed, Digits.load(mnist_subset_path, "test"), kind, conditions)
-    path = tmp_path / "page.jpg"
-    save(page, path)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
-    read = [s.text for s in result.strings]
-    assert all(number.digits in read for number in page.numbers), (read, [n.digits for n in page.numbers])
+    read, written = _generated_page_read(mnist_subset_path, tmp_path, kind, seed, conditions)
+    assert all(number in read for number in written), (read, written)
 
 
 def test_a_cells_small_number_is_segmented_larger(digits: dict[int, np.ndarray], tmp_path: Path) -> None:
