@@ -463,12 +463,15 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
     """1 on the sheet of paper, 0 on the desk around a photographed page (`grey` is uint8), and the sheet's convex
     hull (page pixels) where there is a desk, else None.
 
-    The paper is the largest bright region; when it fills only part of the
-    frame, everything outside its convex hull (desk, shadow, page edge) is
-    ignored. A scan or a crop, all paper, keeps everything. So does paper in
-    two tones (a check's shaded band, a form's grey field): given the
-    flattened page `flat`, a darker surround that holds at least half as much
-    writing per pixel as the bright part is paper too.
+    The paper is the largest bright region, grown over the sheet's shaded
+    part (`_shaded_too`); when it fills only part of the frame, everything
+    outside its convex hull (desk, shadow, page edge) is ignored. A scan or a
+    crop, all paper, keeps everything. So does paper in two tones (a check's
+    shaded band, a form's grey field): given the flattened page `flat`, a
+    darker surround that holds at least half as much writing per pixel as the
+    bright part is paper too, and so is one that flattens as white as a bright
+    region running off the frame (a page's side in a hard shadow,
+    `_shaded_paper`).
     """
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
