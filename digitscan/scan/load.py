@@ -473,9 +473,10 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
     crop, all paper, keeps everything. So does paper in two tones (a check's
     shaded band, a form's grey field): given the flattened page `flat`, a
     darker surround that holds at least half as much writing per pixel as the
-    bright part is paper too, and so is one that flattens as white as a bright
-    region running off the frame (a page's side in a hard shadow,
-    `_shaded_paper`).
+    bright part is paper too, unless the bright part is a sheet with its four
+    corners (a sparse page on a grained desk), and so is one that flattens as
+    white as a bright region running off the frame (a page's side in a hard
+    shadow, `_shaded_paper`).
     """
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
@@ -510,9 +511,10 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
         return everything, None  # the "desk" is the page's side in a hard shadow
     sheet = cv2.erode(sheet, np.ones((SHEET_ERODE, SHEET_ERODE), np.uint8))
     sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
-    if flat is not None and written_in(sheet == 0, flat, WRITTEN_ON):
-        return everything, None  # the "desk" is written on: paper in two tones
-    return sheet, hull.reshape(-1, 2) * np.array([width / small.shape[1], height / small.shape[0]])
+    hull = hull.reshape(-1, 2) * np.array([width / small.shape[1], height / small.shape[0]])
+    if flat is not None and written_in(sheet == 0, flat, WRITTEN_ON) and sheet_corners(grey, hull) is None:
+        return everything, None  # the "desk" is written on: paper in two tones (a sheet with corners lies on a desk)
+    return sheet, hull
 
 
 def _shaded_paper(sheet: np.ndarray, flat: np.ndarray) -> bool:

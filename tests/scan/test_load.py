@@ -338,6 +338,25 @@ def test_a_sheet_on_a_desk_half_in_shade_is_found_whole_and_its_shaded_writing_k
     assert all(page.grey[y : y + 60, x : x + 5].max() < 0.3 for y, x in strokes)
 
 
+def test_a_sparse_sheet_on_a_grained_desk_is_a_sheet_not_paper_in_two_tones() -> None:
+    """A sheet with one number on a desk whose dark grain is thin as pen strokes: the desk held more "writing" per
+    pixel than half the sheet's, so it was taken for paper in two tones (`load.WRITTEN_ON`) and kept, grain and
+    all. A bright part with its four corners against the surround is a sheet on a desk: the desk is blanked."""
+    import cv2
+
+    from digitscan.scan.load import prepare
+
+    drawn = [(200, 150), (1250, 100), (1200, 900), (150, 860)]
+    image = np.full((1000, 1400), 120, np.float32)
+    image[::9] = 70  # the desk's grain
+    cv2.fillConvexPoly(image, np.array(drawn, np.int32), 235)
+    image[400:460, 600:604] = 40
+    page = prepare(image.round().astype(np.uint8))
+    assert page.sheet is not None
+    assert page.grey[:60].min() == 1.0 and page.grey[950:].min() == 1.0
+    assert page.grey[400:460, 600:604].max() < 0.3
+
+
 def test_a_twelve_megapixel_sheet_on_a_desk_has_its_corners() -> None:
     """The sheet is found on a copy 400 px long, so on a 12-megapixel photo (read at 2000 px) its hull's sides stand
     up to 10 px inside the sheet's edge, and a shaded side's edge, looked for 6 px either side of it, showed no step:
