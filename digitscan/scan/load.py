@@ -25,7 +25,7 @@ from digitscan.scan.ink import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages
-from digitscan.scan.segment import is_cell
+from digitscan.scan.segment import is_cell, rim
 from digitscan.scan.straighten import MIN_SIDE, is_crop
 
 DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
@@ -480,7 +480,7 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
     """
     height, width = grey.shape
     everything = np.ones((height, width), np.uint8)
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    border = rim(grey)
     if min(height, width) < MIN_PAPER_SIDE:
         return everything, None
     if np.median(border) > BORDER_BRIGHT * percentile_uint8(grey, PAPER_PERCENTILE):
@@ -521,8 +521,7 @@ def _shaded_paper(sheet: np.ndarray, flat: np.ndarray) -> bool:
     """Whether the "desk" around a bright region that runs off the frame (`sheet`, 0/1, and the flattened page
     `flat`, both shrunk) is the page's own side in a hard shadow: flattened, shaded paper is as white as lit paper
     (`flatten_illumination` keeps a hard shadow's step), a desk beside a sheet is not."""
-    rim = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
-    if rim.mean() < SHEET_OFF_FRAME:
+    if rim(sheet).mean() < SHEET_OFF_FRAME:
         return False
     paper, rest = flat[sheet > 0], flat[sheet == 0]
     return float(np.median(paper)) - float(np.median(rest)) < SHADED_PAPER_FLAT
@@ -545,7 +544,7 @@ def _shaded_too(small: np.ndarray, lit: np.ndarray, flat: np.ndarray | None = No
     if flat is not None:
         beside = cv2.dilate(grown[labels].view(np.uint8), np.ones((SHADE_REACH + 4, SHADE_REACH + 4), np.uint8))
         areas = np.bincount(labels.ravel(), minlength=len(grown))
-        at_rim = set(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]).tolist())
+        at_rim = set(rim(labels).tolist())
         white = float(np.median(flat[lit])) - SHADED_PAPER_FLAT
         for part in np.unique(labels[(beside > 0) & ~grown[labels]]).tolist():
             if not part or part in at_rim or areas[part] < SHADED_PART * labels.size:

@@ -1076,11 +1076,11 @@ def _blank_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     binary[cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8)) > 0] = 0
     _, labels = cv2.connectedComponents(binary, connectivity=8)
-    rim = np.unique(_rim(labels))
-    binary[surround & np.isin(labels, rim[rim > 0])] = 0
+    rim_ids = np.unique(rim(labels))
+    binary[surround & np.isin(labels, rim_ids[rim_ids > 0])] = 0
 
 
-def _rim(image: np.ndarray) -> np.ndarray:
+def rim(image: np.ndarray) -> np.ndarray:
     """The pixels along an image's four edges, in one row."""
     return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
 
@@ -1120,8 +1120,8 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     binary = binarise(ink, crop=is_crop(grey.shape))
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats = components_with_stats(binary, connectivity=8)
-        rim = _rim(labels)
-        along = np.bincount(rim, minlength=count) / rim.size  # the share of the image's rim each blob holds
+        edge = rim(labels)
+        along = np.bincount(edge, minlength=count) / edge.size  # the share of the image's rim each blob holds
         surrounds = [i for i in range(1, count) if along[i] >= SURROUND_RIM and _is_background(stats[i], binary.shape)]
         if surrounds and is_crop(grey.shape):
             # a scan's dark band goes whole, with the column rules standing on it: a register cell's rules left
