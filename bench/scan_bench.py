@@ -395,11 +395,11 @@ def orand_truth(folder: Path) -> dict[str, str]:
 
 def many_child(args: argparse.Namespace) -> None:
     """Case (c) inside the subprocess: load the model, scan the folder, write the figures as JSON."""
-    from digitscan.model.files import load_model
+    from digitscan.model.files import load_for_scanning
     from digitscan.scan.inputs import expand_inputs
     from digitscan.scan.pipeline import Scanner, ScanOptions
 
-    loaded = load_model(args.model)
+    loaded = load_for_scanning(args.model)
     Scanner(loaded, ScanOptions(workers=0)).classifier.scores(
         np.zeros((1, 28, 28), np.float32)
     )  # trace, as model loading
@@ -589,12 +589,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_many:
         many_child(args)
         return 0
-    from digitscan._keras import import_keras
-    from digitscan.model.files import load_model
+    from digitscan.model.files import load_for_scanning
     from digitscan.scan.inputs import expand_inputs
 
-    import_keras()
-    loaded = load_model(args.model)
+    loaded = load_for_scanning(args.model)  # as `digitscan scan` loads it: its exported copy where there is one
     mnist = load_test_digits(args.data)
     results: dict[str, Any] = {"model": str(loaded.path), "workers": args.workers}
     orand = sorted(expand_inputs([str(args.orand)]))[: args.limit] if args.orand.is_dir() else []
