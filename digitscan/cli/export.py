@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from digitscan.cli.ui import Consoles
 from digitscan.errors import DataError, ExitCode, ModelError
+from digitscan.model.contract import PRECISION
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class ExportCommand:
 
     model: Path | None = None  # the Keras file; None: --model's default, the bundled model
     data: Path | None = None  # MNIST to measure the export on (its test split); None: $DIGITSCAN_MNIST, else samples
+    precision: str = PRECISION  # int8, where it reads as the Keras model does; else float32
 
 
 def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
@@ -41,6 +45,8 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
     pages = [page for path in files for page in prepare_file(str(path)) if page.readings]
     images = [page.readings[0].images for page in pages if len(page.readings[0].images)]
+    import numpy as np
+
     framings = np.concatenate(images)  # (N, framings, 28, 28): each framing is an input the classifier sees
     return framings.reshape(-1, *framings.shape[-2:]), "digit candidates cut from the bundled samples"
 
@@ -48,6 +54,8 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
 def test_lines(data: Path | None) -> tuple[np.ndarray, str]:
     """The lines a string reader's two forms are compared on: lines composed of MNIST's test digits, else of the
     digit candidates cut from the bundled samples (the comparison needs realistic lines, not their labels)."""
+    import numpy as np
+
     from digitscan.scan.normalise import to_line_batch
     from digitscan.training.reader import SCORE_LINES
     from digitscan.training.strings import synthetic_lines
@@ -71,7 +79,7 @@ def run_export(command: ExportCommand, consoles: Consoles) -> ExitCode:
     loaded = load_model(command.model, reader)
     images, what = test_lines(command.data) if reader else test_digits(command.data)
     with consoles.err.status(f"exporting {loaded.path}", spinner="dots"):
-        entry = export(loaded.model, loaded.path, images, what)
+        entry = export(loaded.model, loaded.path, images, what, command.precision)
     consoles.err.print(
         f"{exported_path(loaded.path)}: {entry['format']}; largest score difference {entry['max_score_difference']:.2g}"
         f" on {entry['measured_on']}",

@@ -5,16 +5,23 @@ and `digitscan export`, the model is written again beside it (`digitnet.h5` -> `
 so that `scan` never imports TensorFlow. The graph is built here, layer by layer, from the weights of the known
 layer types (anything else is refused): no converter from a model hub, no tracing of TensorFlow graphs, and the
 same file on every TensorFlow and Keras version. Batch normalisation is folded first (`fold.py`), so the file holds
-the scanner's inference copy. The export is measured against the Keras model on test digits and refused when the
-scores differ by more than `PARITY_TOLERANCE`; the card records the runtime, the opset, the sha256 of both files
-and the largest difference measured.
+the scanner's inference copy. The graph is measured against the Keras model on test digits and refused when the
+scores differ by more than `PARITY_TOLERANCE`. It is then quantized to 8 bits (`PRECISION`), ONNX Runtime's static
+quantization: standard QuantizeLinear/DequantizeLinear pairs around each convolution and dense layer but the last,
+which the runtime runs as integer arithmetic at about twice the speed. The 8-bit file is measured again and kept
+only when it chooses as the Keras model does (`INT8_MOST_DIFFERENT`), else the float32 graph is written. The card
+records the runtime, the opset, the precision, the sha256 of both files and the differences measured.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
-from collections.abc import Callable
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +30,7 @@ import numpy as np
 from digitscan import __version__
 from digitscan._files import atomic_write, write_json
 from digitscan.errors import ModelError
-from digitscan.model.contract import INPUT_SHAPE, LINE_SHAPE
+from digitscan.model.contract import INPUT_SHAPE, LINE_SHAPE, PRECISION, PRECISIONS
 
 EXPORT_SUFFIX = ".onnx"
 RUNTIME = "onnxruntime"
@@ -39,6 +46,23 @@ LINE_DIMS, STEP_DIMS = ["batch", LINE_SHAPE[0], "width", 1], ["batch", "steps"]
 PARITY_TOLERANCE = 1e-4
 PARITY_BATCH = 1024  # test digits per predict call while measuring
 ACTIVATIONS = ("linear", "relu", "softmax")  # what a Conv2D, Dense or Activation layer may apply
+# The exported file's precision (`contract.PRECISION`). int8: weights per output channel and activations in 8 bits;
+# on this project's 2-core CPU (AVX-512 VNNI, ONNX Runtime 1.32, one thread) digitnet classifies 13,600 candidates/s
+# against 7,100 in float32 and the string reader 2,760 lines/s against 1,530; `digitscan scan` reads 290 ORAND crops/s
+# against 235, and readings move by a few either way where two classes nearly tie (bench/README.md, thirty-eighth
+# session).
+# Activation ranges are set on every other test image (at most this many), the 99.999th percentile of each tensor's
+# values (a stray extreme does not stretch a range); the other half measures the 8-bit file. On the scanner's own
+# candidates (ORAND crops and pages: non-digits, both framings) no calibration set or method chosen among MNIST
+# train, MNIST test and page candidates, by min-max or percentile (every layer in 8 bits), changed the argmax of more
+# or fewer than 0.6-1.0 % of candidates: nearly all near ties between a digit and "not a digit".
+CALIBRATION_IMAGES = 1024
+CALIBRATION_BATCH = 128  # the percentile calibrator needs batches of one size
+# The 8-bit file is kept when at most this share of its argmaxes (digits, or a reader's column steps) differ from
+# the Keras model's beyond a tie: measured 0.04 % of MNIST test digits (bundled digitnet) and 0.12-0.19 % of the
+# bundled readers' steps on lines of MNIST test digits; more is a broken calibration, not rounding (a barely
+# trained model's near-even scores fall back to float32 this way: a LeNet of one epoch, 1.2 %).
+INT8_MOST_DIFFERENT = 0.005
 
 
 def exported_path(model_path: Path) -> Path:
@@ -188,23 +212,30 @@ def _window(size: Any, strides: Any, padding: str) -> dict[str, Any]:
     return attributes
 
 
-def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int]:
-    """The largest score difference between the Keras model and the exported file, and how many argmaxes differ
-    (`disagreements`; digits (N, 28, 28), or a reader's lines (N, 32, W) of one width: an argmax per column step)."""
+def _inputs(images: np.ndarray) -> np.ndarray:
+    """Digits (N, 28, 28) or lines (N, 32, W), with or without their channel, as the graph's float32 input."""
+    x = np.asarray(images, np.float32)
+    return x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
+
+
+def parity(model: Any, data: bytes, images: np.ndarray) -> tuple[float, int, int]:
+    """The largest score difference between the Keras model and the exported file, how many argmaxes differ
+    (`disagreements`), and of how many (digits (N, 28, 28): one each; a reader's lines (N, 32, W) of one width:
+    one per column step)."""
     from digitscan._keras import full_precision
     from digitscan.model.runtime import onnx_session
 
     session = onnx_session(data)
-    largest, disagree = 0.0, 0
+    largest, disagree, argmaxes = 0.0, 0, 0
     with full_precision():  # the exported file computes in full float32 (a GPU's TF32 would differ)
         for start in range(0, len(images), PARITY_BATCH):
-            x = np.asarray(images[start : start + PARITY_BATCH], np.float32)
-            x = x.reshape(-1, *INPUT_SHAPE) if x.shape[1:3] == INPUT_SHAPE[:2] else x.reshape(*x.shape[:3], 1)
+            x = _inputs(images[start : start + PARITY_BATCH])
             expected = np.asarray(model.predict_on_batch(x))
             got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
             largest = max(largest, float(np.abs(expected - got).max(initial=0.0)))
             disagree += disagreements(expected, got)
-    return largest, disagree
+            argmaxes += expected[..., 0].size
+    return largest, disagree, argmaxes
 
 
 def disagreements(expected: np.ndarray, got: np.ndarray) -> int:
@@ -215,38 +246,109 @@ def disagreements(expected: np.ndarray, got: np.ndarray) -> int:
     return int((chosen < expected.max(axis=-1) - PARITY_TOLERANCE).sum())
 
 
-def export(model: Any, model_path: Path, images: np.ndarray, measured_on: str) -> dict[str, Any]:
+def quantized(data: bytes, calibration: np.ndarray) -> bytes:
+    """The float32 graph `data` in 8 bits (QDQ, weights per output channel), its activation ranges set on
+    `calibration` (images as `parity` takes them)."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    graph = onnx.load_from_string(data)
+    weighted = [node.name for node in graph.graph.node if node.op_type in ("Conv", "Gemm")]
+    # The scores' own layer and the softmax stay float32: in 8 bits a probability moves in steps of 1/255, and a
+    # 4-digit amount read at 0.999 a digit came out at 0.98 (ORAND crops read at 0.99 or more: 239 -> 109 of 600)
+    in_float = [weighted[-1]] + [node.name for node in graph.graph.node if node.op_type == "Softmax"]
+    x = _inputs(calibration)
+    batch = min(CALIBRATION_BATCH, len(x))
+    batches = iter([{INPUT_NAME: x[i : i + batch]} for i in range(0, len(x) - batch + 1, batch)])
+
+    class Batches(CalibrationDataReader):
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(batches, None)
+
+    with tempfile.TemporaryDirectory(prefix="digitscan-int8-") as tmp, _quietly():
+        target = Path(tmp) / "int8.onnx"
+        quantize_static(
+            graph,
+            target,
+            Batches(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.Percentile,
+            nodes_to_exclude=in_float,
+        )
+        return target.read_bytes()
+
+
+@contextlib.contextmanager
+def _quietly() -> Iterator[None]:
+    """ONNX Runtime's quantizer prints its progress and logs advice on the root logger: kept out of a command's
+    output."""
+    before = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logging.disable(before)
+
+
+def export(
+    model: Any, model_path: Path, images: np.ndarray, measured_on: str, precision: str = PRECISION
+) -> dict[str, Any]:
     """Write `model` (already saved at `model_path`, with its card) as ONNX beside it, and record it in the card.
 
     `images` (N, 28, 28) or (N, 28, 28, 1) in [0, 1] are the test digits the two forms are compared on;
     `measured_on` says what they are. Returns the card's `export` entry. Refused (ModelError, nothing written)
-    when a score differs by more than `PARITY_TOLERANCE` or an argmax differs beyond a tie (`disagreements`).
+    when the float32 graph's scores differ by more than `PARITY_TOLERANCE` or an argmax differs beyond a tie
+    (`disagreements`). At `precision` int8 the 8-bit file is written where it passes `INT8_MOST_DIFFERENT` on
+    the half of `images` it was not calibrated on; the card says why where it did not.
     """
     import onnx
     import onnxruntime
 
+    if precision not in PRECISIONS:
+        raise ModelError(f"no export precision {precision!r}: one of {', '.join(PRECISIONS)}")
     if len(images) == 0:
         raise ModelError(f"{model_path}: no test digits to measure the export on")
     data = onnx_bytes(model)
-    largest, disagree = parity(model, data, images)
+    largest, disagree, _ = parity(model, data, images)
     if largest > PARITY_TOLERANCE or disagree:
         raise ModelError(
             f"{model_path}: export refused: its scores differ from the Keras model's by up to {largest:.2e} "
             f"(tolerance {PARITY_TOLERANCE:g}) and {disagree} of {len(images)} readings differ"
         )
+    written, measured, kept = data, len(images), {"precision": "float32"}
+    if precision == "int8" and len(images) >= 2:
+        held_out = images[1::2]
+        int8 = quantized(data, images[0::2][:CALIBRATION_IMAGES])
+        largest8, disagree8, argmaxes = parity(model, int8, held_out)
+        if disagree8 <= INT8_MOST_DIFFERENT * argmaxes:
+            kept = {"precision": "int8", "float32_max_score_difference": float(f"{largest:.3g}")}
+            written, measured, largest, disagree = int8, len(held_out), largest8, disagree8
+        else:
+            kept["int8_refused"] = f"{disagree8} of {argmaxes} argmaxes differ (at most {INT8_MOST_DIFFERENT:.1%})"
     target = exported_path(model_path)
     with atomic_write(target) as tmp:
-        tmp.write_bytes(data)
+        tmp.write_bytes(written)
     entry = {
         "runtime": RUNTIME,
         "file": target.name,
-        "format": f"ONNX opset {OPSET}, batch normalisation folded",
+        "format": f"ONNX opset {OPSET}, batch normalisation folded, {kept['precision']}",
         "opset": OPSET,
+        **kept,
         "versions": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
-        "sha256": {model_path.name: sha256(model_path), target.name: hashlib.sha256(data).hexdigest()},
+        "sha256": {model_path.name: sha256(model_path), target.name: hashlib.sha256(written).hexdigest()},
         "max_score_difference": float(f"{largest:.3g}"),
         "argmax_differences": disagree,
-        "measured_on": f"{len(images)} {measured_on}",
+        "measured_on": f"{measured} {measured_on}",
     }
     from digitscan.model.files import card_path
 

@@ -36,6 +36,22 @@ def test_export_writes_the_copy_scanning_runs(keras_only: Path, mnist_subset_pat
     assert scanned.exit_code == ExitCode.ok, scanned.output
 
 
+@pytest.mark.parametrize("precision", ["int8", "float32"])
+def test_export_writes_the_precision_asked_for(precision: str, tmp_path: Path, mnist_subset_path: Path) -> None:
+    """A trained classifier (a copy of the bundled one) in the precision asked for."""
+    import json
+
+    from digitscan.model.files import bundled_model_path
+
+    path = tmp_path / "digitnet.h5"
+    shutil.copy(bundled_model_path(), path)
+    shutil.copy(card_path(bundled_model_path()), card_path(path))
+    result = runner.invoke(app, ["export", str(path), "--data", str(mnist_subset_path), "--precision", precision])
+    assert result.exit_code == ExitCode.ok, result.output
+    assert said(result.output, f"folded, {precision}")
+    assert json.loads(card_path(path).read_text())["export"]["precision"] == precision
+
+
 def test_without_tensorflow_a_model_without_export_is_refused_with_how_to_export_it(
     keras_only: Path, pages: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
