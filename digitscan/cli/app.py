@@ -22,7 +22,6 @@ import typer
 from digitscan import __version__
 from digitscan.cli.doctor import DoctorCommand
 from digitscan.cli.eval import EvalCommand
-from digitscan.cli.export import ExportCommand
 from digitscan.cli.help import Command as PlainHelpCommand
 from digitscan.cli.help import Group as PlainHelpGroup
 from digitscan.cli.review import ReviewCommand
@@ -296,9 +295,6 @@ class Precision(str, Enum):
     float32 = "float32"
 
 
-DEFAULT_PRECISION = Precision(ExportCommand.precision)
-
-
 class Engine(str, Enum):
     local = "local"
     ray = "ray"
@@ -518,9 +514,13 @@ def export(
         Path | None, typer.Option(help="MNIST (.npz or IDX folder): the export is measured on its test split.")
     ] = None,
     precision: Annotated[
-        Precision,
-        typer.Option(help="int8: twice as fast, kept where it reads as the Keras model does (else float32)."),
-    ] = DEFAULT_PRECISION,
+        Precision | None,
+        typer.Option(
+            help="int8: twice as fast, kept where it reads as the Keras model does (else float32); "
+            "default: int8 for a classifier, float32 for a string reader.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -531,9 +531,10 @@ def export(
     Examples:
     [bold]digitscan export runs/digitnet/digitnet.h5 --data mnist.npz[/]
     """
-    from digitscan.cli.export import run_export
+    from digitscan.cli.export import ExportCommand, run_export
 
-    _run(ctx, run_export, ExportCommand(model=model, data=data, precision=precision.value), quiet, verbose)
+    command = ExportCommand(model=model, data=data, precision=precision.value if precision else None)
+    _run(ctx, run_export, command, quiet, verbose)
 
 
 def main() -> None:

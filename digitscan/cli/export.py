@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from digitscan.cli.ui import Consoles
 from digitscan.errors import DataError, ExitCode, ModelError
-from digitscan.model.contract import PRECISION
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +24,7 @@ class ExportCommand:
 
     model: Path | None = None  # the Keras file; None: --model's default, the bundled model
     data: Path | None = None  # MNIST to measure the export on (its test split); None: $DIGITSCAN_MNIST, else samples
-    precision: str = PRECISION  # int8, where it reads as the Keras model does; else float32
+    precision: str | None = None  # int8 or float32; None: the model's role's (`contract.CLASSIFIER_PRECISION`)
 
 
 def test_digits(data: Path | None) -> tuple[np.ndarray, str]:

@@ -6,11 +6,12 @@ so that `scan` never imports TensorFlow. The graph is built here, layer by layer
 layer types (anything else is refused): no converter from a model hub, no tracing of TensorFlow graphs, and the
 same file on every TensorFlow and Keras version. Batch normalisation is folded first (`fold.py`), so the file holds
 the scanner's inference copy. The graph is measured against the Keras model on test digits and refused when the
-scores differ by more than `PARITY_TOLERANCE`. It is then quantized to 8 bits (`PRECISION`), ONNX Runtime's static
-quantization: standard QuantizeLinear/DequantizeLinear pairs around each convolution and dense layer but the last,
-which the runtime runs as integer arithmetic at about twice the speed. The 8-bit file is measured again and kept
-only when it chooses as the Keras model does (`INT8_MOST_DIFFERENT`), else the float32 graph is written. The card
-records the runtime, the opset, the precision, the sha256 of both files and the differences measured.
+scores differ by more than `PARITY_TOLERANCE`. A classifier is then quantized to 8 bits (`contract`'s precisions),
+ONNX Runtime's static quantization: standard QuantizeLinear/DequantizeLinear pairs around each convolution and dense
+layer but the last, which the runtime runs as integer arithmetic at about twice the speed. The 8-bit file is
+measured again and kept only when it chooses as the Keras model does (`INT8_MOST_DIFFERENT`), else the float32 graph
+is written. The card records the runtime, the opset, the precision, the sha256 of both files and the differences
+measured.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from digitscan import __version__
 from digitscan._files import atomic_write, write_json
 from digitscan.errors import ModelError
-from digitscan.model.contract import INPUT_SHAPE, LINE_SHAPE, PRECISION, PRECISIONS
+from digitscan.model.contract import CLASSIFIER_PRECISION, INPUT_SHAPE, LINE_SHAPE, PRECISIONS, READER_PRECISION
 
 EXPORT_SUFFIX = ".onnx"
 RUNTIME = "onnxruntime"
@@ -46,7 +47,7 @@ LINE_DIMS, STEP_DIMS = ["batch", LINE_SHAPE[0], "width", 1], ["batch", "steps"]
 PARITY_TOLERANCE = 1e-4
 PARITY_BATCH = 1024  # test digits per predict call while measuring
 ACTIVATIONS = ("linear", "relu", "softmax")  # what a Conv2D, Dense or Activation layer may apply
-# The exported file's precision (`contract.PRECISION`). int8: weights per output channel and activations in 8 bits;
+# The exported file's precision (`contract`'s, by role). int8: weights per output channel and activations in 8 bits;
 # on this project's 2-core CPU (AVX-512 VNNI, ONNX Runtime 1.32, one thread) digitnet classifies 13,600 candidates/s
 # against 7,100 in float32 and the string reader 2,760 lines/s against 1,530; `digitscan scan` reads 290 ORAND crops/s
 # against 235, and readings move by a few either way where two classes nearly tie (bench/README.md, thirty-eighth
@@ -301,19 +302,22 @@ def _quietly() -> Iterator[None]:
 
 
 def export(
-    model: Any, model_path: Path, images: np.ndarray, measured_on: str, precision: str = PRECISION
+    model: Any, model_path: Path, images: np.ndarray, measured_on: str, precision: str | None = None
 ) -> dict[str, Any]:
     """Write `model` (already saved at `model_path`, with its card) as ONNX beside it, and record it in the card.
 
     `images` (N, 28, 28) or (N, 28, 28, 1) in [0, 1] are the test digits the two forms are compared on;
     `measured_on` says what they are. Returns the card's `export` entry. Refused (ModelError, nothing written)
     when the float32 graph's scores differ by more than `PARITY_TOLERANCE` or an argmax differs beyond a tie
-    (`disagreements`). At `precision` int8 the 8-bit file is written where it passes `INT8_MOST_DIFFERENT` on
-    the half of `images` it was not calibrated on; the card says why where it did not.
+    (`disagreements`). At `precision` int8 (None: the role's, `contract.CLASSIFIER_PRECISION` or
+    `READER_PRECISION`) the 8-bit file is written where it passes `INT8_MOST_DIFFERENT` on the half of `images` it
+    was not calibrated on; the card says why where it did not.
     """
     import onnx
     import onnxruntime
 
+    if precision is None:
+        precision = READER_PRECISION if tuple(model.input_shape[1:]) == LINE_SHAPE else CLASSIFIER_PRECISION
     if precision not in PRECISIONS:
         raise ModelError(f"no export precision {precision!r}: one of {', '.join(PRECISIONS)}")
     if len(images) == 0:

@@ -19,7 +19,7 @@ from digitscan.errors import ModelError
 # The operators `export.py` writes; any other is refused (checked on the file's bytes, before the runtime parses it).
 ALLOWED_OPS = frozenset({"Transpose", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "BatchNormalization"})
 ALLOWED_OPS |= {"Softmax", "Identity", "Reshape"}
-ALLOWED_OPS |= {"QuantizeLinear", "DequantizeLinear"}  # an 8-bit export's (`export.PRECISION`)
+ALLOWED_OPS |= {"QuantizeLinear", "DequantizeLinear"}  # an 8-bit export's (`contract.CLASSIFIER_PRECISION`)
 STANDARD_DOMAINS = ("", "ai.onnx")
 # Threads per ONNX Runtime session: one. Classification runs in the main process while a worker per core cuts
 # digits, so a second thread only takes a core from them; alone, on the 2-core machine (digitnet, batches of 512

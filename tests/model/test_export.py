@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from digitscan.errors import ModelError
-from digitscan.model.contract import REJECT
+from digitscan.model.contract import CLASSIFIER_PRECISION, READER_PRECISION, REJECT
 from digitscan.model.export import (
     INT8_MOST_DIFFERENT,
     OUTPUT_NAME,
@@ -58,16 +58,18 @@ def test_the_bundled_model_ships_in_both_forms_that_read_every_digit_alike(mnist
     assert entry["argmax_differences"] <= INT8_MOST_DIFFERENT * int(entry["measured_on"].split()[0])
 
 
-def test_the_bundled_models_files_are_in_eight_bits(mnist_subset) -> None:
-    """Every committed ONNX file holds 8-bit weights (their QuantizeLinear/DequantizeLinear pairs), as its card says."""
+def test_the_bundled_classifier_is_in_eight_bits_and_the_readers_in_float32() -> None:
+    """Each committed ONNX file is in its role's precision, as its card says: the classifier's holds 8-bit weights
+    (QuantizeLinear/DequantizeLinear pairs), the string readers' none."""
     import onnx
 
     for card_file in sorted(bundled_model_path().parent.glob("*.card.json")):
         entry = json.loads(card_file.read_text())["export"]
         graph = onnx.load(str(card_file.parent / entry["file"])).graph
-        assert entry["precision"] == "int8", card_file.name
-        assert {"QuantizeLinear", "DequantizeLinear"} <= {node.op_type for node in graph.node}
-        assert any(w.data_type == onnx.TensorProto.INT8 for w in graph.initializer)
+        int8 = any(w.data_type == onnx.TensorProto.INT8 for w in graph.initializer)
+        quantizing = {"QuantizeLinear", "DequantizeLinear"} & {node.op_type for node in graph.node}
+        expected = CLASSIFIER_PRECISION if card_file.name.startswith("digitnet") else READER_PRECISION
+        assert entry["precision"] == expected and int8 == bool(quantizing) == (expected == "int8"), card_file.name
 
 
 def _trained_like_digitnet():
