@@ -497,7 +497,9 @@ def _describe(loaded: LoadedModel) -> str:
     if not card:
         parts.append("no model card")
     parts.append(f"{loaded.num_outputs} outputs")
-    runs = "runs through ONNX Runtime" if loaded.runtime == "onnxruntime" else "runs with Keras (no exported copy)"
+    runs = "runs with Keras (no exported copy)"
+    if loaded.runtime == "onnxruntime":  # an export before 8-bit exports was float32 and says nothing
+        runs = f"runs through ONNX Runtime in {(card.get('export') or {}).get('precision', 'float32')}"
     return f"{loaded.path}: " + ", ".join(parts) + f"; {runs}"
 
 

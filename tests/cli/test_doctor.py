@@ -139,7 +139,7 @@ def test_without_tensorflow_training_warns_and_scanning_with_an_exported_model_i
     monkeypatch.setitem(sys.modules, module, None)
     checks = by_name(run_checks(model=bundled("models", "digitnet.h5"), self_test=False))
     assert checks["ONNX Runtime"].status == "OK"
-    assert checks["--model"].status == "OK" and "ONNX Runtime" in checks["--model"].detail
+    assert checks["--model"].status == "OK" and "ONNX Runtime in int8" in checks["--model"].detail
     row = checks[{"tensorflow": "TensorFlow", "keras": "Keras"}[module]]
     assert row.status == "WARN" and "training needs the train extra" in row.detail, row
     assert row.fix == "pip install 'digitscan[train]'"
