@@ -9,13 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from digitscan.cli.ui import Consoles
 from digitscan.errors import DataError, ExitCode, ModelError
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,6 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
     pages = [page for path in files for page in prepare_file(str(path)) if page.readings]
     images = [page.readings[0].images for page in pages if len(page.readings[0].images)]
-    import numpy as np
-
     framings = np.concatenate(images)  # (N, framings, 28, 28): each framing is an input the classifier sees
     return framings.reshape(-1, *framings.shape[-2:]), "digit candidates cut from the bundled samples"
 
@@ -53,8 +49,6 @@ def test_digits(data: Path | None) -> tuple[np.ndarray, str]:
 def test_lines(data: Path | None) -> tuple[np.ndarray, str]:
     """The lines a string reader's two forms are compared on: lines composed of MNIST's test digits, else of the
     digit candidates cut from the bundled samples (the comparison needs realistic lines, not their labels)."""
-    import numpy as np
-
     from digitscan.scan.normalise import to_line_batch
     from digitscan.training.reader import SCORE_LINES
     from digitscan.training.strings import synthetic_lines

@@ -149,6 +149,23 @@ def test_an_eight_bit_file_that_chooses_otherwise_than_the_model_is_not_kept(
     _same_scores(model, load_for_scanning(path).model, x)
 
 
+def test_a_quantizer_that_fails_leaves_the_float32_file_and_says_why(
+    tmp_path, mnist_subset, tiny_model_path, monkeypatch
+) -> None:
+    import digitscan.model.export as export_module
+
+    def broken(data, calibration):
+        raise ValueError("no calibration ranges")
+
+    monkeypatch.setattr(export_module, "quantized", broken)
+    path = tmp_path / "lenet.h5"
+    shutil.copy(tiny_model_path, path)
+    model, x = load_model(path).model, _test_digits(mnist_subset)
+    entry = export(model, path, x, "test digits", precision="int8")
+    assert entry["precision"] == "float32" and "ValueError: no calibration ranges" in entry["int8_refused"]
+    _same_scores(model, load_for_scanning(path).model, x)
+
+
 def test_the_keras_side_of_the_parity_check_computes_in_full_float32(mnist_subset, tiny_model_path) -> None:
     """A GPU multiplies float32 in TF32 unless told not to (scores 1e-3 off the exported file's: a model trained on an
     H200 was refused its export); the check turns that off around the Keras model's scores, and back on after."""
