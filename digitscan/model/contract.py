@@ -20,8 +20,9 @@ INPUT_SIZE = 28  # pixels per side: MNIST's
 INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)  # one grey channel
 
 # The precision of the files scanning runs (`export.py`). The classifier's is 8 bits: `digitscan scan` reads 290 ORAND
-# crops/s against 235 in float32. The string readers' stays float32: in 8 bits they took 0.2 ms less a crop, which
-# did not show in the crops read a second, and moved a few readings of pages (bench/README.md, thirty-eighth session).
+# crops/s against 235 in float32, and every one of the 600 as through TensorFlow. The string readers' stays float32:
+# in 8 bits they took 0.2 ms less a crop, within the crops/s runs' spread, and read one ORAND crop otherwise than
+# TensorFlow does, which issue #21 rules out (bench/README.md, thirty-eighth session).
 PRECISIONS = ("int8", "float32")
 CLASSIFIER_PRECISION, READER_PRECISION = "int8", "float32"
 
