@@ -66,6 +66,11 @@ CALIBRATION_BATCH = 128  # the percentile calibrator needs batches of one size
 INT8_MOST_DIFFERENT = 0.005
 
 
+def _reads_lines(model: Any) -> bool:
+    """Whether the Keras model is a string reader (lines in), not a classifier (digits in)."""
+    return tuple(model.input_shape[1:]) == LINE_SHAPE
+
+
 def exported_path(model_path: Path) -> Path:
     """Where the exported copy of a Keras model file lives: beside it, `.onnx` for its suffix."""
     return model_path.with_suffix(EXPORT_SUFFIX)
@@ -94,7 +99,7 @@ def onnx_bytes(model: Any) -> bytes:
     shape = tuple(model.input_shape[1:])
     if shape not in (INPUT_SHAPE, LINE_SHAPE):
         raise ModelError(f"cannot export a model whose input is {shape}, not {INPUT_SHAPE} or {LINE_SHAPE}")
-    reader = shape == LINE_SHAPE
+    reader = _reads_lines(model)
     graph = _Graph(numpy_helper.from_array, helper.make_node)
     for layer in fold_batch_norm(model).layers:
         graph.add(layer)
@@ -317,7 +322,7 @@ def export(
     import onnxruntime
 
     if precision is None:
-        precision = READER_PRECISION if tuple(model.input_shape[1:]) == LINE_SHAPE else CLASSIFIER_PRECISION
+        precision = READER_PRECISION if _reads_lines(model) else CLASSIFIER_PRECISION
     if precision not in PRECISIONS:
         raise ModelError(f"no export precision {precision!r}: one of {', '.join(PRECISIONS)}")
     if len(images) == 0:

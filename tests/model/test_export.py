@@ -115,13 +115,10 @@ def test_export_writes_the_file_beside_the_model_and_records_it_in_the_card(
 
 
 def test_an_eight_bit_export_is_measured_on_digits_it_was_not_calibrated_on_and_scanning_runs_it(
-    tmp_path, mnist_subset
+    exported_copy, mnist_subset
 ) -> None:
     """A trained classifier (the bundled one; a LeNet of one epoch has too many near ties) in 8 bits."""
-    h5 = bundled_model_path()
-    path = tmp_path / h5.name
-    shutil.copy(h5, path)
-    shutil.copy(card_path(h5), card_path(path))
+    path = exported_copy
     model, x = load_model(path).model, _test_digits(mnist_subset)
     entry = export(model, path, x, "test digits")  # the default precision
     assert entry["precision"] == "int8" and entry["format"].endswith("int8")
