@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.process
@@ -54,6 +55,13 @@ MAX_FILES_AHEAD = 256
 # scan took 0.11 s against 0.06 at 0.01 (the 600 ORAND crops: that wait 0.03-0.05 -> 0.007-0.015 s; thirty-eighth
 # session). The checks cost the classifying process next to nothing.
 POOL_TICK = 0.01
+# Work a pool task is given, in seconds of the files seen so far (at most `MAX_FILES_PER_TASK` files): every task costs
+# two messages each way between processes and a thread switch here, about 1.5 ms of each worker's time a file, as much
+# as a third of what an ORAND crop takes to prepare. 600 ORAND crops, 2 workers, medians of four alternating runs:
+# 295 crops/s a file a task, 308 with 2, 309 with 4, 311 with 8 or 12 (thirty-ninth session). Pages (0.1 s and more)
+# stay one a task, so a slow file never holds fast ones back.
+TASK_SECONDS = 0.02
+MAX_FILES_PER_TASK = 16
 
 
 def _no_images() -> np.ndarray:
@@ -296,47 +304,90 @@ class Scanner:
         yield from self._prepared_in_pool(paths)
 
     def _prepared_in_pool(self, paths: list[str]) -> Iterator[list[Prepared]]:
-        """Run the worker on every path in a pool that survives crashing and hanging workers."""
+        """Run the worker on every path in a pool that survives crashing and hanging workers.
+
+        Fast files go a few to a task (`files_per_task`); a task that crashes its worker or runs past the time limit
+        is run again a file a task, so each file gets its own result or error (a file that hangs is then stopped
+        after up to twice `timeout_per_file`).
+        """
         import pebble
-        from pebble import ProcessExpired, ProcessPool
+        from pebble import ProcessPool
 
         pebble.CONSTS.sleep_unit = POOL_TICK  # process-wide, as pebble has it; set where a pool is about to start
         context = _worker_context()
         max_pixels, timeout = self.options.max_pixels, self.options.timeout_per_file
         workers = min(self.workers, len(paths))
-        seen_files = seen_candidates = 0
+        seen_files = seen_candidates = queued = 0
+        seen_seconds = 0.0
         with ProcessPool(max_workers=workers, initializer=_start_worker, context=context) as pool:
-            queue: deque[tuple[str, Future]] = deque()
+
+            def schedule(files: list[str]) -> tuple[list[str], Future]:
+                return files, pool.schedule(prepare_files, (self.worker, files, max_pixels), timeout=timeout)
+
+            queue: deque[tuple[list[str], Future]] = deque()
             remaining = iter(paths)
             try:
                 while True:
-                    while len(queue) < files_ahead(workers, self.options.batch_digits, seen_files, seen_candidates):
-                        path = next(remaining, None)
-                        if path is None:
+                    size = files_per_task(seen_files, seen_seconds)
+                    while queued < files_ahead(workers, self.options.batch_digits, seen_files, seen_candidates):
+                        files = list(itertools.islice(remaining, size))
+                        if not files:
                             break
-                        job = pool.schedule(self.worker, (path, max_pixels), timeout=timeout)
-                        queue.append((path, job))
+                        queue.append(schedule(files))
+                        queued += len(files)
                     if not queue:
                         return
-                    path, future = queue.popleft()
+                    files, future = queue.popleft()
+                    queued -= len(files)
                     try:
-                        prepared = future.result()
+                        done = future.result()
+                    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
+                        if len(files) > 1:  # which of them? each again, alone, ahead of the rest
+                            queue.extendleft(reversed([schedule([path]) for path in files]))
+                            queued += len(files)
+                            continue
+                        yield [failed(files[0], _task_failure(exc, timeout))]
+                        continue
+                    for prepared, seconds in done:
                         seen_files += 1
+                        seen_seconds += seconds
                         seen_candidates += sum(p.candidates for p in prepared)
                         yield prepared
-                    except TimeoutError:
-                        reason = f"timed out after {timeout:g} s (--timeout-per-file); worker replaced"
-                        yield [failed(path, reason)]
-                    except ProcessExpired as exc:
-                        yield [failed(path, f"decoder crashed (worker exit code {exc.exitcode}); worker replaced")]
-                    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the batch
-                        yield [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
             finally:
                 pool.stop()
 
     def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
         return classify_files(pending, self.classifier, self.options.min_confidence, self.reader)
+
+
+def prepare_files(worker: Worker, paths: list[str], max_pixels: int) -> list[tuple[list[Prepared], float]]:
+    """One pool task: each file's `Prepared` pages (or its error) and the seconds it took, in the order given."""
+    done = []
+    for path in paths:
+        started = time.perf_counter()
+        prepared = _safely(worker, path, max_pixels)
+        done.append((prepared, time.perf_counter() - started))
+    return done
+
+
+def _task_failure(exc: BaseException, timeout: float | None) -> str:
+    """The error of a file whose task (that file alone) failed as a whole."""
+    from pebble import ProcessExpired
+
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s (--timeout-per-file); worker replaced"
+    if isinstance(exc, ProcessExpired):
+        return f"decoder crashed (worker exit code {exc.exitcode}); worker replaced"
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def files_per_task(files: int, seconds: float) -> int:
+    """How many files the next pool task reads: `TASK_SECONDS` of work at the pace of the files seen so far (one
+    until a file has been seen)."""
+    if not files or seconds <= 0:
+        return 1
+    return max(1, min(MAX_FILES_PER_TASK, int(TASK_SECONDS * files / seconds)))
 
 
 def files_ahead(workers: int, batch_digits: int, files: int, candidates: int) -> int:

@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 from support import _random_image, flaky_worker, page_with, save, threads_worker
 
 from digitscan.model.files import bundled_model_path
+from digitscan.scan import pipeline
 from digitscan.scan.options import ScanOptions
-from digitscan.scan.pipeline import MAX_FILES_AHEAD, MIN_AHEAD_PER_WORKER, Scanner, files_ahead
+from digitscan.scan.pipeline import (
+    MAX_FILES_AHEAD,
+    MAX_FILES_PER_TASK,
+    MIN_AHEAD_PER_WORKER,
+    TASK_SECONDS,
+    Scanner,
+    files_ahead,
+    files_per_task,
+)
 
 
 def test_crashed_and_hung_workers_are_replaced_and_the_batch_goes_on(
@@ -41,6 +50,41 @@ def test_crashed_and_hung_workers_are_replaced_and_the_batch_goes_on(
             assert result.error == "internal error: RuntimeError: boom"
         else:
             assert result.error is None and result.text and result.text == reference[result.file].text
+
+
+def test_a_task_of_many_files_that_crashes_or_hangs_is_read_again_a_file_a_task(
+    tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fast files go many to a task; where one of them kills its worker or hangs, the others are still read and
+    the bad file gets its own error, as if it had been alone."""
+    monkeypatch.setattr(pipeline, "TASK_SECONDS", 1000.0)  # every task after the first file as full as it may be
+    names = [f"{n:02d}.png" for n in range(10)] + ["crash.png", "10.png", "hang.png", "11.png", "raise.png", "12.png"]
+    for n, name in enumerate(names):
+        save(digit_page(n % 8), tmp_path / name)
+    paths = [str(tmp_path / name) for name in names]
+    sizes: list[int] = []
+    real = pipeline.files_per_task
+    monkeypatch.setattr(pipeline, "files_per_task", lambda *seen: sizes.append(real(*seen)) or sizes[-1])
+    options = ScanOptions(workers=2, timeout_per_file=2.0, batch_digits=1)  # a file a batch: many seen early
+    started = time.perf_counter()
+    results = list(Scanner(tiny_model, options, worker=flaky_worker).scan(paths))
+    assert time.perf_counter() - started < 30  # the hang cut off at 2 s twice (in its task, then alone), not 60
+    assert [r.file for r in results] == paths
+    errors = {Path(r.file).name: r.error for r in results if r.error}
+    assert errors.pop("crash.png") == "decoder crashed (worker exit code 3); worker replaced"
+    assert "timed out after 2 s (--timeout-per-file)" in errors.pop("hang.png")
+    assert errors.pop("raise.png") == "internal error: RuntimeError: boom"
+    assert not errors and all(r.strings for r in results if r.error is None)
+    assert max(sizes) == MAX_FILES_PER_TASK  # the bad files were read in tasks of many
+    reference = {r.file: r.text for r in Scanner(tiny_model, ScanOptions(workers=0)).scan(paths[:8])}
+    assert all(r.text == reference[r.file] for r in results[:8])
+
+
+def test_a_pool_task_reads_about_task_seconds_of_files_at_the_pace_seen_so_far() -> None:
+    assert files_per_task(0, 0.0) == 1  # nothing seen yet: a file a task
+    assert files_per_task(100, 0.5) == int(TASK_SECONDS / 0.005)  # crops of 5 ms
+    assert files_per_task(10, 2.0) == 1  # pages of 0.2 s: a file a task
+    assert files_per_task(1000, 0.001) == MAX_FILES_PER_TASK  # files that read nearly nothing: bounded
 
 
 @pytest.mark.parametrize(("interrupt", "raised"), [("ctrlc", KeyboardInterrupt), ("cinterrupt", SystemError)])
