@@ -429,6 +429,7 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     bands = dark_bands(grey)
     flat = None
     if bands is not None and not is_crop(grey.shape):
+        bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
         if written_in(bands, flat, SHADED_WRITING):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
@@ -615,7 +616,7 @@ def dark_bands(grey: np.ndarray) -> np.ndarray | None:
     height, width = grey.shape
     if min(height, width) < MIN_PAPER_SIDE:
         return None
-    level = BAND_DARK * percentile_uint8(grey[::BAND_SAMPLE, ::BAND_SAMPLE], PAPER_PERCENTILE)
+    level = _band_level(grey)
     # each side as (rows along the edge) x (columns inward from it)
     sides = {
         "left": lambda a: a,
@@ -658,6 +659,26 @@ def dark_bands(grey: np.ndarray) -> np.ndarray | None:
         if side not in found and (banded.all() or np.median(line[~banded]) < DESK_DARKER * paper):
             return None  # the other edges are no paper either: a page on a desk, for paper_mask
     return mask
+
+
+def _band_level(grey: np.ndarray) -> float:
+    """The grey level under which a page's pixels may be band: BAND_DARK of its paper's."""
+    return BAND_DARK * percentile_uint8(grey[::BAND_SAMPLE, ::BAND_SAMPLE], PAPER_PERCENTILE)
+
+
+def with_shade(bands: np.ndarray, grey: np.ndarray) -> np.ndarray:
+    """A page's bands grown over the solid dark areas joined to them (uint8 `grey`): a hard shadow cast across a
+    corner is a band along two sides whose ragged reach (`BAND_RAGGED`) stops short of its diagonal edge, and the
+    wedge past it was read as ink. Only what is thicker than a pen stroke (`STROKE_MAX`) is joined: rules and writing
+    running into a band stay as they are."""
+    dark = (grey < _band_level(grey)).astype(np.uint8)
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (STROKE_MAX,) * 2))
+    count, labels = cv2.connectedComponents(solid | bands.astype(np.uint8), connectivity=8)
+    joined = np.zeros(count, bool)
+    joined[labels[bands]] = True
+    joined[0] = False
+    grown = cv2.dilate(joined[labels].astype(np.uint8), np.ones((2 * BAND_MARGIN + 1,) * 2, np.uint8))
+    return (grown > 0) | bands
 
 
 def written_in(region: np.ndarray, flat: np.ndarray, share: float) -> bool:

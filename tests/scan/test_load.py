@@ -294,6 +294,27 @@ def test_a_pages_side_in_a_hard_shadow_is_paper_and_a_bare_dark_side_a_band() ->
     assert banded.bands is not None and banded.bands[:, 700:].all()
 
 
+def test_a_bare_hard_shadow_down_a_pages_side_is_band_up_to_its_slanting_edge() -> None:
+    """A hard shadow over a page's right side with nothing written in it is a band; its edge slants, so the band's
+    solid depth and ragged reach (`load.BAND_RAGGED`) stopped short of it at the foot, and the wedge past them stayed
+    dark (6 % of the shadow under 0.6 flattened), a solid blob the segmenter gathered three dated lines into. The
+    band is grown over the dark area it is part of (`load.with_shade`): none of the shadow is left dark, and the
+    strokes in the light are still ink."""
+    from digitscan.scan.load import prepare
+
+    grey = np.full((1400, 1000), 225, np.float32)
+    yy, xx = np.mgrid[0:1400, 0:1000]
+    shade = xx + 0.3 * yy > 800
+    grey[shade] *= 0.45
+    for y in (500, 900, 1200):
+        grey[y : y + 60, 150:154] *= 0.25
+    page = prepare(grey.round().astype(np.uint8))
+    assert page.bands is not None and page.bands[shade].all()
+    assert not (page.grey[shade] < 0.6).any()
+    for y in (500, 900, 1200):
+        assert page.grey[y : y + 60, 150:154].max() < 0.3
+
+
 def test_a_sheet_on_a_desk_has_its_corners_and_one_running_off_the_frame_has_none() -> None:
     """A bright sheet in perspective on a dark desk: its four corners, in order (tl, tr, br, bl). The same sheet
     running off the frame's edge has no fourth side against the desk: no corners, read as it stands."""
