@@ -972,7 +972,31 @@ def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
         else:
             lines.append([i])
             spans.append([float(top), float(bottom), float(stats[i, 3])])
-    return [sorted(line, key=lambda k: stats[k, 0]) for line in lines]
+    return [sorted(line, key=lambda k: stats[k, 0]) for line in _drifting_rows_joined(lines, stats)]
+
+
+def _drifting_rows_joined(lines: list[list[int]], stats: np.ndarray) -> list[list[int]]:
+    """Lines of two blobs or more each of which overlaps, by LINE_OVERLAP, the blob of another line nearest it
+    along the row, joined to that line: one row written at drifting heights (a ledger's cells, each number a little
+    higher or lower), which a line's span, its tallest blob's, had split in two."""
+
+    def overlap(i: int, j: int) -> float:
+        top, bottom = max(stats[i, 1], stats[j, 1]), min(stats[i, 1] + stats[i, 3], stats[j, 1] + stats[j, 3])
+        return (bottom - top) / max(1.0, min(stats[i, 3], stats[j, 3]))
+
+    def nearest(i: int, line: list[int]) -> int:
+        middle = stats[i, 0] + stats[i, 2] / 2
+        return min(line, key=lambda j: abs(stats[j, 0] + stats[j, 2] / 2 - middle))
+
+    joined = True
+    while joined:
+        joined = False
+        for a, b in itertools.permutations(range(len(lines)), 2):
+            if len(lines[b]) >= 2 and all(overlap(i, nearest(i, lines[a])) >= LINE_OVERLAP for i in lines[b]):
+                lines[a] = lines[a] + lines.pop(b)
+                joined = True
+                break
+    return lines
 
 
 def estimate_slant(mask: np.ndarray) -> float:

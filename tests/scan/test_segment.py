@@ -95,6 +95,21 @@ def test_a_desk_around_a_ruled_page_is_blanked_without_the_lines_and_digits_join
         assert sum(w for _, w in on_line) >= 100 and min(x for x, _ in on_line) <= 160, (y, found)
 
 
+def test_a_ledger_row_written_at_drifting_heights_is_one_line_and_the_row_below_another() -> None:
+    """A ledger's row as generated (seed 120000, ledger 17): its first cell's number written higher than the
+    others, whose blobs then overlapped the tallest blob's span by under half, so the row came out as two lines
+    and its numbers in pieces ("462556" as "4655", "2", "6"). Each of them overlaps the blob beside it: one row.
+    The row below, which overlaps none of them, stays a line of its own."""
+    from digitscan.scan.segment import _group_lines
+
+    row = [(123, 532, 32, 45), (204, 528, 38, 47), (322, 547, 22, 37), (384, 551, 29, 36), (423, 545, 36, 39)]
+    row += [(510, 548, 14, 38), (557, 554, 31, 41), (596, 550, 32, 47), (640, 556, 32, 43), (1068, 549, 27, 44)]
+    below = [(237, 650, 42, 45), (327, 656, 48, 43), (560, 658, 40, 46)]
+    stats = np.array([(0, 0, 1, 1, 1)] + [(x, y, w, h, w * h // 3) for x, y, w, h in row + below])
+    lines = _group_lines(stats, list(range(1, len(stats))))
+    assert sorted(map(sorted, lines)) == [list(range(1, len(row) + 1)), list(range(len(row) + 1, len(stats)))]
+
+
 def test_a_rules_remnant_joined_to_a_digit_is_taken_off_it_and_no_longer_joins_the_lines_it_spans(
     digits: dict[int, np.ndarray],
 ) -> None:
