@@ -988,14 +988,12 @@ def _drifting_rows_joined(lines: list[list[int]], stats: np.ndarray) -> list[lis
         middle = stats[i, 0] + stats[i, 2] / 2
         return min(line, key=lambda j: abs(stats[j, 0] + stats[j, 2] / 2 - middle))
 
-    joined = True
-    while joined:
-        joined = False
-        for a, b in itertools.permutations(range(len(lines)), 2):
-            if len(lines[b]) >= 2 and all(overlap(i, nearest(i, lines[a])) >= LINE_OVERLAP for i in lines[b]):
-                lines[a] = lines[a] + lines.pop(b)
-                joined = True
-                break
+    def joinable(a: int, b: int) -> bool:
+        return len(lines[b]) >= 2 and all(overlap(i, nearest(i, lines[a])) >= LINE_OVERLAP for i in lines[b])
+
+    while pair := next((p for p in itertools.permutations(range(len(lines)), 2) if joinable(*p)), None):
+        a, b = pair
+        lines = [line for n, line in enumerate(lines) if n not in pair] + [lines[a] + lines[b]]
     return lines
 
 

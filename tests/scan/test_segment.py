@@ -110,6 +110,17 @@ def test_a_ledger_row_written_at_drifting_heights_is_one_line_and_the_row_below_
     assert sorted(map(sorted, lines)) == [list(range(1, len(row) + 1)), list(range(len(row) + 1, len(stats)))]
 
 
+def test_a_drifting_row_is_joined_to_a_line_listed_after_it_and_the_other_lines_stay() -> None:
+    """The join is one way (every blob of the line joined overlaps its neighbour in the other), so it may join a
+    line to one listed after it: the lines after both keep their own blobs, and no blob is listed twice."""
+    from digitscan.scan.segment import _drifting_rows_joined
+
+    stats = np.array([(0, 0, 1, 1, 1)] + [(x, y, 20, 40, 1) for x, y in [(100, 50), (160, 52), (130, 40), (190, 0)]])
+    stats = np.vstack([stats, [(300, 200, 20, 40, 1), (340, 200, 20, 40, 1)]])
+    joined = _drifting_rows_joined([[1, 2], [3, 4], [5, 6]], stats)  # 1 and 2 overlap 3; 4 stands too high for them
+    assert sorted(map(sorted, joined)) == [[1, 2, 3, 4], [5, 6]]
+
+
 def test_a_rules_remnant_joined_to_a_digit_is_taken_off_it_and_no_longer_joins_the_lines_it_spans(
     digits: dict[int, np.ndarray],
 ) -> None:
