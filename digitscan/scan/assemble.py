@@ -142,16 +142,8 @@ def assemble_word(
             if after is not None:
                 found, first = after, start
                 break
-    if (
-        found is None
-        and (not word.crop or (word.cell and not word.side))
-        and line is not None
-        and _reader_is_sure(line)
-    ):
-        # what the classifier took for print, the reader surely read; in a register cell too, away from its sides
-        # (dev cells, seeds 3000 / 7000: +0 / +1, a small "73" all of whose cuts the classifier rejected; 300
-        # empty cells and ORAND's crops as before; thirty-ninth session)
-        return _reader_reading(word, line, scale)
+    if found is None and not word.crop and line is not None and _reader_is_sure(line):
+        return _reader_reading(word, line, scale)  # what the classifier took for print, the reader surely read
     if line is None or found is None:
         return found
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)

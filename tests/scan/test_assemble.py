@@ -305,8 +305,7 @@ def test_on_a_page_small_marks_make_a_number_print_unless_the_reader_surely_read
 def test_a_page_word_taken_for_print_is_read_by_the_reader_alone_when_it_is_sure() -> None:
     """A page's number in one word with a label's letters, no space between (three marks, two digits: print to the
     classifier): the string reader's "42" at PAGE_READER_ALONE or surer is read, each digit in its share of the
-    word, and so in a register cell's word away from its sides; an unsure reader, a reading of one digit (print's S
-    as a 5), a tight crop (a check's amount) or a word at a cell's side leaves it dropped."""
+    word; an unsure reader, a reading of one digit (print's S as a 5), or a crop leaves it dropped."""
     from digitscan.scan.assemble import PAGE_READER_ALONE
 
     word, scores = _labelled(space=0)
@@ -320,10 +319,6 @@ def test_a_page_word_taken_for_print_is_read_by_the_reader_alone_when_it_is_sure
     assert assemble_word(word, scores, offset=0, scale=1.0, line=unsure) is None
     assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("4", 0.99, width=112)) is None  # one digit
     word.crop = True
-    assert assemble_word(word, scores, offset=0, scale=1.0, line=sure) is None  # a check's amount: the classifier's
-    word.cell = True  # a register cell's word: the cell reader learnt cells, empty ones too
-    assert (read := assemble_word(word, scores, offset=0, scale=1.0, line=sure)) is not None and read.text == "42"
-    word.side = True  # at the cell's side: a neighbour's sliver, a band's edge
     assert assemble_word(word, scores, offset=0, scale=1.0, line=sure) is None
 
 
