@@ -379,6 +379,11 @@ def _task_failure(exc: BaseException, timeout: float | None) -> str:
         return f"timed out after {timeout:g} s (--timeout-per-file); worker replaced"
     if isinstance(exc, ProcessExpired):
         return f"decoder crashed (worker exit code {exc.exitcode}); worker replaced"
+    return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> str:
+    """A file's error where something other than its decoding failed (a bug to report, not a bad file)."""
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
@@ -488,7 +493,7 @@ def _safely(function: Worker, path: str, max_pixels: int) -> list[Prepared]:
     except Exception as exc:  # one file's failure never stops the batch
         if is_interrupt(exc):
             raise
-        return [failed(path, f"internal error: {type(exc).__name__}: {exc}")]
+        return [failed(path, _internal_error(exc))]
 
 
 def scan(

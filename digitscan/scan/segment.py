@@ -958,21 +958,25 @@ def _across_box(x1: int, y1: int, x2: int, y2: int, w: int, h: int) -> tuple[tup
 def _group_lines(stats: np.ndarray, ids: list[int]) -> list[list[int]]:
     """Components whose vertical extents overlap well belong to one line of text."""
     lines: list[list[int]] = []
-    spans: list[list[float]] = []
+    spans: list[tuple[float, float]] = []  # each line's first (tallest) blob's top and bottom
     for i in sorted(ids, key=lambda k: -stats[k, 3]):
         top, bottom = stats[i, 1], stats[i, 1] + stats[i, 3]
         best, best_overlap = -1, 0.0
-        for j, (line_top, line_bottom, line_height) in enumerate(spans):
-            overlap = min(bottom, line_bottom) - max(top, line_top)
-            ratio = overlap / max(1.0, min(stats[i, 3], line_height))
+        for j, (line_top, line_bottom) in enumerate(spans):
+            ratio = _overlap_share(top, bottom, line_top, line_bottom)
             if ratio > best_overlap:
                 best, best_overlap = j, ratio
         if best >= 0 and best_overlap >= LINE_OVERLAP:
             lines[best].append(i)
         else:
             lines.append([i])
-            spans.append([float(top), float(bottom), float(stats[i, 3])])
+            spans.append((float(top), float(bottom)))
     return [sorted(line, key=lambda k: stats[k, 0]) for line in _drifting_rows_joined(lines, stats)]
+
+
+def _overlap_share(top: float, bottom: float, other_top: float, other_bottom: float) -> float:
+    """How much two vertical extents overlap, as a share of the shorter (negative where they are apart)."""
+    return (min(bottom, other_bottom) - max(top, other_top)) / max(1.0, min(bottom - top, other_bottom - other_top))
 
 
 def _drifting_rows_joined(lines: list[list[int]], stats: np.ndarray) -> list[list[int]]:
@@ -981,8 +985,7 @@ def _drifting_rows_joined(lines: list[list[int]], stats: np.ndarray) -> list[lis
     higher or lower), which a line's span, its tallest blob's, had split in two."""
 
     def overlap(i: int, j: int) -> float:
-        top, bottom = max(stats[i, 1], stats[j, 1]), min(stats[i, 1] + stats[i, 3], stats[j, 1] + stats[j, 3])
-        return (bottom - top) / max(1.0, min(stats[i, 3], stats[j, 3]))
+        return _overlap_share(stats[i, 1], stats[i, 1] + stats[i, 3], stats[j, 1], stats[j, 1] + stats[j, 3])
 
     def nearest(i: int, line: list[int]) -> int:
         middle = stats[i, 0] + stats[i, 2] / 2
