@@ -1432,3 +1432,19 @@ def test_a_cells_reader_sees_the_faint_ink_in_a_faded_strokes_break_and_a_tight_
     assert len(words) == 1 and words[0].box[3] >= 0.7 * tight.shape[0]
     assert _reader_sees(words[0].ink, tight, slice(35, 38), slice(105, 109)).max() == 0.0  # the break, bar its edge
     assert _reader_sees(words[0].ink, tight, slice(20, 30), slice(105, 109)).min() > 0.5  # the 1's strokes
+
+
+def test_a_page_words_reader_sees_the_faint_ink_in_a_faded_strokes_break(digits: dict[int, np.ndarray]) -> None:
+    """A 1 at the end of a page's number, faded to 0.15 of black over 4 of its rows: the threshold breaks it, the
+    string reader still reads it whole (`LINE_READ_GROW`): its ink runs unbroken from the bar's top to its foot."""
+    from digitscan.scan.segment import segment_page
+
+    page = np.ones((400, 600), np.float32)
+    page[100:250, 100:400] = _cell(digits, (3, 6))
+    page[132:184, 300:304] = 0.0  # the 1,
+    page[156:160, 300:304] = 0.85  # faded in its middle
+    words, _ = segment_page(page)
+    assert len(words) == 1
+    bar = words[0].ink[:, -12:].max(axis=1) > 0.1  # the word's last columns: the 1
+    rows = np.flatnonzero(bar)
+    assert rows.size and bar[rows[0] : rows[-1] + 1].all(), bar.astype(int)
