@@ -188,7 +188,7 @@ EDGE_SLIVER = 0.3
 # (strokes thickened, no fainter ink) 77.50 / 79.67 % at 3. Only where the word is under CELL_ROOM of the crop's height
 # (room around it, as in a register): an amount cut tight, a crop as tall as a cell, is read as the readers learnt it
 # (ORAND's 41 such words fill 0.58-1.0 of their crops, median 0.91; the dev cells' 0.09-0.99, median 0.37): 79.50 /
-# 81.33 %, ORAND's 600 crops byte for byte as before (grown too, 4 of its tall crops read otherwise, one right).
+# 81.33 %, ORAND's 600 crops byte for byte as before (grown too, 5 of its tall crops read otherwise, 1 of them right).
 # Empty cells of seed 90000 read as a number 10 -> 12.
 CELL_READ_GROW = 5
 CELL_ROOM = 0.7
@@ -420,7 +420,8 @@ class Word:
     turned_separators: list[tuple[int, str]] = field(default_factory=list)
     direction: tuple[float, float] = (1.0, 0.0)  # which way it reads on the page as given: a unit vector (x, y)
     # What the string reader reads: a one-word crop's pen strokes, all of them (`segment`); a page word's, its line's
-    # strokes in its columns (`_strokes_between`); empty: not read whole
+    # strokes in its columns (`_strokes_between`); the grey ink under them, in a register cell and on a page under
+    # them grown (`CELL_READ_GROW`, `LINE_READ_GROW`); empty: not read whole
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     crop: bool = False  # cut from a crop, around one number: small marks beside it are no sign of print
     cell: bool = False  # a crop EDGE_RULE_MIN tall or more: a cell cut from a ruled sheet, not tight around its digits

@@ -1419,7 +1419,7 @@ def test_a_cells_reader_sees_the_faint_ink_in_a_faded_strokes_break_and_a_tight_
     """Old ink fades along a stroke: the threshold breaks a 1 where it is faint (0.15 of black over 4 rows). In a
     register cell, room around its number, the reader sees the faint ink in the break (`CELL_READ_GROW`); in an
     amount cut tight around its digits, crop as tall as a cell, it sees the strokes alone, as the readers learnt."""
-    from digitscan.scan.segment import segment_page
+    from digitscan.scan.segment import CELL_ROOM, segment_page
 
     cell = _cell(digits, (3, 6))
     cell[32:84, 200:204] = 0.0  # a 1 beside the 6,
@@ -1429,7 +1429,7 @@ def test_a_cells_reader_sees_the_faint_ink_in_a_faded_strokes_break_and_a_tight_
     assert _reader_sees(words[0].ink, cell, slice(56, 60), slice(200, 204)).min() > 0.1
     tight = cell[22:94, 95:210]
     words, _ = segment_page(tight)
-    assert len(words) == 1 and words[0].box[3] >= 0.7 * tight.shape[0]
+    assert len(words) == 1 and words[0].box[3] >= CELL_ROOM * tight.shape[0]
     assert _reader_sees(words[0].ink, tight, slice(35, 38), slice(105, 109)).max() == 0.0  # the break, bar its edge
     assert _reader_sees(words[0].ink, tight, slice(20, 30), slice(105, 109)).min() > 0.5  # the 1's strokes
 
