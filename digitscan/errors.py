@@ -78,7 +78,7 @@ def interrupts_caught() -> Iterator[Interruption]:
     interruption = Interruption()
     try:
         yield interruption
-    except (KeyboardInterrupt, SystemError) as exc:
+    except BaseException as exc:  # an error raised because of the interrupt (a pool's cleanup cut short) too
         if not is_interrupt(exc):
             raise
         interruption.happened = True

@@ -124,8 +124,8 @@ def flaky_worker(path: str, max_pixels: int) -> list[Prepared]:
     """Stands in for `prepare_file` in the worker, by file name.
 
     `crash*` kills the worker, `hang*` never ends, `raise*` raises, `ctrlc*`
-    is a Ctrl-C and `cinterrupt*` one that C code wrapped (only in-process),
-    anything else is read as usual.
+    is a Ctrl-C, `cinterrupt*` one that C code wrapped and `aftermath*` an error
+    raised while one unwound (only in-process), anything else is read as usual.
     """
     name = os.path.basename(path)
     if name.startswith("crash"):
@@ -138,6 +138,8 @@ def flaky_worker(path: str, max_pixels: int) -> list[Prepared]:
         raise KeyboardInterrupt
     if name.startswith("cinterrupt"):
         raise interrupt_in_c_code()
+    if name.startswith("aftermath"):
+        raise error_after_interrupt()
     return prepare_file(path, max_pixels)
 
 
@@ -193,6 +195,18 @@ def _data_rows(path: Path) -> int:
         return max(0, path.read_text(encoding="utf-8").count("\n") - 1)
     except FileNotFoundError:
         return 0
+
+
+def error_after_interrupt() -> RuntimeError:
+    """An error raised while a Ctrl-C unwound (a cleanup it cut short): it carries the KeyboardInterrupt as its
+    context, and is the user's interrupt all the same."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        try:
+            raise RuntimeError("cleanup cut short")
+        except RuntimeError as error:
+            return error
 
 
 def interrupt_in_c_code() -> SystemError:

@@ -282,7 +282,7 @@ class Scanner:
                     yield ready.popleft()
             ready.extend(self._classify(pending))
             pending = []
-        except (KeyboardInterrupt, SystemError) as exc:
+        except BaseException as exc:  # Ctrl-C, or an error raised because of it (`is_interrupt`)
             if not is_interrupt(exc):
                 raise
             prepared_files.close()  # stops the workers first

@@ -21,6 +21,7 @@ from support import (
     _digits_by_page,
     _rows,
     build_corpus,
+    error_after_interrupt,
     interrupt_in_c_code,
     results_by_file,
     said,
@@ -387,10 +388,16 @@ def _rows_of_clean_run(tiny_model, paths: list[str], tmp_path: Path) -> list[dic
     return _rows(out)
 
 
+@pytest.mark.parametrize("interruption", [interrupt_in_c_code, error_after_interrupt])
 def test_a_signal_landing_inside_c_code_stops_the_scan_as_an_interrupt(
-    tmp_path: Path, digit_page: Callable[..., np.ndarray], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    digit_page: Callable[..., np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+    interruption: Callable[[], BaseException],
 ) -> None:
-    """The SIGTERM test's rare failure: exit 2, "internal error: SystemError", instead of 130 and a resumable file."""
+    """The SIGTERM test's rare failures: exit 2, "internal error: SystemError", instead of 130 and a resumable file;
+    and, where an error was raised while the interrupt unwound, a bare "interrupted" without the summary that says
+    how many files were done and to run again with --resume."""
     from digitscan.cli import scan as batch
     from digitscan.results import FileResult
 
@@ -401,13 +408,14 @@ def test_a_signal_landing_inside_c_code_stops_the_scan_as_an_interrupt(
     class Interrupted:
         def scan_files(self, paths: list[str]) -> Iterator[list[FileResult]]:
             yield [FileResult(file=paths[0])]
-            raise interrupt_in_c_code()
+            raise interruption()
 
     monkeypatch.setattr(batch, "make_scanner", lambda *args, **kwargs: Interrupted())
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(app, ["scan", str(tmp_path), "-o", str(out)])
     assert result.exit_code == ExitCode.interrupted, result.output
     assert "internal error" not in result.output and "--resume" in result.output
+    assert "interrupted after 1 of 3 files" in result.output
     assert [row["file"] for row in csv.DictReader(out.open())] == [str(names[0])]
 
 

@@ -87,7 +87,9 @@ def test_a_pool_task_reads_about_task_seconds_of_files_at_the_pace_seen_so_far()
     assert files_per_task(1000, 0.001) == MAX_FILES_PER_TASK  # files that read nearly nothing: bounded
 
 
-@pytest.mark.parametrize(("interrupt", "raised"), [("ctrlc", KeyboardInterrupt), ("cinterrupt", SystemError)])
+@pytest.mark.parametrize(
+    ("interrupt", "raised"), [("ctrlc", KeyboardInterrupt), ("cinterrupt", SystemError), ("aftermath", RuntimeError)]
+)
 def test_without_workers_a_failing_file_is_reported_and_ctrl_c_keeps_finished_work(
     tmp_path: Path, tiny_model, digit_page: Callable[..., np.ndarray], interrupt: str, raised: type[BaseException]
 ) -> None:
