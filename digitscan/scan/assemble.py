@@ -15,7 +15,8 @@ greedy path can run a doubled digit together while its scores still hold both.
 On a page, where the reader learnt page words, the classifier counts half
 (`PAGE_CLASSIFIER_WEIGHT`), a word the reader surely reads as nothing (print
 it learnt as blank) is dropped (`READER_BLANK`), and one the classifier took
-for print is read by the reader alone when it is sure (`PAGE_READER_ALONE`).
+for print is read by the reader alone when it is sure (`PAGE_READER_ALONE`); a
+register cell's word, by the cell reader alone (`CELL_READER_ALONE`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ PAGE_CLASSIFIER_WEIGHT = 0.5
 # 0.67). One digit let the print "DOLLARS" of samples/check.png through as a 5 (0.93).
 PAGE_READER_ALONE = 0.7
 PAGE_READER_ALONE_DIGITS = 2
+# A register cell's word that the classifier drops whole (a 7 crossed and underlined, taken for marks) is read by
+# the cell reader alone where it reads digits this surely and some cut of the word reads them too without more marks
+# than a number may have (`_text_log_likelihood`: print, "DATE" as 0 at 0.93, has none); a word at the cell's side
+# (a neighbour's sliver) stays dropped. Dev cells, seeds 3000 / 7000: never 79.67 / 81.33 %; 80.00 / 82.00 % at 0.9
+# (7 cells read so, 6 right); the 4 more that 0.6 adds (0.63 to 0.69) all wrong. Empty cells of seed 90000: 12 read
+# as a number either way. Printed form labels cut as crops (tests/test_samples.py) that a cut reads: 0.80 at most.
+CELL_READER_ALONE = 0.9
 # A page's label may have one letter read as a digit ("D" or "O" as 0) among the marks of the rest; the number after
 # it is then read from after the label (`_after_label`), as where all its letters were marks. Dev pages, seeds 5000
 # / 7000 / 9000 / committed: 79.50 / 82.21 / 77.42 / 86.24 -> 79.50 / 82.21 / 77.94 / 86.24 % of lines (0: before);
@@ -144,6 +152,8 @@ def assemble_word(
                 break
     if found is None and not word.crop and line is not None and _reader_is_sure(line):
         return _reader_reading(word, line, scale)  # what the classifier took for print, the reader surely read
+    if found is None and line is not None and _cell_reader_alone(word, edges, line):
+        return _reader_reading(word, line, scale)  # a cell's number the classifier took for marks
     if line is None or found is None:
         return found
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)
@@ -288,6 +298,14 @@ def _label_end(path: list[_Step], letters: int) -> int | None:
 
 def _reader_is_sure(line: LineReading) -> bool:
     return len(line.text) >= PAGE_READER_ALONE_DIGITS and line.confidence >= PAGE_READER_ALONE
+
+
+def _cell_reader_alone(word: Word, edges: list[_Edge], line: LineReading) -> bool:
+    """Whether a cell's word the classifier dropped is the cell reader's reading (`CELL_READER_ALONE`): not at the
+    cell's side, read surely, and some cut of the word reads it with no more marks than a number may have."""
+    if not word.cell or word.side or not line.text or line.confidence < CELL_READER_ALONE:
+        return False
+    return _text_log_likelihood(word.pieces, edges, line.text) > -math.inf
 
 
 def _text_log_likelihood(pieces: int, edges: list[_Edge], text: str, first: int = 0) -> float:

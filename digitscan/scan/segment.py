@@ -389,6 +389,15 @@ SURROUND_THICKNESS = 8  # pixels, or
 SURROUND_THICKNESS_FRACTION = 0.02  # of the image's shorter side: a surround is at least this thick (6543cda:
 # the thin frame of a form or a check's amount box is left to remove_lines)
 SURROUND_FRINGE = 5  # pixels: the solid surround blanked this far around (the sheet's shaded edge)
+# A crop's surround (a scan's dark band, with the rules it joins) goes less what is left of it once its solid part
+# (opened by a square of CROP_SURROUND_SOLID of the crop's shorter side: thicker than a pen's stroke in a cell or
+# an amount, 3 to 8 px at heights of 100 to 170) and its straight runs of CROP_SURROUND_RULE of the crop's width or
+# height (rules, which run from the band across the crop; a 2's foot or a 1 is shorter) are taken off, in pieces
+# of CROP_SURROUND_PIECE pixels or more (a speck of a noisy band is smaller). Dev cells of seeds 3000 / 7000: 1 of
+# 1,200 kept ink that way (its 2: "62" read again); ORAND's 600 crops: 1 (a 7148 read as nothing, now 71143).
+CROP_SURROUND_SOLID = 0.1
+CROP_SURROUND_RULE = 0.5
+CROP_SURROUND_PIECE = 40
 # A page ruled in a light ink (a notebook's blue lines and red margin, 0.30 of full ink at the median on a dev page,
 # 0.35 at RULE_INK_PERCENTILE) and written in a dark one (0.78 at the median) has the pen's pixels the rule erasure
 # took given back (`_pen_over_rules`): the strokes' median ink PEN_OVER_RULE times the rules' or more.
@@ -1122,6 +1131,30 @@ def _blank_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     binary[surround & np.isin(labels, rim_ids[rim_ids > 0])] = 0
 
 
+def _blank_crop_surround(binary: np.ndarray, surround: np.ndarray) -> None:
+    """Blank a crop's dark surround, in place, and the straight rules it joins, but keep the pen's pieces joined to
+    them: what is left of it, less its solid part (`CROP_SURROUND_SOLID`) and its long straight runs
+    (`CROP_SURROUND_RULE`), in pieces of CROP_SURROUND_PIECE pixels or more. A register cell's "62", its 2 touching
+    the column rule that, through a ruled line, joined the scanner's band, went with them and read "6" at 1.0."""
+    shorter = min(binary.shape)
+    side = round(max(SURROUND_THICKNESS, CROP_SURROUND_SOLID * shorter))
+    solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    fringe = cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8))
+    rest = (surround & (fringe == 0)).astype(np.uint8)
+    rules = np.zeros_like(rest)
+    for run in ((1, round(CROP_SURROUND_RULE * rest.shape[1])), (round(CROP_SURROUND_RULE * rest.shape[0]), 1)):
+        # past the image's edge is paper: a 2's foot run into a rule at the edge is no longer for it
+        rules |= cv2.morphologyEx(
+            rest, cv2.MORPH_OPEN, np.ones(run, np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
+        )
+    pieces = rest & (cv2.dilate(rules, np.ones((3, 3), np.uint8)) == 0)
+    count, labels, stats = components_with_stats(pieces, connectivity=8)
+    binary[surround] = 0
+    kept = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= CROP_SURROUND_PIECE]
+    if kept:
+        binary[np.isin(labels, kept)] = 1
+
+
 def rim(image: np.ndarray) -> np.ndarray:
     """The pixels along an image's four edges, in one row."""
     return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
@@ -1166,9 +1199,9 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         along = np.bincount(edge, minlength=count) / edge.size  # the share of the image's rim each blob holds
         surrounds = [i for i in range(1, count) if along[i] >= SURROUND_RIM and _is_background(stats[i], binary.shape)]
         if surrounds and is_crop(grey.shape):
-            # a scan's dark band goes whole, with the column rules standing on it: a register cell's rules left
-            # standing there cost it its one digit (bench cells, seed 2000)
-            binary[np.isin(labels, surrounds)] = 0
+            # a scan's dark band goes with the column rules standing on it: a register cell's rules left standing
+            # there cost it its one digit (bench cells, seed 2000)
+            _blank_crop_surround(binary, np.isin(labels, surrounds))
         elif surrounds:
             _blank_surround(binary, np.isin(labels, surrounds))
     if binary.mean() > MAX_INK_FRACTION:

@@ -322,6 +322,45 @@ def test_a_page_word_taken_for_print_is_read_by_the_reader_alone_when_it_is_sure
     assert assemble_word(word, scores, offset=0, scale=1.0, line=sure) is None
 
 
+@pytest.mark.parametrize(
+    ("cell", "side", "sure", "kept"),
+    [(True, False, True, "7"), (True, False, False, None), (True, True, True, None), (False, False, True, None)],
+    ids=["cell", "cell-unsure-reader", "cell-side", "amount"],
+)
+def test_a_cells_number_the_classifier_took_for_a_mark_is_read_by_the_cell_reader_alone_when_it_is_sure(
+    cell: bool, side: bool, sure: bool, kept: str | None
+) -> None:
+    """A register cell's 7, crossed and underlined in one stroke, that the classifier takes for a mark: the cell
+    reader's "7" at CELL_READER_ALONE or surer is the reading, in the word's box. An unsure reader leaves it dropped,
+    and so does a word at the cell's side (a neighbour's sliver) or one in a check's amount (no cell)."""
+    from digitscan.scan.assemble import CELL_READER_ALONE
+
+    word = _crop_word([55], crop=True)
+    word.cell, word.side = cell, side
+    digits = np.full((1, 10), 0.005, np.float32)
+    digits[0, 7] = 0.03
+    scores = Scores(digits, np.full(1, 0.95, np.float32))
+    assert assemble_word(word, scores, offset=0, scale=1.0) is None
+    confidence = CELL_READER_ALONE + 0.01 if sure else CELL_READER_ALONE - 0.05
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=_line("7", confidence, width=20))
+    assert (read.text if read else None) == kept
+    if read is not None:
+        assert read.confidence >= CELL_READER_ALONE
+        assert read.digits[0].box[0] >= 0 and read.digits[0].box[0] + read.digits[0].box[2] <= word.box[2]
+
+
+def test_a_cells_printed_word_stays_dropped_however_surely_the_cell_reader_reads_a_digit_in_it() -> None:
+    """A printed label cut as a cell ("DATE": four letters, each a tall mark to the classifier) that the cell
+    reader reads as "0", surely: no cut of it reads one digit among three marks (a number has at most one mark for
+    every two digits), so it stays print."""
+    word = _crop_word([40, 42, 40, 41], crop=True)
+    word.cell = True
+    digits = np.full((4, 10), 0.005, np.float32)
+    digits[1, 0] = 0.04  # the D
+    scores = Scores(digits, np.full(4, 0.95, np.float32))
+    assert assemble_word(word, scores, offset=0, scale=1.0, line=_line("0", 0.99, width=80)) is None
+
+
 def test_in_a_crop_the_likelihood_of_a_text_counts_only_the_tall_marks() -> None:
     """The likelihood search allows what the reading allows: small marks of a crop do not count."""
     word = _crop_word([10, 50, 12, 48, 9], crop=True)

@@ -1045,6 +1045,29 @@ def test_a_scanned_cells_rule_stub_on_its_dark_band_is_no_digit(digits: dict[int
     assert boxes and all(x > 110 for x, _, _, _ in boxes), boxes  # no candidate over the stub at x = 105
 
 
+def test_a_digit_touching_a_rule_that_joins_a_scans_dark_band_is_kept_when_the_band_goes(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A register cell (flattened, as `segment` gets it) with a scanner's dark band down its left side that the
+    loader left (`load.dark_bands` finds none where a rule darkens another edge), a ruled line from the band across
+    its top and a column rule down its right edge; the number's 2 touches the column rule. Band, rules and 2 are one
+    blob, the crop's surround (`_blank_crop_surround`): the band and the rules go, the 2 stays and is cut (it went
+    with them, and "62" read "6")."""
+    cell = _cell(digits, (6, 2))[:, 60:]  # the 6's ink at columns 54-88, the 2's at 98-138, rows 36-75
+    cell[:, :22] = 0.08  # the band
+    cell[16:20, :] = 0.15  # the ruled line, from the band to the right edge
+    cell[16:, 137:141] = 0.15  # the column rule, over the 2's last column
+    cell = cell[:, :141]  # the cell cut at the rule
+    two = (1.0 - page_with([digits[2]], [144], height=150, width=300)[:, 60:201]) > 0.5
+    two[:, 136:] = False  # where it meets the rule
+    _, binary = page_ink(cell)
+    assert binary[:, :22].sum() == 0 and binary[16:20, 30:130].sum() == 0  # no band, no ruled line
+    assert binary[two].mean() > 0.9  # the 2 whole
+    words = segment(cell)
+    assert len(words) == 1 and words[0].box[0] >= 30
+    assert any(c.box[0] >= 92 and c.end - c.start == 1 for c in words[0].candidates)  # the 2, a digit of its own
+
+
 def test_a_cells_words_at_its_sides_go_where_its_number_stands_clear_of_them() -> None:
     """A register cell is cut around one number with room beside it: a word at its left or right edge (the next
     cell's writing caught as tall as the number, a rule's stub) or against a scan's dark band there goes when
