@@ -82,6 +82,14 @@ READER_BLANK = -5.0
 # strings a page 1.42 / 1.60 / 1.83 / 0.67 at 1.0, 1.35 / 1.56 / 1.81 / 0.61 at 0.5). ORAND's crops chose equal
 # weights (ninth session, folds 1-4).
 PAGE_CLASSIFIER_WEIGHT = 0.5
+# A register cell's reading by the cell reader, which learnt cells (thirty-fourth session), weighs the classifier's
+# log-likelihood CELL_CLASSIFIER_WEIGHT times, floored at CELL_LATTICE_FLOOR (a check's amount: 1 and LATTICE_FLOOR).
+# Dev cells, seeds 3000 / 7000: 1 / -10 80.00 / 82.00 %; 1 / -7 80.33 / 82.33; 1 / -6 81.00 / 82.33; 1 / -5 81.00 /
+# 82.17; 1 / -3 80.00 / 81.67; 0.7 / -10 80.33 / 82.67; 0.7 / -7 80.67 / 82.67; 0.7 / -6 81.00 / 82.83; 0.7 / -5
+# 81.00 / 82.50; 0.85 / -6 81.00 / 82.33; 0.5 / -5 80.00 / 82.00; 1.5 / -5 80.50 / 82.50. Empty cells of seed
+# 90000: 12 read as a number at each. 0.7 / -6 stands inside the plateau.
+CELL_CLASSIFIER_WEIGHT = 0.7
+CELL_LATTICE_FLOOR = -6.0
 # A page's word the classifier took for print (too many marks) is read by the string reader alone when the reader
 # reads at least PAGE_READER_ALONE_DIGITS digits this surely: a number with a label, a box's edge or a sign in its
 # word. Dev pages, seeds 5000 / 7000 / 9000 / committed, lines read (spurious strings a page): never 77.29 / 76.99 /
@@ -166,8 +174,12 @@ def assemble_word(
         return _without(found, bar, line)  # a rule's remnant beside a cell's number: the cell reader learnt cells
     if word.cell and (mark := _short_end(found, line.text)) is not None:
         return _without(found, mark, line)  # a comma, a flourish's end, a sliver: the cell reader learnt cells
-    weight = 1.0 if word.crop else PAGE_CLASSIFIER_WEIGHT
-    floor = LATTICE_FLOOR if word.crop else PAGE_LATTICE_FLOOR if first == 0 else LABEL_FLOOR
+    if word.cell:
+        weight, floor = CELL_CLASSIFIER_WEIGHT, CELL_LATTICE_FLOOR
+    elif word.crop:
+        weight, floor = 1.0, LATTICE_FLOOR
+    else:
+        weight, floor = PAGE_CLASSIFIER_WEIGHT, PAGE_LATTICE_FLOOR if first == 0 else LABEL_FLOOR
     return with_reader(
         found, word, line, scale, lambda text: _text_log_likelihood(word.pieces, edges, text, first), weight, floor
     )
@@ -352,11 +364,11 @@ def with_reader(
     """The reading of a word, the classifier's (`found`) or the string reader's (`line`), whichever the two agree
     on more: the one with the higher sum of the reader's log-likelihood (all its alignments, `LineReading.
     log_likelihood`) and the classifier's (its best cut reading that text, `lattice`) times `weight`
-    (PAGE_CLASSIFIER_WEIGHT on a page), at least `floor` (PAGE_LATTICE_FLOOR on a page, LABEL_FLOOR after a label).
-    Where both read the same digits, the surer one's confidences are kept. The caller keeps a word the
-    classifier dropped (printed words, marks, patterns: "not a digit") dropped, unless on a page the reader reads
-    it surely (`PAGE_READER_ALONE`): the reader knows only digits and blank, and reads some print and patterns as
-    digits.
+    (PAGE_CLASSIFIER_WEIGHT on a page, CELL_CLASSIFIER_WEIGHT in a cell), at least `floor` (PAGE_LATTICE_FLOOR on
+    a page, LABEL_FLOOR after a label, CELL_LATTICE_FLOOR in a cell). Where both read the same digits, the surer
+    one's confidences are kept. The caller keeps a word the classifier dropped (printed words, marks, patterns: "not
+    a digit") dropped, unless the reader reads it surely (`PAGE_READER_ALONE`, `CELL_READER_ALONE`): the reader
+    knows only digits and blank, and reads some print and patterns as digits.
 
     The reader's digits take the classifier's boxes where both read as many digits, else a share of the word's
     box by the column they were read at; separators stay where they were written (between the same digits, or
