@@ -390,11 +390,11 @@ SURROUND_THICKNESS_FRACTION = 0.02  # of the image's shorter side: a surround is
 # the thin frame of a form or a check's amount box is left to remove_lines)
 SURROUND_FRINGE = 5  # pixels: the solid surround blanked this far around (the sheet's shaded edge)
 # A crop's surround (a scan's dark band, with the rules it joins) goes less what is left of it once its solid part
-# (opened by a square of CROP_SURROUND_SOLID of the crop's shorter side: thicker than a pen's stroke in a cell or
-# an amount, 3 to 8 px at heights of 100 to 170) and its straight runs of CROP_SURROUND_RULE of the crop's width or
-# height (rules, which run from the band across the crop; a 2's foot or a 1 is shorter) are taken off, in pieces
-# of CROP_SURROUND_PIECE pixels or more (a speck of a noisy band is smaller). Dev cells of seeds 3000 / 7000: 1 of
-# 1,200 kept ink that way (its 2: "62" read again); ORAND's 600 crops: 1 (a 7148 read as nothing, now 71143).
+# (opened by a square of CROP_SURROUND_SOLID of the crop's shorter side, SURROUND_THICKNESS at least: 8 to 20 px in
+# cells 80 to 200 px tall, wider than their pen strokes) and its straight runs of CROP_SURROUND_RULE of the crop's
+# width or height (rules, which run from the band across the crop; a 2's foot or a 1 is shorter) are taken off, in
+# pieces of CROP_SURROUND_PIECE pixels or more (a speck of a noisy band is smaller). Dev cells of seeds 3000 / 7000:
+# 1 of 1,200 kept ink that way (its 2: "62" read again); ORAND's 600 crops: 1 (a 7148 read as nothing, now 71143).
 CROP_SURROUND_SOLID = 0.1
 CROP_SURROUND_RULE = 0.5
 CROP_SURROUND_PIECE = 40
@@ -1143,7 +1143,7 @@ def _blank_crop_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     rest = (surround & (fringe == 0)).astype(np.uint8)
     rules = np.zeros_like(rest)
     for run in ((1, round(CROP_SURROUND_RULE * rest.shape[1])), (round(CROP_SURROUND_RULE * rest.shape[0]), 1)):
-        # past the image's edge is paper: a 2's foot run into a rule at the edge is no longer for it
+        # past the image's edge is paper: a 2's foot running into a rule at the edge is no long run
         rules |= cv2.morphologyEx(
             rest, cv2.MORPH_OPEN, np.ones(run, np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
         )
