@@ -1123,9 +1123,7 @@ def _blank_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     """Blank a page's dark surround by its solid part, and what is left of it joined to the image's rim, in place.
     Ruled lines that run into the desk, and the digits written on them, are one blob with it; blanked with it, two
     notebooks photographed on a light desk lost all but one of their eleven lines (dev seeds 43000 and 60000)."""
-    side = round(max(SURROUND_THICKNESS, SURROUND_THICKNESS_FRACTION * min(binary.shape)))
-    solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
-    binary[cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8)) > 0] = 0
+    binary[_solid_part(surround, SURROUND_THICKNESS_FRACTION) > 0] = 0
     _, labels = cv2.connectedComponents(binary, connectivity=8)
     rim_ids = np.unique(rim(labels))
     binary[surround & np.isin(labels, rim_ids[rim_ids > 0])] = 0
@@ -1136,11 +1134,7 @@ def _blank_crop_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     them: what is left of it, less its solid part (`CROP_SURROUND_SOLID`) and its long straight runs
     (`CROP_SURROUND_RULE`), in pieces of CROP_SURROUND_PIECE pixels or more. A register cell's "62", its 2 touching
     the column rule that, through a ruled line, joined the scanner's band, went with them and read "6" at 1.0."""
-    shorter = min(binary.shape)
-    side = round(max(SURROUND_THICKNESS, CROP_SURROUND_SOLID * shorter))
-    solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
-    fringe = cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8))
-    rest = (surround & (fringe == 0)).astype(np.uint8)
+    rest = (surround & (_solid_part(surround, CROP_SURROUND_SOLID) == 0)).astype(np.uint8)
     rules = np.zeros_like(rest)
     for run in ((1, round(CROP_SURROUND_RULE * rest.shape[1])), (round(CROP_SURROUND_RULE * rest.shape[0]), 1)):
         # past the image's edge is paper: a 2's foot running into a rule at the edge is no long run
@@ -1148,11 +1142,19 @@ def _blank_crop_surround(binary: np.ndarray, surround: np.ndarray) -> None:
             rest, cv2.MORPH_OPEN, np.ones(run, np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
         )
     pieces = rest & (cv2.dilate(rules, np.ones((3, 3), np.uint8)) == 0)
-    count, labels, stats = components_with_stats(pieces, connectivity=8)
+    _, labels, stats = components_with_stats(pieces, connectivity=8)
+    kept = stats[:, cv2.CC_STAT_AREA] >= CROP_SURROUND_PIECE
+    kept[0] = False  # the background
     binary[surround] = 0
-    kept = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= CROP_SURROUND_PIECE]
-    if kept:
-        binary[np.isin(labels, kept)] = 1
+    binary[kept[labels]] = 1
+
+
+def _solid_part(surround: np.ndarray, fraction: float) -> np.ndarray:
+    """A surround's solid part (opened by a square of `fraction` of the image's shorter side, SURROUND_THICKNESS at
+    least: pen strokes and rules are thinner) with SURROUND_FRINGE around it, its shaded edge (uint8 0/1)."""
+    side = round(max(SURROUND_THICKNESS, fraction * min(surround.shape)))
+    solid = cv2.morphologyEx(surround.view(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    return cv2.dilate(solid, np.ones((SURROUND_FRINGE, SURROUND_FRINGE), np.uint8))
 
 
 def rim(image: np.ndarray) -> np.ndarray:
