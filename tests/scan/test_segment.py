@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from support import _random_image, ink_columns, page_with
 
 from digitscan.scan.segment import cut_digit, orientations, page_ink, remove_lines, segment
+from digitscan.scan.straighten import MIN_SIDE
 
 if TYPE_CHECKING:
     from digitscan.training.pages import Conditions
@@ -1434,6 +1435,58 @@ def test_a_register_cell_scanned_at_half_resolution_is_read_as_a_cell(tmp_path: 
     cv2.imwrite(str(path), cv2.resize(cell, (cell.shape[1] // 2, cell.shape[0] // 2), interpolation=cv2.INTER_AREA))
     (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
     assert [s.text for s in result.strings] == [truth]
+
+
+@pytest.mark.parametrize(
+    ("name", "zoom"), [("cell-015.jpg", 2), ("cell-019.jpg", 2), ("cell-025.jpg", 2), ("cell-007.jpg", 3)]
+)
+def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: str, zoom: int) -> None:
+    """A committed register cell enlarged two or three times (a page by its size: its shorter side 300 px or more)
+    is a cell by its words, one number large on it (`_one_large_number`), and is cut again as a cell (before: its
+    rules and border read as digits, "46951" for "95", or a digit lost)."""
+    import csv
+
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "registers"
+    truth = {row["file"]: row["digits"] for row in csv.DictReader((folder / "labels.csv").open())}[name]
+    cell = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
+    larger = cv2.resize(cell, (cell.shape[1] * zoom, cell.shape[0] * zoom), interpolation=cv2.INTER_CUBIC)
+    assert min(larger.shape) >= MIN_SIDE
+    path = tmp_path / name
+    cv2.imwrite(str(path), larger)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    assert [s.text for s in result.strings] == [truth]
+
+
+def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: dict[int, np.ndarray]) -> None:
+    """A number written large on a page stays a page's word where another number on it is half as tall or more:
+    a page's lines are not one cell's number."""
+    import cv2
+
+    from digitscan.scan.segment import LARGE_NUMBER_ALONE, LARGE_NUMBER_SHARE, page_cuts
+
+    def written(page: np.ndarray, number: str, top: int, size: int) -> None:  # MNIST digits `size` px square
+        for k, label in enumerate(number):
+            glyph = cv2.resize(digits[int(label)], (size, size), interpolation=cv2.INTER_LINEAR) / 255.0
+            left = 60 + k * size * 3 // 4
+            np.minimum(
+                page[top : top + size, left : left + size], 1.0 - glyph, out=page[top : top + size, left : left + size]
+            )
+
+    page = np.ones((400, 600), np.float32)
+    written(page, "52", 40, 180)  # its digits about 150 px tall: 0.375 of the page's shorter side
+    written(page, "71", 260, 110)  # 0.6 as tall
+    words = page_cuts(page)[0][0]
+    assert len(words) == 2
+    large, other = sorted((w.box[3] for w in words), reverse=True)
+    assert large >= LARGE_NUMBER_SHARE * 400 and other >= LARGE_NUMBER_ALONE * large
+    assert not any(w.cell or w.crop for w in words)
+    page[260:, :] = 1.0  # the smaller number gone: one number large on the page, cut as a cell
+    (word,) = page_cuts(page)[0][0]
+    assert word.cell and word.crop
 
 
 def test_a_cells_reader_sees_the_faint_ink_in_a_faded_strokes_break_and_a_tight_amounts_only_its_strokes(
