@@ -229,16 +229,18 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 SMALL_NUMBER = 45
 SMALL_NUMBER_SHARE = 0.5
 CELL_ZOOM = 1.5
-# A page (both sides MIN_SIDE or more) whose tallest word is LARGE_NUMBER_SHARE of its shorter side or more and
-# LARGE_NUMBER_WIDTH as wide as tall (narrower: a rule's remnant down a page), with no other word of two pieces or
-# more LARGE_NUMBER_ALONE as tall off its line (words beside it on its line are its pieces, cut apart by a rule; one
-# blob at the page's edge is no word here: a shadow's or a sheet's edge, a sliver), is a register cell scanned large:
-# it is cut again shrunk to a crop (`_segmented_as_cell`). Read as a page, its rules, band and neighbour's slivers
-# became words. The dev cells of seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 70.50 % (the 164
-# taken for cells 73 % right, the other 67 large ones 9 %); three times, 34.33 -> 52.17 %. Without the line and
-# width tests (the tallest word alone against every other) 69.33 / 47.50 %. On the 540 generated pages looked at (low
-# ones of seeds 135000 / 139000 as they are and at 0.8 of their size; seeds 120000, 141000, 137000, 133000, 136000)
-# no other word stood under 0.53 of a tallest word over 0.15 of the page: none is taken for a cell.
+# A page (both sides MIN_SIDE or more) cut upright whose tallest word's digits (its tallest piece) stand
+# LARGE_NUMBER_SHARE of its shorter side or more, the word LARGE_NUMBER_WIDTH as wide as tall (narrower: a rule's
+# remnant down a page), with no other word of two pieces or more LARGE_NUMBER_ALONE as tall off its line (words
+# beside it on its line are its pieces, cut apart by a rule; one blob at the page's edge is no word here: a shadow's
+# or a sheet's edge, a sliver), is a register cell scanned large: it is cut again shrunk to a crop
+# (`_segmented_as_cell`). Read as a page, its rules, band and neighbour's slivers became words. The dev cells of
+# seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 70.17 %; three times, 34.33 -> 49.67 %; the
+# committed registers 60.00 -> 83.33 % and 46.67 -> 70.00 %. The tallest word against every other, its box's height
+# for its digits', on every cut: 69.33 / 47.50 %, but two of 1,560 generated pages were taken for cells: a low page
+# cut at the wrong quarter (tall words of its turned lines) and a notebook whose two lines ran together into one
+# word 0.15 of the page tall. As now, none of those 1,560 pages (the kept sets of seeds 120000-148000, low ones at
+# 0.8 of their size too) is taken for a cell.
 LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
@@ -1342,7 +1344,8 @@ def page_cuts(
     quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
-    if not is_crop(grey.shape) and _one_large_number(words, grey.shape):
+    upright = cuts[quarters.index(0)] if 0 in quarters else None  # a cell is read as given, never turned
+    if not is_crop(grey.shape) and upright is not None and _one_large_number(upright, grey.shape):
         return [_segmented_as_cell(grey, bands)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
@@ -1363,9 +1366,10 @@ def _map_boxes(
 
 
 def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
-    """Whether a page's words are one number written large on it (LARGE_NUMBER_SHARE of its shorter side tall or
-    more, at least LARGE_NUMBER_WIDTH as wide), no word off its line of two pieces or more LARGE_NUMBER_ALONE as
-    tall: a register cell scanned large, whose rules and band the page's cut took for words, not a page of lines."""
+    """Whether a page's words are one number written large on it (its digits LARGE_NUMBER_SHARE of the shorter side
+    tall or more, the word at least LARGE_NUMBER_WIDTH as wide), no word off its line of two pieces or more
+    LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the page's cut
+    took for words, not a page of lines."""
 
     def at_edge(word: Word) -> bool:
         x, y, width, height = word.box
@@ -1375,7 +1379,9 @@ def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
     if not ordered:
         return False
     _, top, width, height = ordered[0].box
-    if height < LARGE_NUMBER_SHARE * min(shape[:2]) or width < LARGE_NUMBER_WIDTH * height:
+    pieces = [c.box[3] for c in ordered[0].candidates if c.end - c.start == 1]
+    digits = max(pieces) if pieces else height  # two lines run together make a tall word of short digits
+    if digits < LARGE_NUMBER_SHARE * min(shape[:2]) or width < LARGE_NUMBER_WIDTH * height:
         return False
 
     def beside(word: Word) -> bool:  # on the number's line: a piece of it cut off by a rule or a gap
@@ -1383,7 +1389,7 @@ def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
         return overlap >= LINE_OVERLAP * min(height, word.box[3])
 
     others = (w for w in ordered[1:] if w.pieces > 1 and not beside(w))
-    return all(w.box[3] < LARGE_NUMBER_ALONE * height for w in others)
+    return all(w.box[3] < LARGE_NUMBER_ALONE * digits for w in others)
 
 
 def _segmented_as_cell(grey: np.ndarray, bands: np.ndarray | None) -> list[Word]:
