@@ -233,11 +233,12 @@ CELL_ZOOM = 1.5
 # LARGE_NUMBER_SHARE of its shorter side or more, the word LARGE_NUMBER_WIDTH as wide as tall (narrower: a rule's
 # remnant down a page), with no other word of two pieces or more LARGE_NUMBER_ALONE as tall off its line (words
 # beside it on its line are its pieces, cut apart by a rule; one blob at the page's edge is no word here: a shadow's
-# or a sheet's edge, a sliver), is a register cell scanned large: it is cut again shrunk to a crop
-# (`_segmented_as_cell`). Read as a page, its rules, band and neighbour's slivers became words. The dev cells of
-# seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 70.17 %; three times, 34.33 -> 49.67 %; the
-# committed registers 60.00 -> 83.33 % and 46.67 -> 70.00 %. The tallest word against every other, its box's height
-# for its digits', on every cut: 69.33 / 47.50 %, but two of 1,560 generated pages were taken for cells: a low page
+# or a sheet's edge, a sliver), is a register cell scanned large: it is cut again as a crop (`_segmented_as_cell`),
+# its image prepared anew as one (`load.Page.as_cell`). Read as a page, its rules, band and neighbour's slivers
+# became words. The dev cells of seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 72.50 %; three
+# times, 34.33 -> 53.17 %; the committed registers 60.00 -> 86.67 % and 46.67 -> 70.00 %. The page shrunk to a crop
+# instead of prepared anew: 70.17 / 49.67 %. The tallest word against every other, its box's height for its
+# digits', on every cut (shrunk): 69.33 / 47.50 %, but two of 1,560 generated pages were taken for cells: a low page
 # cut at the wrong quarter (tall words of its turned lines) and a notebook whose two lines ran together into one
 # word 0.15 of the page tall. As now, none of those 1,560 pages (the kept sets of seeds 120000-148000, low ones at
 # 0.8 of their size too) is taken for a cell.
@@ -1320,6 +1321,7 @@ def page_cuts(
     bands: np.ndarray | None = None,
     unsure_too: bool = True,
     unbow: bool = True,
+    as_cell: Callable[[], tuple[np.ndarray, np.ndarray | None, float]] | None = None,
 ) -> tuple[list[list[Word]], bool]:
     """The words of a page cut at each quarter turn it may be read in (`orientations`: the likelier first, the
     other where the quarter is unsure and `unsure_too`), and whether each is to be read upside down too
@@ -1327,7 +1329,8 @@ def page_cuts(
     photographed sheet's corners (`load.sheet_corners`): the sheet is read squared, its perspective undone, and
     its words' boxes mapped back. `bands`: a scan's dark bands (`load.dark_bands`), for a crop. A curled page
     (`page_bow`; unless `unbow` is False) is read with its rules straightened, its words' boxes mapped back. A page
-    whose words are one number written large (`_one_large_number`) is cut again as a cell (`_segmented_as_cell`)."""
+    whose words are one number written large (`_one_large_number`) is cut again as a cell (`_segmented_as_cell`):
+    the crop `as_cell` gives (`load.Page.as_cell`: the image prepared anew as a crop), else the page shrunk."""
     if sheet is not None and not is_crop(grey.shape):
         squared, matrix = square_sheet(grey, sheet)
         if not is_crop(squared.shape):
@@ -1346,7 +1349,7 @@ def page_cuts(
     words = cuts[0]
     upright = cuts[quarters.index(0)] if 0 in quarters else None  # a cell is read as given, never turned
     if not is_crop(grey.shape) and upright is not None and _one_large_number(upright, grey.shape):
-        return [_segmented_as_cell(grey, bands)], False
+        return [_segmented_as_cell(grey, bands, as_cell)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
@@ -1392,15 +1395,24 @@ def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
     return all(w.box[3] < LARGE_NUMBER_ALONE * digits for w in others)
 
 
-def _segmented_as_cell(grey: np.ndarray, bands: np.ndarray | None) -> list[Word]:
-    """The words of a page shrunk to a crop (its shorter side just under MIN_SIDE) and cut as one, read as given,
-    their boxes mapped back: a cell scanned large read at the sizes that segment's pixel sizes were set on."""
-    height, width = grey.shape
-    zoom = (MIN_SIDE - 1) / min(height, width)
-    size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
-    smaller = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-    if bands is not None:
-        bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+def _segmented_as_cell(
+    grey: np.ndarray,
+    bands: np.ndarray | None,
+    as_cell: Callable[[], tuple[np.ndarray, np.ndarray | None, float]] | None = None,
+) -> list[Word]:
+    """The words of a page as a crop (its shorter side just under MIN_SIDE) cut as one, read as given, their boxes
+    mapped back: a cell scanned large read at the sizes that segment's pixel sizes were set on. `as_cell` gives the
+    crop, its bands and its size against the page's, prepared as crops are (a scan's band blanked whole, the light
+    flattened at that size); without it, the page is shrunk."""
+    if as_cell is not None:
+        smaller, bands, zoom = as_cell()
+    else:
+        height, width = grey.shape
+        zoom = (MIN_SIDE - 1) / min(height, width)
+        size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
+        smaller = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        if bands is not None:
+            bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     words = page_cuts(smaller, None, bands)[0][0]
     _map_boxes([words], lambda box: scaled_box(box, zoom))
     return words

@@ -1442,8 +1442,8 @@ def test_a_register_cell_scanned_at_half_resolution_is_read_as_a_cell(tmp_path: 
 )
 def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: str, zoom: int) -> None:
     """A committed register cell enlarged two or three times (a page by its size: its shorter side 300 px or more)
-    is a cell by its words, one number large on it (`_one_large_number`), and is cut again as a cell (before: its
-    rules and border read as digits, "46951" for "95", or a digit lost)."""
+    is a cell by its words, one number large on it (`_one_large_number`), and is cut again as a cell, read as at
+    its size (before: its rules and border read as digits, "46951" for "95", or a digit lost)."""
     import csv
 
     import cv2
@@ -1457,8 +1457,10 @@ def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: s
     assert min(larger.shape) >= MIN_SIDE
     path = tmp_path / name
     cv2.imwrite(str(path), larger)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
-    assert [s.text for s in result.strings] == [truth]
+    as_given, enlarged = Scanner(options=ScanOptions(workers=0)).scan([folder / name, path])
+    assert [s.text for s in enlarged.strings] == [s.text for s in as_given.strings] == [truth]
+    # prepared anew as a crop (`load.Page.as_cell`), its box mapped back onto the image as given
+    assert np.allclose(enlarged.strings[0].box, np.multiply(as_given.strings[0].box, zoom), atol=2 * zoom)
 
 
 def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: dict[int, np.ndarray]) -> None:
