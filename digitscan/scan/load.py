@@ -25,7 +25,7 @@ from digitscan.scan.ink import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.pdf import is_pdf, render_pages
-from digitscan.scan.segment import is_cell, rim
+from digitscan.scan.segment import CellCrop, is_cell, rim
 from digitscan.scan.straighten import MIN_SIDE, is_crop
 
 DEFAULT_MAX_PIXELS = ScanOptions.max_pixels
@@ -183,7 +183,7 @@ class Page:
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
 
-    def as_cell(self) -> tuple[np.ndarray, np.ndarray | None, float]:
+    def as_cell(self) -> CellCrop:
         """This page prepared anew as a crop, its shorter side just under MIN_SIDE: its grey, its dark bands and its
         size against the page's (`segment.page_cuts`' `as_cell`). Prepared as a crop, a scan's band is blanked
         whole; prepared as a page, a band with marks in it was taken for paper in a hard shadow and kept (dev

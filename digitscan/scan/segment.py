@@ -235,16 +235,21 @@ CELL_ZOOM = 1.5
 # beside it on its line are its pieces, cut apart by a rule; one blob at the page's edge is no word here: a shadow's
 # or a sheet's edge, a sliver), is a register cell scanned large: it is cut again as a crop (`_segmented_as_cell`),
 # its image prepared anew as one (`load.Page.as_cell`). Read as a page, its rules, band and neighbour's slivers
-# became words. The dev cells of seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 72.50 %; three
-# times, 34.33 -> 53.17 %; the committed registers 60.00 -> 86.67 % and 46.67 -> 70.00 %. The page shrunk to a crop
-# instead of prepared anew: 70.17 / 49.67 %. The tallest word against every other, its box's height for its
+# became words. The dev cells of seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 74.67 %; three
+# times, 34.33 -> 60.50 %; the committed registers 60.00 -> 93.33 % and 46.67 -> 80.00 % (as they are: 93.33 %).
+# Step by step: the page shrunk to a crop, 70.17 / 49.67 %; prepared anew as one, 72.50 / 53.17; words in the
+# crop's bands left out (BAND_WORD), 74.67 / 60.50. The tallest word against every other, its box's height for its
 # digits', on every cut (shrunk): 69.33 / 47.50 %, but two of 1,560 generated pages were taken for cells: a low page
 # cut at the wrong quarter (tall words of its turned lines) and a notebook whose two lines ran together into one
-# word 0.15 of the page tall. As now, none of those 1,560 pages (the kept sets of seeds 120000-148000, low ones at
-# 0.8 of their size too) is taken for a cell.
+# word 0.15 of the page tall. As now, none of 1,680 generated pages (the kept sets of seeds 120000-148000, low ones
+# at 0.8 of their size too) is taken for a cell.
 LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
+# A word with BAND_WORD of its box or more in the dark bands found on the page prepared as a crop lies in a scan's
+# border: dev cells of seed 3000 enlarged twice, of the 68 large ones not taken for cells before, 21 are now; none of
+# the 1,680 generated pages (seeds 120000-148000) is.
+BAND_WORD = 0.5
 # A word of the larger cut under MIN_DIGIT_HEIGHT on the crop as given, in this many pieces or more, is a line of
 # small print: a printed footer ("Trykt for ...", 10-13 px), which the larger cut makes digit-sized where an empty
 # cell has nothing taller (a footer read "76101618"). Empty cells (seed 90000, 300) read as a number 47 -> 42 / 42 /
@@ -453,6 +458,10 @@ class Word:
     # a cell's word at its side: its left or right edge or a dark band beside it (`_at_side`), or its top or bottom
     # edge, cut short there (`_cut_short`)
     side: bool = False
+
+
+CellCrop = tuple[np.ndarray, np.ndarray | None, float]
+"""A page prepared as a crop, to be cut as a register cell: its grey, its dark bands, its size against the page's."""
 
 
 def is_cell(shape: tuple[int, ...]) -> bool:
@@ -1321,7 +1330,7 @@ def page_cuts(
     bands: np.ndarray | None = None,
     unsure_too: bool = True,
     unbow: bool = True,
-    as_cell: Callable[[], tuple[np.ndarray, np.ndarray | None, float]] | None = None,
+    as_cell: Callable[[], CellCrop] | None = None,
 ) -> tuple[list[list[Word]], bool]:
     """The words of a page cut at each quarter turn it may be read in (`orientations`: the likelier first, the
     other where the quarter is unsure and `unsure_too`), and whether each is to be read upside down too
@@ -1348,8 +1357,8 @@ def page_cuts(
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
     upright = cuts[quarters.index(0)] if 0 in quarters else None  # a cell is read as given, never turned
-    if not is_crop(grey.shape) and upright is not None and _one_large_number(upright, grey.shape):
-        return [_segmented_as_cell(grey, bands, as_cell)], False
+    if not is_crop(grey.shape) and upright is not None and (cell := _large_cell(upright, grey, bands, as_cell)):
+        return [_segmented_as_cell(*cell)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
@@ -1368,52 +1377,80 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
-    """Whether a page's words are one number written large on it (its digits LARGE_NUMBER_SHARE of the shorter side
-    tall or more, the word at least LARGE_NUMBER_WIDTH as wide), no word off its line of two pieces or more
-    LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the page's cut
-    took for words, not a page of lines."""
+def _large_cell(
+    words: list[Word], grey: np.ndarray, bands: np.ndarray | None, as_cell: Callable[[], CellCrop] | None
+) -> CellCrop | None:
+    """The page as a crop (`as_cell`'s, else the page shrunk) where its words are one number written large
+    (`_one_large_number`): a register cell scanned large; else None. Words lying in the crop's dark bands
+    (BAND_WORD of their box or more) are left out: a scan's border that the page's preparation kept (marks in it
+    took it for paper in a hard shadow) and its cut took for words."""
+    if _large_number(words, grey.shape) is None:
+        return None
+    crop = as_cell() if as_cell is not None else _shrunk(grey, bands)
+    if _one_large_number(words, grey.shape):
+        return crop
+    if crop[1] is None:
+        return None
+    in_band = cv2.resize(crop[1].astype(np.uint8), grey.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    kept = [
+        w for w in words if in_band[w.box[1] : w.box[1] + w.box[3], w.box[0] : w.box[0] + w.box[2]].mean() < BAND_WORD
+    ]
+    return crop if _one_large_number(kept, grey.shape) else None
+
+
+def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, float] | None:
+    """A page's tallest word (one blob at the page's edge is none: a shadow's or a sheet's edge, a sliver) and its
+    digits' height (its tallest piece: two lines run together make a tall word of short digits), where those stand
+    LARGE_NUMBER_SHARE of the page's shorter side or more and the word LARGE_NUMBER_WIDTH as wide as tall."""
 
     def at_edge(word: Word) -> bool:
         x, y, width, height = word.box
         return word.pieces == 1 and (min(x, y) <= 0 or x + width >= shape[1] or y + height >= shape[0])
 
-    ordered = sorted((w for w in words if not at_edge(w)), key=lambda w: -w.box[3])
-    if not ordered:
-        return False
-    _, top, width, height = ordered[0].box
-    pieces = [c.box[3] for c in ordered[0].candidates if c.end - c.start == 1]
-    digits = max(pieces) if pieces else height  # two lines run together make a tall word of short digits
+    tallest = max((w for w in words if not at_edge(w)), key=lambda w: w.box[3], default=None)
+    if tallest is None:
+        return None
+    _, _, width, height = tallest.box
+    pieces = [c.box[3] for c in tallest.candidates if c.end - c.start == 1]
+    digits = max(pieces) if pieces else height
     if digits < LARGE_NUMBER_SHARE * min(shape[:2]) or width < LARGE_NUMBER_WIDTH * height:
+        return None
+    return tallest, digits
+
+
+def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
+    """Whether a page's words are one number written large on it (`_large_number`), no word off its line of two
+    pieces or more LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the
+    page's cut took for words, not a page of lines."""
+    large = _large_number(words, shape)
+    if large is None:
         return False
+    number, digits = large
+    _, top, _, height = number.box
 
     def beside(word: Word) -> bool:  # on the number's line: a piece of it cut off by a rule or a gap
         overlap = min(top + height, word.box[1] + word.box[3]) - max(top, word.box[1])
         return overlap >= LINE_OVERLAP * min(height, word.box[3])
 
-    others = (w for w in ordered[1:] if w.pieces > 1 and not beside(w))
+    others = (w for w in words if w is not number and w.pieces > 1 and not beside(w))
     return all(w.box[3] < LARGE_NUMBER_ALONE * digits for w in others)
 
 
-def _segmented_as_cell(
-    grey: np.ndarray,
-    bands: np.ndarray | None,
-    as_cell: Callable[[], tuple[np.ndarray, np.ndarray | None, float]] | None = None,
-) -> list[Word]:
-    """The words of a page as a crop (its shorter side just under MIN_SIDE) cut as one, read as given, their boxes
-    mapped back: a cell scanned large read at the sizes that segment's pixel sizes were set on. `as_cell` gives the
-    crop, its bands and its size against the page's, prepared as crops are (a scan's band blanked whole, the light
-    flattened at that size); without it, the page is shrunk."""
-    if as_cell is not None:
-        smaller, bands, zoom = as_cell()
-    else:
-        height, width = grey.shape
-        zoom = (MIN_SIDE - 1) / min(height, width)
-        size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
-        smaller = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        if bands is not None:
-            bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    words = page_cuts(smaller, None, bands)[0][0]
+def _shrunk(grey: np.ndarray, bands: np.ndarray | None) -> CellCrop:
+    """A page shrunk to a crop, its shorter side just under MIN_SIDE: its grey, bands and size against the page's."""
+    height, width = grey.shape
+    zoom = (MIN_SIDE - 1) / min(height, width)
+    size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
+    if bands is not None:
+        bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA), bands, zoom
+
+
+def _segmented_as_cell(grey: np.ndarray, bands: np.ndarray | None, zoom: float) -> list[Word]:
+    """The words of a page as a crop (`_large_cell`: its grey and bands, `zoom` times the page's size), cut as a
+    cell and read as given, their boxes mapped back onto the page: a cell scanned large read at the sizes that
+    segment's pixel sizes were set on."""
+    words = page_cuts(grey, None, bands)[0][0]
     _map_boxes([words], lambda box: scaled_box(box, zoom))
     return words
 
