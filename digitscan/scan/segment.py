@@ -247,7 +247,7 @@ LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
 # A word with BAND_WORD of its box or more in the dark bands found on the page prepared as a crop lies in a scan's
-# border: dev cells of seed 3000 enlarged twice, of the 68 large ones not taken for cells before, 21 are now; none of
+# border: dev cells of seed 3000 enlarged twice, of the 68 large ones not taken for cells before, 19 are now; none of
 # the 1,680 generated pages (seeds 120000-148000) is.
 BAND_WORD = 0.5
 # A word of the larger cut under MIN_DIGIT_HEIGHT on the crop as given, in this many pieces or more, is a line of
