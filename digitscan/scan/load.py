@@ -77,8 +77,9 @@ CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
 # A page whose decoded image's shorter side is LARGE_CELL_SIDE px or less keeps that image (`Page.decoded`) for the
-# segmenter to have it prepared as a crop, should it be a register cell scanned large: the generator's cells (80-200
-# px tall) scanned at four times their size stand under it; a page's own image is 0.5 to 4 MB more while it is read.
+# segmenter to have it prepared as a crop, should it be a register cell scanned large (a larger page is never taken
+# for one): the generator's cells (80-200 px tall) scanned at five times their size stand under it; a page's own
+# image is 0.5 to 4 MB more while it is read.
 LARGE_CELL_SIDE = 1000
 EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
 QUARTER_TURNS = (5, 6, 7, 8)

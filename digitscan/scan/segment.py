@@ -229,20 +229,22 @@ CROP_STUB_MIN = 0.25  # of a crop's height: a thin blob at least this tall, runn
 SMALL_NUMBER = 45
 SMALL_NUMBER_SHARE = 0.5
 CELL_ZOOM = 1.5
-# A page (both sides MIN_SIDE or more) cut upright whose tallest word's digits (its tallest piece) stand
-# LARGE_NUMBER_SHARE of its shorter side or more, the word LARGE_NUMBER_WIDTH as wide as tall (narrower: a rule's
-# remnant down a page), with no other word of two pieces or more LARGE_NUMBER_ALONE as tall off its line (words
-# beside it on its line are its pieces, cut apart by a rule; one blob at the page's edge is no word here: a shadow's
-# or a sheet's edge, a sliver), is a register cell scanned large: it is cut again as a crop (`_segmented_as_cell`),
-# its image prepared anew as one (`load.Page.as_cell`). Read as a page, its rules, band and neighbour's slivers
-# became words. The dev cells of seed 3000 enlarged twice (231 of 600 reach MIN_SIDE) read 61.50 -> 74.67 %; three
-# times, 34.33 -> 60.50 %; the committed registers 60.00 -> 93.33 % and 46.67 -> 80.00 % (as they are: 93.33 %).
-# Step by step: the page shrunk to a crop, 70.17 / 49.67 %; prepared anew as one, 72.50 / 53.17; words in the
-# crop's bands left out (BAND_WORD), 74.67 / 60.50. The tallest word against every other, its box's height for its
-# digits', on every cut (shrunk): 69.33 / 47.50 %, but two of 1,560 generated pages were taken for cells: a low page
-# cut at the wrong quarter (tall words of its turned lines) and a notebook whose two lines ran together into one
-# word 0.15 of the page tall. As now, none of 1,680 generated pages (the kept sets of seeds 120000-148000, low ones
-# at 0.8 of their size too) is taken for a cell.
+# A page (both sides MIN_SIDE or more, its image kept: `load.LARGE_CELL_SIDE`) cut upright whose tallest word's
+# digits (its tallest piece) stand LARGE_NUMBER_SHARE of its shorter side or more, the word LARGE_NUMBER_WIDTH as
+# wide as tall (narrower: a rule's remnant down a page), with no other word of two pieces or more LARGE_NUMBER_ALONE
+# as tall (words on its line or stacked on it are its pieces, cut apart by a rule or a break; words at the page's
+# edge are slivers; one blob at the edge, or a word from edge to edge, is no number), is a register cell scanned
+# large: it is cut again as a crop (`_segmented_as_cell`), its image prepared anew as one (`load.Page.as_cell`).
+# Read as a page, its rules, band and neighbour's slivers became words. The dev cells of seed 3000 enlarged twice
+# (231 of 600 reach MIN_SIDE) read 61.50 -> 76.67 %; three times, 34.33 -> 70.17 %; the committed registers 60.00
+# -> 96.67 % and 46.67 -> 93.33 % (as they are: 93.33 %). Step by step, twice / three times: the page shrunk to a
+# crop 70.17 / 49.67 %; prepared anew 72.50 / 53.17; words in the crop's bands left out (BAND_WORD) 74.67 / 60.50;
+# words stacked on the number or at the edge its own 76.67 / 70.17. Versions that took generated pages for cells:
+# the tallest word against every other on the likelier cut, its box's height for its digits' (a low page cut at the
+# wrong quarter, its turned lines tall words; a notebook whose two lines ran together into one word 0.15 of the page
+# tall), and words at the edge left out without the edge-to-edge test (a notebook under a hard shadow, enlarged for
+# its small writing, whose shadow made one word across the page). As now, none of 1,680 generated pages (the kept
+# sets of seeds 120000-148000, low ones at 0.8 of their size too) is taken for a cell.
 LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
@@ -1339,7 +1341,7 @@ def page_cuts(
     its words' boxes mapped back. `bands`: a scan's dark bands (`load.dark_bands`), for a crop. A curled page
     (`page_bow`; unless `unbow` is False) is read with its rules straightened, its words' boxes mapped back. A page
     whose words are one number written large (`_one_large_number`) is cut again as a cell (`_segmented_as_cell`):
-    the crop `as_cell` gives (`load.Page.as_cell`: the image prepared anew as a crop), else the page shrunk."""
+    the crop `as_cell` gives (`load.Page.as_cell`: the image prepared anew as a crop; a page without it is none)."""
     if sheet is not None and not is_crop(grey.shape):
         squared, matrix = square_sheet(grey, sheet)
         if not is_crop(squared.shape):
@@ -1357,7 +1359,8 @@ def page_cuts(
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
     upright = cuts[quarters.index(0)] if 0 in quarters else None  # a cell is read as given, never turned
-    if not is_crop(grey.shape) and upright is not None and (cell := _large_cell(upright, grey, bands, as_cell)):
+    large = as_cell is not None and not is_crop(grey.shape) and upright is not None
+    if large and (cell := _large_cell(upright, grey.shape, as_cell)) is not None:
         return [_segmented_as_cell(*cell)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
@@ -1377,35 +1380,35 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(
-    words: list[Word], grey: np.ndarray, bands: np.ndarray | None, as_cell: Callable[[], CellCrop] | None
-) -> CellCrop | None:
-    """The page as a crop (`as_cell`'s, else the page shrunk) where its words are one number written large
-    (`_one_large_number`): a register cell scanned large; else None. Words lying in the crop's dark bands
-    (BAND_WORD of their box or more) are left out: a scan's border that the page's preparation kept (marks in it
-    took it for paper in a hard shadow) and its cut took for words."""
-    if _large_number(words, grey.shape) is None:
+def _large_cell(words: list[Word], shape: tuple[int, ...], as_cell: Callable[[], CellCrop]) -> CellCrop | None:
+    """The page as a crop (`as_cell`'s) where its words are one number written large (`_one_large_number`): a
+    register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
+    are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
+    shadow) and its cut took for words."""
+    if _large_number(words, shape) is None:
         return None
-    crop = as_cell() if as_cell is not None else _shrunk(grey, bands)
-    if _one_large_number(words, grey.shape):
+    crop = as_cell()
+    if _one_large_number(words, shape):
         return crop
     if crop[1] is None:
         return None
-    in_band = cv2.resize(crop[1].astype(np.uint8), grey.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
     kept = [
         w for w in words if in_band[w.box[1] : w.box[1] + w.box[3], w.box[0] : w.box[0] + w.box[2]].mean() < BAND_WORD
     ]
-    return crop if _one_large_number(kept, grey.shape) else None
+    return crop if _one_large_number(kept, shape) else None
 
 
 def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, float] | None:
-    """A page's tallest word (one blob at the page's edge is none: a shadow's or a sheet's edge, a sliver) and its
-    digits' height (its tallest piece: two lines run together make a tall word of short digits), where those stand
-    LARGE_NUMBER_SHARE of the page's shorter side or more and the word LARGE_NUMBER_WIDTH as wide as tall."""
+    """A page's tallest word (one blob at the page's edge is none, nor a word from edge to edge: a shadow's or a
+    sheet's edge, a sliver) and its digits' height (its tallest piece: two lines run together make a tall word of
+    short digits), where those stand LARGE_NUMBER_SHARE of the page's shorter side or more and the word
+    LARGE_NUMBER_WIDTH as wide as tall."""
 
     def at_edge(word: Word) -> bool:
         x, y, width, height = word.box
-        return word.pieces == 1 and (min(x, y) <= 0 or x + width >= shape[1] or y + height >= shape[0])
+        across = (x <= 0 and x + width >= shape[1]) or (y <= 0 and y + height >= shape[0])
+        return across or (word.pieces == 1 and (min(x, y) <= 0 or x + width >= shape[1] or y + height >= shape[0]))
 
     tallest = max((w for w in words if not at_edge(w)), key=lambda w: w.box[3], default=None)
     if tallest is None:
@@ -1419,31 +1422,29 @@ def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, floa
 
 
 def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
-    """Whether a page's words are one number written large on it (`_large_number`), no word off its line of two
-    pieces or more LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the
-    page's cut took for words, not a page of lines."""
+    """Whether a page's words are one number written large on it (`_large_number`), no other word of two pieces or
+    more LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the page's
+    cut took for words, not a page of lines. Words on the number's line, stacked on it (within STACK_GAP of its
+    digits' height, across STACK_WIDTH of the narrower, as a crop's stacked lines are one number: `_join_stacked`)
+    or at the page's edge are its pieces or a neighbour's slivers, not other numbers."""
     large = _large_number(words, shape)
     if large is None:
         return False
     number, digits = large
-    _, top, _, height = number.box
+    left, top, width, height = number.box
 
-    def beside(word: Word) -> bool:  # on the number's line: a piece of it cut off by a rule or a gap
-        overlap = min(top + height, word.box[1] + word.box[3]) - max(top, word.box[1])
-        return overlap >= LINE_OVERLAP * min(height, word.box[3])
+    def its_own(word: Word) -> bool:
+        x, y, word_width, word_height = word.box
+        if min(top + height, y + word_height) - max(top, y) >= LINE_OVERLAP * min(height, word_height):
+            return True  # on its line: a piece cut off by a rule or a gap
+        across = min(left + width, x + word_width) - max(left, x)
+        gap = max(y - (top + height), top - (y + word_height))
+        if across >= STACK_WIDTH * min(width, word_width) and gap <= STACK_GAP * digits:
+            return True  # stacked on it: a digit broken across by an erased rule or faded ink
+        return min(x, y) <= 0 or x + word_width >= shape[1] or y + word_height >= shape[0]
 
-    others = (w for w in words if w is not number and w.pieces > 1 and not beside(w))
+    others = (w for w in words if w is not number and w.pieces > 1 and not its_own(w))
     return all(w.box[3] < LARGE_NUMBER_ALONE * digits for w in others)
-
-
-def _shrunk(grey: np.ndarray, bands: np.ndarray | None) -> CellCrop:
-    """A page shrunk to a crop, its shorter side just under MIN_SIDE: its grey, bands and size against the page's."""
-    height, width = grey.shape
-    zoom = (MIN_SIDE - 1) / min(height, width)
-    size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
-    if bands is not None:
-        bands = cv2.resize(bands.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA), bands, zoom
 
 
 def _segmented_as_cell(grey: np.ndarray, bands: np.ndarray | None, zoom: float) -> list[Word]:
