@@ -1408,7 +1408,7 @@ def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, floa
     def at_edge(word: Word) -> bool:
         x, y, width, height = word.box
         across = (x <= 0 and x + width >= shape[1]) or (y <= 0 and y + height >= shape[0])
-        return across or (word.pieces == 1 and (min(x, y) <= 0 or x + width >= shape[1] or y + height >= shape[0]))
+        return across or (word.pieces == 1 and _touches_edge(word.box, shape))
 
     tallest = max((w for w in words if not at_edge(w)), key=lambda w: w.box[3], default=None)
     if tallest is None:
@@ -1441,10 +1441,16 @@ def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
         gap = max(y - (top + height), top - (y + word_height))
         if across >= STACK_WIDTH * min(width, word_width) and gap <= STACK_GAP * digits:
             return True  # stacked on it: a digit broken across by an erased rule or faded ink
-        return min(x, y) <= 0 or x + word_width >= shape[1] or y + word_height >= shape[0]
+        return _touches_edge(word.box, shape)
 
     others = (w for w in words if w is not number and w.pieces > 1 and not its_own(w))
     return all(w.box[3] < LARGE_NUMBER_ALONE * digits for w in others)
+
+
+def _touches_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
+    """Whether a box (x, y, w, h) reaches an edge of an image of this shape."""
+    x, y, width, height = box
+    return min(x, y) <= 0 or x + width >= shape[1] or y + height >= shape[0]
 
 
 def _segmented_as_cell(grey: np.ndarray, bands: np.ndarray | None, zoom: float) -> list[Word]:
