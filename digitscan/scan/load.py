@@ -49,6 +49,13 @@ MAX_WRITING_ZOOM = 2.0
 MAX_ENLARGED_SIDE = 3000  # working pixels: 2.25 times a working page's area at most
 MIN_BLOB_AREA = 8  # pixels: smaller specks are the paper's grain or the JPEG's, not writing
 MIN_BLOBS = 10  # a page with fewer blobs gives no writing height, and stays as it is
+# A page's blob of writing is between these many times as wide as tall: a piece of a notebook's margin rule (cut by
+# the ruling crossing it) is thinner and a ruled line's dash (a line broken under a shadow) flatter, and either
+# one, taken for writing, said how tall the writing stands (a margin's pieces 50-130 px tall on a low page written
+# 15 px tall, left as it was; a shadowed page's dashes 2-4 px tall, enlarged twice). Chosen on 3,250 lines of dev
+# low and shadowed pages (seeds 135000-148000): (0.1, 2) read 2,820, (1/6, 2) 2,818, (0.1, 1.5) 2,805, (0.1, 3)
+# 2,813, every blob 2,795 (bench/README.md, forty-third session).
+WRITING_SHAPE = (0.1, 2.0)
 RULE_SHARE = 0.2  # of the page's side: a blob this tall or wide is a rule or a border, not writing
 # A crop shorter than SMALL_CROP (every ORAND crop is 35 px or taller, its median 54 px: the crops that segment's
 # pixel sizes were set on) is enlarged to CROP_TARGET, at most MAX_CROP_ZOOM times: digits under MIN_DIGIT_HEIGHT were
@@ -422,7 +429,7 @@ def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
 def writing_zoom(flat: np.ndarray) -> float:
     """How much a flattened page is to be enlarged for its writing to stand WRITING_TARGET tall: 1.0 where it is
     SMALL_WRITING or taller, or where too few blobs say how tall it is."""
-    heights = writing_heights(flat, RULE_SHARE, RULE_SHARE)
+    heights = writing_heights(flat, RULE_SHARE, RULE_SHARE, shape=WRITING_SHAPE)
     if heights.size < MIN_BLOBS:
         return 1.0
     tall = float(np.percentile(heights, WRITING_PERCENTILE))
@@ -431,14 +438,22 @@ def writing_zoom(flat: np.ndarray) -> float:
     return max(1.0, min(WRITING_TARGET / tall, MAX_WRITING_ZOOM, MAX_ENLARGED_SIDE / max(flat.shape)))
 
 
-def writing_heights(flat: np.ndarray, tallest: float, widest: float, thin: float = 1.0) -> np.ndarray:
+def writing_heights(
+    flat: np.ndarray,
+    tallest: float,
+    widest: float,
+    thin: float = 1.0,
+    shape: tuple[float, float] = (0.0, math.inf),
+) -> np.ndarray:
     """The heights of a flattened image's blobs of ink (darker than WRITING_LEVEL) that may be writing:
-    MIN_BLOB_AREA or more, shorter than `tallest` of the image's height, and not a rule along it (`widest` of its
-    width or wider, under `thin` of its height: with `thin` 1, every blob that wide)."""
+    MIN_BLOB_AREA or more, shorter than `tallest` of the image's height, not a rule along it (`widest` of its
+    width or wider, under `thin` of its height: with `thin` 1, every blob that wide), and more than `shape[0]`, less
+    than `shape[1]` times as wide as tall."""
     _, _, stats = components_with_stats((flat < WRITING_LEVEL).astype(np.uint8))
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     rows, cols = flat.shape
     rule = (heights >= tallest * rows) | ((widths >= widest * cols) & (heights < thin * rows))
+    rule |= (widths <= shape[0] * heights) | (widths >= shape[1] * heights)
     return heights[(stats[1:, cv2.CC_STAT_AREA] >= MIN_BLOB_AREA) & ~rule]
 
 

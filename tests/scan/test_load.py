@@ -485,3 +485,33 @@ def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large
     assert bands is not None and bands[:, -10:].all() and (grey[bands] == 1.0).all()
     assert grey[int(200 * zoom), int(315 * zoom)] < 0.5  # the stroke, at its place on the crop
     assert prepare(np.full((LARGE_CELL_SIDE + 1, 1500), 230, np.uint8)).decoded is None
+
+
+def test_a_margin_rules_pieces_and_a_ruled_lines_dashes_do_not_say_how_tall_the_writing_is() -> None:
+    """A low page's writing, 15 px tall, is enlarged however a notebook's margin rule lies in pieces beside it (each
+    taller than the writing: before, its pieces made the writing 50 px tall and the page stayed as it was), and
+    writing 45 px tall is left as it is among a shadowed ruling's many short dashes (before: 3 px writing, enlarged
+    twice)."""
+    import cv2
+
+    from digitscan.scan.load import MAX_WRITING_ZOOM, writing_zoom
+
+    def page(text_height: int) -> np.ndarray:
+        ink = np.zeros((700, 500), np.uint8)
+        scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, text_height, 2)
+        for row in range(6):
+            cv2.putText(ink, "8305", (120, 120 + row * 90), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, 2)
+        return ink
+
+    small = page(15)
+    assert writing_zoom(1.0 - small / 255.0) == MAX_WRITING_ZOOM
+    for top in range(0, 700, 100):  # a margin rule broken into pieces 60-90 px long, 2-3 px wide
+        small[top + 5 : top + 65 + top % 30, 60 : 62 + top % 2] = 255
+    assert writing_zoom(1.0 - small / 255.0) == MAX_WRITING_ZOOM
+
+    large = page(45)
+    assert writing_zoom(1.0 - large / 255.0) == 1.0
+    for row in range(20, 700, 25):  # a ruling that the shadow broke into dashes 3 px tall, 8 px long
+        for left in range(20, 480, 14):
+            large[row : row + 3, left : left + 8] = 255
+    assert writing_zoom(1.0 - large / 255.0) == 1.0
