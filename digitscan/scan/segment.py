@@ -367,7 +367,12 @@ DOT_BEFORE_FOOT = 0.06
 DOT_BEFORE_LEFT = 0.35
 DOT_BEFORE_FILL = 0.6
 DOT_BEFORE_APART = 0.06
-DATE_GROUPS = ((1, 2), (1, 2), (2, 4))  # blobs before, between and after two slashes: d/m/y, m/d/y (12/05/2024)
+# Blobs before, between and after a date's two slashes: d/m/y, m/d/y (12/05/2024). A year of two digits may be one
+# blob: on a page photographed small and enlarged its digits run together ("25/09/17" read "25109117"). With (2, 4)
+# for the year, dev low and shadowed pages (seeds 135000-148000, 3,250 lines, `load.WRITING_SHAPE` in) read 2,820
+# lines, with (1, 4) 2,830 (no line lost); dev pages of seeds 120000 and 143000 +0 / +1; ORAND's 600 crops and the
+# dev register cells read byte for byte as before (bench/README.md, forty-third session).
+DATE_GROUPS = ((1, 2), (1, 2), (1, 4))
 DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 1  # the fewest blobs a date is written in
 # A page's string that the print test drops may be a printed label with the number written after it ("DATE
 # 12/05/24", "No. 4417"), closer than WORD_GAP. Read from the first piece after LABEL_MARKS or more dropped marks at

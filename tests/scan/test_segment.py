@@ -654,6 +654,21 @@ def test_of_several_slash_shaped_strokes_the_two_leaning_most_are_a_dates_slashe
     assert _date_slashes(["/", "/", "/", "/", None, None], [0.45, 0.42, 0.4, 0.4, 0, 0]) is None
 
 
+def test_a_dates_year_run_together_into_one_blob_is_still_a_date(digits: dict[int, np.ndarray]) -> None:
+    """2/5/17 whose 1 and 7 touch (a page photographed small, then enlarged, runs digits together): the two
+    slashes still split it into a date's groups, the year one blob; before, the slashes were read as 1s."""
+    import cv2
+
+    from digitscan.scan.segment import _date_slashes
+
+    page = page_with([digits[2], digits[5], digits[1], digits[7]], [10, 110, 210, 232], width=320)
+    for left in (72, 172):
+        cv2.line(page, (left + 24, 36), (left, 84), 0.0, 3)
+    [word] = segment(page)
+    assert [char for _, char in word.separators] == ["/", "/"]
+    assert _date_slashes([None, "/", None, "/", None], [0, 0.5, 0, 0.5, 0]) == [1, 3]
+
+
 def test_after_a_label_a_dates_slashes_may_lean_less_than_its_ones(digits: dict[int, np.ndarray]) -> None:
     """ "DATE 1/1/05" whose 1s lean more than its slashes: the two strokes leaning most leave no date's groups, but
     after a printed label a date is expected, and the pair leaning most of those that split it are its slashes."""
