@@ -1154,8 +1154,15 @@ def _pen_over_rules(ink: np.ndarray, binary: np.ndarray, rules: Rules) -> Rules:
 def _blank_surround(binary: np.ndarray, surround: np.ndarray) -> None:
     """Blank a page's dark surround by its solid part, and what is left of it joined to the image's rim, in place.
     Ruled lines that run into the desk, and the digits written on them, are one blob with it; blanked with it, two
-    notebooks photographed on a light desk lost all but one of their eleven lines (dev seeds 43000 and 60000)."""
-    binary[_solid_part(surround, SURROUND_THICKNESS_FRACTION) > 0] = 0
+    notebooks photographed on a light desk lost all but one of their eleven lines (dev seeds 43000 and 60000).
+
+    With no solid part there is no desk: a notebook's ruling, joined to the faint fringe round a photo's edges by
+    the grown strokes, passes the blob tests (it spans the page, and its pixels are many for its box), and was
+    blanked whole with every number written on it (a low page enlarged twice read one line of four)."""
+    solid = _solid_part(surround, SURROUND_THICKNESS_FRACTION) > 0
+    if not solid.any():
+        return
+    binary[solid] = 0
     _, labels = cv2.connectedComponents(binary, connectivity=8)
     rim_ids = np.unique(rim(labels))
     binary[surround & np.isin(labels, rim_ids[rim_ids > 0])] = 0

@@ -599,6 +599,28 @@ def test_a_page_ruled_down_its_length_is_told_from_a_ledger() -> None:
     assert not ruled(5, 0)
 
 
+def test_a_ruling_joined_to_a_photos_faint_fringe_is_no_desk_and_its_numbers_stay(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A notebook's light ruling right across the sheet, joined through a number written on it to the faint dark
+    fringe round the photo's edges, is one blob that spans the page and touches its rim all round, like a desk; but
+    it has no solid part, so it is no surround, and the number is kept (before, it was blanked with the ruling)."""
+    from digitscan.scan.segment import page_ink
+
+    page = np.ones((1400, 1000), np.float32)
+    for y in range(60, 1400, 45):
+        page[y : y + 2] = 0.75  # lighter than a pen stroke's seed, but followed from one
+    page[:, 150:153] = 0.7  # the margin rule
+    for edge in (np.s_[:2], np.s_[-2:], np.s_[:, :2], np.s_[:, -2:]):
+        page[edge] = 0.8
+    number = page_with([digits[6], digits[9], digits[3]], [0, 50, 100], width=180)
+    page[142:262, 300:480] = np.minimum(page[142:262, 300:480], number)  # its foot on the ruled line at 240
+    _, binary = page_ink(page)
+    assert binary is not None and binary[150:240, 300:480].sum() > 1000
+    [word] = segment(page)
+    assert 290 <= word.box[0] <= 310 and 440 <= word.box[0] + word.box[2] <= 480
+
+
 def test_a_tall_stroke_the_rule_finders_miss_is_a_wall_not_a_line(digits: dict[int, np.ndarray]) -> None:
     """A page's edge photographed bowed, just right of a number: what the rule finders leave of it (a thin stroke
     several times the writing's height) neither joins the number's word nor makes its line that tall."""
