@@ -7,7 +7,8 @@ Run from the repository root::
     python bench/shrink.py DEV_PAGES /tmp/pages-third 3         # a folder from `page_bench.py --keep`
 
 Each image (also in sub-folders, kept as they are) is shrunk by `FACTOR` with area averaging, as a camera's or a
-scanner's coarser pixels would, and written again as JPEG (quality 92) or PNG as it was; every other file (a
+scanner's coarser pixels would (a factor under 1 enlarges, with cubic interpolation: 0.5 as scanned at twice the
+resolution), and written again as JPEG (quality 92) or PNG as it was; every other file (a
 `truth.csv`, `labels.csv`, `cells.csv`) is copied alongside. Boxes in the truth keep the original's pixels, which
 `digitscan eval` does not read: it scores crops by their strings and pages by their lines' strings. The
 thirty-sixth session's figures for small pages, amounts and cells were read from such folders (bench/README.md).
@@ -40,8 +41,9 @@ def shrink_folder(source: Path, target: Path, factor: float) -> int:
         if image is None:
             raise SystemExit(f"{path}: not an image OpenCV can read")
         size = (max(1, int(image.shape[1] / factor)), max(1, int(image.shape[0] / factor)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        cv2.imwrite(str(out), small, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor >= 1 else cv2.INTER_CUBIC)
+        jpeg = path.suffix.lower() in {".jpg", ".jpeg"}
+        cv2.imwrite(str(out), resized, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if jpeg else [])
         count += 1
     return count
 
@@ -50,10 +52,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("target", type=Path)
-    parser.add_argument("factor", type=float, help="2: half the width and height, 3: a third, 1.5: two thirds")
+    parser.add_argument(
+        "factor", type=float, help="2: half the width and height, 3: a third, 1.5: two thirds; 0.5: twice the size"
+    )
     args = parser.parse_args()
-    if args.factor < 1:
-        parser.error("the factor is 1 or more")
+    if args.factor <= 0:
+        parser.error("the factor is over 0")
     print(f"{shrink_folder(args.source, args.target, args.factor)} images written to {args.target}")
 
 
