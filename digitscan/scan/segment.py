@@ -367,13 +367,16 @@ DOT_BEFORE_FOOT = 0.06
 DOT_BEFORE_LEFT = 0.35
 DOT_BEFORE_FILL = 0.6
 DOT_BEFORE_APART = 0.06
-# Blobs before, between and after a date's two slashes: d/m/y, m/d/y (12/05/2024). A year of two digits may be one
-# blob: on a page photographed small and enlarged its digits run together ("25/09/17" read "25109117"). With (2, 4)
-# for the year, dev low and shadowed pages (seeds 135000-148000, 3,250 lines, `load.WRITING_SHAPE` in) read 2,820
-# lines, with (1, 4) 2,830 (no line lost); dev pages of seeds 120000 and 143000 +0 / +1; ORAND's 600 crops and the
-# dev register cells read byte for byte as before (bench/README.md, forty-third session).
-DATE_GROUPS = ((1, 2), (1, 2), (1, 4))
-DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 1  # the fewest blobs a date is written in
+# Blobs before, between and after a date's two slashes: d/m/y, m/d/y (12/05/2024). A year of one blob is its two
+# digits run together, as on a page photographed small and enlarged ("25/09/17" read "25109117"), where that blob is
+# YEAR_BLOB_WIDTH of the date's other digits' median width or wider (`_date_slashes`); a lone 1 is narrower, and
+# "918311", its 1s leaning like slashes, is no "9/83/1". Dev low and shadowed pages (seeds 135000-148000, 3,250
+# lines, `load.WRITING_SHAPE` in) read 2,820 lines with a year of two blobs or more, 2,830 with any one blob (no line
+# lost), but a fresh page of seed 150000 read "9/83/1"; with YEAR_BLOB_WIDTH (bench/README.md, forty-third
+# session) as in the table there. ORAND's 600 crops and the dev register cells read byte for byte as before.
+DATE_GROUPS = ((1, 2), (1, 2), (2, 4))
+DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 2  # the fewest blobs a date is written in
+YEAR_BLOB_WIDTH = 0.5
 # A page's string that the print test drops may be a printed label with the number written after it ("DATE
 # 12/05/24", "No. 4417"), closer than WORD_GAP. Read from the first piece after LABEL_MARKS or more dropped marks at
 # its start (`assemble`), or from a date's shape (`_date_after_label`), where LABEL_GAP of the line's height of
@@ -1868,7 +1871,8 @@ def _deskewed_line(
         # before the line's slant is known, a slash is a thin straight stroke that leans right on the page
         leans = {i: _lean(_blob_mask(labels, stats, i)) for i in line if _could_be_slash(stats[i], line_height)}
         lean_of = [leans.get(i) or 0.0 for i in in_order]
-        slashes = _date_slashes(["/" if lean >= SLASH_LEAN else None for lean in lean_of], lean_of)
+        widths = [float(stats[i, 2]) for i in in_order]
+        slashes = _date_slashes(["/" if lean >= SLASH_LEAN else None for lean in lean_of], lean_of, widths)
     # a date's slashes would set the slant: left out
     steady = np.isin(crop, [in_order[n] for n in slashes], invert=True) if slashes else np.ones(crop.shape, bool)
     slant = estimate_slant(((crop > 0) & steady).astype(np.uint8))
@@ -1987,7 +1991,8 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
         leans = [
             _slash_lean(atom[0], upright) if char == "/" else 0.0 for atom, char in zip(group, shapes, strict=True)
         ]
-        start, slashes = 0, _date_slashes(shapes, leans)
+        widths = [right - left for left, right in (_span(atom, upright.boxes) for atom in group)]
+        start, slashes = 0, _date_slashes(shapes, leans, widths)
         if slashes is None and (after := _date_after_label(group, shapes, leans, upright)) is not None:
             start, slashes = after  # the label's letters are no separators: the reading drops them (`assemble`)
         # a leaning stroke that is none of a date's two slashes is a 1
@@ -2061,15 +2066,18 @@ def _date_after_label(
     reach = list(itertools.accumulate((right for _, right in spans), max))  # the rightmost ink up to each atom
     for p in range(1, len(group) - DATE_BLOBS + 1):
         if spans[p][0] - reach[p - 1] >= LABEL_GAP * upright.height and (
-            slashes := _date_slashes(shapes[p:], leans[p:], after_label=True)
+            slashes := _date_slashes(shapes[p:], leans[p:], [right - left for left, right in spans[p:]], True)
         ):
             return p, [p + n for n in slashes]
     return None
 
 
-def _date_slashes(shapes: list[str | None], leans: list[float], after_label: bool = False) -> list[int] | None:
+def _date_slashes(
+    shapes: list[str | None], leans: list[float], widths: list[float], after_label: bool = False
+) -> list[int] | None:
     """The two slash-shaped strokes that split a string's blobs into a date's groups (`DATE_GROUPS`), or None;
-    `leans`: how far each blob leans (`_lean`; read for the slash-shaped ones only).
+    `leans`: how far each blob leans (`_lean`; read for the slash-shaped ones only); `widths`: each blob's width,
+    for a year of one blob (two digits run together, `YEAR_BLOB_WIDTH`).
 
     Many writers' 1 is a single leaning stroke, as steep as a slash; only the
     shape of a date tells them apart (ORAND's leading 1s read as slashes
@@ -2087,7 +2095,10 @@ def _date_slashes(shapes: list[str | None], leans: list[float], after_label: boo
 
     def splits(pair: list[int]) -> bool:
         edges = [-1, *pair, len(shapes)]
-        sizes = [sum(char in (None, "/") for char in shapes[a + 1 : b]) for a, b in itertools.pairwise(edges)]
+        groups = [[n for n in range(a + 1, b) if shapes[n] in (None, "/")] for a, b in itertools.pairwise(edges)]
+        sizes = [len(group) for group in groups]
+        if sizes[-1] == 1 and (digits := [widths[n] for group in groups[:-1] for n in group]):
+            sizes[-1] += widths[groups[-1][0]] >= YEAR_BLOB_WIDTH * float(np.median(digits))  # two digits, one blob
         return all(low <= size <= high for size, (low, high) in zip(sizes, DATE_GROUPS, strict=True))
 
     slashes = len(DATE_GROUPS) - 1

@@ -672,13 +672,14 @@ def test_of_several_slash_shaped_strokes_the_two_leaning_most_are_a_dates_slashe
     from digitscan.scan.segment import _date_slashes
 
     shapes = [None, "/", "/", None, "/", "/", None, None]  # 21/01/27
-    assert _date_slashes(shapes, [0, 0.3, 0.6, 0, 0.35, 0.55, 0, 0]) == [2, 5]
-    assert _date_slashes(["/", "/", "/", "/", None, None], [0.45, 0.42, 0.4, 0.4, 0, 0]) is None
+    assert _date_slashes(shapes, [0, 0.3, 0.6, 0, 0.35, 0.55, 0, 0], [20] * 8) == [2, 5]
+    assert _date_slashes(["/", "/", "/", "/", None, None], [0.45, 0.42, 0.4, 0.4, 0, 0], [20] * 6) is None
 
 
 def test_a_dates_year_run_together_into_one_blob_is_still_a_date(digits: dict[int, np.ndarray]) -> None:
     """2/5/17 whose 1 and 7 touch (a page photographed small, then enlarged, runs digits together): the two
-    slashes still split it into a date's groups, the year one blob; before, the slashes were read as 1s."""
+    slashes still split it into a date's groups, the year one blob; before, the slashes were read as 1s. A last
+    blob as narrow as a lone 1 is no year: 918311 with its 1s leaning is no 9/83/1."""
     import cv2
 
     from digitscan.scan.segment import _date_slashes
@@ -688,7 +689,9 @@ def test_a_dates_year_run_together_into_one_blob_is_still_a_date(digits: dict[in
         cv2.line(page, (left + 24, 36), (left, 84), 0.0, 3)
     [word] = segment(page)
     assert [char for _, char in word.separators] == ["/", "/"]
-    assert _date_slashes([None, "/", None, "/", None], [0, 0.5, 0, 0.5, 0]) == [1, 3]
+    shapes, leans = [None, "/", None, "/", None], [0, 0.5, 0, 0.5, 0]
+    assert _date_slashes(shapes, leans, [34, 14, 36, 14, 50]) == [1, 3]  # 2/5/17, its 17 one blob
+    assert _date_slashes(shapes, leans, [34, 14, 36, 14, 12]) is None  # 9/8/1: a number whose 1s lean
 
 
 def test_after_a_label_a_dates_slashes_may_lean_less_than_its_ones(digits: dict[int, np.ndarray]) -> None:
@@ -714,8 +717,8 @@ def test_after_a_label_a_dates_slashes_may_lean_less_than_its_ones(digits: dict[
     assert [char for w in unlabelled for _, char in w.separators] == []  # read as the number 111105
     shapes = [None, None, "/", "/", None, "/", "/", None]  # 04/12/13, its 1s leaning most
     leans = [0, 0, 0.3, 0.5, 0, 0.32, 0.45, 0]
-    assert _date_slashes(shapes, leans) is None
-    assert _date_slashes(shapes, leans, after_label=True) == [2, 5]
+    assert _date_slashes(shapes, leans, [20] * 8) is None
+    assert _date_slashes(shapes, leans, [20] * 8, after_label=True) == [2, 5]
 
 
 def test_two_slashes_make_a_date_and_a_lone_one_is_a_one(digits: dict[int, np.ndarray]) -> None:
