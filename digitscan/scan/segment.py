@@ -164,6 +164,13 @@ RULE_PAGE_FRACTION = 4  # a quarter of the page's height: far taller than any di
 EDGE_RULE_MIN = 70
 EDGE_RULE_FRACTION = 0.4
 EDGE_TOUCH = 2
+# In a crop with no scan's band along it, such a stroke is a rule only where it stands EDGE_RULE_OVER times as tall
+# as the crop's tallest other blob: a check's amount scanned at twice ORAND's resolution has 1s over EDGE_RULE_MIN
+# that touch its top or bottom, no taller than its other digits (a register's column rule spans its cell). Amounts of
+# MNIST's test writers (`bench/amounts.py`) at twice / three times their size 66.50 / 62.25 -> 73.50 / 74.50 %,
+# ORAND's at 1.5 / 2 times 90.67 / 87.83 -> 91.67 / 89.33 %, as they are byte for byte the same; dev register cells
+# of seeds 3000 / 7000 (nearly all with a band) -1 / 0 (bench/README.md, forty-third session).
+EDGE_RULE_OVER = 1.2
 # Where a digit touches such a rule, or its ink is broken, the rule's piece inside the crop is shorter than
 # EDGE_RULE_MIN; running out of the crop, at least this wide (a rule's full width: the slice of a digit's stroke the
 # rule's column takes is narrower), it goes with the rule (a red rule's foot under a junction read as "769" -> "1").
@@ -658,11 +665,12 @@ def _straight_side(own: np.ndarray, band: int) -> bool:
     return float(np.abs(rows - fit).mean()) <= BOX_STRAIGHT
 
 
-def _edge_rules(binary: np.ndarray) -> np.ndarray:
+def _edge_rules(binary: np.ndarray, banded: bool = True) -> np.ndarray:
     """The upright rules of a crop that run out of it at the top or bottom: a column rule the crop cut through,
     which a digit's stroke never does from so far inside (`EDGE_RULE_FRACTION`). Where a digit touches the rule,
     or old ink broke it, the rule's column holds pieces of it shorter than that: those of its full width
-    (`PIECE_WIDTH`) that run out of the crop go with it."""
+    (`PIECE_WIDTH`) that run out of the crop go with it. Without a scan's band along the crop (`banded` False), a
+    stroke no taller than the crop's other writing (`EDGE_RULE_OVER`) is a large amount's 1."""
     height = binary.shape[0]
     length = max(EDGE_RULE_MIN, int(EDGE_RULE_FRACTION * height))
     widened = cv2.dilate(binary, np.ones((1, EDGE_DRIFT), np.uint8))  # a rule drawn a pixel or two off upright
@@ -672,6 +680,13 @@ def _edge_rules(binary: np.ndarray) -> np.ndarray:
     whole = (stats[:, cv2.CC_STAT_HEIGHT] >= length) | (stats[:, cv2.CC_STAT_WIDTH] >= PIECE_WIDTH)
     edge = ((top <= EDGE_TOUCH) | (bottom >= height - EDGE_TOUCH)) & whole
     edge[0] = False
+    if not banded and edge.any():  # a check's amount scanned large: its 1 is no taller than its other digits
+        _, blobs, blob_stats = components_with_stats(binary, connectivity=8)
+        for i in np.flatnonzero(edge):
+            own = np.unique(blobs[labels == i])
+            others = np.delete(blob_stats[:, cv2.CC_STAT_HEIGHT], np.concatenate([[0], own[own > 0]]))
+            if others.size and stats[i, cv2.CC_STAT_HEIGHT] < EDGE_RULE_OVER * others.max():
+                edge[i] = False
     return edge[labels].astype(np.uint8)
 
 
@@ -830,7 +845,7 @@ def _without_bulges(rules: np.ndarray) -> np.ndarray:
     return out
 
 
-def clear_rules(binary: np.ndarray) -> Rules:
+def clear_rules(binary: np.ndarray, banded: bool = True) -> Rules:
     """Erase ruling lines, underlines, box borders and column rules; mend strokes they crossed.
 
     Horizontal lines are runs much longer than any digit, allowed to step a
@@ -838,7 +853,8 @@ def clear_rules(binary: np.ndarray) -> Rules:
     lens). Upright lines are removed when they join horizontal lines at both
     ends (form boxes, comb fields, a box around a check amount), so a "1" on a
     ruled line survives, or when they are far taller than any digit (a
-    notebook's margin rule, a ledger's column rules).
+    notebook's margin rule, a ledger's column rules). `banded`: whether a
+    scan's dark band lies along a crop (`_edge_rules`).
     """
     height, width = binary.shape
     length = max(LINE_MIN_LENGTH, width // LINE_PAGE_FRACTION)
@@ -847,7 +863,7 @@ def clear_rules(binary: np.ndarray) -> Rules:
     tall = np.zeros_like(binary)
     if height >= RULE_MIN_HEIGHT:
         tall = _upright_rules(binary, max(RULE_MIN_HEIGHT, height // RULE_PAGE_FRACTION))
-    edge = _edge_rules(binary) if is_cell(binary.shape) else None  # none in ORAND
+    edge = _edge_rules(binary, banded) if is_cell(binary.shape) else None  # none in ORAND
     if edge is not None:
         tall |= edge
     frames, walls = box_frames(binary)
@@ -1283,7 +1299,7 @@ def segment(
         ink, binary = page_ink(levelled)
         if binary is None:
             return []
-    rules = clear_rules(binary) if rules is None or quarters % 4 or tilt else rules
+    rules = clear_rules(binary, bands is not None) if rules is None or quarters % 4 or tilt else rules
     crop, cell = is_crop(grey.shape), is_cell(grey.shape)
     if not crop:
         rules = _pen_over_rules(ink, binary, rules)

@@ -1457,6 +1457,31 @@ def test_a_check_amount_cropped_small_reads_as_at_full_size(mnist_subset_path: P
         assert [s.text for s in result.strings] == [truth], shrink
 
 
+def test_a_check_amount_scanned_large_keeps_its_1_that_touches_the_crops_top() -> None:
+    """An amount scanned at twice ORAND's resolution: its 1, over EDGE_RULE_MIN tall and running out of the crop's
+    top, is no taller than its other digits, and with no scan's band along the crop it is a digit, not a column
+    rule (`EDGE_RULE_OVER`; before, "178" read "78"). A column rule far taller than a cell's digits still is one,
+    band or none, and along a band the rule is as before."""
+    import cv2
+
+    from digitscan.scan.segment import EDGE_RULE_MIN, _edge_rules
+
+    amount = np.zeros((100, 300), np.uint8)
+    amount[0:86, 20:26] = 1  # the 1, from the top
+    cv2.circle(amount, (80, 50), 40, 1, 5)  # a 0 and an 8's loops, as tall
+    cv2.circle(amount, (180, 30), 24, 1, 5)
+    cv2.circle(amount, (180, 72), 24, 1, 5)
+    assert amount[0:86, 20:26].all() and EDGE_RULE_MIN <= 86 <= amount.shape[0]
+    assert not _edge_rules(amount, banded=False)[:, 20:26].any()
+    assert _edge_rules(amount, banded=True)[0:86, 20:26].all()
+
+    cell = np.zeros((160, 300), np.uint8)
+    cell[:, 30:33] = 1  # a column rule from top to bottom
+    cv2.circle(cell, (120, 80), 25, 1, 4)
+    cv2.circle(cell, (190, 80), 25, 1, 4)
+    assert _edge_rules(cell, banded=False)[:, 30:33].all()
+
+
 @pytest.mark.parametrize("name", ["cell-005.jpg", "cell-008.jpg", "cell-009.jpg", "cell-023.jpg", "cell-027.jpg"])
 def test_a_register_cell_scanned_at_half_resolution_is_read_as_a_cell(tmp_path: Path, name: str) -> None:
     """A committed register cell halved (under a cell's height, its number small in it or a scan's dark band along
