@@ -378,9 +378,9 @@ DOT_BEFORE_APART = 0.06
 # digits run together, as on a page photographed small and enlarged ("25/09/17" read "25109117"), where that blob is
 # YEAR_BLOB_WIDTH of the date's other digits' median width or wider (`_date_slashes`); a lone 1 is narrower, and
 # "918311", its 1s leaning like slashes, is no "9/83/1". Dev low and shadowed pages (seeds 135000-148000, 3,250
-# lines, `load.WRITING_SHAPE` in) read 2,820 lines with a year of two blobs or more, 2,830 with any one blob (no line
-# lost), but a fresh page of seed 150000 read "9/83/1"; with YEAR_BLOB_WIDTH (bench/README.md, forty-third
-# session) as in the table there. ORAND's 600 crops and the dev register cells read byte for byte as before.
+# lines, `load.WRITING_SHAPE` in) read 2,820 lines with a year of two blobs or more, 2,829 with any one blob (no line
+# lost), but a fresh page of seed 150000 read "9/83/1"; with YEAR_BLOB_WIDTH as many, and that page right
+# (bench/README.md, forty-third session). ORAND's 600 crops and the dev register cells read byte for byte as before.
 DATE_GROUPS = ((1, 2), (1, 2), (2, 4))
 DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 2  # the fewest blobs a date is written in
 YEAR_BLOB_WIDTH = 0.5
