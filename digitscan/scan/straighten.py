@@ -35,7 +35,11 @@ MAX_RULE_LEAN = 6.0  # degrees either way that a levelled page's upright rules m
 MIN_TILT = 0.4  # degrees: a smaller tilt is left alone (lines and rules still fit their bands; no resampling)
 MIN_GAIN = 1.15  # the best angle's sharpness must beat the level page's by this factor (else the ink has no lines)
 MIN_SIDE = 300  # working pixels: a smaller image is a crop of one field, whose few digits give no reliable profile
-QUARTER_MIN_BLOBS = 8  # digit-sized blobs needed to tell a page turned a quarter (fewer: taken as upright)
+# Digit-sized blobs needed to tell a page turned a quarter; with fewer, a page is taken as upright, or one ruled down
+# its length (`segment._ruled_down`) is cut both ways, turned first: a notebook turned a quarter with three short
+# numbers on it was read across, its digits' lines cut sideways ("7 5 00" of three lines; bench/README.md,
+# forty-third session).
+QUARTER_MIN_BLOBS = 8
 UPRIGHT_SHARE = 0.4  # of those blobs taller than wide, at least: the page's writing stands upright, or upside down
 # (on the committed pages: 0.59 to 1.0 upright, 0.06 to 0.18 turned a quarter; digits are taller than wide)
 # On a page ruled down its length, not across (`segment._ruled_down`), a share of upright blobs under this still says
@@ -166,14 +170,15 @@ def quarter_turn(image: np.ndarray, quarters: int) -> tuple[np.ndarray, np.ndarr
 def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
     """The quarter turns to cut a page in, the likelier first: [0] where its writing runs across, [1] where it runs
     down (its digit-sized blobs mostly wider than tall, or, on a page ruled down its length (`ruled_down`), not
-    clearly taller), both where the share of upright blobs is within UNSURE_SHARE of the threshold. Pen strokes with
+    clearly taller), both where the share of upright blobs is within UNSURE_SHARE of the threshold, or where a page
+    ruled down its length has too few blobs to tell (`QUARTER_MIN_BLOBS`). Pen strokes with
     the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
     _, _, stats = components_with_stats(strokes, connectivity=8)
     w, h = stats[1:, 2].astype(np.float64), stats[1:, 3].astype(np.float64)
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)
     if digit_sized.sum() < QUARTER_MIN_BLOBS:
-        return [0]
+        return [1, 0] if ruled_down else [0]
     share = float(np.mean(h[digit_sized] > w[digit_sized]))
     threshold = RULED_UPRIGHT_SHARE if ruled_down else UPRIGHT_SHARE
     first = 1 if share < threshold else 0

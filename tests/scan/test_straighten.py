@@ -92,3 +92,4 @@ def test_a_share_of_upright_blobs_near_the_threshold_leaves_the_quarter_unsure()
     assert quarter_turns(strokes(1)) == [1]
     assert quarter_turns(strokes(3), ruled_down=True) == [1]
     assert quarter_turns(strokes(3, total=7)) == [0]  # too few blobs to tell: read as given
+    assert quarter_turns(strokes(3, total=7), ruled_down=True) == [1, 0]  # ruled down: both ways, turned first
