@@ -1480,6 +1480,8 @@ def test_a_check_amount_scanned_large_keeps_its_1_that_touches_the_crops_top() -
     cv2.circle(cell, (120, 80), 25, 1, 4)
     cv2.circle(cell, (190, 80), 25, 1, 4)
     assert _edge_rules(cell, banded=False)[:, 30:33].all()
+    cell[:, 270:273] = 1  # and another: each rule is measured against the writing, not against the other rule
+    assert _edge_rules(cell, banded=False)[:, [30, 270]].all()
 
 
 @pytest.mark.parametrize("name", ["cell-005.jpg", "cell-008.jpg", "cell-009.jpg", "cell-023.jpg", "cell-027.jpg"])
