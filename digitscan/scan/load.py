@@ -83,6 +83,20 @@ SMALL_CELL_ZOOM = 2.0
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
+# A crop a cell's height or taller (`segment.is_cell`) with no scan's band along it whose tallest blob of writing (not
+# a rule) stands LARGE_AMOUNT_SHARE of its height or more, and LARGE_AMOUNT_MIN px or more, is a check's amount scanned
+# large, not a register cell (whose number has room around it): shrunk until that blob stands AMOUNT_DIGIT tall, it is
+# read as an amount of the size the segmenter's pixel sizes were set on. Amounts by MNIST's test writers
+# (`bench/amounts.py`, 400, writing 35-51 px as made) at twice / three times their size read 73.50 / 74.50 %; shrunk
+# to 36 / 40 / 44 / 50 px: 91.00 / 90.75, 91.00 / 91.50, 89.50 / 89.50, 86.75 / 88.00 %. ORAND's own tall crops
+# mostly hold writing of 46-63 px (20 of 27; the others up to 110) and read best as they are (models that learnt them
+# at that size): with no floor, 4 of the 27 were lost (92.33 -> 91.83 %); with the floor no reading of ORAND's 600
+# changes, and ORAND enlarged 1.5 / 2 times reads 91.67 / 89.17 -> 90.50 / 89.17 % (a floor of 72: 91.17 / 88.17 %,
+# MNIST amounts at twice 90.00 %). Register cells of seeds 3000, 7000, 9500, as made and enlarged twice, read byte for
+# byte as before (bench/README.md, forty-fourth session).
+LARGE_AMOUNT_SHARE = 0.6
+AMOUNT_DIGIT = 40  # working pixels
+LARGE_AMOUNT_MIN = 64  # working pixels: 1.6 times AMOUNT_DIGIT
 # A page whose decoded image's shorter side is LARGE_CELL_SIDE px or less keeps that image (`Page.decoded`) for the
 # segmenter to have it prepared as a crop, should it be a register cell scanned large (a larger page is never taken
 # for one): the generator's cells (80-200 px tall) scanned at five times their size stand under it; a page's own
@@ -381,7 +395,8 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
     """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, a small crop, `crop_zoom`, or
-    a register cell scanned small, `is_small_cell`), then flatten the illumination.
+    a register cell scanned small, `is_small_cell`; shrink a check's amount scanned large, `large_amount_zoom`), then
+    flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
@@ -396,6 +411,8 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
         page = _prepared(grey, scale * crop_zoom(crop_height), index, (width, height))
         if is_small_cell(page.grey, page.bands):
             zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
+            page = _prepared(grey, page.scale * zoom, index, (width, height))
+        elif (zoom := large_amount_zoom(page.grey, page.bands)) < 1.0:
             page = _prepared(grey, page.scale * zoom, index, (width, height))
         return page
     page = _prepared(grey, scale, index, (width, height))
@@ -424,6 +441,19 @@ def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
         return True
     writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
     return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
+
+
+def large_amount_zoom(flat: np.ndarray, bands: np.ndarray | None = None) -> float:
+    """How much a crop a cell's height or taller is to be shrunk: a check's amount scanned large (no scan's band
+    along it, its tallest blob of writing LARGE_AMOUNT_SHARE of its height and LARGE_AMOUNT_MIN px or more) until that
+    blob stands AMOUNT_DIGIT tall; 1.0 for others, register cells among them. At twice ORAND's scale an amount's 1
+    stands as tall as a column rule (`segment.EDGE_RULE_MIN`), and the crop is read as a cell."""
+    if not is_cell(flat.shape) or bands is not None:
+        return 1.0
+    writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN, shape=WRITING_SHAPE)
+    if not writing.size or int(writing.max()) < max(LARGE_AMOUNT_SHARE * flat.shape[0], LARGE_AMOUNT_MIN):
+        return 1.0
+    return AMOUNT_DIGIT / int(writing.max())
 
 
 def writing_zoom(flat: np.ndarray) -> float:

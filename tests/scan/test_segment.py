@@ -1457,6 +1457,49 @@ def test_a_check_amount_cropped_small_reads_as_at_full_size(mnist_subset_path: P
         assert [s.text for s in result.strings] == [truth], shrink
 
 
+def _tight_amount(mnist_subset_path: Path, seed: int) -> tuple[np.ndarray, str]:
+    """Five MNIST test digits cut to their ink, 44 px tall side by side in a crop 50 px tall: a check's amount cut
+    tight, as ORAND's are."""
+    import cv2
+
+    with np.load(mnist_subset_path) as data:
+        digits, labels = data["x_test"], data["y_test"]
+    chosen = np.random.default_rng(seed).choice(len(digits), 5, replace=False)
+    amount, x = np.full((50, 5 * 64 + 8), 255, np.uint8), 4
+    for index in chosen:
+        rows, cols = np.flatnonzero(digits[index].max(axis=1) > 30), np.flatnonzero(digits[index].max(axis=0) > 30)
+        ink = digits[index][rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        wide = max(2, round(ink.shape[1] * 44 / ink.shape[0]))
+        amount[3:47, x : x + wide] = np.minimum(amount[3:47, x : x + wide], 255 - cv2.resize(ink, (wide, 44)))
+        x += wide + 4
+    return amount[:, :x], "".join(str(labels[index]) for index in chosen)
+
+
+@pytest.mark.parametrize("seed", [16, 31])
+def test_a_check_amount_scanned_large_reads_as_at_full_size(mnist_subset_path: Path, tmp_path: Path, seed: int) -> None:
+    """A tight amount enlarged twice and three times (a scanner at two or three times ORAND's resolution: a crop a
+    cell's height, its writing over LARGE_AMOUNT_MIN) is shrunk back (`load.large_amount_zoom`) and read as at full
+    size (before: a digit lost or misread at both sizes). A register cell's number, with room around it, is not."""
+    import cv2
+
+    from digitscan.scan.load import AMOUNT_DIGIT, prepare
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    amount, truth = _tight_amount(mnist_subset_path, seed)
+    scanner = Scanner(options=ScanOptions(workers=0))
+    for zoom in (1, 2, 3):
+        path = tmp_path / f"amount-{zoom}.png"
+        size = (amount.shape[1] * zoom, amount.shape[0] * zoom)
+        cv2.imwrite(str(path), cv2.resize(amount, size, interpolation=cv2.INTER_CUBIC))
+        (result,) = scanner.scan([path])
+        assert [s.text for s in result.strings] == [truth], zoom
+    large = cv2.resize(amount, (amount.shape[1] * 2, amount.shape[0] * 2), interpolation=cv2.INTER_CUBIC)
+    assert prepare(large).scale == pytest.approx(AMOUNT_DIGIT / 88, rel=0.05)
+    cell = np.full((300, large.shape[1]), 255, np.uint8)
+    cell[100:200] = large[:100]
+    assert prepare(cell).scale == 1.0
+
+
 def test_a_check_amount_scanned_large_keeps_its_1_that_touches_the_crops_top() -> None:
     """An amount scanned at twice ORAND's resolution: its 1, over EDGE_RULE_MIN tall and running out of the crop's
     top, is no taller than its other digits, and with no scan's band along the crop it is a digit, not a column
