@@ -205,14 +205,15 @@ class Page:
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
 
-    def as_cell(self) -> CellCrop:
-        """This page prepared anew as a crop, its shorter side just under MIN_SIDE: its grey, its dark bands and its
-        size against the page's (`segment.page_cuts`' `as_cell`). Prepared as a crop, a scan's band is blanked
-        whole; prepared as a page, a band with marks in it was taken for paper in a hard shadow and kept (dev
-        cells of seed 3000 enlarged twice and taken for cells: 72.39 % read so, 80.98 % as a crop)."""
+    def as_cell(self, shrink: float = 1.0) -> CellCrop:
+        """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
+        its dark bands and its size against the page's (`segment.page_cuts`' `as_cell`). Prepared as a crop, a
+        scan's band is blanked whole; prepared as a page, a band with marks in it was taken for paper in a hard
+        shadow and kept (dev cells of seed 3000 enlarged twice and taken for cells: 72.39 % read so, 80.98 % as a
+        crop)."""
         if self.decoded is None:
             raise ValueError("the decoded image was not kept for this page")
-        scale = (MIN_SIDE - 1) / min(self.original_size)
+        scale = (MIN_SIDE - 1) / min(self.original_size) * shrink
         cell = _prepared(self.decoded, scale, self.index, self.original_size)
         return cell.grey, cell.bands, scale / self.scale
 

@@ -256,6 +256,18 @@ CELL_ZOOM = 1.5
 LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
+# A cell's number is often written small in it: where the page prepared as a crop has a scan's dark band along it, a
+# number BANDED_NUMBER_SHARE of the shorter side tall will do (its words as found on the page, none left out for
+# lying in the band: a hard shadow across a check is such a band, and the printed lines in it are words). The crop is
+# shrunk further until the number's digits stand LARGE_CELL_DIGIT tall at most: the cell's pixel sizes were set on
+# digits 40-60 px tall, and a crop just under MIN_SIDE held them 63-162 px (median 100, seed 9500 enlarged twice).
+# Dev cells of seeds 9500 / 3000 enlarged twice 77.67 / 76.67 %: digits at most 50 / 65 / 80 / 95 px 77.67 / 77.00,
+# 78.83 / 77.67, 78.67 / 77.17, 78.00 / 76.83 %; with a banded number of 0.05 / 0.08 / 0.11, 80.33 / 77.83, 80.33 /
+# 77.83, 80.00 / 77.83 %. Three times: 71.17 / 70.83 -> 75.00 / 72.67 % (digits at most 50 / 80 px: 74.17 / 72.67,
+# 74.17 / 73.33 %). Leaving words in the band out took two hard-shadowed checks of 1,800 kept pages for cells; as it
+# is, none (bench/README.md, forty-fourth session).
+BANDED_NUMBER_SHARE = 0.08
+LARGE_CELL_DIGIT = 65  # working pixels
 # A word with BAND_WORD of its box or more in the dark bands found on the page prepared as a crop lies in a scan's
 # border: dev cells of seed 3000 enlarged twice, of the 68 large ones not taken for cells before, 19 are now; none of
 # the 1,680 generated pages (seeds 120000-148000) is.
@@ -1363,7 +1375,7 @@ def page_cuts(
     bands: np.ndarray | None = None,
     unsure_too: bool = True,
     unbow: bool = True,
-    as_cell: Callable[[], CellCrop] | None = None,
+    as_cell: Callable[..., CellCrop] | None = None,
 ) -> tuple[list[list[Word]], bool]:
     """The words of a page cut at each quarter turn it may be read in (`orientations`: the likelier first, the
     other where the quarter is unsure and `unsure_too`), and whether each is to be read upside down too
@@ -1411,26 +1423,42 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(words: list[Word], shape: tuple[int, ...], as_cell: Callable[[], CellCrop]) -> CellCrop | None:
+def _large_cell(words: list[Word], shape: tuple[int, ...], as_cell: Callable[..., CellCrop]) -> CellCrop | None:
     """The page as a crop (`as_cell`'s) where its words are one number written large (`_one_large_number`): a
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
-    shadow) and its cut took for words."""
-    if _large_number(words, shape) is None:
-        return None
-    crop = as_cell()
-    if _one_large_number(words, shape):
-        return crop
-    if crop[1] is None:
-        return None
-    in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
-    kept = [
-        w for w in words if in_band[w.box[1] : w.box[1] + w.box[3], w.box[0] : w.box[0] + w.box[2]].mean() < BAND_WORD
-    ]
-    return crop if _one_large_number(kept, shape) else None
+    shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
+    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
+    large = _large_number(words, shape)
+    if large is None:
+        large = _large_number(words, shape, BANDED_NUMBER_SHARE)
+        if large is None or not _one_large_number(words, shape, BANDED_NUMBER_SHARE):
+            return None
+        crop = as_cell()
+        if crop[1] is None:
+            return None
+    else:
+        crop = as_cell()
+        if not _one_large_number(words, shape):
+            if crop[1] is None:
+                return None
+            in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
+            kept = [w for w in words if _share_in(in_band, w.box) < BAND_WORD]
+            if not _one_large_number(kept, shape):
+                return None
+    digits = large[1] * crop[2]
+    return crop if digits <= LARGE_CELL_DIGIT else as_cell(LARGE_CELL_DIGIT / digits)
 
 
-def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, float] | None:
+def _share_in(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """The share of a box (x, y, w, h) that a uint8 0/1 mask covers."""
+    x, y, width, height = box
+    return float(mask[y : y + height, x : x + width].mean())
+
+
+def _large_number(
+    words: list[Word], shape: tuple[int, ...], share: float = LARGE_NUMBER_SHARE
+) -> tuple[Word, float] | None:
     """A page's tallest word (one blob at the page's edge is none, nor a word from edge to edge: a shadow's or a
     sheet's edge, a sliver) and its digits' height (its tallest piece: two lines run together make a tall word of
     short digits), where those stand LARGE_NUMBER_SHARE of the page's shorter side or more and the word
@@ -1447,18 +1475,18 @@ def _large_number(words: list[Word], shape: tuple[int, ...]) -> tuple[Word, floa
     _, _, width, height = tallest.box
     pieces = [c.box[3] for c in tallest.candidates if c.end - c.start == 1]
     digits = max(pieces) if pieces else height
-    if digits < LARGE_NUMBER_SHARE * min(shape[:2]) or width < LARGE_NUMBER_WIDTH * height:
+    if digits < share * min(shape[:2]) or width < LARGE_NUMBER_WIDTH * height:
         return None
     return tallest, digits
 
 
-def _one_large_number(words: list[Word], shape: tuple[int, ...]) -> bool:
+def _one_large_number(words: list[Word], shape: tuple[int, ...], share: float = LARGE_NUMBER_SHARE) -> bool:
     """Whether a page's words are one number written large on it (`_large_number`), no other word of two pieces or
     more LARGE_NUMBER_ALONE as tall as its digits: a register cell scanned large, whose rules and band the page's
     cut took for words, not a page of lines. Words on the number's line, stacked on it (within STACK_GAP of its
     digits' height, across STACK_WIDTH of the narrower, as a crop's stacked lines are one number: `_join_stacked`)
     or at the page's edge are its pieces or a neighbour's slivers, not other numbers."""
-    large = _large_number(words, shape)
+    large = _large_number(words, shape, share)
     if large is None:
         return False
     number, digits = large

@@ -1589,6 +1589,30 @@ def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: s
     assert overlap / (w * h + gw * gh - overlap) > 0.5
 
 
+@pytest.mark.parametrize(("seed", "zoom"), [(173, 2), (233, 3), (39, 2)])
+def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_read_as_a_cell(
+    mnist_subset_path: Path, tmp_path: Path, seed: int, zoom: int
+) -> None:
+    """A generated register cell enlarged: its number under LARGE_NUMBER_SHARE of the page's shorter side, with a
+    scan's band along the crop (seeds 173, 233: BANDED_NUMBER_SHARE), is still taken for a cell (before: read as a
+    page, "4" and "2" for "7" and "3"); a number whose digits the crop would hold over LARGE_CELL_DIGIT tall is cut
+    from a crop shrunk further (seed 39: "3" for "33" before)."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Digits, make_register, save_register
+
+    cell = make_register([44, seed], Digits.load(mnist_subset_path, "test"))
+    as_given, larger = tmp_path / "cell.png", tmp_path / "larger.png"
+    save_register(cell, as_given)
+    grey = cv2.imread(str(as_given), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(
+        str(larger), cv2.resize(grey, (grey.shape[1] * zoom, grey.shape[0] * zoom), interpolation=cv2.INTER_CUBIC)
+    )
+    for result in Scanner(options=ScanOptions(workers=0)).scan([as_given, larger]):
+        assert [s.text for s in result.strings] == [cell.number.digits], result.file
+
+
 def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: dict[int, np.ndarray]) -> None:
     """A number written large on a small page stays a page's word where another number on it, off its line and
     not stacked on it, is half as tall or more: a page's lines are not one cell's number. Alone, it is a cell."""
