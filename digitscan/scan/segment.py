@@ -265,7 +265,9 @@ LARGE_NUMBER_WIDTH = 0.3
 # 78.83 / 77.67, 78.67 / 77.17, 78.00 / 76.83 %; with a banded number of 0.05 / 0.08 / 0.11, 80.33 / 77.83, 80.33 /
 # 77.83, 80.00 / 77.83 %. Three times: 71.17 / 70.83 -> 75.00 / 72.67 % (digits at most 50 / 80 px: 74.17 / 72.67,
 # 74.17 / 73.33 %). Leaving words in the band out took two hard-shadowed checks of 1,800 kept pages for cells; as it
-# is, none (bench/README.md, forty-fourth session).
+# is, none. A cell ruled down its length may look like a page turned a quarter: where the crop has a band, its upright
+# cut is looked at too (twice 81.17 / 78.00 %, three times 76.33 / 73.50 %); without the band test a low form turned
+# a quarter was taken for a cell, with it no page of the 1,800 (bench/README.md, forty-fourth session).
 BANDED_NUMBER_SHARE = 0.08
 LARGE_CELL_DIGIT = 65  # working pixels
 # A word with BAND_WORD of its box or more in the dark bands found on the page prepared as a crop lies in a scan's
@@ -1401,10 +1403,10 @@ def page_cuts(
     quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
-    upright = cuts[quarters.index(0)] if 0 in quarters else None  # a cell is read as given, never turned
-    large = as_cell is not None and not is_crop(grey.shape) and upright is not None
-    if large and (cell := _large_cell(upright, grey.shape, as_cell)) is not None:
-        return [_segmented_as_cell(*cell)], False
+    if as_cell is not None and not is_crop(grey.shape):  # a cell is read as given, never turned
+        upright = cuts[quarters.index(0)] if 0 in quarters else segment(grey, 0, inked, rules, bands)
+        if (cell := _large_cell(upright, grey.shape, as_cell, banded=0 not in quarters)) is not None:
+            return [_segmented_as_cell(*cell)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
@@ -1423,12 +1425,15 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(words: list[Word], shape: tuple[int, ...], as_cell: Callable[..., CellCrop]) -> CellCrop | None:
+def _large_cell(
+    words: list[Word], shape: tuple[int, ...], as_cell: Callable[..., CellCrop], banded: bool = False
+) -> CellCrop | None:
     """The page as a crop (`as_cell`'s) where its words are one number written large (`_one_large_number`): a
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
-    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
+    a band, as does any number where `banded` (a page whose cut took it for turned a quarter, looked at upright).
+    The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
     large = _large_number(words, shape)
     if large is None:
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
@@ -1439,6 +1444,8 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], as_cell: Callable[...
             return None
     else:
         crop = as_cell()
+        if banded and crop[1] is None:
+            return None
         if not _one_large_number(words, shape):
             if crop[1] is None:
                 return None

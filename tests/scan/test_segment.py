@@ -1589,14 +1589,15 @@ def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: s
     assert overlap / (w * h + gw * gh - overlap) > 0.5
 
 
-@pytest.mark.parametrize(("seed", "zoom"), [(173, 2), (233, 3), (39, 2)])
+@pytest.mark.parametrize(("seed", "zoom"), [(173, 2), (233, 3), (39, 2), (32, 2), (190, 3)])
 def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_read_as_a_cell(
     mnist_subset_path: Path, tmp_path: Path, seed: int, zoom: int
 ) -> None:
     """A generated register cell enlarged: its number under LARGE_NUMBER_SHARE of the page's shorter side, with a
     scan's band along the crop (seeds 173, 233: BANDED_NUMBER_SHARE), is still taken for a cell (before: read as a
     page, "4" and "2" for "7" and "3"); a number whose digits the crop would hold over LARGE_CELL_DIGIT tall is cut
-    from a crop shrunk further (seed 39: "3" for "33" before)."""
+    from a crop shrunk further (seed 39: "3" for "33" before); a cell whose column rules make it look like a page
+    turned a quarter is still looked at upright (seeds 32, 190: its rules read as 1s before)."""
     import cv2
 
     from digitscan.scan.pipeline import Scanner, ScanOptions
