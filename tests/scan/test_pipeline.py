@@ -114,15 +114,17 @@ def test_without_workers_a_failing_file_is_reported_and_ctrl_c_keeps_finished_wo
 )
 def test_any_image_goes_through_the_worker_stages(kind: str, height: int, width: int, seed: int) -> None:
     """No exception; every box on the page (as the pipeline reports it, in the file's pixels: a small crop is read
-    enlarged); every 28x28 digit finite, in [0, 1]."""
-    from digitscan.scan.load import prepare
+    enlarged, a check's amount scanned large shrunk, its writing no shorter than AMOUNT_DIGIT); every 28x28 digit
+    finite, in [0, 1]."""
+    from digitscan.scan.load import AMOUNT_DIGIT, prepare
     from digitscan.scan.normalise import to_mnist
     from digitscan.scan.pipeline import clip_box
     from digitscan.scan.segment import segment
     from digitscan.scan.straighten import scaled_box
 
     page = prepare(_random_image(kind, height, width, seed))
-    assert page.grey.shape == (round(height * page.scale), round(width * page.scale)) and page.scale >= 1.0
+    assert page.grey.shape == (round(height * page.scale), round(width * page.scale))
+    assert page.scale >= min(1.0, AMOUNT_DIGIT / height)
     assert page.grey.dtype == np.float32 and page.original_size == (width, height)
     assert np.isfinite(page.grey).all() and page.grey.min() >= 0 and page.grey.max() <= 1
     for word in segment(page.grey):
