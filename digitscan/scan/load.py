@@ -204,6 +204,19 @@ class Page:
     # The image as decoded (uint8 grey), kept for a page small enough to be a register cell scanned large: the
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
+    _cell: CellCrop | None = field(default=None, repr=False, compare=False)  # `as_cell()`'s, made once
+
+    def cell_banded(self) -> bool:
+        """Whether this page prepared as a crop (`as_cell`) has a scan's dark band along it: a crop's bands are
+        `dark_bands` of its grey as shrunk (2.5 ms on a 1000 x 1400 page, against 22 ms for preparing it whole)."""
+        if self.decoded is None:
+            raise ValueError("the decoded image was not kept for this page")
+        if self._cell is not None:
+            return self._cell[1] is not None
+        width, height = self.original_size
+        scale = (MIN_SIDE - 1) / min(self.original_size)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        return dark_bands(cv2.resize(self.decoded, size, interpolation=cv2.INTER_AREA)) is not None
 
     def as_cell(self, shrink: float = 1.0) -> CellCrop:
         """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
@@ -213,9 +226,14 @@ class Page:
         crop)."""
         if self.decoded is None:
             raise ValueError("the decoded image was not kept for this page")
+        if shrink == 1.0 and self._cell is not None:
+            return self._cell
         scale = (MIN_SIDE - 1) / min(self.original_size) * shrink
         cell = _prepared(self.decoded, scale, self.index, self.original_size)
-        return cell.grey, cell.bands, scale / self.scale
+        crop = cell.grey, cell.bands, scale / self.scale
+        if shrink == 1.0:
+            self._cell = crop
+        return crop
 
 
 @contextlib.contextmanager

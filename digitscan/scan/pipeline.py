@@ -114,8 +114,8 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            as_cell = page.as_cell if page.decoded is not None else None
-            cuts, both_ways = page_cuts(page.grey, page.sheet, page.bands, as_cell=as_cell)
+            cell = page if page.decoded is not None else None
+            cuts, both_ways = page_cuts(page.grey, page.sheet, page.bands, cell=cell)
             readings = []
             for cut, words in enumerate(cuts):  # the likelier quarter turn first; the other where it is unsure
                 readings.append(_reading(words, cut))

@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -494,6 +495,18 @@ class Word:
 
 CellCrop = tuple[np.ndarray, np.ndarray | None, float]
 """A page prepared as a crop, to be cut as a register cell: its grey, its dark bands, its size against the page's."""
+
+
+class CellSource(Protocol):
+    """A page that can be prepared anew as a crop (`load.Page`): a register cell scanned large may be one."""
+
+    def as_cell(self, shrink: float = 1.0) -> CellCrop:
+        """The page prepared as a crop, its shorter side just under MIN_SIDE (`shrink` times that)."""
+        ...
+
+    def cell_banded(self) -> bool:
+        """Whether `as_cell()` has a scan's dark band along it, told without preparing the crop."""
+        ...
 
 
 def is_cell(shape: tuple[int, ...]) -> bool:
@@ -1377,7 +1390,7 @@ def page_cuts(
     bands: np.ndarray | None = None,
     unsure_too: bool = True,
     unbow: bool = True,
-    as_cell: Callable[..., CellCrop] | None = None,
+    cell: CellSource | None = None,
 ) -> tuple[list[list[Word]], bool]:
     """The words of a page cut at each quarter turn it may be read in (`orientations`: the likelier first, the
     other where the quarter is unsure and `unsure_too`), and whether each is to be read upside down too
@@ -1386,7 +1399,7 @@ def page_cuts(
     its words' boxes mapped back. `bands`: a scan's dark bands (`load.dark_bands`), for a crop. A curled page
     (`page_bow`; unless `unbow` is False) is read with its rules straightened, its words' boxes mapped back. A page
     whose words are one number written large (`_one_large_number`) is cut again as a cell (`_segmented_as_cell`):
-    the crop `as_cell` gives (`load.Page.as_cell`: the image prepared anew as a crop; a page without it is none)."""
+    the crop `cell` gives (`load.Page.as_cell`: the image prepared anew as a crop; a page without it is none)."""
     if sheet is not None and not is_crop(grey.shape):
         squared, matrix = square_sheet(grey, sheet)
         if not is_crop(squared.shape):
@@ -1403,10 +1416,13 @@ def page_cuts(
     quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
-    if as_cell is not None and not is_crop(grey.shape):  # a cell is read as given, never turned
-        upright = cuts[quarters.index(0)] if 0 in quarters else segment(grey, 0, inked, rules, bands)
-        if (cell := _large_cell(upright, grey.shape, as_cell, banded=0 not in quarters)) is not None:
-            return [_segmented_as_cell(*cell)], False
+    if cell is not None and not is_crop(grey.shape):  # a cell is read as given, never turned
+        if 0 in quarters:
+            upright = cuts[quarters.index(0)]
+        else:  # taken for turned a quarter: a cell's column rules may do that, a cell scanned has a band
+            upright = segment(grey, 0, inked, rules, bands) if cell.cell_banded() else []
+        if (crop := _large_cell(upright, grey.shape, cell, banded=0 not in quarters)) is not None:
+            return [_segmented_as_cell(*crop)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
         larger, zoom = _segmented_larger(grey, bands)
@@ -1425,10 +1441,8 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(
-    words: list[Word], shape: tuple[int, ...], as_cell: Callable[..., CellCrop], banded: bool = False
-) -> CellCrop | None:
-    """The page as a crop (`as_cell`'s) where its words are one number written large (`_one_large_number`): a
+def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, banded: bool = False) -> CellCrop | None:
+    """The page as a crop (`cell.as_cell`'s) where its words are one number written large (`_one_large_number`): a
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
@@ -1439,11 +1453,11 @@ def _large_cell(
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
         if large is None or not _one_large_number(words, shape, BANDED_NUMBER_SHARE):
             return None
-        crop = as_cell()
+        crop = cell.as_cell()
         if crop[1] is None:
             return None
     else:
-        crop = as_cell()
+        crop = cell.as_cell()
         if banded and crop[1] is None:
             return None
         if not _one_large_number(words, shape):
@@ -1454,7 +1468,7 @@ def _large_cell(
             if not _one_large_number(kept, shape):
                 return None
     digits = large[1] * crop[2]
-    return crop if digits <= LARGE_CELL_DIGIT else as_cell(LARGE_CELL_DIGIT / digits)
+    return crop if digits <= LARGE_CELL_DIGIT else cell.as_cell(LARGE_CELL_DIGIT / digits)
 
 
 def _share_in(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:

@@ -485,6 +485,13 @@ def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large
     assert bands is not None and bands[:, -10:].all() and (grey[bands] == 1.0).all()
     assert grey[int(200 * zoom), int(315 * zoom)] < 0.5  # the stroke, at its place on the crop
     assert prepare(np.full((LARGE_CELL_SIDE + 1, 1500), 230, np.uint8)).decoded is None
+    # whether the crop has a band is told without preparing it, and as preparing it tells; a smaller crop on asking
+    shrunk = page.as_cell(0.5)
+    assert shrunk[0].shape == (round((MIN_SIDE - 1) / 2), round(800 * (MIN_SIDE - 1) / 800)) and shrunk[2] == zoom / 2
+    unbanded = scan.copy()
+    unbanded[:, 760:] = 230
+    assert page.cell_banded() and prepare(scan).cell_banded() and not prepare(unbanded).cell_banded()
+    assert prepare(unbanded).as_cell()[1] is None
 
 
 def test_a_margin_rules_pieces_and_a_ruled_lines_dashes_do_not_say_how_tall_the_writing_is() -> None:

@@ -1632,14 +1632,14 @@ def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: di
     written(image, "52", 40, 20, 180)  # its digits about 150 px tall: 0.375 of the page's shorter side
     written(image, "71", 380, 250, 110)  # 0.6 as tall, below and to the right of it
     page = prepare(image)
-    words = page_cuts(page.grey, page.sheet, page.bands, as_cell=page.as_cell)[0][0]
+    words = page_cuts(page.grey, page.sheet, page.bands, cell=page)[0][0]
     assert len(words) == 2
     large, other = sorted((w.box[3] for w in words), reverse=True)
     assert large >= LARGE_NUMBER_SHARE * 400 and other >= LARGE_NUMBER_ALONE * large
     assert not any(w.cell or w.crop for w in words)
     image[240:, 360:] = 255  # the smaller number gone: one number large on the page, cut as a cell
     page = prepare(image)
-    (word,) = page_cuts(page.grey, page.sheet, page.bands, as_cell=page.as_cell)[0][0]
+    (word,) = page_cuts(page.grey, page.sheet, page.bands, cell=page)[0][0]
     assert word.cell and word.crop
     (word,) = page_cuts(page.grey, page.sheet, page.bands)[0][0]  # no image to prepare as a crop: read as a page
     assert not word.cell
