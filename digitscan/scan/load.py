@@ -213,10 +213,8 @@ class Page:
             raise ValueError("the decoded image was not kept for this page")
         if self._cell is not None:
             return self._cell[1] is not None
-        width, height = self.original_size
         scale = (MIN_SIDE - 1) / min(self.original_size)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        return dark_bands(cv2.resize(self.decoded, size, interpolation=cv2.INTER_AREA)) is not None
+        return dark_bands(_at_scale(self.decoded, scale, self.original_size)) is not None
 
     def as_cell(self, shrink: float = 1.0) -> CellCrop:
         """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
@@ -462,6 +460,17 @@ def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
     return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
 
 
+def _at_scale(grey: np.ndarray, scale: float, original_size: tuple[int, int]) -> np.ndarray:
+    """A decoded image (uint8) resized to `scale` of its `original_size` (width, height): cubic to enlarge, by area
+    to shrink."""
+    width, height = original_size
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size == grey.shape[::-1]:
+        return grey
+    larger = size[0] > grey.shape[1]
+    return cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC if larger else cv2.INTER_AREA)
+
+
 def large_amount_zoom(flat: np.ndarray, bands: np.ndarray | None = None) -> float:
     """How much a crop a cell's height or taller is to be shrunk: a check's amount scanned large (no scan's band
     along it, its tallest blob of writing LARGE_AMOUNT_SHARE of its height and LARGE_AMOUNT_MIN px or more) until that
@@ -508,11 +517,8 @@ def writing_heights(
 
 def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[int, int]) -> Page:
     """The page at `scale` of its `original_size` (width, height), its illumination flattened."""
+    grey = _at_scale(grey, scale, original_size)
     width, height = original_size
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if size != grey.shape[::-1]:
-        larger = size[0] > grey.shape[1]
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC if larger else cv2.INTER_AREA)
     bands = dark_bands(grey)
     flat = None
     if bands is not None and not is_crop(grey.shape):

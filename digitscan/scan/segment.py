@@ -1421,7 +1421,7 @@ def page_cuts(
             upright = cuts[quarters.index(0)]
         else:  # taken for turned a quarter: a cell's column rules may do that, a cell scanned has a band
             upright = segment(grey, 0, inked, rules, bands) if cell.cell_banded() else []
-        if (crop := _large_cell(upright, grey.shape, cell, banded=0 not in quarters)) is not None:
+        if (crop := _large_cell(upright, grey.shape, cell)) is not None:
             return [_segmented_as_cell(*crop)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
@@ -1441,13 +1441,12 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, banded: bool = False) -> CellCrop | None:
+def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource) -> CellCrop | None:
     """The page as a crop (`cell.as_cell`'s) where its words are one number written large (`_one_large_number`): a
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
-    a band, as does any number where `banded` (a page whose cut took it for turned a quarter, looked at upright).
-    The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
+    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
     large = _large_number(words, shape)
     if large is None:
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
@@ -1458,8 +1457,6 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, ban
             return None
     else:
         crop = cell.as_cell()
-        if banded and crop[1] is None:
-            return None
         if not _one_large_number(words, shape):
             if crop[1] is None:
                 return None
