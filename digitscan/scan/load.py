@@ -204,17 +204,11 @@ class Page:
     # The image as decoded (uint8 grey), kept for a page small enough to be a register cell scanned large: the
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
-    _cell: CellCrop | None = field(default=None, repr=False, compare=False)  # `as_cell()`'s, made once
 
     def cell_banded(self) -> bool:
         """Whether this page prepared as a crop (`as_cell`) has a scan's dark band along it: a crop's bands are
         `dark_bands` of its grey as shrunk (2.5 ms on a 1000 x 1400 page, against 22 ms for preparing it whole)."""
-        if self.decoded is None:
-            raise ValueError("the decoded image was not kept for this page")
-        if self._cell is not None:
-            return self._cell[1] is not None
-        scale = (MIN_SIDE - 1) / min(self.original_size)
-        return dark_bands(_at_scale(self.decoded, scale, self.original_size)) is not None
+        return dark_bands(_at_scale(self._decoded(), self._cell_scale(), self.original_size)) is not None
 
     def as_cell(self, shrink: float = 1.0) -> CellCrop:
         """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
@@ -222,16 +216,19 @@ class Page:
         scan's band is blanked whole; prepared as a page, a band with marks in it was taken for paper in a hard
         shadow and kept (dev cells of seed 3000 enlarged twice and taken for cells: 72.39 % read so, 80.98 % as a
         crop)."""
+        scale = self._cell_scale() * shrink
+        cell = _prepared(self._decoded(), scale, self.index, self.original_size)
+        return cell.grey, cell.bands, scale / self.scale
+
+    def _cell_scale(self) -> float:
+        """The scale of the file's pixels that makes this page a crop: its shorter side just under MIN_SIDE."""
+        return (MIN_SIDE - 1) / min(self.original_size)
+
+    def _decoded(self) -> np.ndarray:
+        """The image as decoded, kept for a page small enough to be a register cell scanned large."""
         if self.decoded is None:
             raise ValueError("the decoded image was not kept for this page")
-        if shrink == 1.0 and self._cell is not None:
-            return self._cell
-        scale = (MIN_SIDE - 1) / min(self.original_size) * shrink
-        cell = _prepared(self.decoded, scale, self.index, self.original_size)
-        crop = cell.grey, cell.bands, scale / self.scale
-        if shrink == 1.0:
-            self._cell = crop
-        return crop
+        return self.decoded
 
 
 @contextlib.contextmanager
@@ -479,9 +476,8 @@ def large_amount_zoom(flat: np.ndarray, bands: np.ndarray | None = None) -> floa
     if not is_cell(flat.shape) or bands is not None:
         return 1.0
     writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN, shape=WRITING_SHAPE)
-    if not writing.size or int(writing.max()) < max(LARGE_AMOUNT_SHARE * flat.shape[0], LARGE_AMOUNT_MIN):
-        return 1.0
-    return AMOUNT_DIGIT / int(writing.max())
+    tallest = int(writing.max()) if writing.size else 0
+    return AMOUNT_DIGIT / tallest if tallest >= max(LARGE_AMOUNT_SHARE * flat.shape[0], LARGE_AMOUNT_MIN) else 1.0
 
 
 def writing_zoom(flat: np.ndarray) -> float:

@@ -1448,21 +1448,18 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource) -> 
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
     a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
     large = _large_number(words, shape)
-    if large is None:
+    small = large is None
+    if small:
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
         if large is None or not _one_large_number(words, shape, BANDED_NUMBER_SHARE):
             return None
-        crop = cell.as_cell()
-        if crop[1] is None:
+    crop = cell.as_cell()
+    if small or not _one_large_number(words, shape):
+        if crop[1] is None:  # a small number, or other words as tall: a cell only with a scan's band
             return None
-    else:
-        crop = cell.as_cell()
-        if not _one_large_number(words, shape):
-            if crop[1] is None:
-                return None
+        if not small:
             in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
-            kept = [w for w in words if _share_in(in_band, w.box) < BAND_WORD]
-            if not _one_large_number(kept, shape):
+            if not _one_large_number([w for w in words if _share_in(in_band, w.box) < BAND_WORD], shape):
                 return None
     digits = large[1] * crop[2]
     return crop if digits <= LARGE_CELL_DIGIT else cell.as_cell(LARGE_CELL_DIGIT / digits)
