@@ -21,6 +21,7 @@ warm-up, pool start included.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -92,6 +93,10 @@ def generate(
             written.append((name, page))
             tags[name] = [*conditions.tags(), WRITERS[writer]]
     write_truth(folder, written)
+    with open(folder / "writers.csv", "w", newline="", encoding="utf-8") as f:  # for readers_bench.py
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(["file", "writer"])
+        rows.writerows((name, tag[-1]) for name, tag in tags.items())
     return tags
 
 

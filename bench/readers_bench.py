@@ -24,6 +24,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from page_bench import WRITERS  # noqa: E402
+
+from digitscan.training.pages import FEATURES  # noqa: E402
+
 COVERED = 0.3  # of the smaller box: a word covers a true line this much to be its reading
 
 
@@ -37,6 +41,7 @@ def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int
     chosen one), read as `pipeline.classify_files` reads a page."""
     from digitscan.scan import pipeline
     from digitscan.scan.assemble import assemble, assemble_word, orientation_evidence
+    from digitscan.scan.read import line_kind
     from digitscan.scan.straighten import scaled_box
 
     words = []
@@ -44,7 +49,7 @@ def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int
         choices, kept = [], []
         for reading in item.readings:
             scores = classifier.scores(reading.images)
-            lines = reader.read(reading.lines, [not w.crop for w in reading.words])
+            lines = reader.read(reading.lines, [line_kind(w) for w in reading.words])
             strings = assemble(reading.words, scores, item.scale, lines)
             choices.append((reading.cut, orientation_evidence(strings, lines), strings))
             offsets = [sum(len(w.candidates) for w in reading.words[:n]) for n in range(len(reading.words))]
@@ -65,26 +70,41 @@ def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int
     return words
 
 
+def page_writer(folder: Path, name: str, cross_writers: bool) -> str:
+    """A page's writer: from the writers.csv `page_bench.py --keep` writes, or else from its index as page_bench
+    gave it out (`cross_writers`: the writers turn over once a round of conditions too)."""
+    if (folder / "writers.csv").is_file():
+        with open(folder / "writers.csv", newline="") as f:
+            return next(row["writer"] for row in csv.DictReader(f) if row["file"] == name)
+    index = int(re.search(r"-(\d+)\.\w+$", name).group(1))
+    return WRITERS[(index + (index // len(FEATURES) if cross_writers else 0)) % len(WRITERS)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path, help="page sets, each with truth.csv")
+    parser.add_argument(
+        "--cross-writers", action="store_true", help="sets without writers.csv were made with --cross-writers"
+    )
     args = parser.parse_args(argv)
     from digitscan.scan.classify import Classifier
     from digitscan.scan.read import StringReader
 
     classifier, reader = Classifier(), StringReader()
-    print("| set | writers | lines | classifier alone | reader alone | chosen | both wrong | one right, lost |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| set | writers | lines | classifier alone | reader alone | chosen | both wrong | one right, lost "
+        "| of which the classifier's |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for folder in args.folders:
         truth: dict[str, list[dict[str, str]]] = {}
         with open(folder / "truth.csv", newline="") as f:
             for row in csv.DictReader(f):
                 truth.setdefault(row["file"], []).append(row)
-        counts = {"MNIST test": Counter(), "CVL valid": Counter()}
+        counts = {writer: Counter() for writer in WRITERS}
         for name, rows in sorted(truth.items()):
             words = page_words(folder / name, classifier, reader)
-            index = int(re.search(r"-(\d+)\.\w+$", name).group(1))
-            count = counts["MNIST test" if index % 2 == 0 else "CVL valid"]
+            count = counts[page_writer(folder, name, args.cross_writers)]
             for row in rows:
                 box = tuple(int(row[k]) for k in "xywh")
                 share, word = max(((overlap(box, w[0]), w) for w in words), key=lambda c: c[0], default=(0.0, None))
@@ -97,10 +117,11 @@ def main(argv: list[str] | None = None) -> int:
                     chosen=chosen == digits,
                     both=cls != digits and read != digits,
                     lost=chosen != digits and digits in (cls, read),
+                    lost_cls=chosen != digits and cls == digits,
                 )
         for writers, c in counts.items():
             n = max(1, c["lines"])
-            cells = [f"{c[k]} ({c[k] / n:.1%})" for k in ("cls", "read", "chosen", "both", "lost")]
+            cells = [f"{c[k]} ({c[k] / n:.1%})" for k in ("cls", "read", "chosen", "both", "lost", "lost_cls")]
             print(f"| {folder.name} | {writers} | {c['lines']} | " + " | ".join(cells) + " |")
     return 0
 
