@@ -304,7 +304,8 @@ STUB_FILL = 0.4  # of its box a stub's ink fills at least: a rule with a digit m
 # of lines at 4 (and 6; at 3 seed 5000 lost a line, seed 9000 gained two more), the same for widths of 0.1 to 0.35;
 # a crop is cut around its number and keeps its own rules (`_rule_remnants`).
 # A page with RULED_DOWN or more upright rules of half its height, over RULED_DOWN_RATIO times as many as its rules
-# across, is ruled down its length (`_ruled_down`, straighten.RULED_UPRIGHT_SHARE). Dev and check pages (510, seeds
+# across, is ruled down its length (`_ruled_down`: with too few digit-sized blobs to tell its quarter, it is cut
+# both ways, turned first, `straighten.quarter_turns`). Dev and check pages (510, seeds
 # 5000 / 7000 / 9000 / committed / 11000 / 1600 / 13000): upright ones have at most 7 (ledgers' columns), turned
 # notebooks 11 to 21; every page turned the right way from 6 to 10 (at 12 one was read across, as two were before).
 RULED_DOWN = 8

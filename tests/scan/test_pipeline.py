@@ -250,9 +250,9 @@ def test_workers_run_two_batches_ahead_by_the_files_seen_so_far() -> None:
 def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its_writing(
     digits: dict[int, np.ndarray], tmp_path: Path
 ) -> None:
-    """Three lines of digits, most of them joined in wide pairs: too few blobs stand taller than wide to say the
-    page is upright, and too many to be sure it is turned (`straighten.UNSURE_SHARE`). Cut only turned a quarter,
-    it read three strings down the page; cut both ways, the cut along its lines is read."""
+    """Three lines of digits close together, most of them joined in wide pairs: as many blobs have their nearest
+    neighbour in the line below as beside them, so the quarter is unsure (`straighten.UNSURE_SHARE`). Cut both
+    ways, the cut along its lines is read, not three strings down the page."""
     from digitscan.model.files import load_for_scanning
     from digitscan.scan.load import load_pages
     from digitscan.scan.segment import orientations
@@ -262,10 +262,10 @@ def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its
         ([6, 8, 9, 3, 4], [60, 90, 180, 210, 300]),
         ([2, 7, 5, 0, 6, 8], [50, 80, 170, 200, 290, 320]),
     ]
-    rows = [page_with([digits[d] for d in ds], xs, height=100, width=600, y=20) for ds, xs in lines]
+    rows = [page_with([digits[d] for d in ds], xs, height=90, width=600, y=17) for ds, xs in lines]
     blank = np.ones((60, 600), np.float32)
     path = save((np.vstack([blank, *rows, blank]) * 255).astype(np.uint8), tmp_path / "pairs.png")
-    assert orientations(load_pages(path)[0].grey) == [1, 3, 0, 2]
+    assert orientations(load_pages(path)[0].grey) == [0, 2, 1, 3]
 
     (result,) = Scanner(load_for_scanning(None), ScanOptions(workers=0)).scan([path])
     truth = ["35", "47", "2", "68", "93", "4", "27", "50", "68"]

@@ -62,34 +62,38 @@ def test_upright_rules_leaning_after_levelling_are_measured_and_a_plain_page_is_
     assert upright_lean((ruled_page(0.0) < 0.5).astype(np.uint8)) == 0.0
 
 
-def test_blobs_half_upright_run_down_only_on_a_page_ruled_down() -> None:
-    """Half the digit-sized blobs taller than wide is no sign of a turned page, unless its ruling runs down it."""
+def test_a_writers_wide_digits_side_by_side_run_across_and_stacked_run_down() -> None:
+    """Digits wider than tall (a wide, slanted hand; pairs joined) side by side along three lines are writing across,
+    however wide each blob is; the same page turned a quarter, its digits stacked down, is writing down. The share
+    of blobs taller than wide, which told the quarter before, took the upright page for turned."""
     strokes = np.zeros((800, 600), np.uint8)
-    for n in range(8):
-        strokes[60 + 80 * n : 60 + 80 * n + 40, 100:120] = 1  # taller than wide
-        strokes[60 + 80 * n : 60 + 80 * n + 20, 300:340] = 1  # wider than tall
-    assert quarter_turns(strokes)[0] == 0
-    assert quarter_turns(strokes, ruled_down=True) == [1]
+    for top in (100, 350, 600):
+        for left in range(60, 540, 80):
+            strokes[top : top + 40, left : left + 60] = 1  # 60 wide, 40 tall, 20 apart; lines 250 apart
+    assert quarter_turns(strokes) == [0]
+    assert quarter_turns(strokes, ruled_down=True) == [0]  # rules running down do not outweigh the writing
+    assert quarter_turns(np.ascontiguousarray(strokes.T)) == [1]
 
 
-def test_a_share_of_upright_blobs_near_the_threshold_leaves_the_quarter_unsure() -> None:
-    """Blobs about as often wide as tall (joined pairs, wide 4s) give both quarter turns, the likelier first; a clear
-    share, one; a page ruled down weighs the same share against its own threshold."""
+def test_blobs_whose_neighbours_lie_as_often_down_as_across_leave_the_quarter_unsure() -> None:
+    """Pairs of blobs side by side and pairs stacked: the share of blobs whose nearest neighbour lies across gives
+    both quarter turns near ACROSS_SHARE, the likelier first, and one where it is clear; with too few blobs to
+    tell, a page is read as given, or both ways, turned first, where it is ruled down its length."""
 
-    def strokes(upright: int, total: int = 8) -> np.ndarray:
-        page = np.zeros((800, 600), np.uint8)
-        for n in range(total):
-            top = 60 + 80 * n
-            if n < upright:
-                page[top : top + 40, 100:120] = 1  # taller than wide
+    def strokes(across: int, pairs: int = 8) -> np.ndarray:
+        page = np.zeros((1600, 600), np.uint8)
+        for n in range(pairs):
+            top = 40 + 190 * n
+            page[top : top + 30, 100:120] = 1
+            if n < across:
+                page[top : top + 30, 130:150] = 1  # beside it
             else:
-                page[top : top + 20, 300:340] = 1  # wider than tall
+                page[top + 40 : top + 70, 100:120] = 1  # below it
         return page
 
-    assert quarter_turns(strokes(3)) == [1, 0]  # 0.375, under UPRIGHT_SHARE by less than UNSURE_SHARE
+    assert quarter_turns(strokes(3)) == [1, 0]  # 0.375: under ACROSS_SHARE by less than UNSURE_SHARE
     assert quarter_turns(strokes(4)) == [0, 1]  # 0.5
-    assert quarter_turns(strokes(6)) == [0]
+    assert quarter_turns(strokes(7)) == [0]
     assert quarter_turns(strokes(1)) == [1]
-    assert quarter_turns(strokes(3), ruled_down=True) == [1]
-    assert quarter_turns(strokes(3, total=7)) == [0]  # too few blobs to tell: read as given
-    assert quarter_turns(strokes(3, total=7), ruled_down=True) == [1, 0]  # ruled down: both ways, turned first
+    assert quarter_turns(strokes(2, pairs=3)) == [0]  # 6 blobs: too few to tell, read as given
+    assert quarter_turns(strokes(2, pairs=3), ruled_down=True) == [1, 0]  # ruled down: both ways, turned first
