@@ -271,6 +271,10 @@ LARGE_NUMBER_WIDTH = 0.3
 # a quarter was taken for a cell, with it no page of the 1,800 (bench/README.md, forty-fourth session).
 BANDED_NUMBER_SHARE = 0.08
 LARGE_CELL_DIGIT = 65  # working pixels
+# A page taken for turned and looked at upright is a cell only by a number written large in at most this many
+# pieces: such cells' numbers held 1-14 (dev cells enlarged twice and three times, 27 of them), the words a turned
+# page's numbers ran into 34-40 (bench/README.md, forty-fifth session); a smaller number does not make it a cell.
+TURNED_CELL_PIECES = 20
 # A word with BAND_WORD of its box or more in the dark bands found on the page prepared as a crop lies in a scan's
 # border: dev cells of seed 3000 enlarged twice, of the 68 large ones not taken for cells before, 19 are now; none of
 # the 1,680 generated pages (seeds 120000-148000) is.
@@ -1426,11 +1430,12 @@ def page_cuts(
     cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
     words = cuts[0]
     if cell is not None and not is_crop(grey.shape):  # a cell is read as given, never turned
-        if 0 in quarters:
-            upright = cuts[quarters.index(0)]
-        else:  # taken for turned a quarter: a cell's column rules may do that, a cell scanned has a band
+        turned = 0 not in quarters  # a cell's texture and broken strokes may make it look turned a quarter
+        if turned:  # looked at upright where its crop has a scan's band, as a cell scanned has
             upright = segment(grey, 0, inked, rules, bands) if cell.cell_banded() else []
-        if (crop := _large_cell(upright, grey.shape, cell)) is not None:
+        else:
+            upright = cuts[quarters.index(0)]
+        if (crop := _large_cell(upright, grey.shape, cell, turned)) is not None:
             return [_segmented_as_cell(*crop)], False
     tallest = max((w.box[3] for w in words), default=0)
     if is_cell(grey.shape) and tallest < SMALL_NUMBER and tallest <= SMALL_NUMBER_SHARE * grey.shape[0]:
@@ -1450,14 +1455,19 @@ def _map_boxes(
             cand.box = onto_page(cand.box)
 
 
-def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource) -> CellCrop | None:
+def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, turned: bool = False) -> CellCrop | None:
     """The page as a crop (`cell.as_cell`'s) where its words are one number written large (`_one_large_number`): a
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
-    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most."""
+    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most. `turned`: the words
+    are the upright cut of a page taken for turned a quarter, which must hold a number written large in at most
+    TURNED_CELL_PIECES pieces: cut across its lines, a page turned a quarter under a hard shadow (a band to its
+    crop) ran its numbers' digits together into one tall word, or had a small one, and was read as one cell."""
     large = _large_number(words, shape)
     small = large is None
+    if turned and (large is None or large[0].pieces > TURNED_CELL_PIECES):
+        return None
     if small:
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
         if large is None or not _one_large_number(words, shape, BANDED_NUMBER_SHARE):

@@ -1620,6 +1620,25 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
+@pytest.mark.parametrize(("kind", "seed"), [("note", 26), ("dated", 25), ("notebook", 25)])
+def test_a_page_turned_a_quarter_under_a_hard_shadow_is_read_as_a_page_not_a_cell(
+    mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int
+) -> None:
+    """A page turned a quarter, a hard shadow over part of it (a band to its crop, `Page.cell_banded`): cut upright,
+    across its lines, its numbers' digits ran into one tall word of 34-40 pieces, or it held a small number, and the
+    page was read as one register cell (nothing, or "1" or "8" and "1"). It is read as a page (`TURNED_CELL_PIECES`)."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Conditions, Digits, make_page, save
+
+    conditions = Conditions(ink="blue", turn=90, shadow=0.55, hard_shadow=True, jpeg=90)
+    page = make_page([seed, 7], Digits.load(mnist_subset_path, "test"), kind, conditions)
+    path = tmp_path / "page.jpg"
+    save(page, path)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    read = [s.text for s in result.strings]
+    assert sum(number.digits in read for number in page.numbers) >= len(page.numbers) // 2 + 1, read
+
+
 def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: dict[int, np.ndarray]) -> None:
     """A number written large on a small page stays a page's word where another number on it, off its line and
     not stacked on it, is half as tall or more: a page's lines are not one cell's number. Alone, it is a cell."""
