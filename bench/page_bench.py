@@ -96,7 +96,7 @@ def generate(
     with open(folder / "writers.csv", "w", newline="", encoding="utf-8") as f:  # for readers_bench.py
         rows = csv.writer(f, lineterminator="\n")
         rows.writerow(["file", "writer"])
-        rows.writerows((name, tag[-1]) for name, tag in tags.items())
+        rows.writerows((name, tag[-1]) for name, tag in tags.items())  # a page's last tag is its writer
     return tags
 
 

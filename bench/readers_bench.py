@@ -70,14 +70,15 @@ def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int
     return words
 
 
-def page_writer(folder: Path, name: str, cross_writers: bool) -> str:
-    """A page's writer: from the writers.csv `page_bench.py --keep` writes, or else from its index as page_bench
+def page_writers(folder: Path, names: list[str], cross_writers: bool) -> dict[str, str]:
+    """Each page's writer: from the writers.csv `page_bench.py --keep` writes, or else from its index as page_bench
     gave it out (`cross_writers`: the writers turn over once a round of conditions too)."""
     if (folder / "writers.csv").is_file():
         with open(folder / "writers.csv", newline="") as f:
-            return next(row["writer"] for row in csv.DictReader(f) if row["file"] == name)
-    index = int(re.search(r"-(\d+)\.\w+$", name).group(1))
-    return WRITERS[(index + (index // len(FEATURES) if cross_writers else 0)) % len(WRITERS)]
+            return {row["file"]: row["writer"] for row in csv.DictReader(f)}
+    indices = {name: int(re.search(r"-(\d+)\.\w+$", name).group(1)) for name in names}
+    turn = len(FEATURES) if cross_writers else None
+    return {name: WRITERS[(i + (i // turn if turn else 0)) % len(WRITERS)] for name, i in indices.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             for row in csv.DictReader(f):
                 truth.setdefault(row["file"], []).append(row)
         counts = {writer: Counter() for writer in WRITERS}
+        writers = page_writers(folder, list(truth), args.cross_writers)
         for name, rows in sorted(truth.items()):
             words = page_words(folder / name, classifier, reader)
-            count = counts[page_writer(folder, name, args.cross_writers)]
+            count = counts[writers[name]]
             for row in rows:
                 box = tuple(int(row[k]) for k in "xywh")
                 share, word = max(((overlap(box, w[0]), w) for w in words), key=lambda c: c[0], default=(0.0, None))

@@ -1466,7 +1466,7 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, tur
     crop) ran its numbers' digits together into one tall word, or had a small one, and was read as one cell."""
     large = _large_number(words, shape)
     small = large is None
-    if turned and (large is None or large[0].pieces > TURNED_CELL_PIECES):
+    if turned and (small or large[0].pieces > TURNED_CELL_PIECES):
         return None
     if small:
         large = _large_number(words, shape, BANDED_NUMBER_SHARE)
