@@ -175,6 +175,14 @@ WRITTEN_ON = 0.5  # of the sheet's writing per pixel: a darker band holding this
 # 58.31 %; 0.5 (as WRITTEN_ON) and 0.25 84.01, 0.1 and 0.05 84.64 %. No dev or check page without such a shadow has
 # a dark band at all; a crop's band (a register cell's) is not weighed.
 SHADED_WRITING = 0.1
+# A band darker than BLACK_BAND of the paper (its median grey against the page's PAPER_PERCENTILE) is a scanner's
+# background or a book's gutter, never paper in a hard shadow, whatever specks its flattening turns into strokes: an
+# empty register cell scanned large has no writing beside its band, so a few specks passed SHADED_WRITING and the band
+# was read as digits. The generator's bands are grey 8-70 on paper of about 210 (0.04-0.33), its hard shadows leave
+# 0.45-0.65 of the light (`training.pages.HARD_SHADOW`); measured, the bands of empty cells (seed 95800 enlarged three
+# times) lie at 0.06-0.18, the shadows of hard-shadowed pages (seeds 141000, 142000) at 0.36-0.49: 0.3 lies between.
+# Empty cells enlarged three / two times given a number 100 -> 62 / 52 -> 34 of 300; those pages as before.
+BLACK_BAND = 0.3
 # -- dark bands along one or two edges of a scan (dark_bands): scanner background, a book's gutter. Set on the
 # register cells of training/pages.py (issue #20) and checked to leave ORAND (434/600) and the samples as they were.
 BAND_DARK = 0.5  # of the paper's brightness (PAPER_PERCENTILE): darker is band (a faded brown band is ~0.35)
@@ -520,7 +528,8 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     if bands is not None and not is_crop(grey.shape):
         bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
-        if written_in(bands, flat, SHADED_WRITING):
+        black = np.median(grey[bands]) < BLACK_BAND * percentile_uint8(grey, PAPER_PERCENTILE)
+        if not black and written_in(bands, flat, SHADED_WRITING):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
         grey = grey.copy()

@@ -294,6 +294,30 @@ def test_a_pages_side_in_a_hard_shadow_is_paper_and_a_bare_dark_side_a_band() ->
     assert banded.bands is not None and banded.bands[:, 700:].all()
 
 
+def test_a_scanners_black_band_with_specks_beside_bare_paper_is_a_band_not_shaded_paper(tmp_path: Path) -> None:
+    """An empty register cell scanned large: bare paper beside a near-black, grainy scanner border. The grain's
+    specks flatten into strokes, and with no writing on the paper they passed `SHADED_WRITING`: the border was kept
+    as paper in a hard shadow, and its grain read as a column of digits. A band as dark as a scanner's background
+    (`BLACK_BAND`) is a band; the scan finds nothing."""
+    import cv2
+
+    from digitscan.model.files import load_for_scanning
+    from digitscan.scan.load import BLACK_BAND, PAPER_PERCENTILE, percentile_uint8, prepare
+    from digitscan.scan.options import ScanOptions
+    from digitscan.scan.pipeline import Scanner
+
+    rng = np.random.default_rng(0)
+    grey = rng.normal(205, 4, (900, 1200))
+    grey[:, :260] = rng.normal(30, 14, (900, 260))  # the scanner's lid: black, grainy
+    grey = cv2.GaussianBlur(np.clip(grey, 0, 255).astype(np.uint8), (3, 3), 0)
+    assert np.median(grey[:, :260]) < BLACK_BAND * percentile_uint8(grey, PAPER_PERCENTILE)
+    page = prepare(grey)
+    assert page.bands is not None and page.bands[:, :250].all() and not page.bands[:, 300:].any()
+    path = save(grey, tmp_path / "cell.png")
+    (result,) = Scanner(load_for_scanning(None), ScanOptions(workers=0)).scan([path])
+    assert result.error is None and result.strings == []
+
+
 def test_a_bare_hard_shadow_down_a_pages_side_is_band_up_to_its_slanting_edge() -> None:
     """A hard shadow over a page's right side with nothing written in it is a band; its edge slants, so the band's
     solid depth and ragged reach (`load.BAND_RAGGED`) stopped short of it at the foot, and the wedge past them stayed
