@@ -181,7 +181,9 @@ SHADED_WRITING = 0.1
 # was read as digits. The generator's bands are grey 8-70 on paper of about 210 (0.04-0.33), its hard shadows leave
 # 0.45-0.65 of the light (`training.pages.HARD_SHADOW`); measured, the bands of empty cells (seed 95800 enlarged three
 # times) lie at 0.06-0.18, the shadows of hard-shadowed pages (seeds 141000, 142000) at 0.36-0.49: 0.3 lies between.
-# Empty cells enlarged three / two times given a number 100 -> 62 / 52 -> 34 of 300; those pages as before.
+# Empty cells enlarged three / two times given a number 100 -> 62 / 52 -> 34 of 300; those pages as before; dev cells
+# (seeds 3000, 9500) enlarged twice +10 -3, +6 -2, three times +16 -14, +18 -12 (a few that the specks had got taken
+# for a cell, through the page's zoom, now read as pages: a footer's words as tall as a number stop it being one).
 BLACK_BAND = 0.3
 # -- dark bands along one or two edges of a scan (dark_bands): scanner background, a book's gutter. Set on the
 # register cells of training/pages.py (issue #20) and checked to leave ORAND (434/600) and the samples as they were.

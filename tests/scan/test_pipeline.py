@@ -247,6 +247,28 @@ def test_workers_run_two_batches_ahead_by_the_files_seen_so_far() -> None:
 
 
 @pytest.mark.skipif(not bundled_model_path().exists(), reason="no bundled model in this checkout")
+def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where_that_is_sure() -> None:
+    """An empty register cell scanned large reads nothing upright, and upside down its printed footer reads as seven
+    unsure digits: nothing is kept. A reading turned that is sure (`TURNED_ALONE`) is kept, and where the likelier
+    turn read something the surer reading wins as before, however unsure both are."""
+    from digitscan.results import Digit, DigitString
+    from digitscan.scan.assemble import orientation_evidence
+    from digitscan.scan.pipeline import TURNED_ALONE, _chosen
+
+    def read(confidence: float, cut: int = 0) -> tuple[int, tuple[float, float], list[DigitString]]:
+        strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in "9597744"], (0, 0, 7, 1), 0)]
+        return cut, orientation_evidence(strings), strings
+
+    nothing = (0, orientation_evidence([]), [])
+    junk, sure = read(0.1), read(0.9)
+    assert junk[1][0] < TURNED_ALONE <= sure[1][0]
+    assert _chosen([nothing, junk]) == []
+    assert _chosen([nothing, read(0.1, cut=1)]) == []
+    assert _chosen([nothing, junk, sure]) == sure[2]
+    worse = read(0.05)
+    assert _chosen([worse, junk]) == junk[2]
+
+
 def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its_writing(
     digits: dict[int, np.ndarray], tmp_path: Path
 ) -> None:
