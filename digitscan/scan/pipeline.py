@@ -442,7 +442,7 @@ def classify_files(
 # A page that reads nothing the likelier way up (the first reading) is read another way only where that reading is
 # sure (`orientation_evidence` TURNED_ALONE or more): an empty register cell scanned large read upside down had its
 # printed footer, a rule's stub or its border read as digits. Such readings scored -4.4 to -1.7 (or -inf: the reader
-# read nothing), 19 of 23 on empty cells of seed 95800 enlarged three times; the turned pages kept on dev seeds
+# read nothing), 19 of 23 on empty cells of seed 95800 enlarged three times; the turned pages kept on the seeds
 # 120000 and 156000 scored -0.39 or more (26 pages), and none of 480 kept pages (seeds 120000, 143000, 148000,
 # 134000) read nothing the likelier way up.
 TURNED_ALONE = -1.0
