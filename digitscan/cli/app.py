@@ -239,6 +239,13 @@ def train(
             "register cells left empty (a register's blank rows).",
         ),
     ] = TrainOptions.empty_cells,
+    average: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="With --arch stringnet: average these readers' weights into one instead of training (two or more, "
+            "each continued from the same reader)."
+        ),
+    ] = None,
     model: ModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
@@ -251,6 +258,7 @@ def train(
     [bold]digitscan train --arch lenet --epochs 5 --batch-size 16[/]
     [bold]digitscan train --data mnist.npz --install[/]
     [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
+    [bold]digitscan train --arch stringnet --average a/stringnet.h5 --average b/stringnet.h5 --data mnist.npz[/]
     """
     from digitscan.cli.train import run_finetune, run_train
 
@@ -278,6 +286,7 @@ def train(
         page_words=page_words,
         cell_words=cell_words,
         empty_cells=empty_cells,
+        average=tuple(average or ()),
     )
     _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 

@@ -52,9 +52,16 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         )
     if options.start_from is not None and not options.start_from.is_file():
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
+    if options.average:
+        if options.arch != "stringnet" or len(options.average) < 2 or options.start_from is not None or made:
+            raise DataError("--average takes two readers or more, with --arch stringnet, and nothing to train on")
+        if missing := [str(path) for path in options.average if not path.is_file()]:
+            raise DataError(f"{', '.join(missing)}: no such reader to average (--average)")
     mnist_path, source_paths = split_data(command.data)
     mnist = load_mnist(mnist_path)
     ensure_folder(options.out_dir)
+    if options.average:
+        return _run_average_readers(command, consoles, mnist)
     if options.arch == "stringnet":
         return _run_train_reader(command, consoles, mnist, source_paths)
     sources = []
@@ -137,6 +144,25 @@ def _run_train_reader(
     for path in result.outputs:
         consoles.out.print(f"written: {path}", highlight=False)
     return ExitCode.interrupted if result.interrupted else ExitCode.ok
+
+
+def _run_average_readers(command: TrainCommand, consoles: Consoles, mnist: Mnist) -> ExitCode:
+    """Average readers continued from one into one (`training.reader.average_readers`); MNIST scores it."""
+    from digitscan.training.reader import average_readers
+
+    if command.install:
+        raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
+    with consoles.err.status("averaging the readers", spinner="dots"):
+        result = average_readers(mnist, command.train)
+    card = result.card
+    consoles.out.print(
+        f"stringnet: {len(card['averaged_from'])} readers averaged; "
+        f"{card['test_string_accuracy']:.2%} of {card['test_inputs']}",
+        highlight=False,
+    )
+    for path in result.outputs:
+        consoles.out.print(f"written: {path}", highlight=False)
+    return ExitCode.ok
 
 
 def run_finetune(command: FinetuneCommand, consoles: Consoles) -> ExitCode:

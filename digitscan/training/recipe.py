@@ -94,6 +94,7 @@ class TrainOptions:
     page_words: int = 0  # with stringnet: training pages whose words, cut by the scanner, the reader learns too
     cell_words: int = 0  # with stringnet: training register cells whose words, cut by the scanner, it learns too
     empty_cells: int = 0  # with stringnet: training register cells left empty, whose words it learns as nothing
+    average: tuple[Path, ...] = ()  # with stringnet: readers continued from one, averaged into one instead of training
 
     @property
     def out_dir(self) -> Path:

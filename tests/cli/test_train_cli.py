@@ -183,6 +183,11 @@ def test_cli_reader_options_are_checked_before_any_work(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["train", "--arch", "stringnet", "--start-from", str(missing)])
     assert result.exit_code == 2 and "missing.h5: no such reader" in " ".join(result.output.split())
     assert "Traceback" not in digits_only.output + result.output
+    average = ["train", "--arch", "stringnet", "--average", str(missing)]
+    one = CliRunner().invoke(app, average)
+    assert one.exit_code == 2 and "two readers or more" in " ".join(one.output.split())
+    absent = CliRunner().invoke(app, [*average, "--average", str(missing)])
+    assert absent.exit_code == 2 and "no such reader to average" in " ".join(absent.output.split())
 
 
 def test_python_dash_m_runs_the_command_line_once_and_its_workers_never() -> None:

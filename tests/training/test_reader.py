@@ -80,6 +80,30 @@ def test_a_short_run_writes_a_reader_that_scanning_loads(tmp_path: Path, labelle
     assert len(reader.read([to_line(np.eye(20, dtype=np.float32))])) == 1
 
 
+def test_readers_averaged_hold_the_mean_of_their_weights_and_name_both(tmp_path: Path) -> None:
+    """`--average`: two readers continued from one (the bundled crop and cell readers) make one whose every weight
+    is the mean of theirs; its card names both with their sources, its export is checked against it and scans."""
+    from digitscan.model.export import sha256
+    from digitscan.model.files import load_for_scanning, load_model
+    from digitscan.scan.read import bundled_cell_reader_path, bundled_reader_path
+    from digitscan.training.data import load_mnist
+    from digitscan.training.reader import average_readers
+
+    paths = (Path(bundled_reader_path()), Path(bundled_cell_reader_path()))
+    options = TrainOptions(arch="stringnet", out=tmp_path / "soup", average=paths)
+    result = average_readers(load_mnist(MNIST_SUBSET), options)
+    a, b = (load_model(path, reader=True).model.get_weights() for path in paths)
+    mean = load_model(result.model_path, reader=True).model.get_weights()
+    assert all(np.allclose(m, (x + y) / 2, atol=1e-6) for m, x, y in zip(mean, a, b, strict=True))
+    assert any(not np.allclose(x, y) for x, y in zip(a, b, strict=True))
+    card = result.card
+    assert [entry["sha256"] for entry in card["averaged_from"]] == [sha256(path) for path in paths]
+    assert card["averaged_from"][1]["sources"] == load_model(paths[1], reader=True).card["sources"]
+    assert all(source in card["sources"] for source in load_model(paths[0], reader=True).card["sources"])
+    assert 0.0 < card["test_string_accuracy"] <= 1.0
+    assert load_for_scanning(result.model_path, reader=True).runtime == "onnxruntime"
+
+
 def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_path: Path) -> None:
     """`start_from` takes a trained reader further at the continuing rate: its weights move a little from the base,
     not from a fresh start, and the card names the base with its sources, and the page words."""
