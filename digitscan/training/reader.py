@@ -241,11 +241,7 @@ def train_reader(
     best_model = keras.models.load_model(model_path, compile=False)
     test = synthetic_lines(SCORE_LINES, data.x_test, data.y_test, options.seed + 1)
     card = {
-        "architecture": options.arch,
-        "role": "string reader: whole words, CTC",
-        "classes": READER_CLASSES,
-        "input": card_input(reader=True),
-        "parameters": int(best_model.count_params()),
+        **_card_head(options.arch, best_model),
         "sources": [
             {
                 "name": Path(data.source).name,
@@ -293,7 +289,7 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
     trained one. Readers continued from one reader on different words lie close enough in weight space that their
     mean reads better than either, at one reader's cost (a "model soup"; the forty-seventh session's page reader:
     its third and fourth steps averaged read dev pages +14 -11 lines, eighteen kept page sets +125 -79, where the
-    fourth alone read them -4). Readers of different shapes are refused."""
+    fourth alone read the dev pages and four of those -4). Readers of different shapes are refused."""
     readers = [load_model(path, reader=True) for path in options.average]
     shapes = [[w.shape for w in reader.model.get_weights()] for reader in readers]
     if any(shape != shapes[0] for shape in shapes[1:]):
@@ -307,11 +303,7 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
     test = synthetic_lines(SCORE_LINES, data.x_test, data.y_test, options.seed + 1)
     sources = [s for r in readers for s in r.card.get("sources", [])]
     card = {
-        "architecture": options.arch,
-        "role": "string reader: whole words, CTC",
-        "classes": READER_CLASSES,
-        "input": card_input(reader=True),
-        "parameters": int(model.count_params()),
+        **_card_head(options.arch, model),
         "sources": [s for n, s in enumerate(sources) if s not in sources[:n]],
         "averaged_from": [_continued_from(reader) for reader in readers],
         "test_inputs": f"{len(test.images)} synthetic lines of MNIST test digits",
@@ -321,6 +313,17 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
     width = max(line.shape[1] for line in test.images)
     card["export"] = export(model, model_path, to_line_batch(test.images, width)[..., 0], "synthetic lines")
     return TrainResult(model_path, card, [model_path, exported_path(model_path), card_path(model_path)])
+
+
+def _card_head(arch: str, model: Any) -> dict[str, Any]:
+    """What a reader's card opens with, trained or averaged: what it is, its classes and input, its size."""
+    return {
+        "architecture": arch,
+        "role": "string reader: whole words, CTC",
+        "classes": READER_CLASSES,
+        "input": card_input(reader=True),
+        "parameters": int(model.count_params()),
+    }
 
 
 def _continued_from(base: LoadedModel) -> dict[str, Any]:
