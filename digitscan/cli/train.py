@@ -50,6 +50,8 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         raise DataError(
             "--start-from, --page-words, --cell-words and --empty-cells train the string reader: add --arch stringnet"
         )
+    if options.arch == "stringnet" and command.install:
+        raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
     if options.start_from is not None and not options.start_from.is_file():
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     if options.average:
@@ -95,8 +97,6 @@ def _run_train_reader(
     from digitscan.training.reader import Documents, load_documents, train_reader
     from digitscan.training.sources import Source, load_source
 
-    if command.install:
-        raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
     sources: list[Source] = []
     documents: list[Documents] = []
     for path in source_paths:
@@ -150,8 +150,6 @@ def _run_average_readers(command: TrainCommand, consoles: Consoles, mnist: Mnist
     """Average readers continued from one into one (`training.reader.average_readers`); MNIST scores it."""
     from digitscan.training.reader import average_readers
 
-    if command.install:
-        raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
     with consoles.err.status("averaging the readers", spinner="dots"):
         result = average_readers(mnist, command.train)
     card = result.card

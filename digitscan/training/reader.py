@@ -278,8 +278,7 @@ def train_reader(
     save_model(best_model, model_path, card)
     plot = out / "history.png"
     plot_reader_history(history, plot)
-    width = max(line.shape[1] for line in test.images)
-    card["export"] = export(best_model, model_path, to_line_batch(test.images, width)[..., 0], "synthetic lines")
+    card["export"] = _export_on(test, best_model, model_path)
     files = [model_path, exported_path(model_path), card_path(model_path), plot]
     return TrainResult(model_path, card, files, interruption.happened)
 
@@ -291,11 +290,11 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
     its third and fourth steps averaged read dev pages +14 -11 lines, eighteen kept page sets +125 -79, where the
     fourth alone read the dev pages and four of those -4). Readers of different shapes are refused."""
     readers = [load_model(path, reader=True) for path in options.average]
-    shapes = [[w.shape for w in reader.model.get_weights()] for reader in readers]
+    each = [reader.model.get_weights() for reader in readers]
+    shapes = [[w.shape for w in weights] for weights in each]
     if any(shape != shapes[0] for shape in shapes[1:]):
         raise ModelError("--average: the readers are built differently; only readers continued from one average")
     model = readers[0].model
-    each = [reader.model.get_weights() for reader in readers]
     model.set_weights([np.mean(weights, axis=0) for weights in zip(*each, strict=True)])
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -310,9 +309,14 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
         "test_string_accuracy": string_accuracy(model, test),
     }
     save_model(model, model_path, card)
-    width = max(line.shape[1] for line in test.images)
-    card["export"] = export(model, model_path, to_line_batch(test.images, width)[..., 0], "synthetic lines")
+    card["export"] = _export_on(test, model, model_path)
     return TrainResult(model_path, card, [model_path, exported_path(model_path), card_path(model_path)])
+
+
+def _export_on(test: Lines, model: Any, model_path: Path) -> dict[str, Any]:
+    """The reader's export beside `model_path`, its parity checked on the test lines (its card's `export`)."""
+    width = max(line.shape[1] for line in test.images)
+    return export(model, model_path, to_line_batch(test.images, width)[..., 0], "synthetic lines")
 
 
 def _card_head(arch: str, model: Any) -> dict[str, Any]:
