@@ -355,7 +355,10 @@ MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much a
 
 # -- separators between digits (_separator_of, _date_slashes): shapes of handwritten ".", ",", "-" and "/", in line
 # heights (digit heights) and measured from the line's digits; set by hand on the page generator's dated and amount
-# pages (digitscan.training.pages), and checked not to change a digit read on ORAND (bench/README.md, Separators)
+# pages (digitscan.training.pages), and checked not to change a digit read on ORAND (bench/README.md, Separators).
+# Since the forty-eighth session "the line's digits" are the string's own (`_own_frame`): where print shares the
+# line, dev pages (seeds 120000 / 143000 / 161000 / 162000) read +4 -0 lines with their separators, eighteen other
+# kept sets +30 -7, digits as before (bench/README.md, forty-eighth session).
 DOT_MAX = 0.3  # a dot or comma is at most this tall and wide
 LOW_MARK = 0.6  # of the way from the digits' top to their baseline: a dot's or comma's middle lies lower than this
 COMMA_DROP = 0.08  # a mark reaching this far below the baseline,
@@ -2057,13 +2060,14 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
         groups[-1].append(atom)
         right = max(upright.boxes[i][0] + upright.boxes[i][2] for i in atom)
         previous_right = right if previous_right is None else max(previous_right, right)
-    frame = _digit_frame(atoms, upright)
+    line_frame = _digit_frame(atoms, upright)
     words = []
     for group in groups:
+        frame, unit = _own_frame(group, upright, line_frame)
         left, right = min(_span(a, upright.boxes)[0] for a in group), max(_span(a, upright.boxes)[1] for a in group)
         blob = [atom[0] if len(atom) == 1 and len(group) >= DATE_BLOBS else None for atom in group]  # slashes?
         shapes = [
-            _separator_of(upright.boxes[atom[0]], upright, frame, one) if len(atom) == 1 else None
+            _separator_of(upright.boxes[atom[0]], upright, frame, one, unit) if len(atom) == 1 else None
             for atom, one in zip(group, blob, strict=True)
         ]
         leans = [
@@ -2087,11 +2091,11 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
                 digits.append(atom)
         for box in loose_boxes:
             middle = _middle(box)
-            if left < middle < right and (char := _separator_of(box, upright, frame)):
+            if left < middle < right and (char := _separator_of(box, upright, frame, unit=unit)):
                 separators.append((middle, char))
         for box in turned_boxes:
             middle = _middle(box)
-            if left < middle < right and (char := _turned_separator_of(box, upright, frame)):
+            if left < middle < right and (char := _turned_separator_of(box, upright, frame, unit)):
                 turned.append((middle, char))
         slashes = [atom[0] for atom, char in zip(group, shapes, strict=True) if char == "/"]
         if digits and (word := _word(line_no, digits, upright, sorted(separators), slashes, turned)):
@@ -2204,15 +2208,34 @@ def _digit_frame(atoms: list[list[int]], upright: _Line) -> tuple[float, float]:
     return median(tops), median(bottoms)
 
 
+def _own_frame(
+    group: list[list[int]], upright: _Line, line_frame: tuple[float, float]
+) -> tuple[tuple[float, float], float]:
+    """The top and baseline a string's separators are placed against, and the height they are measured in: its
+    own digits' (`_digit_frame` over its atoms, the height as a line's, at least the line's), not its line's. A
+    line may hold print or smaller writing beside the number ("DATE 17-2-1990", a check's printed words beside
+    "85.90"), and its frame and height are theirs; a dot as wide as a fifth of the digits was then a third of
+    the print's height, no dot."""
+    if len(group) < 2:
+        return line_frame, upright.height
+    own = percentile([_atom_height(atom, upright.boxes) for atom in group], LINE_HEIGHT_PERCENTILE)
+    return _digit_frame(group, upright), max(upright.height, own)
+
+
 def _separator_of(
-    box: tuple[int, int, int, int], upright: _Line, frame: tuple[float, float], blob: int | None = None
+    box: tuple[int, int, int, int],
+    upright: _Line,
+    frame: tuple[float, float],
+    blob: int | None = None,
+    unit: float | None = None,
 ) -> str | None:
     """ ".", ",", "-" or "/" when one blob between digits has that shape (else None: a digit, or a mark to drop).
 
-    `blob` is its id in the deskewed line, to look at its strokes (else only its box counts: no slash).
+    `blob` is its id in the deskewed line, to look at its strokes (else only its box counts: no slash); `unit`:
+    the digits' height (`_own_frame`; else the line's).
     """
     x, y, w, h = box
-    unit = upright.height
+    unit = unit or upright.height
     top, baseline = frame
     middle = (y + h / 2 - top) / max(1.0, baseline - top)  # 0 at the digits' top, 1 at their baseline
     if w <= DOT_MAX * unit and middle >= LOW_MARK:
@@ -2234,13 +2257,15 @@ def _separator_of(
     return None
 
 
-def _turned_separator_of(box: tuple[int, int, int, int], upright: _Line, frame: tuple[float, float]) -> str | None:
+def _turned_separator_of(
+    box: tuple[int, int, int, int], upright: _Line, frame: tuple[float, float], unit: float | None = None
+) -> str | None:
     """The separator a mark between digits is when its line is read upside down (`upside_down`): its box and
     the digits' top and baseline turned half a turn about the line's middle row."""
     x, y, w, h = box
     height = upright.labels.shape[0]
     top, baseline = frame
-    return _separator_of((x, height - y - h, w, h), upright, (height - baseline, height - top))
+    return _separator_of((x, height - y - h, w, h), upright, (height - baseline, height - top), unit=unit)
 
 
 def _lean(mask: np.ndarray) -> float | None:

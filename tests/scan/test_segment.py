@@ -474,6 +474,25 @@ def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[in
     assert not any(bx >= 110 and bx + bw <= 140 for bx, _, bw, _ in (c.box for c in word.candidates))
 
 
+def test_a_decimal_point_beside_printed_words_on_its_line_is_measured_against_its_own_digits(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """ "PAY THE SUM OF 12.05": the printed words share the number's line and set its height (their letters are
+    most of its blobs), against which the written dot was too wide for a dot; against the number's own digits it
+    is one."""
+    import cv2
+
+    page = page_with([digits[1], digits[2], digits[0], digits[5]], [440, 480, 555, 600], width=700)
+    label = np.full(page.shape, 255, np.uint8)
+    cv2.putText(label, "PAY THE SUM OF", (8, 78), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 3)  # letters 28 px tall
+    page = np.minimum(page, label.astype(np.float32) / 255)
+    cv2.circle(page, (543, 73), 5, 0.0, -1)  # 10 px: a quarter of the digits' height, over a third of the letters'
+    number = [word for word in segment(page) if word.box[0] > 400]
+    assert [char for word in number for _, char in word.separators] == ["."]
+    [(before, _)] = number[0].separators
+    assert all(bx + bw / 2 < 540 for bx, _, bw, _ in (c.box for c in number[0].candidates if c.end <= before))
+
+
 def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(digits: dict[int, np.ndarray]) -> None:
     """ "12.95": the dot stands at the baseline under the 9's empty lower left corner, inside the 9's box, and was
     taken into the 9 as part of it; a filled dot apart from the digit's ink, in its box's left part, is the point."""
