@@ -11,10 +11,14 @@ from support import _word
 from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below
 from digitscan.scan.assemble import (
+    _date_completed,
     _edges,
     _lattice_reading,
     _text_log_likelihood,
+    _without_lone_point,
+    as_date,
     assemble_word,
+    date_valid,
     orientation_evidence,
     quarter_evidence,
 )
@@ -625,3 +629,85 @@ def test_on_a_page_a_1_the_reader_reads_beside_the_classifiers_digits_is_given_m
     assert PAGE_LATTICE_FLOOR < line.log_likelihood("52") - line.log_likelihood(more + "52") < ONE_MORE_FLOOR
     read = assemble_word(word, scores, 0, 1.0, line)
     assert read is not None and read.text == kept
+
+
+@pytest.mark.parametrize(
+    ("written", "valid"),
+    [
+        ("12/05/2024", True),
+        ("05/12/24", True),
+        ("31.12.1899", True),
+        ("7-13-92", True),  # m/d/y
+        ("10/06/2806", False),
+        ("12-72-1999", False),
+        ("32/13/20", False),
+        ("00/06/2006", False),
+        ("1,234.56", None),
+        ("12/05-2024", None),  # unlike separators
+        ("123/4/56", None),
+        ("12052024", None),
+    ],
+)
+def test_a_string_written_as_a_date_is_checked_against_the_calendar(written: str, valid: bool | None) -> None:
+    assert date_valid(written) is valid
+
+
+def _date_word(sure: float) -> tuple[Word, Scores]:
+    """ "10/06/2806" cut in eight pieces, one digit each, its 8 read at `sure` and 0 as the next likeliest."""
+    word = _word(8, [(i, i + 1) for i in range(8)])
+    word.separators = [(2, "/"), (4, "/")]
+    digits = np.full((8, 10), 1e-6, np.float32)
+    digits[np.arange(8), [1, 0, 0, 6, 2, 8, 0, 6]] = 0.999
+    digits[5, 8], digits[5, 0] = sure, 1.0 - sure
+    return word, Scores(digits, np.zeros(8, np.float32))
+
+
+def test_a_date_read_as_none_of_the_calendar_is_the_likeliest_date_one_digit_away_and_flagged() -> None:
+    word, scores = _date_word(sure=0.6)
+    read = assemble_word(word, scores, offset=0, scale=1.0)
+    assert read is not None and read.written == "10/06/2006"
+    assert read.digits[5].confidence == pytest.approx(0.4, abs=1e-3)  # the two texts' share
+    assert all(d.confidence > 0.99 for k, d in enumerate(read.digits) if k != 5)
+    flag_below([read], 0.5)
+    assert read.shown() == "10/06/2?06"
+
+
+def test_a_surely_read_non_date_and_a_code_no_date_is_near_stay_as_read() -> None:
+    word, scores = _date_word(sure=0.99999)  # the 0 over 11 nats less likely: past DATE_MARGIN
+    read = assemble_word(word, scores, offset=0, scale=1.0)
+    assert read is not None and read.written == "10/06/2806"
+    code = DigitString(
+        digits=[Digit(c, 0.6, (10 * i, 0, 10, 10)) for i, c in enumerate("404784")],
+        box=(0, 0, 60, 10),
+        line=0,
+        separators={1: "-", 3: "-"},
+    )
+    assert as_date(code, lambda text: 0.0).written == "40-47-84"  # a sort code: no date one digit away
+
+
+def _string(text: str, lefts: list[int], separators: dict[int, str]) -> DigitString:
+    digits = [Digit(c, 0.99, (x, 0, 24, 28)) for c, x in zip(text, lefts, strict=True)]
+    return DigitString(digits=digits, box=(0, 0, lefts[-1] + 24, 28), line=0, separators=separators)
+
+
+def test_a_date_read_with_one_separator_gets_the_second_where_its_digits_stand_apart() -> None:
+    """ "19-10-18" read "19-1018": its second dash lost (faint, or joined to a digit), the 0 and the 1 after it
+    still stand as far apart as the found dash sets its digits; the only date its digits make with a second dash
+    is 19-10-18. Evenly spaced there, or month and year ("7/2019"), the string stays as read."""
+    spaced = _string("191018", [0, 30, 80, 110, 160, 190], {1: "-"})
+    assert _date_completed(spaced).written == "19-10-18"
+    even = _string("191018", [0, 30, 80, 110, 140, 170], {1: "-"})
+    assert _date_completed(even).written == "19-1018"
+    month_year = _string("72019", [0, 50, 80, 110, 140], {0: "/"})
+    assert _date_completed(month_year).written == "7/2019"
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("5.1696", "51696"), ("85.90", "85.90"), ("1,234", "1,234"), ("7.2023", "7.2023"), ("7.1696", "71696")],
+)
+def test_a_lone_point_with_four_digits_after_it_is_a_speck(written: str, kept: str) -> None:
+    text = written.replace(".", "").replace(",", "")
+    at = next(i for i, c in enumerate(written) if not c.isdigit()) - 1
+    string = _string(text, [30 * i for i in range(len(text))], {at: written[at + 1]})
+    assert _without_lone_point(string).written == kept
