@@ -357,8 +357,8 @@ MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much a
 # heights (digit heights) and measured from the line's digits; set by hand on the page generator's dated and amount
 # pages (digitscan.training.pages), and checked not to change a digit read on ORAND (bench/README.md, Separators).
 # Since the forty-eighth session "the line's digits" are the string's own (`_own_frame`): where print shares the
-# line, dev pages (seeds 120000 / 143000 / 161000 / 162000) read +4 -0 lines with their separators, eighteen other
-# kept sets +30 -7, digits as before (bench/README.md, forty-eighth session).
+# line, dev pages (seeds 120000 / 143000 / 161000 / 162000) read +4 -0 lines with their separators, nineteen other
+# kept sets +30 -7 (two lines' digits lost: marks now taken for separators), bench/README.md, forty-eighth session.
 DOT_MAX = 0.3  # a dot or comma is at most this tall and wide
 LOW_MARK = 0.6  # of the way from the digits' top to their baseline: a dot's or comma's middle lies lower than this
 COMMA_DROP = 0.08  # a mark reaching this far below the baseline,
