@@ -148,7 +148,8 @@ SHORT_END = 0.6
 # by the readers (nats: about a thousand times). Dev pages (seeds 120000 / 143000 / 161000 / 162000), 3,374 lines:
 # 24 readings were such non-dates, 11 of them now read right (their dates were 0.7 to 12.9 less likely) and none
 # that was right before changed; the other 13, all misread either way, 1.4 to 16.2 (many from a page read upside
-# down). At 7, 10 of the 11. Years as far back as 1800: registers and ledgers of the 19th century.
+# down). At 7, 10 of the 11. Years from 1800 (registers and ledgers of the 19th century); an older year clearly
+# written ("1787": its 7 far surer than an 8) is beyond the margin and stays.
 DATE_SHAPE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})")
 DATE_YEARS = (1800, 2099)
 DATE_MARGIN = 7.0

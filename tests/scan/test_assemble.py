@@ -637,6 +637,7 @@ def test_on_a_page_a_1_the_reader_reads_beside_the_classifiers_digits_is_given_m
         ("12/05/2024", True),
         ("05/12/24", True),
         ("31.12.1899", True),
+        ("16.06.1094", False),
         ("7-13-92", True),  # m/d/y
         ("10/06/2806", False),
         ("12-72-1999", False),
