@@ -599,6 +599,7 @@ def _without_lone_point(found: DigitString) -> DigitString:
 
 
 def _month_year(month: str, year: str) -> bool:
+    """Whether digits before and after a point are a month and a year ("7.2023")."""
     return len(month) <= 2 and 1 <= int(month) <= 12 and DATE_YEARS[0] <= int(year) <= DATE_YEARS[1]
 
 
@@ -611,13 +612,15 @@ def _date_completed(found: DigitString) -> DigitString:
     if len(found.separators) != 1 or len(found.digits) < DATE_DIGITS_MIN:
         return found
     [(found_at, char)] = found.separators.items()
+    if char not in "-/":  # a point: an amount's "85.90" would be 8.5.90 wherever its 8 and 5 stand a little apart
+        return found
     text = found.text
     places = [
         at
         for at in range(len(text) - 1)
         if at != found_at and date_valid("".join(c + {found_at: char, at: char}.get(k, "") for k, c in enumerate(text)))
     ]
-    if char not in "-/" or len(places) != 1:
+    if len(places) != 1:
         return found
     [at] = places
     steps = _steps(found.digits)
