@@ -582,7 +582,7 @@ def assemble(
         found = assemble_word(word, scores, offset, scale, lines[n] if lines else None)
         offset += len(word.candidates)
         if found is not None:
-            strings.append(_date_completed(_without_lone_point(found)))
+            strings.append(_date_completed(_slash_beside_one(_without_lone_point(found))))
     return strings
 
 
@@ -595,6 +595,26 @@ def _without_lone_point(found: DigitString) -> DigitString:
         month, year = found.text[: after + 1], found.text[after + 1 :]
         if char in ".," and len(year) >= LONE_POINT_DIGITS and not _month_year(month, year):
             found.separators = {}
+    return found
+
+
+def _slash_beside_one(found: DigitString) -> DigitString:
+    """A date's slash taken on the wrong one of two leaning strokes, a 1 beside it ("19/12/99" read "191/2/99": the
+    slash read as the 1 and the 1 as the slash; its digits are right): where the string's two slashes split it
+    into no date's groups, and moving one of them across the 1 beside it makes exactly one date of the calendar,
+    it is moved. The digits stay as read."""
+    text = found.text
+    if list(found.separators.values()) != ["/", "/"] or date_valid(found.written) is not None:
+        return found
+    moved = []
+    for at in found.separators:
+        for to, one in ((at - 1, at), (at + 1, at + 1)):
+            seps = {k: "/" for k in found.separators if k != at} | {to: "/"}
+            written = "".join(c + seps.get(k, "") for k, c in enumerate(text))
+            if text[one] == "1" and 0 <= to < len(text) - 1 and len(seps) == 2 and date_valid(written):
+                moved.append(seps)
+    if len(moved) == 1:
+        found.separators = moved[0]
     return found
 
 

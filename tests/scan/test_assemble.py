@@ -14,6 +14,7 @@ from digitscan.scan.assemble import (
     _date_completed,
     _edges,
     _lattice_reading,
+    _slash_beside_one,
     _text_log_likelihood,
     _without_lone_point,
     as_date,
@@ -712,3 +713,25 @@ def test_a_lone_point_with_four_digits_after_it_is_a_speck(written: str, kept: s
     at = next(i for i, c in enumerate(written) if not c.isdigit()) - 1
     string = _string(text, [30 * i for i in range(len(text))], {at: written[at + 1]})
     assert _without_lone_point(string).written == kept
+
+
+@pytest.mark.parametrize(
+    ("read", "written"),
+    [
+        ("191/2/99", "19/12/99"),  # the slash read as the 1 of 12, and that 1 as the slash
+        ("18/1/119", "18/11/19"),
+        ("12/05/2024", "12/05/2024"),  # a date already
+        ("1/10/101", "1/10/101"),  # no one move makes a date
+        ("12/345/6", "12/345/6"),  # no 1 beside a slash
+    ],
+)
+def test_a_slash_taken_on_the_1_beside_it_moves_across_that_1_and_the_digits_stay(read: str, written: str) -> None:
+    digits = [c for c in read if c.isdigit()]
+    separators, n = {}, -1
+    for c in read:
+        n += c.isdigit()
+        if not c.isdigit():
+            separators[n] = c
+    string = _string("".join(digits), [30 * i for i in range(len(digits))], separators)
+    moved = _slash_beside_one(string)
+    assert moved.written == written and moved.text == "".join(digits)
