@@ -8,6 +8,11 @@ from typing import Any
 Box = tuple[int, int, int, int]  # x, y, w, h in the original image's pixels
 
 
+def written_with(digits: str, separators: dict[int, str]) -> str:
+    """Digits with each separator written after the digit it follows (`DigitString.separators`' places)."""
+    return "".join(c + separators.get(i, "") for i, c in enumerate(digits))
+
+
 @dataclass
 class Digit:
     char: str
@@ -32,7 +37,7 @@ class DigitString:
     @property
     def written(self) -> str:
         """The digits with the separators written between them (`12/05/2024`, `1,234.56`): the outputs' `text`."""
-        return "".join(d.char + self.separators.get(i, "") for i, d in enumerate(self.digits))
+        return written_with(self.text, self.separators)
 
     @property
     def confidence(self) -> float:

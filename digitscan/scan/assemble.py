@@ -29,7 +29,7 @@ from functools import partial
 
 import numpy as np
 
-from digitscan.results import Box, Digit, DigitString
+from digitscan.results import Box, Digit, DigitString, written_with
 from digitscan.scan.classify import Scores
 from digitscan.scan.normalise import LINE_PAD
 from digitscan.scan.read import LineReading
@@ -385,7 +385,7 @@ def as_date(found: DigitString, score: Callable[[str], float]) -> DigitString:
         other
         for i in range(len(text))
         for other in (text[:i] + digit + text[i + 1 :] for digit in "0123456789" if digit != text[i])
-        if date_valid("".join(c + found.separators.get(k, "") for k, c in enumerate(other)))
+        if date_valid(written_with(other, found.separators))
     ]
     if not dates:
         return found
@@ -610,8 +610,7 @@ def _slash_beside_one(found: DigitString) -> DigitString:
     for at in found.separators:
         for to, one in ((at - 1, at), (at + 1, at + 1)):
             seps = {k: "/" for k in found.separators if k != at} | {to: "/"}
-            written = "".join(c + seps.get(k, "") for k, c in enumerate(text))
-            if text[one] == "1" and 0 <= to < len(text) - 1 and len(seps) == 2 and date_valid(written):
+            if text[one] == "1" and 0 <= to < len(text) - 1 and len(seps) == 2 and date_valid(written_with(text, seps)):
                 moved.append(seps)
     if len(moved) == 1:
         found.separators = moved[0]
@@ -638,7 +637,7 @@ def _date_completed(found: DigitString) -> DigitString:
     places = [
         at
         for at in range(len(text) - 1)
-        if at != found_at and date_valid("".join(c + {found_at: char, at: char}.get(k, "") for k, c in enumerate(text)))
+        if at != found_at and date_valid(written_with(text, {found_at: char, at: char}))
     ]
     if len(places) != 1:
         return found

@@ -527,15 +527,16 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     width, height = original_size
     bands = dark_bands(grey)
     flat = None
+    paper = 0.0 if bands is None else percentile_uint8(grey, PAPER_PERCENTILE)  # a dark band is weighed against it
     if bands is not None and not is_crop(grey.shape):
         bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
-        black = np.median(grey[bands]) < BLACK_BAND * percentile_uint8(grey, PAPER_PERCENTILE)
+        black = np.median(grey[bands]) < BLACK_BAND * paper
         if not black and written_in(bands, flat, SHADED_WRITING):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
         grey = grey.copy()
-        grey[bands] = round(percentile_uint8(grey, PAPER_PERCENTILE))
+        grey[bands] = round(paper)
         flat = None
     if flat is None:
         flat = flatten_illumination(grey)
