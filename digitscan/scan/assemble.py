@@ -321,7 +321,7 @@ def _after_label(
     if lead is None:
         return None, 0
     first = path[lead][0]
-    boxes = {c.start: c.box for c in word.candidates if c.end - c.start == 1}  # each piece's own box, where it is one
+    boxes = _piece_boxes(word)
     label_end = max((_along(box, word.direction)[1] for start, box in boxes.items() if start < first), default=None)
     height = word.box[3 - _axis(word.direction)]  # across the way it reads: h along x, w down the page
     if (
@@ -332,6 +332,11 @@ def _after_label(
         return None, 0  # no space between: the rest is more of the print
     rest = _best_path(word.pieces, edges, first=first)
     return (None if rest is None else _reading_of(word, rest, scores, offset, scale)), first
+
+
+def _piece_boxes(word: Word) -> dict[int, Box]:
+    """Each piece's own box (on the working page), where a candidate is that piece alone."""
+    return {c.start: c.box for c in word.candidates if c.end - c.start == 1}
 
 
 def _label_end(path: list[_Step], letters: int) -> int | None:
@@ -451,7 +456,7 @@ def with_reader(
 
     The reader's digits take the classifier's boxes where both read as many digits, else a share of the word's
     box by the column they were read at; separators stay where they were written (between the same digits, or
-    by position).
+    between the reader's digits either side of the column they were written at).
     """
     if line.text == found.text:
         if found.confidence > line.confidence:
@@ -461,9 +466,7 @@ def with_reader(
     if len(found.digits) == len(line.text):
         digits = [Digit(c, p, d.box) for c, p, d in zip(line.text, line.confidences, found.digits, strict=True)]
         return DigitString(digits=digits, box=found.box, line=word.line, separators=dict(found.separators))
-    read = _reader_reading(word, line, scale)
-    read.separators = _moved(found, [d.box for d in read.digits], word.direction)
-    return read
+    return _reader_reading(word, line, scale)
 
 
 def _dropped_one(found: DigitString, text: str, ends_only: bool = False) -> int | None:
@@ -517,13 +520,33 @@ def _without(found: DigitString, drop: int, line: LineReading) -> DigitString:
 
 
 def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
-    """The string reader's digits, each in a share of the word's box by the column it was read at."""
+    """The string reader's digits, each in a share of the word's box by the column it was read at, and the word's
+    separators between the digits read either side of where they were written (a word the classifier took for
+    print, "TOTAL 51.74", or read with another count of digits)."""
     box = scaled_box(word.box, scale)
     digits = [
         Digit(c, p, _share(box, column, line, word.direction))
         for c, p, column in zip(line.text, line.confidences, line.columns, strict=True)
     ]
-    return DigitString(digits=digits, box=union_box([d.box for d in digits]), line=word.line)
+    read = DigitString(digits=digits, box=union_box([d.box for d in digits]), line=word.line)
+    read.separators = _written_between(word, [_on_page(box, c, line, word.direction) for c in line.columns], scale)
+    return read
+
+
+def _written_between(word: Word, middles: list[float], scale: float) -> dict[int, str]:
+    """The word's separators, each after the last of the digits read at `middles` (along the page's axis nearest
+    the way it reads) that lies before it: the middle of the gap between the pieces written either side of it."""
+    axis = _axis(word.direction)
+    sign = 1 if word.direction[axis] > 0 else -1
+    pieces = {k: _along(scaled_box(box, scale), word.direction) for k, box in _piece_boxes(word).items()}
+    placed: dict[int, str] = {}
+    for before, char in word.separators:
+        if before - 1 in pieces and before in pieces:
+            at = (pieces[before - 1][1] + pieces[before][0]) / 2
+            after = sum(sign * m < at for m in middles)
+            if 0 < after < len(middles):
+                placed.setdefault(after - 1, char)
+    return placed
 
 
 def _joint(text: str, line: LineReading, lattice: Callable[[str], float], weight: float, floor: float) -> float:
@@ -537,14 +560,19 @@ def _share(box: Box, column: float, line: LineReading, direction: tuple[float, f
     the way the word reads on the page (`Word.direction`: a turned page's run down or back across it)."""
     axis = _axis(direction)
     start, length = box[axis], box[axis + 2]
-    ink = max(1.0, line.width - 2 * LINE_PAD)
-    share = (column - LINE_PAD) / ink
-    middle = start + (share if direction[axis] > 0 else 1 - share) * length
+    middle = _on_page(box, column, line, direction)
     width = length / max(1, len(line.text))
     shared = list(box)
     shared[axis] = round(min(max(start, middle - width / 2), start + length - width))
     shared[axis + 2] = max(1, round(width))
     return (shared[0], shared[1], shared[2], shared[3])
+
+
+def _on_page(box: Box, column: float, line: LineReading, direction: tuple[float, float]) -> float:
+    """Where a `column` of a word's line lies on the page, along the page's axis nearest the way it reads."""
+    axis = _axis(direction)
+    share = (column - LINE_PAD) / max(1.0, line.width - 2 * LINE_PAD)
+    return box[axis] + (share if direction[axis] > 0 else 1 - share) * box[axis + 2]
 
 
 def _axis(direction: tuple[float, float]) -> int:
@@ -557,19 +585,6 @@ def _along(box: Box, direction: tuple[float, float]) -> tuple[float, float]:
     axis = _axis(direction)
     start, end = box[axis], box[axis] + box[axis + 2]
     return (start, end) if direction[axis] > 0 else (-end, -start)
-
-
-def _moved(found: DigitString, boxes: list[Box], direction: tuple[float, float]) -> dict[int, str]:
-    """Separators of the classifier's reading placed between the reader's digits at the same position."""
-    moved: dict[int, str] = {}
-    for i, char in found.separators.items():
-        if i + 1 >= len(found.digits):
-            continue
-        at = (_along(found.digits[i].box, direction)[1] + _along(found.digits[i + 1].box, direction)[0]) / 2
-        before = sum(sum(_along(b, direction)) / 2 < at for b in boxes)
-        if 0 < before < len(boxes):
-            moved.setdefault(before - 1, char)
-    return moved
 
 
 def assemble(

@@ -327,6 +327,23 @@ def test_a_page_word_taken_for_print_is_read_by_the_reader_alone_when_it_is_sure
     assert assemble_word(word, scores, offset=0, scale=1.0, line=sure) is None
 
 
+def test_a_word_the_reader_reads_alone_keeps_its_separators_between_the_digits_either_side() -> None:
+    """ "TOTAL 4.2" cut as one word, the classifier taking it all for print: the reader's "42" is read, and the point
+    written between the 4's piece and the 2's stands between the digits the reader read either side of it."""
+    from digitscan.scan.assemble import PAGE_READER_ALONE
+
+    word, scores = _labelled(space=0)
+    word.separators = [(4, ".")]  # after the label's three pieces and the 4's
+    line = _line("42", PAGE_READER_ALONE**0.5 + 0.01, width=112)
+    ink = line.width - 2 * LINE_PAD
+    line.columns = [LINE_PAD + x / word.box[2] * ink for x in (76, 98)]  # where the 4 and the 2 stand
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=line)
+    assert read is not None and read.written == "4.2"
+    word.separators = [(1, ".")]  # between two of the label's letters: before any digit read, never written
+    read = assemble_word(word, scores, offset=0, scale=1.0, line=line)
+    assert read is not None and read.written == "42"
+
+
 @pytest.mark.parametrize(
     ("cell", "side", "sure", "kept"),
     [(True, False, True, "7"), (True, False, False, None), (True, True, True, None), (False, False, True, None)],
