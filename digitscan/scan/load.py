@@ -220,6 +220,13 @@ class Page:
         `dark_bands` of its grey as shrunk (2.5 ms on a 1000 x 1400 page, against 22 ms for preparing it whole)."""
         return dark_bands(_at_scale(self._decoded(), self._cell_scale(), self.original_size)) is not None
 
+    def scanner_banded(self) -> bool:
+        """Whether this page prepared as a crop (`as_cell`) has a scanner's black band along it (`is_black`): a
+        register cell scanned large, whatever is written in it; paper in a hard shadow is lighter."""
+        grey = _at_scale(self._decoded(), self._cell_scale(), self.original_size)
+        bands = dark_bands(grey)
+        return bands is not None and is_black(grey, bands, percentile_uint8(grey, PAPER_PERCENTILE))
+
     def as_cell(self, shrink: float = 1.0) -> CellCrop:
         """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
         its dark bands and its size against the page's (`segment.page_cuts`' `as_cell`). Prepared as a crop, a
@@ -531,8 +538,7 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     if bands is not None and not is_crop(grey.shape):
         bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
-        black = np.median(grey[bands]) < BLACK_BAND * paper
-        if not black and written_in(bands, flat, SHADED_WRITING):
+        if not is_black(grey, bands, paper) and written_in(bands, flat, SHADED_WRITING):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
         grey = grey.copy()
@@ -546,6 +552,12 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
         flat[bands] = 1.0
     sheet = None if hull is None else sheet_corners(grey, hull)
     return Page(grey=flat, scale=scale, index=index, original_size=(width, height), sheet=sheet, bands=bands)
+
+
+def is_black(grey: np.ndarray, bands: np.ndarray, paper: float) -> bool:
+    """Whether dark bands (bool mask) of a uint8 image are a scanner's background or a book's gutter: their median
+    grey under BLACK_BAND of the `paper`'s brightness."""
+    return bool(np.median(grey[bands]) < BLACK_BAND * paper)
 
 
 def as_uint8_grey(grey: np.ndarray) -> np.ndarray:

@@ -516,6 +516,11 @@ def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large
     unbanded[:, 760:] = 230
     assert page.cell_banded() and prepare(scan).cell_banded() and not prepare(unbanded).cell_banded()
     assert prepare(unbanded).as_cell()[1] is None
+    # a scanner's black band (under BLACK_BAND of the paper), not a grey one such as a hard shadow leaves
+    shaded = scan.copy()
+    shaded[:, 760:] = 100  # 0.43 of the paper: a band, not black
+    assert page.scanner_banded() and prepare(shaded).cell_banded() and not prepare(shaded).scanner_banded()
+    assert not prepare(unbanded).scanner_banded()
 
 
 def test_a_margin_rules_pieces_and_a_ruled_lines_dashes_do_not_say_how_tall_the_writing_is() -> None:

@@ -1650,6 +1650,29 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
+@pytest.mark.parametrize(("seed", "zoom"), [(4, 3), (22, 2), (57, 3)])
+def test_an_empty_register_cell_scanned_large_is_read_as_a_cell_and_gives_no_number(
+    mnist_subset_path: Path, tmp_path: Path, seed: int, zoom: int
+) -> None:
+    """An empty register cell scanned two or three times as large is a page by its size and holds no number to make
+    it a cell; read as a page, its rules' stubs, footer and slivers gave it "1", "114" or a long number. Its
+    scanner's black band (`load.Page.scanner_banded`) makes it a cell, whose reading holds nothing."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Digits, make_register, save_register
+
+    cell = make_register([95800, seed], Digits.load(mnist_subset_path, "test"), empty=True)
+    as_given, larger = tmp_path / "cell.png", tmp_path / "larger.png"
+    save_register(cell, as_given)
+    grey = cv2.imread(str(as_given), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(
+        str(larger), cv2.resize(grey, (grey.shape[1] * zoom, grey.shape[0] * zoom), interpolation=cv2.INTER_CUBIC)
+    )
+    for result in Scanner(options=ScanOptions(workers=0)).scan([as_given, larger]):
+        assert result.error is None and [s.text for s in result.strings] == [], result.file
+
+
 @pytest.mark.parametrize(("kind", "seed"), [("note", 26), ("dated", 25), ("notebook", 25)])
 def test_a_page_turned_a_quarter_under_a_hard_shadow_is_read_as_a_page_not_a_cell(
     mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int
