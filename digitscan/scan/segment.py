@@ -412,6 +412,11 @@ DOT_BEFORE_APART = 0.06
 # lines, `load.WRITING_SHAPE` in) read 2,820 lines with a year of two blobs or more, 2,829 with any one blob (no line
 # lost), but a fresh page of seed 150000 read "9/83/1"; with YEAR_BLOB_WIDTH as many, and that page right
 # (bench/README.md, forty-third session). ORAND's 600 crops and the dev register cells read byte for byte as before.
+# A date written upside down (a page read the other way up) has its groups the other way round as cut, the year
+# first: its slashes are found in the reversed groups, alone or before its turned label (`_turned_date`). Dev pages
+# +7 -0 lines with their separators (seeds 120000, 143000, 161000, 162000), the nineteen other kept sets +21 -1; 24
+# dated pages of the test subset's writers turned half a turn read 13 of their 20 slashed dates, 5 before; ORAND's
+# crops and the dev cells as before (bench/README.md, forty-ninth session).
 DATE_GROUPS = ((1, 2), (1, 2), (2, 4))
 DATE_BLOBS = sum(low for low, _ in DATE_GROUPS) + len(DATE_GROUPS) - 2  # the fewest blobs a date is written in
 YEAR_BLOB_WIDTH = 0.5
@@ -2091,6 +2096,8 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
         start, slashes = 0, _date_slashes(shapes, leans, widths)
         if slashes is None and (after := _date_after_label(group, shapes, leans, upright)) is not None:
             start, slashes = after  # the label's letters are no separators: the reading drops them (`assemble`)
+        if slashes is None:
+            slashes = _turned_date(group, shapes, leans, upright)  # for the page read the other way up
         # a leaning stroke that is none of a date's two slashes is a 1
         shapes = [
             None if n < start or (char == "/" and n not in (slashes or ())) else char for n, char in enumerate(shapes)
@@ -2165,6 +2172,25 @@ def _date_after_label(
             slashes := _date_slashes(shapes[p:], leans[p:], [right - left for left, right in spans[p:]], True)
         ):
             return p, [p + n for n in slashes]
+    return None
+
+
+def _turned_date(
+    group: list[list[int]], shapes: list[str | None], leans: list[float], upright: _Line
+) -> list[int] | None:
+    """The slashes of a date written upside down, for the page read the other way up (`upside_down`): its groups in
+    the reverse order, the year first, alone or before its printed label turned ("DATE 12/05/24" half a turn), a
+    space of LABEL_GAP between. A slash turned half a turn leans as it did; its groups were never a date's as cut,
+    so its slashes were read as 1s."""
+    spans = [_span(atom, upright.boxes) for atom in group]
+    widths = [right - left for left, right in spans]
+    reach = list(itertools.accumulate((right for _, right in spans), max))  # the rightmost ink up to each atom
+    gap = LABEL_GAP * upright.height
+    ends = [len(group)] + [e for e in range(len(group) - 1, DATE_BLOBS - 1, -1) if spans[e][0] - reach[e - 1] >= gap]
+    for end in ends:  # the date alone, then before a label: any pair that splits it, as after a label
+        slashes = _date_slashes(shapes[:end][::-1], leans[:end][::-1], widths[:end][::-1], end < len(group))
+        if slashes is not None:
+            return sorted(end - 1 - n for n in slashes)
     return None
 
 

@@ -1650,6 +1650,23 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
+@pytest.mark.parametrize("seed", [2, 13])
+def test_a_dated_page_upside_down_reads_its_dates_with_their_slashes(
+    mnist_subset_path: Path, tmp_path: Path, seed: int
+):
+    """A dated page turned half a turn: cut as given, a date's groups run year first, no date's shape, and its
+    slashes were read as 1s ("3/1/93" as "31193"). The reversed groups give the slashes (`_turned_date`)."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Conditions, Digits, make_page, save
+
+    page = make_page([seed, 9], Digits.load(mnist_subset_path, "test"), "dated", Conditions(turn=180))
+    path = tmp_path / "page.png"
+    save(page, path)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    dates = [number.text for number in page.numbers if "/" in number.text]
+    assert len(dates) == 2 and set(dates) <= {s.written for s in result.strings}, [s.written for s in result.strings]
+
+
 @pytest.mark.parametrize(("seed", "zoom"), [(4, 3), (22, 2), (57, 3)])
 def test_an_empty_register_cell_scanned_large_is_read_as_a_cell_and_gives_no_number(
     mnist_subset_path: Path, tmp_path: Path, seed: int, zoom: int
