@@ -15,7 +15,7 @@ from digitscan.scan.segment import cut_digit, orientations, page_ink, remove_lin
 from digitscan.scan.straighten import MIN_SIDE
 
 if TYPE_CHECKING:
-    from digitscan.training.pages import Conditions
+    from digitscan.training.pages import Conditions, Register
 
 
 def test_segment_finds_separate_digits_at_their_boxes(digits: dict[int, np.ndarray]) -> None:
@@ -1625,6 +1625,21 @@ def test_a_register_cell_scanned_large_is_read_as_a_cell(tmp_path: Path, name: s
     assert overlap / (w * h + gw * gh - overlap) > 0.5
 
 
+def _as_made_and_enlarged(cell: Register, folder: Path, zoom: int) -> list[Path]:
+    """A generated register cell saved as made and enlarged `zoom` times (OpenCV's cubic resize): a cell scanned
+    large."""
+    import cv2
+
+    from digitscan.training.pages import save_register
+
+    as_given, larger = folder / "cell.png", folder / "larger.png"
+    save_register(cell, as_given)
+    grey = cv2.imread(str(as_given), cv2.IMREAD_GRAYSCALE)
+    size = (grey.shape[1] * zoom, grey.shape[0] * zoom)
+    cv2.imwrite(str(larger), cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC))
+    return [as_given, larger]
+
+
 @pytest.mark.parametrize(("seed", "zoom"), [(173, 2), (233, 3), (39, 2), (32, 2), (190, 3)])
 def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_read_as_a_cell(
     mnist_subset_path: Path, tmp_path: Path, seed: int, zoom: int
@@ -1634,26 +1649,18 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
     page, "4" and "2" for "7" and "3"); a number whose digits the crop would hold over LARGE_CELL_DIGIT tall is cut
     from a crop shrunk further (seed 39: "3" for "33" before); a cell whose column rules make it look like a page
     turned a quarter is still looked at upright (seeds 32, 190: its rules read as 1s before)."""
-    import cv2
-
     from digitscan.scan.pipeline import Scanner, ScanOptions
-    from digitscan.training.pages import Digits, make_register, save_register
+    from digitscan.training.pages import Digits, make_register
 
     cell = make_register([44, seed], Digits.load(mnist_subset_path, "test"))
-    as_given, larger = tmp_path / "cell.png", tmp_path / "larger.png"
-    save_register(cell, as_given)
-    grey = cv2.imread(str(as_given), cv2.IMREAD_GRAYSCALE)
-    cv2.imwrite(
-        str(larger), cv2.resize(grey, (grey.shape[1] * zoom, grey.shape[0] * zoom), interpolation=cv2.INTER_CUBIC)
-    )
-    for result in Scanner(options=ScanOptions(workers=0)).scan([as_given, larger]):
+    for result in Scanner(options=ScanOptions(workers=0)).scan(_as_made_and_enlarged(cell, tmp_path, zoom)):
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
 @pytest.mark.parametrize("seed", [2, 13])
 def test_a_dated_page_upside_down_reads_its_dates_with_their_slashes(
     mnist_subset_path: Path, tmp_path: Path, seed: int
-):
+) -> None:
     """A dated page turned half a turn: cut as given, a date's groups run year first, no date's shape, and its
     slashes were read as 1s ("3/1/93" as "31193"). The reversed groups give the slashes (`_turned_date`)."""
     from digitscan.scan.pipeline import Scanner, ScanOptions
@@ -1674,19 +1681,11 @@ def test_an_empty_register_cell_scanned_large_is_read_as_a_cell_and_gives_no_num
     """An empty register cell scanned two or three times as large is a page by its size and holds no number to make
     it a cell; read as a page, its rules' stubs, footer and slivers gave it "1", "114" or a long number. Its
     scanner's black band (`load.Page.scanner_banded`) makes it a cell, whose reading holds nothing."""
-    import cv2
-
     from digitscan.scan.pipeline import Scanner, ScanOptions
-    from digitscan.training.pages import Digits, make_register, save_register
+    from digitscan.training.pages import Digits, make_register
 
     cell = make_register([95800, seed], Digits.load(mnist_subset_path, "test"), empty=True)
-    as_given, larger = tmp_path / "cell.png", tmp_path / "larger.png"
-    save_register(cell, as_given)
-    grey = cv2.imread(str(as_given), cv2.IMREAD_GRAYSCALE)
-    cv2.imwrite(
-        str(larger), cv2.resize(grey, (grey.shape[1] * zoom, grey.shape[0] * zoom), interpolation=cv2.INTER_CUBIC)
-    )
-    for result in Scanner(options=ScanOptions(workers=0)).scan([as_given, larger]):
+    for result in Scanner(options=ScanOptions(workers=0)).scan(_as_made_and_enlarged(cell, tmp_path, zoom)):
         assert result.error is None and [s.text for s in result.strings] == [], result.file
 
 
