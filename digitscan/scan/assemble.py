@@ -524,12 +524,13 @@ def _reader_reading(word: Word, line: LineReading, scale: float) -> DigitString:
     separators between the digits read either side of where they were written (a word the classifier took for
     print, "TOTAL 51.74", or read with another count of digits)."""
     box = scaled_box(word.box, scale)
+    middles = [_on_page(box, column, line, word.direction) for column in line.columns]
     digits = [
-        Digit(c, p, _share(box, column, line, word.direction))
-        for c, p, column in zip(line.text, line.confidences, line.columns, strict=True)
+        Digit(c, p, _share(box, middle, len(line.text), word.direction))
+        for c, p, middle in zip(line.text, line.confidences, middles, strict=True)
     ]
     read = DigitString(digits=digits, box=union_box([d.box for d in digits]), line=word.line)
-    read.separators = _written_between(word, [_on_page(box, c, line, word.direction) for c in line.columns], scale)
+    read.separators = _written_between(word, middles, scale)
     return read
 
 
@@ -555,13 +556,13 @@ def _joint(text: str, line: LineReading, lattice: Callable[[str], float], weight
     return line.log_likelihood(text) + max(weight * lattice(text), floor)
 
 
-def _share(box: Box, column: float, line: LineReading, direction: tuple[float, float]) -> Box:
-    """The part of a word's box a digit read at `column` of its line stands in: one digit's width around it, along
-    the way the word reads on the page (`Word.direction`: a turned page's run down or back across it)."""
+def _share(box: Box, middle: float, count: int, direction: tuple[float, float]) -> Box:
+    """The part of a word's box a digit read at `middle` (`_on_page`) stands in, one of `count`: one digit's width
+    around it, along the way the word reads on the page (`Word.direction`: a turned page's run down or back across
+    it)."""
     axis = _axis(direction)
     start, length = box[axis], box[axis + 2]
-    middle = _on_page(box, column, line, direction)
-    width = length / max(1, len(line.text))
+    width = length / max(1, count)
     shared = list(box)
     shared[axis] = round(min(max(start, middle - width / 2), start + length - width))
     shared[axis + 2] = max(1, round(width))

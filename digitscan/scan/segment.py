@@ -2166,13 +2166,19 @@ def _date_after_label(
     """The atom a date starts at after a printed label the string took in ("DATE 12/05/24": a date's shape after
     a space of LABEL_GAP), and its slashes (`_date_slashes`), or None."""
     spans = [_span(atom, upright.boxes) for atom in group]
-    reach = list(itertools.accumulate((right for _, right in spans), max))  # the rightmost ink up to each atom
-    for p in range(1, len(group) - DATE_BLOBS + 1):
-        if spans[p][0] - reach[p - 1] >= LABEL_GAP * upright.height and (
+    for p in _spaced(spans, upright.height):
+        if p <= len(group) - DATE_BLOBS and (
             slashes := _date_slashes(shapes[p:], leans[p:], [right - left for left, right in spans[p:]], True)
         ):
             return p, [p + n for n in slashes]
     return None
+
+
+def _spaced(spans: list[tuple[int, int]], height: float) -> list[int]:
+    """The atoms (by their column spans, in order) that LABEL_GAP of the line's height or more of blank space comes
+    before, past the rightmost ink of those before them: where a printed label and the number beside it part."""
+    reach = list(itertools.accumulate((right for _, right in spans), max))
+    return [p for p in range(1, len(spans)) if spans[p][0] - reach[p - 1] >= LABEL_GAP * height]
 
 
 def _turned_date(
@@ -2184,9 +2190,7 @@ def _turned_date(
     so its slashes were read as 1s."""
     spans = [_span(atom, upright.boxes) for atom in group]
     widths = [right - left for left, right in spans]
-    reach = list(itertools.accumulate((right for _, right in spans), max))  # the rightmost ink up to each atom
-    gap = LABEL_GAP * upright.height
-    ends = [len(group)] + [e for e in range(len(group) - 1, DATE_BLOBS - 1, -1) if spans[e][0] - reach[e - 1] >= gap]
+    ends = [len(group)] + [end for end in reversed(_spaced(spans, upright.height)) if end >= DATE_BLOBS]
     for end in ends:  # the date alone, then before a label: any pair that splits it, as after a label
         slashes = _date_slashes(shapes[:end][::-1], leans[:end][::-1], widths[:end][::-1], end < len(group))
         if slashes is not None:
