@@ -366,10 +366,14 @@ MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much a
 # Since the forty-eighth session "the line's digits" are the string's own (`_own_frame`): where print shares the
 # line, dev pages (seeds 120000 / 143000 / 161000 / 162000) read +4 -0 lines with their separators, nineteen other
 # kept sets +30 -7 (two lines' digits lost: marks now taken for separators), bench/README.md, forty-eighth session.
-DOT_MAX = 0.3  # a dot or comma is at most this tall and wide
+# A comma written large (a third of the digits' height wide, a little taller than wide) was no mark at all; since
+# the fiftieth session it may be COMMA_MAX wide (DOT_MAX before) and COMMA_ASPECT (1.2 before) as tall as wide: dev
+# pages +1 -0 lines with their separators, digits as before (bench/README.md, fiftieth session).
+DOT_MAX = 0.3  # a dot is at most this tall and wide, a comma this tall (doubled)
+COMMA_MAX = 0.36  # a comma is at most this wide
 LOW_MARK = 0.6  # of the way from the digits' top to their baseline: a dot's or comma's middle lies lower than this
 COMMA_DROP = 0.08  # a mark reaching this far below the baseline,
-COMMA_ASPECT = 1.2  # and this many times as tall as wide, is a comma (else a dot)
+COMMA_ASPECT = 1.1  # and this many times as tall as wide, is a comma (else a dot)
 COMMA_BELOW = 0.5  # how far below the baseline a comma may reach and still be taken into its line
 DASH_MIN_WIDTH = 0.15  # a dash is at least this wide,
 DASH_MAX_WIDTH = 0.9  # at most this wide,
@@ -399,11 +403,15 @@ SLASH_LEAN = 0.25  # and it leans right at least this much on the page (columns 
 # digit) against the 23 dot-shaped marks taken into digits on the bench pages' forms, notes, notebooks and ledgers,
 # which hold no separators (smaller, fainter, in a box's right part or off the baseline). Lines with separators: dev
 # seeds 60000 / 1600 / 52000 / 53000 / 43000 +8 / +3 / +6 -1 / +1 / 0; digits as before; fresh seeds 75000 and
-# 76000 +3 and +2, one line's digits lost on 75000 (bench/README.md, thirty-first session).
+# 76000 +3 and +2, one line's digits lost on 75000 (bench/README.md, thirty-first session). A comma there is let go
+# alike where its top lies within COMMA_BEFORE_TOP of the baseline (a comma hangs from it: "48,470" read "48470"),
+# and a dot 0.5 filled (0.6 before; a dot of 0.57 was kept in its 4): dev pages +2 -0 lines with their separators,
+# the nineteen other kept sets +21 -0, digits as before (bench/README.md, fiftieth session).
 DOT_BEFORE_SIZE = 0.12
 DOT_BEFORE_FOOT = 0.06
 DOT_BEFORE_LEFT = 0.35
-DOT_BEFORE_FILL = 0.6
+DOT_BEFORE_FILL = 0.5
+COMMA_BEFORE_TOP = 0.25
 DOT_BEFORE_APART = 0.06
 # Blobs before, between and after a date's two slashes: d/m/y, m/d/y (12/05/2024). A year of one blob is its two
 # digits run together, as on a page photographed small and enlarged ("25/09/17" read "25109117"), where that blob is
@@ -2125,9 +2133,10 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
 
 
 def _dots_before(atoms: list[list[int]], loose: list[int], upright: _Line) -> tuple[list[list[int]], list[int]]:
-    """A decimal point taken into the digit after it (`_atoms`: under a slanted digit's empty lower corner, it
-    overlaps the digit's box), let go: a filled dot on the baseline in the left part of the digit's box, its ink
-    apart from the digit's (`DOT_BEFORE_*`). A worn stroke's fragment is smaller, thinner, or elsewhere."""
+    """A decimal point or comma taken into the digit after it (`_atoms`: under a slanted digit's empty lower
+    corner, it overlaps the digit's box), let go: a filled dot on the baseline, or a comma hanging from it, in the
+    left part of the digit's box, its ink apart from the digit's (`DOT_BEFORE_*`, `COMMA_BEFORE_TOP`). A worn
+    stroke's fragment is smaller, thinner, or elsewhere."""
     frame, unit = _digit_frame(atoms, upright), upright.height
     reach = max(1, round(DOT_BEFORE_APART * unit))
     kept = []
@@ -2136,12 +2145,17 @@ def _dots_before(atoms: list[list[int]], loose: list[int], upright: _Line) -> tu
             digit, mark = sorted(atom, key=lambda i: -upright.boxes[i][3])
             x, y, w, h = upright.boxes[mark]
             left, _, width, _ = upright.boxes[digit]
-            if (
-                min(w, h) >= DOT_BEFORE_SIZE * unit
+            char = _separator_of(upright.boxes[mark], upright, frame)
+            dot = (
+                char == "."
                 and abs(y + h - frame[1]) <= DOT_BEFORE_FOOT * unit
-                and x + w / 2 - left <= DOT_BEFORE_LEFT * width
                 and (upright.labels[y : y + h, x : x + w] == mark).mean() >= DOT_BEFORE_FILL
-                and _separator_of(upright.boxes[mark], upright, frame) == "."
+            )
+            comma = char == "," and abs(y - frame[1]) <= COMMA_BEFORE_TOP * unit
+            if (
+                (dot or comma)
+                and min(w, h) >= DOT_BEFORE_SIZE * unit
+                and x + w / 2 - left <= DOT_BEFORE_LEFT * width
                 and _apart(mark, [digit], upright, reach)
             ):
                 kept.append([digit])
@@ -2282,10 +2296,10 @@ def _separator_of(
     unit = unit or upright.height
     top, baseline = frame
     middle = (y + h / 2 - top) / max(1.0, baseline - top)  # 0 at the digits' top, 1 at their baseline
-    if w <= DOT_MAX * unit and middle >= LOW_MARK:
+    if w <= COMMA_MAX * unit and middle >= LOW_MARK:
         if h > COMMA_ASPECT * w and h <= 2 * DOT_MAX * unit and y + h - baseline >= COMMA_DROP * unit:
             return ","
-        if h <= DOT_MAX * unit:
+        if max(w, h) <= DOT_MAX * unit:
             return "."
     if (
         DASH_MIN_WIDTH * unit <= w <= DASH_MAX_WIDTH * unit

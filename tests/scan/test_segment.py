@@ -456,18 +456,20 @@ def _draw_between(page: np.ndarray, draw: str) -> None:
 
     if draw == ",":
         cv2.line(page, (136, 74), (131, 90), 0.0, 4)  # a comma hanging below the baseline
+    elif draw == "large ,":
+        cv2.line(page, (138, 74), (131, 86), 0.0, 4)  # written wide: a third of the digits' height
     elif draw == ".":
         cv2.circle(page, (133, 75), 3, 0.0, -1)  # a dot on the baseline
     elif draw == "-":
         cv2.line(page, (122, 60), (142, 58), 0.0, 4)  # a dash at mid-height
 
 
-@pytest.mark.parametrize("separator", [",", ".", "-"])
+@pytest.mark.parametrize("separator", [",", ".", "-", "large ,"])
 def test_a_separator_between_digits_is_found_and_is_no_candidate(digits: dict[int, np.ndarray], separator: str) -> None:
     page = page_with([digits[1], digits[2], digits[0], digits[5]], [20, 60, 150, 190], width=300)
     _draw_between(page, separator)
     [word] = segment(page)
-    assert [char for _, char in word.separators] == [separator]
+    assert [char for _, char in word.separators] == [separator[-1]]
     [(before, _)] = word.separators
     left = [c for c in word.candidates if c.end <= before]
     assert left and all(bx + bw / 2 < 112 for bx, _, bw, _ in (c.box for c in left))  # the digits left of it
@@ -493,15 +495,23 @@ def test_a_decimal_point_beside_printed_words_on_its_line_is_measured_against_it
     assert all(bx + bw / 2 < 540 for bx, _, bw, _ in (c.box for c in number[0].candidates if c.end <= before))
 
 
-def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(digits: dict[int, np.ndarray]) -> None:
-    """ "12.95": the dot stands at the baseline under the 9's empty lower left corner, inside the 9's box, and was
-    taken into the 9 as part of it; a filled dot apart from the digit's ink, in its box's left part, is the point."""
+@pytest.mark.parametrize("separator", [".", ","])
+def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
+    digits: dict[int, np.ndarray], separator: str
+) -> None:
+    """ "12.95", "12,95": the dot stands at the baseline (the comma hangs from it) under the 9's empty lower left
+    corner, inside the 9's box, and was taken into the 9 as part of it; a filled dot or a comma apart from the
+    digit's ink, in its box's left part, is the separator."""
     import cv2
 
     page = page_with([digits[1], digits[2], digits[9], digits[5]], [20, 60, 115, 160], width=300)
-    cv2.circle(page, (133, 76), 3, 0.0, -1)
+    if separator == ".":
+        cv2.circle(page, (133, 76), 3, 0.0, -1)
+    else:  # a 3 written lower takes the line's foot down, and the comma into the line
+        page = np.minimum(page, page_with([digits[3]], [205], width=300, y=40))
+        cv2.line(page, (135, 72), (131, 85), 0.0, 4)
     [word] = segment(page)
-    assert [char for _, char in word.separators] == ["."]
+    assert [char for _, char in word.separators] == [separator]
     [(before, _)] = word.separators
     left = [c for c in word.candidates if c.end <= before]
     assert left and all(bx + bw / 2 < 120 for bx, _, bw, _ in (c.box for c in left))  # the 1 and the 2
