@@ -368,7 +368,9 @@ MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much a
 # kept sets +30 -7 (two lines' digits lost: marks now taken for separators), bench/README.md, forty-eighth session.
 # A comma written large (a third of the digits' height wide, a little taller than wide) was no mark at all; since
 # the fiftieth session it may be COMMA_MAX wide (DOT_MAX before) and COMMA_ASPECT (1.2 before) as tall as wide: dev
-# pages +1 -0 lines with their separators, digits as before (bench/README.md, fiftieth session).
+# pages +1 -0 lines with their separators, digits as before (bench/README.md, fiftieth session). A line's blob that
+# is a dot or comma upside down (a comma reaching far up into a turned page's line) stays a piece to read, and is
+# that page's separator read the other way up: dev pages +4 -0, the nineteen other kept sets +13 -0 (same session).
 DOT_MAX = 0.3  # a dot is at most this tall and wide, a comma this tall (doubled)
 COMMA_MAX = 0.36  # a comma is at most this wide
 LOW_MARK = 0.6  # of the way from the digits' top to their baseline: a dot's or comma's middle lies lower than this
@@ -2118,6 +2120,9 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
                     turned.append(separators[-1])
             else:
                 digits.append(atom)
+                box = upright.boxes[atom[0]]
+                if len(atom) == 1 and (mark := _turned_separator_of(box, upright, frame, unit)) in (".", ","):
+                    turned.append((_middle(box), mark))  # tall enough to be in its line: a digit as given
         for box in loose_boxes:
             middle = _middle(box)
             if left < middle < right and (char := _separator_of(box, upright, frame, unit=unit)):

@@ -456,6 +456,8 @@ def _draw_between(page: np.ndarray, draw: str) -> None:
 
     if draw == ",":
         cv2.line(page, (136, 74), (131, 90), 0.0, 4)  # a comma hanging below the baseline
+    elif draw == "tall ,":
+        cv2.line(page, (136, 68), (131, 86), 0.0, 4)  # reaching far up into the line: one of its blobs
     elif draw == "large ,":
         cv2.line(page, (138, 74), (131, 86), 0.0, 4)  # written wide: a third of the digits' height
     elif draw == ".":
@@ -518,19 +520,20 @@ def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
     assert not any(bx <= 133 <= bx + bw and by >= 60 for bx, by, bw, _ in (c.box for c in word.candidates))  # no dot
 
 
-@pytest.mark.parametrize("separator", [",", ".", "-"])
+@pytest.mark.parametrize("separator", [",", ".", "-", "tall ,"])
 def test_a_separator_is_found_on_a_page_read_upside_down(digits: dict[int, np.ndarray], separator: str) -> None:
-    """The page turned half a turn is cut as it is given (a dot at the top of its line, a comma rising above it)
-    and read the other way up from the same pieces (`upside_down`): the separator stands between the same digits,
-    which on that page read from right to left."""
+    """The page turned half a turn is cut as it is given (a dot at the top of its line, a comma rising above it,
+    or reaching so far into the line that it is one of the line's blobs, a piece to read) and read the other way
+    up from the same pieces (`upside_down`): the separator stands between the same digits, which on that page read
+    from right to left."""
     from digitscan.scan.segment import upside_down
 
     page = page_with([digits[1], digits[2], digits[0], digits[5]], [20, 60, 150, 190], width=300)
     _draw_between(page, separator)
     given = segment(np.ascontiguousarray(page[::-1, ::-1]))
-    assert [char for w in given for _, char in w.separators] == ([] if separator in ",." else ["-"])
+    assert [char for w in given for _, char in w.separators] == (["-"] if separator == "-" else [])
     [word] = upside_down(given)
-    assert [char for _, char in word.separators] == [separator] and word.direction == (-1.0, 0.0)
+    assert [char for _, char in word.separators] == [separator[-1]] and word.direction == (-1.0, 0.0)
     [(before, _)] = word.separators
     first = [c for c in word.candidates if c.end <= before]  # the 1 and the 2, right of the mark on this page
     assert first and all(bx + bw / 2 > 300 - 112 for bx, _, bw, _ in (c.box for c in first))
