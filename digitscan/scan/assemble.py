@@ -617,10 +617,11 @@ def _without_lone_point(found: DigitString) -> DigitString:
 def _slash_beside_one(found: DigitString) -> DigitString:
     """A date's slash taken on the wrong one of two leaning strokes, a 1 beside it ("19/12/99" read "191/2/99": the
     slash read as the 1 and the 1 as the slash; its digits are right): where the string's two slashes split it
-    into no date's groups, and moving one of them across the 1 beside it makes exactly one date of the calendar,
-    it is moved. The digits stay as read."""
+    into no date's groups, or into no date of the calendar ("5/12/99" read "51/2/99"; since the fiftieth session,
+    dev pages +1 -0), and moving one of them across the 1 beside it makes exactly one date of the calendar, it is
+    moved. The digits stay as read."""
     text = found.text
-    if list(found.separators.values()) != ["/", "/"] or date_valid(found.written) is not None:
+    if list(found.separators.values()) != ["/", "/"] or date_valid(found.written):
         return found
     moved = []
     for at in found.separators:

@@ -737,6 +737,8 @@ def test_a_lone_point_with_four_digits_after_it_is_a_speck(written: str, kept: s
     [
         ("191/2/99", "19/12/99"),  # the slash read as the 1 of 12, and that 1 as the slash
         ("18/1/119", "18/11/19"),
+        ("51/2/99", "5/12/99"),  # a date's groups, but no day 51
+        ("21/2/2022", "21/2/2022"),  # 2/12/2022 too, and either is a date: it stays as read
         ("12/05/2024", "12/05/2024"),  # a date already
         ("1/10/101", "1/10/101"),  # no one move makes a date
         ("12/345/6", "12/345/6"),  # no 1 beside a slash
