@@ -554,6 +554,24 @@ def test_a_bar_the_crop_reader_leaves_out_at_a_cells_number_is_a_rules_remnant(c
         assert read.box == (10, 0, 17, 10)
 
 
+@pytest.mark.parametrize(("width", "cell", "kept"), [(2, True, "2"), (6, True, None), (2, False, None)])
+def test_a_rules_remnant_the_classifier_drops_beside_a_cells_one_digit_leaves_that_digit(
+    width: int, cell: bool, kept: str | None
+) -> None:
+    """A column's rule beside a register cell's "2", cut as the word's first piece, is no digit to the classifier:
+    dropped, it was one mark to one digit, as print is, and the cell read nothing. A bar at a cell's number's end
+    (`CELL_END_BAR`) is a rule's remnant and does not count; a wider mark, or a bar beside a check's amount, does."""
+    word = _word(2, [(0, 1), (1, 2)])
+    word.crop, word.cell = True, cell
+    word.candidates[0].box = (0, 0, width, 12)  # as tall as the digit
+    word.candidates[1].box = (10, 0, 8, 12)
+    digits = np.full((2, 10), 0.001, np.float32)
+    digits[0, 1], digits[1, 2] = 0.05, 0.99
+    scores = Scores(digits, np.array([0.9, 1e-4], np.float32))  # the bar: surely no digit
+    read = assemble_word(word, scores, 0, 1.0)
+    assert (read.text if read else None) == kept
+
+
 @pytest.mark.parametrize(("height", "cell", "kept"), [(4, True, "84"), (9, True, "841"), (4, False, "841")])
 def test_a_short_mark_the_classifier_read_at_a_cells_number_end_goes_with_the_crop_reader(
     height: int, cell: bool, kept: str
