@@ -341,6 +341,11 @@ WALL_SPLIT = 3.0  # line heights: an upright rule this tall between two digits (
 JOIN_GAP = 2.0  # line heights: the widest gap a comb's wall joins (its cells are narrower; a label beside the
 # field, left of its first wall, is farther)
 WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (digits touch their cell's walls)
+# A comb field holds one character a cell, its separators printed or given cells of their own: a mark between two
+# of its cells (within 2 WALL_SLACK of them), a wall's foot left by the erased rules or a speck, is no separator
+# (`_line_words`). Dev pages +3 -0 lines with their separators ("58999" read "58.999", "40051" read
+# "4005-1"), the nineteen other kept sets +13 -0, digits, ORAND's crops and the dev cells as before (bench/README.md,
+# fiftieth session).
 
 BOX_MIN_SIDE = 40  # pixels: a closed box is at least this wide and tall (about an ORAND digit's height)
 BOX_STRAIGHT = 1.0  # pixels: a box's side strays at most this much from a straight line, on average
@@ -2077,11 +2082,14 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     groups: list[list[list[int]]] = []
     previous_right = None
     heights = [_atom_height(atom, upright.boxes) for atom in atoms]
+    combed: list[tuple[float, float]] = []  # the gaps between two cells of a comb field, in the line's columns
     for n, atom in enumerate(atoms):
         left = min(upright.boxes[i][0] for i in atom)
         wall = _wall_between(atoms[n - 1], atom, page, upright.height) if n and page.walls else None
         gap = left - previous_right if previous_right is not None else 0
         joined = wall == "join" and gap <= JOIN_GAP * upright.height
+        if wall == "join" and previous_right is not None:
+            combed.append((previous_right - 2 * WALL_SLACK, left + 2 * WALL_SLACK))
         # a line of small print has a small height; handwriting on it is spaced by its own size
         unit = max(upright.height, min(heights[n - 1], heights[n])) if n else upright.height
         if previous_right is None or wall == "split" or (gap > WORD_GAP * unit and not joined):
@@ -2126,6 +2134,8 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
         for box in loose_boxes:
             middle = _middle(box)
             if left < middle < right and (char := _separator_of(box, upright, frame, unit=unit)):
+                if any(a <= middle <= b for a, b in combed):
+                    continue  # between two cells of a comb: a wall's foot or a speck (see WALL_SLACK)
                 separators.append((middle, char))
         for box in turned_boxes:
             middle = _middle(box)

@@ -814,6 +814,21 @@ def test_a_comb_fields_ticks_are_erased_and_its_digits_are_one_string(digits: di
     assert not any(c.end - c.start == 1 and c.box[2] < 8 for c in words[0].candidates)
 
 
+def test_a_dot_between_two_cells_of_a_comb_field_is_no_separator(digits: dict[int, np.ndarray]) -> None:
+    """A comb field holds one character a cell: a dot on the baseline between two of its cells is a wall's foot or a
+    speck, not a decimal point ("4807" read "48.07")."""
+    import cv2
+
+    xs = [40, 140, 240, 340]
+    page = page_with([digits[4], digits[8], digits[0], digits[7]], xs, height=300, width=460, y=100)
+    page[160:163, 20:440] = 0.0  # the comb's baseline, under the digits
+    for x in (30, 130, 230, 330, 430):
+        page[140:162, x : x + 3] = 0.0  # its ticks
+    cv2.circle(page, (215, 152), 4, 0.0, -1)  # in the gap between the 8 and the 0, on their baseline
+    [word] = segment(page)
+    assert word.separators == []
+
+
 def test_a_page_turned_a_quarter_is_read_turned_back_and_its_boxes_are_on_the_page_as_given(
     digits: dict[int, np.ndarray],
 ) -> None:
