@@ -253,9 +253,9 @@ def _edges(word: Word, scores: Scores, offset: int, small_marks_free: bool = Fal
         row = offset + k
         cut = CUT_PENALTY if cand.start > 0 and word.cuts and word.cuts[cand.start - 1] else 0.0
         mark = math.log(scores.reject[row] + EPS) + NOISE_PENALTY + SPAN_PENALTY * (cand.end - cand.start - 1)
-        counted = (not (word.crop or small_marks_free) or cand.box[3] >= SMALL_MARK * word.box[3]) and not (
-            word.cell and _end_bar(word, cand)
-        )
+        counted = not (word.crop or small_marks_free) or cand.box[3] >= SMALL_MARK * word.box[3]
+        if word.cell and _end_bar(word, cand):
+            counted = False  # a rule's remnant: no sign of print
         edges.append(_Edge(cand.start, cand.end, row, np.log(scores.digits[row] + EPS) + cut, mark + cut, counted))
     return sorted(edges, key=lambda e: e.end)
 

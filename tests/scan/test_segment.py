@@ -801,15 +801,20 @@ def test_a_column_rule_between_two_numbers_ends_the_string(digits: dict[int, np.
     assert not any(180 <= c.box[0] <= 190 and c.box[2] < 8 for w in words for c in w.candidates)
 
 
-def test_a_comb_fields_ticks_are_erased_and_its_digits_are_one_string(digits: dict[int, np.ndarray]) -> None:
-    """Digits written between the ticks of a comb (a baseline with short bars between cells) are one string; the
-    ticks, short bars in a row on one rule, are no digits (a lone 1 on an underline stays one)."""
+def _comb_page(digits: dict[int, np.ndarray]) -> np.ndarray:
+    """ "4807" written in a comb field: one digit a cell, on a baseline with short bars between the cells."""
     xs = [40, 140, 240, 340]
     page = page_with([digits[4], digits[8], digits[0], digits[7]], xs, height=300, width=460, y=100)
     page[160:163, 20:440] = 0.0  # the comb's baseline, under the digits
     for x in (30, 130, 230, 330, 430):
         page[140:162, x : x + 3] = 0.0  # its ticks, under half a digit's height
-    words = segment(page)
+    return page
+
+
+def test_a_comb_fields_ticks_are_erased_and_its_digits_are_one_string(digits: dict[int, np.ndarray]) -> None:
+    """Digits written between the ticks of a comb (a baseline with short bars between cells) are one string; the
+    ticks, short bars in a row on one rule, are no digits (a lone 1 on an underline stays one)."""
+    words = segment(_comb_page(digits))
     assert len(words) == 1
     assert not any(c.end - c.start == 1 and c.box[2] < 8 for c in words[0].candidates)
 
@@ -819,11 +824,7 @@ def test_a_dot_between_two_cells_of_a_comb_field_is_no_separator(digits: dict[in
     speck, not a decimal point ("4807" read "48.07")."""
     import cv2
 
-    xs = [40, 140, 240, 340]
-    page = page_with([digits[4], digits[8], digits[0], digits[7]], xs, height=300, width=460, y=100)
-    page[160:163, 20:440] = 0.0  # the comb's baseline, under the digits
-    for x in (30, 130, 230, 330, 430):
-        page[140:162, x : x + 3] = 0.0  # its ticks
+    page = _comb_page(digits)
     cv2.circle(page, (215, 152), 4, 0.0, -1)  # in the gap between the 8 and the 0, on their baseline
     [word] = segment(page)
     assert word.separators == []
