@@ -103,6 +103,15 @@ LARGE_AMOUNT_MIN = 64  # working pixels: 1.6 times AMOUNT_DIGIT
 # for one): the generator's cells (80-200 px tall) scanned at five times their size stand under it; a page's own
 # image is 0.5 to 4 MB more while it is read.
 LARGE_CELL_SIDE = 1000
+# A register cell scanned large (`segment._large_cell`) is shrunk to CELL_SIDE px on its shorter side and prepared as
+# a cell scanned small is (`prepare`: enlarged up to SMALL_CELL_ZOOM times), the size the cell's pixel sizes were set
+# on (the generator's cells stand 80-200 px tall, median 140). Before, it was prepared just under MIN_SIDE and shrunk
+# further until its digits stood 65 px tall at most: its strokes, sharper and noisier than a small cell's enlarged,
+# broke and ran otherwise, and a rule through a digit made the digits look taller than they were. Dev cells of seed
+# 3000 enlarged three / two times 77.50 / 81.00 -> 80.00 / 81.67 % (CELL_SIDE 120: 78.00 / 80.50; 180: 79.67 /
+# 80.67; kept at 150 and shrunk further for the digits as before: 79.33 / 81.17; only blurred to 150 and back before
+# being prepared just under MIN_SIDE: 78.83 / 81.17); checked on seed 9500 (bench/README.md, fifty-first session).
+CELL_SIDE = 150
 EXIF_ORIENTATION = 0x0112  # the EXIF tag of a photo's orientation; values 5-8 turn it a quarter
 QUARTER_TURNS = (5, 6, 7, 8)
 
@@ -233,15 +242,15 @@ class Page:
         grey = _at_scale(self._decoded(), self._cell_scale(), self.original_size)
         return grey, dark_bands(grey)
 
-    def as_cell(self, shrink: float = 1.0) -> CellCrop:
-        """This page prepared anew as a crop, its shorter side just under MIN_SIDE (`shrink` times that): its grey,
-        its dark bands and its size against the page's (`segment.page_cuts`' `as_cell`). Prepared as a crop, a
-        scan's band is blanked whole; prepared as a page, a band with marks in it was taken for paper in a hard
-        shadow and kept (dev cells of seed 3000 enlarged twice and taken for cells: 72.39 % read so, 80.98 % as a
-        crop)."""
-        scale = self._cell_scale() * shrink
-        cell = _prepared(self._decoded(), scale, self.index, self.original_size)
-        return cell.grey, cell.bands, scale / self.scale
+    def as_cell(self) -> CellCrop:
+        """This page prepared anew as a register cell: its image shrunk to CELL_SIDE on its shorter side and
+        prepared as such a crop is (`prepare`), its grey, its dark bands and its size against the page's
+        (`segment.page_cuts`' `as_cell`). Prepared as a crop, a scan's band is blanked whole; prepared as a page, a
+        band with marks in it was taken for paper in a hard shadow and kept (dev cells of seed 3000 enlarged twice
+        and taken for cells: 72.39 % read so, 80.98 % as a crop)."""
+        small = CELL_SIDE / min(self.original_size)
+        cell = prepare(_at_scale(self._decoded(), small, self.original_size), self.index)
+        return cell.grey, cell.bands, cell.scale * small / self.scale
 
     def _cell_scale(self) -> float:
         """The scale of the file's pixels that makes this page a crop: its shorter side just under MIN_SIDE."""

@@ -259,18 +259,15 @@ LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
 # A cell's number is often written small in it: where the page prepared as a crop has a scan's dark band along it, a
 # number BANDED_NUMBER_SHARE of the shorter side tall will do (its words as found on the page, none left out for
-# lying in the band: a hard shadow across a check is such a band, and the printed lines in it are words). The crop is
-# shrunk further until the number's digits stand LARGE_CELL_DIGIT tall at most: the cell's pixel sizes were set on
-# digits 40-60 px tall, and a crop just under MIN_SIDE held them 63-162 px (median 100, seed 9500 enlarged twice).
-# Dev cells of seeds 9500 / 3000 enlarged twice 77.67 / 76.67 %: digits at most 50 / 65 / 80 / 95 px 77.67 / 77.00,
-# 78.83 / 77.67, 78.67 / 77.17, 78.00 / 76.83 %; with a banded number of 0.05 / 0.08 / 0.11, 80.33 / 77.83, 80.33 /
-# 77.83, 80.00 / 77.83 %. Three times: 71.17 / 70.83 -> 75.00 / 72.67 % (digits at most 50 / 80 px: 74.17 / 72.67,
-# 74.17 / 73.33 %). Leaving words in the band out took two hard-shadowed checks of 1,800 kept pages for cells; as it
+# lying in the band: a hard shadow across a check is such a band, and the printed lines in it are words). (The crop
+# was then shrunk until the number's digits stood 65 px tall at most; since the fifty-first session it is prepared
+# at a small cell's size, `load.CELL_SIDE`.) Dev cells of seeds 9500 / 3000 enlarged twice, with a banded number of
+# 0.05 / 0.08 / 0.11: 80.33 / 77.83, 80.33 / 77.83, 80.00 / 77.83 %. Leaving words in the band out took two
+# hard-shadowed checks of 1,800 kept pages for cells; as it
 # is, none. A cell ruled down its length may look like a page turned a quarter: where the crop has a band, its upright
 # cut is looked at too (twice 81.17 / 78.00 %, three times 76.33 / 73.50 %); without the band test a low form turned
 # a quarter was taken for a cell, with it no page of the 1,800 (bench/README.md, forty-fourth session).
 BANDED_NUMBER_SHARE = 0.08
-LARGE_CELL_DIGIT = 65  # working pixels
 # Nor need a page hold a number at all to be a cell scanned large: one small enough to be one (`load.LARGE_CELL_SIDE`)
 # whose dark band survived its preparation as a page (not paper in a hard shadow written in) and is, prepared as a
 # crop, a scanner's black one (`load.BLACK_BAND`, `Page.scanner_banded`) is read as a cell whatever its words: an
@@ -540,8 +537,8 @@ CellCrop = tuple[np.ndarray, np.ndarray | None, float]
 class CellSource(Protocol):
     """A page that can be prepared anew as a crop (`load.Page`): a register cell scanned large may be one."""
 
-    def as_cell(self, shrink: float = 1.0) -> CellCrop:
-        """The page prepared as a crop, its shorter side just under MIN_SIDE (`shrink` times that)."""
+    def as_cell(self) -> CellCrop:
+        """The page prepared anew as a register cell scanned small is (`load.CELL_SIDE`)."""
         ...
 
     def cell_banded(self) -> bool:
@@ -1497,10 +1494,10 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, tur
     register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
     are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
     shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
-    a band. The crop is shrunk for the number's digits to stand LARGE_CELL_DIGIT tall at most. `turned`: the words
-    are the upright cut of a page taken for turned a quarter, which must hold a number written large in at most
-    TURNED_CELL_PIECES pieces: cut across its lines, a page turned a quarter under a hard shadow (a band to its
-    crop) ran its numbers' digits together into one tall word, or had a small one, and was read as one cell."""
+    a band. `turned`: the words are the upright cut of a page taken for turned a quarter, which must hold a number
+    written large in at most TURNED_CELL_PIECES pieces: cut across its lines, a page turned a quarter under a hard
+    shadow (a band to its crop) ran its numbers' digits together into one tall word, or had a small one, and was
+    read as one cell."""
     large = _large_number(words, shape)
     small = large is None
     if turned and (small or large[0].pieces > TURNED_CELL_PIECES):
@@ -1517,8 +1514,7 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, tur
             in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
             if not _one_large_number([w for w in words if _share_in(in_band, w.box) < BAND_WORD], shape):
                 return None
-    digits = large[1] * crop[2]
-    return crop if digits <= LARGE_CELL_DIGIT else cell.as_cell(LARGE_CELL_DIGIT / digits)
+    return crop
 
 
 def _share_in(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:

@@ -494,10 +494,9 @@ def test_a_short_crop_whose_number_is_small_in_it_is_a_cell_scanned_small_and_an
 
 def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large_one_does_not() -> None:
     """A page whose image is small enough to be a register cell scanned large keeps it (`Page.decoded`) and gives it
-    prepared as a crop (`Page.as_cell`): its shorter side just under MIN_SIDE, a scan's dark band along it blanked
-    and kept as a band, its size against the page's; a page's image over LARGE_CELL_SIDE is not kept."""
-    from digitscan.scan.load import LARGE_CELL_SIDE, prepare
-    from digitscan.scan.straighten import MIN_SIDE
+    prepared as a cell scanned small (`Page.as_cell`): its shorter side CELL_SIDE, a scan's dark band along it
+    blanked and kept as a band, its size against the page's; a page's image over LARGE_CELL_SIDE is not kept."""
+    from digitscan.scan.load import CELL_SIDE, LARGE_CELL_SIDE, prepare
 
     scan = np.full((400, 800), 230, np.uint8)
     scan[:, 760:] = 20  # a scanner's dark border along the right side
@@ -505,13 +504,11 @@ def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large
     page = prepare(scan)
     assert page.decoded is not None and page.scale == 1.0
     grey, bands, zoom = page.as_cell()
-    assert grey.shape == (MIN_SIDE - 1, round(800 * (MIN_SIDE - 1) / 400)) and zoom == (MIN_SIDE - 1) / 400
+    assert grey.shape == (CELL_SIDE, 2 * CELL_SIDE) and zoom == CELL_SIDE / 400
     assert bands is not None and bands[:, -10:].all() and (grey[bands] == 1.0).all()
     assert grey[int(200 * zoom), int(315 * zoom)] < 0.5  # the stroke, at its place on the crop
     assert prepare(np.full((LARGE_CELL_SIDE + 1, 1500), 230, np.uint8)).decoded is None
-    # whether the crop has a band is told without preparing it, and as preparing it tells; a smaller crop on asking
-    shrunk = page.as_cell(0.5)
-    assert shrunk[0].shape == (round((MIN_SIDE - 1) / 2), round(800 * (MIN_SIDE - 1) / 800)) and shrunk[2] == zoom / 2
+    # whether the crop has a band is told without preparing it, and as preparing it tells
     unbanded = scan.copy()
     unbanded[:, 760:] = 230
     assert page.cell_banded() and prepare(scan).cell_banded() and not prepare(unbanded).cell_banded()

@@ -1675,8 +1675,8 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
 ) -> None:
     """A generated register cell enlarged: its number under LARGE_NUMBER_SHARE of the page's shorter side, with a
     scan's band along the crop (seeds 173, 233: BANDED_NUMBER_SHARE), is still taken for a cell (before: read as a
-    page, "4" and "2" for "7" and "3"); a number whose digits the crop would hold over LARGE_CELL_DIGIT tall is cut
-    from a crop shrunk further (seed 39: "3" for "33" before); a cell whose column rules make it look like a page
+    page, "4" and "2" for "7" and "3"); a number written large in it is cut at a small cell's size (`load.CELL_SIDE`;
+    seed 39: "3" for "33" when cut just under MIN_SIDE); a cell whose column rules make it look like a page
     turned a quarter is still looked at upright (seeds 32, 190: its rules read as 1s before)."""
     from digitscan.scan.pipeline import Scanner, ScanOptions
     from digitscan.training.pages import Digits, make_register
