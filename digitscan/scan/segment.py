@@ -253,7 +253,13 @@ CELL_ZOOM = 1.5
 # wrong quarter, its turned lines tall words; a notebook whose two lines ran together into one word 0.15 of the page
 # tall), and words at the edge left out without the edge-to-edge test (a notebook under a hard shadow, enlarged for
 # its small writing, whose shadow made one word across the page). As now, none of 1,680 generated pages (the kept
-# sets of seeds 120000-148000, low ones at 0.8 of their size too) is taken for a cell.
+# sets of seeds 120000-148000, low ones at 0.8 of their size too) is taken for a cell. Since the fifty-first session
+# a page without a scan's dark band along it (`Page.cell_banded`) is no cell, whatever its words: a window cut from a
+# page around one number (a form's field, a check's date) or a close-up photo of one was taken for a cell, and read
+# as one its label, box and neighbours' ends became digits. Windows cut from the dev pages of seeds 120000 / 143000 /
+# 161000 around a line, 1.5 lines' heights of margin, as cut / enlarged twice / four times: 53.38 / 53.19 / 51.33 ->
+# 64.86 / 59.57 / 60.00 %, 58.11 -> 81.76 %, 71.62 -> 81.76 % of their lines; dev cells of seeds 3000 / 9500 enlarged
+# three times 80.00 / 83.17 -> 79.33 / 83.33 %, twice 81.67 / 83.83 -> 81.50 / 83.83 % (a few bands not found).
 LARGE_NUMBER_SHARE = 0.15
 LARGE_NUMBER_ALONE = 0.4
 LARGE_NUMBER_WIDTH = 0.3
@@ -1490,14 +1496,14 @@ def _map_boxes(
 
 
 def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, turned: bool = False) -> CellCrop | None:
-    """The page as a crop (`cell.as_cell`'s) where its words are one number written large (`_one_large_number`): a
-    register cell scanned large; else None. Words lying in the crop's dark bands (BAND_WORD of their box or more)
-    are left out: a scan's border that the page's preparation kept (marks in it took it for paper in a hard
-    shadow) and its cut took for words. A smaller number (BANDED_NUMBER_SHARE) makes a cell only where the crop has
-    a band. `turned`: the words are the upright cut of a page taken for turned a quarter, which must hold a number
-    written large in at most TURNED_CELL_PIECES pieces: cut across its lines, a page turned a quarter under a hard
-    shadow (a band to its crop) ran its numbers' digits together into one tall word, or had a small one, and was
-    read as one cell."""
+    """The page as a crop (`cell.as_cell`'s) where the crop has a scan's dark band along it and the page's words are
+    one number written large (`_one_large_number`; BANDED_NUMBER_SHARE will do): a register cell scanned large;
+    else None (a page without a band, or a window cut from one). Words lying in the crop's dark bands (BAND_WORD of
+    their box or more) are left out: a scan's border that the page's preparation kept (marks in it took it for
+    paper in a hard shadow) and its cut took for words. `turned`: the words are the upright cut of a page taken for
+    turned a quarter, which must hold a number written large in at most TURNED_CELL_PIECES pieces: cut across its
+    lines, a page turned a quarter under a hard shadow (a band to its crop) ran its numbers' digits together into
+    one tall word, or had a small one, and was read as one cell."""
     large = _large_number(words, shape)
     small = large is None
     if turned and (small or large[0].pieces > TURNED_CELL_PIECES):
@@ -1507,13 +1513,12 @@ def _large_cell(words: list[Word], shape: tuple[int, ...], cell: CellSource, tur
         if large is None or not _one_large_number(words, shape, BANDED_NUMBER_SHARE):
             return None
     crop = cell.as_cell()
-    if small or not _one_large_number(words, shape):
-        if crop[1] is None:  # a small number, or other words as tall: a cell only with a scan's band
+    if crop[1] is None:  # no scan's band: a page, or a window cut from one
+        return None
+    if not small and not _one_large_number(words, shape):  # other words as tall: those in the band left out
+        in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
+        if not _one_large_number([w for w in words if _share_in(in_band, w.box) < BAND_WORD], shape):
             return None
-        if not small:
-            in_band = cv2.resize(crop[1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST)
-            if not _one_large_number([w for w in words if _share_in(in_band, w.box) < BAND_WORD], shape):
-                return None
     return crop
 
 

@@ -1687,6 +1687,31 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
+@pytest.mark.parametrize("seed", [12, 24])
+def test_a_window_cut_from_a_form_around_its_number_is_read_as_a_page_not_as_a_register_cell(
+    mnist_subset_path: Path, tmp_path: Path, seed: int
+) -> None:
+    """A form's field cut out with its box and some page around it (a close-up of one number) has no scan's band:
+    it is no register cell scanned large, though its one number is large on it. Read as a cell, its box's ends and
+    the label's letters became digits ("48015441" for "3015491", "344118182181" for "3418838")."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+    from digitscan.training.pages import Conditions, Digits, make_page, save
+
+    page = make_page([seed, 9], Digits.load(mnist_subset_path, "test"), "form", Conditions())
+    save(page, tmp_path / "page.png")
+    number = page.numbers[0]
+    x, y, w, h = number.box
+    margin = 3 * h // 2
+    window = cv2.imread(str(tmp_path / "page.png"))[
+        max(0, y - margin) : y + h + margin, max(0, x - margin) : x + w + margin
+    ]
+    cv2.imwrite(str(tmp_path / "window.png"), window)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([tmp_path / "window.png"])
+    assert [s.text for s in result.strings] == [number.digits]
+
+
 @pytest.mark.parametrize("seed", [2, 13])
 def test_a_dated_page_upside_down_reads_its_dates_with_their_slashes(
     mnist_subset_path: Path, tmp_path: Path, seed: int
@@ -1740,7 +1765,8 @@ def test_a_page_turned_a_quarter_under_a_hard_shadow_is_read_as_a_page_not_a_cel
 
 def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: dict[int, np.ndarray]) -> None:
     """A number written large on a small page stays a page's word where another number on it, off its line and
-    not stacked on it, is half as tall or more: a page's lines are not one cell's number. Alone, it is a cell."""
+    not stacked on it, is half as tall or more: a page's lines are not one cell's number. Alone, it is a cell where
+    a scan's dark band runs along the page; without one, a window cut from a page around it, it stays a page's."""
     import cv2
 
     from digitscan.scan.load import prepare
@@ -1761,7 +1787,11 @@ def test_a_page_with_a_large_number_among_its_lines_is_read_as_a_page(digits: di
     large, other = sorted((w.box[3] for w in words), reverse=True)
     assert large >= LARGE_NUMBER_SHARE * 400 and other >= LARGE_NUMBER_ALONE * large
     assert not any(w.cell or w.crop for w in words)
-    image[240:, 360:] = 255  # the smaller number gone: one number large on the page, cut as a cell
+    image[240:, 360:] = 255  # the smaller number gone: one number large on the page
+    page = prepare(image)
+    (word,) = page_cuts(page.grey, page.sheet, page.bands, cell=page)[0][0]
+    assert not word.cell and not word.crop  # no band along it: a window around a number, read as a page
+    image[:, 560:] = 20  # a scanner's black border along its right side: a register cell scanned large
     page = prepare(image)
     (word,) = page_cuts(page.grey, page.sheet, page.bands, cell=page)[0][0]
     assert word.cell and word.crop
