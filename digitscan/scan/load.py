@@ -81,6 +81,17 @@ MAX_CROP_ZOOM = 3.0
 # 61.33 / 61.83 % without the band, the same with it, but 10 of ORAND's 600 crops cut as cells (their CPU 4x): left out.
 CELL_WRITING_SHARE = 0.3
 SMALL_CELL_ZOOM = 2.0
+# A crop WINDOW_MIN_HEIGHT working px tall or more, with no scan's band along it, whose tallest blob of writing (not a
+# rule) stands WINDOW_MIN_WRITING px or taller and yet under CELL_WRITING_SHARE of its height, is a window cut from a
+# page around a number (a form's field with its box and label, a check's date line, a close-up photo): enlarged to
+# MIN_SIDE it is read as the page it is (`is_window`). Read as a crop, its label, box and cut neighbours became
+# digits ("506/108/107" for "06/08/07"). Windows cut from the dev pages of seed 120000 around a line (1.5 lines'
+# heights of margin; 72 of 120 under MIN_SIDE) 64.86 -> 77.03 % of their lines. Without the two floors (from
+# SMALL_CROP up, any writing) five of ORAND's 600 amounts were windows (a security pattern's blobs measured as the
+# writing; four read wrong) and three dev cells of seed 3000 (bands not found; 81.00 -> 80.50 %); with them no ORAND
+# crop, two of those cells (80.67 %; bench/README.md, fifty-first session).
+WINDOW_MIN_HEIGHT = 100
+WINDOW_MIN_WRITING = 16
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
@@ -441,8 +452,8 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
     """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, a small crop, `crop_zoom`, or
-    a register cell scanned small, `is_small_cell`; shrink a check's amount scanned large, `large_amount_zoom`), then
-    flatten the illumination.
+    a register cell scanned small, `is_small_cell`; shrink a check's amount scanned large, `large_amount_zoom`; a
+    window cut from a page, `is_window`, is enlarged to be read as a page), then flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
@@ -455,12 +466,14 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     crop_height = max(1, round(height * scale))
     if is_crop((crop_height, max(1, round(width * scale)))):
         page = _prepared(grey, scale * crop_zoom(crop_height), index, (width, height))
-        if is_small_cell(page.grey, page.bands):
-            zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
-            page = _prepared(grey, page.scale * zoom, index, (width, height))
-        elif (zoom := large_amount_zoom(page.grey, page.bands)) < 1.0:
-            page = _prepared(grey, page.scale * zoom, index, (width, height))
-        return page
+        if not is_window(page.grey, page.bands):
+            if is_small_cell(page.grey, page.bands):
+                zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
+                page = _prepared(grey, page.scale * zoom, index, (width, height))
+            elif (zoom := large_amount_zoom(page.grey, page.bands)) < 1.0:
+                page = _prepared(grey, page.scale * zoom, index, (width, height))
+            return page
+        scale = page.scale * MIN_SIDE / min(page.grey.shape)  # a window cut from a page: read as one
     page = _prepared(grey, scale, index, (width, height))
     zoom = writing_zoom(page.grey)
     if zoom != 1.0:
@@ -474,6 +487,16 @@ def crop_zoom(height: int) -> float:
     """How much a crop `height` px tall is to be enlarged: a crop under SMALL_CROP (a check's amount photographed
     small) to CROP_TARGET, at most MAX_CROP_ZOOM times; others (register cells among them) stay as they are."""
     return 1.0 if height >= SMALL_CROP else min(CROP_TARGET / height, MAX_CROP_ZOOM)
+
+
+def is_window(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
+    """Whether a crop (flattened, `bands` its scan's dark bands) is a window cut from a page around a number rather
+    than a check's amount cut tight or a register cell (whose scan's band it has): WINDOW_MIN_HEIGHT tall or more,
+    its tallest blob of writing WINDOW_MIN_WRITING tall or more and under CELL_WRITING_SHARE of its height."""
+    if bands is not None or flat.shape[0] < WINDOW_MIN_HEIGHT:
+        return False
+    writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
+    return bool(writing.size) and WINDOW_MIN_WRITING <= int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
 
 
 def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:

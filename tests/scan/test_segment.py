@@ -1687,29 +1687,39 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
-@pytest.mark.parametrize("seed", [12, 24])
-def test_a_window_cut_from_a_form_around_its_number_is_read_as_a_page_not_as_a_register_cell(
-    mnist_subset_path: Path, tmp_path: Path, seed: int
-) -> None:
-    """A form's field cut out with its box and some page around it (a close-up of one number) has no scan's band:
-    it is no register cell scanned large, though its one number is large on it. Read as a cell, its box's ends and
-    the label's letters became digits ("48015441" for "3015491", "344118182181" for "3418838")."""
+def _window_around_first_number(kind: str, seed: int, digits_path: Path, folder: Path) -> tuple[Path, str]:
+    """A generated page of `kind` cut to a window around its first number, 1.5 times the number's height of page
+    around it (a close-up of one field), saved; and that number's digits."""
     import cv2
 
-    from digitscan.scan.pipeline import Scanner, ScanOptions
     from digitscan.training.pages import Conditions, Digits, make_page, save
 
-    page = make_page([seed, 9], Digits.load(mnist_subset_path, "test"), "form", Conditions())
-    save(page, tmp_path / "page.png")
+    page = make_page([seed, 9], Digits.load(digits_path, "test"), kind, Conditions())
+    save(page, folder / "page.png")
     number = page.numbers[0]
     x, y, w, h = number.box
     margin = 3 * h // 2
-    window = cv2.imread(str(tmp_path / "page.png"))[
+    window = cv2.imread(str(folder / "page.png"))[
         max(0, y - margin) : y + h + margin, max(0, x - margin) : x + w + margin
     ]
-    cv2.imwrite(str(tmp_path / "window.png"), window)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([tmp_path / "window.png"])
-    assert [s.text for s in result.strings] == [number.digits]
+    cv2.imwrite(str(folder / "window.png"), window)
+    return folder / "window.png", number.digits
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("form", 12), ("form", 24), ("check", 0), ("check", 7)])
+def test_a_window_cut_from_a_page_around_its_number_is_read_as_a_page(
+    mnist_subset_path: Path, tmp_path: Path, kind: str, seed: int
+) -> None:
+    """A form's field cut out with its box and some page around it, or a check's date line with its label: a close-up
+    of one number. With no scan's band it is no register cell scanned large, though its one number is large on it
+    (the forms: "48015441" for "3015491", "344118182181" for "3418838" read as cells); under MIN_SIDE it is no
+    check's amount cut tight either (`load.is_window`; the checks: "506/108/107" for "06/08/07", "523/112/12001" for
+    "23/12/2001" read as crops). Read as the page it is, its number is found whole."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    window, digits = _window_around_first_number(kind, seed, mnist_subset_path, tmp_path)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
+    assert [s.text for s in result.strings] == [digits]
 
 
 @pytest.mark.parametrize("seed", [2, 13])
