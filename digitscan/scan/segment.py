@@ -254,10 +254,10 @@ CELL_ZOOM = 1.5
 # tall), and words at the edge left out without the edge-to-edge test (a notebook under a hard shadow, enlarged for
 # its small writing, whose shadow made one word across the page). As now, none of 1,680 generated pages (the kept
 # sets of seeds 120000-148000, low ones at 0.8 of their size too) is taken for a cell. Since the fifty-first session
-# a page without a scan's dark band along it (`Page.cell_banded`) is no cell, whatever its words: a window cut from a
-# page around one number (a form's field, a check's date) or a close-up photo of one was taken for a cell, and read
-# as one its label, box and neighbours' ends became digits. Windows cut from the dev pages of seeds 120000 / 143000 /
-# 161000 around a line, 1.5 lines' heights of margin, as cut / enlarged twice / four times: 53.38 / 53.19 / 51.33 ->
+# a page whose crop has no scan's dark band along it (`load.Page.as_cell`) is no cell, whatever its words: a window
+# cut from a page around one number (a form's field, a check's date) or a close-up photo of one was taken for a cell,
+# and read as one its label, box and neighbours' ends became digits. Windows cut from the dev pages of seeds 120000 /
+# 143000 / 161000 around a line (`bench/windows.py`), as cut / enlarged twice / four times: 53.38 / 53.19 / 51.33 ->
 # 64.86 / 59.57 / 60.00 %, 58.11 -> 81.76 %, 71.62 -> 81.76 % of their lines; dev cells of seeds 3000 / 9500 enlarged
 # three times 80.00 / 83.17 -> 79.33 / 83.33 %, twice 81.67 / 83.83 -> 81.50 / 83.83 % (a few bands not found).
 LARGE_NUMBER_SHARE = 0.15
