@@ -497,6 +497,33 @@ def test_a_short_crop_whose_number_is_small_in_it_is_a_cell_scanned_small_and_an
     assert page.bands is not None and page.scale == 2.0  # banded: a cell
 
 
+def test_a_crop_whose_number_stands_small_in_it_with_no_band_is_a_window_read_as_a_page(
+    digits: dict[int, np.ndarray],
+) -> None:
+    """A crop WINDOW_MIN_HEIGHT tall or more, no scan's band along it, its number small in it (a form's field cut out
+    with some page around it) is a window: enlarged to MIN_SIDE and read as a page. With a band along it, it is a
+    register cell; specks alone, or a shorter crop, leave it a crop as it is."""
+    import cv2
+
+    from digitscan.scan.load import WINDOW_MIN_HEIGHT, flatten_illumination, is_window, prepare
+    from digitscan.scan.straighten import MIN_SIDE
+
+    window = np.full((200, 400), 255, np.uint8)
+    for k in range(3):  # digits about 36 px tall in a crop 200 px tall
+        window[80:120, 150 + 40 * k : 190 + 40 * k] = 255 - cv2.resize(digits[4 + k], (40, 40))
+    assert is_window(flatten_illumination(window))
+    assert prepare(window).grey.shape == (MIN_SIDE, 2 * MIN_SIDE)
+    banded = window.copy()
+    banded[:, 380:] = 30  # a scan's dark border along its right side: a cell, read as the crop it is
+    page = prepare(banded)
+    assert page.bands is not None and not is_window(page.grey, page.bands) and page.grey.shape == (200, 400)
+    specks = np.full((200, 400), 255, np.uint8)
+    specks[100:104, 100:104] = 0
+    assert not is_window(flatten_illumination(specks))
+    short = window[100 - WINDOW_MIN_HEIGHT // 2 + 10 : 100 + WINDOW_MIN_HEIGHT // 2 - 10]
+    assert not is_window(flatten_illumination(short))
+
+
 def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large_one_does_not() -> None:
     """A page whose image is small enough to be a register cell scanned large keeps it (`Page.decoded`) and gives it
     prepared as a cell scanned small (`Page.as_cell`): its shorter side CELL_SIDE, a scan's dark band along it
