@@ -496,8 +496,7 @@ def is_window(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
     its tallest blob of writing WINDOW_MIN_WRITING tall or more and under CELL_WRITING_SHARE of its height."""
     if bands is not None or flat.shape[0] < WINDOW_MIN_HEIGHT:
         return False
-    writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
-    return bool(writing.size) and WINDOW_MIN_WRITING <= int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
+    return WINDOW_MIN_WRITING <= _tallest_writing(flat) < CELL_WRITING_SHARE * flat.shape[0]
 
 
 def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
@@ -509,8 +508,14 @@ def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
         return False
     if bands is not None:
         return True
+    return _tallest_writing(flat) < CELL_WRITING_SHARE * flat.shape[0]
+
+
+def _tallest_writing(flat: np.ndarray) -> int:
+    """The height of a crop's tallest blob of writing, its rules left out (CROP_BLOB_*, CROP_RULE_THIN); 0 if none:
+    what tells a number cut tight (an amount) from one with room around it (a cell, a window)."""
     writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
-    return not writing.size or int(writing.max()) < CELL_WRITING_SHARE * flat.shape[0]
+    return int(writing.max()) if writing.size else 0
 
 
 def _at_scale(grey: np.ndarray, scale: float, original_size: tuple[int, int]) -> np.ndarray:
