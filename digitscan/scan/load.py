@@ -84,7 +84,7 @@ SMALL_CELL_ZOOM = 2.0
 # A crop WINDOW_MIN_HEIGHT working px tall or more, with no scan's band along it, whose tallest blob of writing (not a
 # rule) stands WINDOW_MIN_WRITING px or taller and yet under CELL_WRITING_SHARE of its height, is a window cut from a
 # page around a number (a form's field with its box and label, a check's date line, a close-up photo): enlarged to
-# MIN_SIDE it is read as the page it is (`is_window`). Read as a crop, its label, box and cut neighbours became
+# MIN_SIDE it is read as the page it is (`window_share`). Read as a crop, its label, box and cut neighbours became
 # digits ("506/108/107" for "06/08/07"). Windows cut from the dev pages of seed 120000 around a line (1.5 lines'
 # heights of margin; 72 of 120 under MIN_SIDE) 64.86 -> 77.03 % of their lines (checked on seeds 143000 / 161000:
 # 59.57 / 60.00 -> 74.47 / 79.33 %). Without the two floors (from
@@ -93,9 +93,27 @@ SMALL_CELL_ZOOM = 2.0
 # crop, two of those cells (80.67 %; bench/README.md, fifty-first session).
 WINDOW_MIN_HEIGHT = 100
 WINDOW_MIN_WRITING = 16
+# A crop whose writing stands from CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE of its height may be either: a
+# window cut close around its number (0.75 of its height of margin gives 0.4) or a check's amount of faint, broken
+# strokes (its digits measured in pieces). It is read both ways, as a window and as a crop, and the surer reading kept
+# (`Page.other`, `pipeline.surer_route`). Windows of the dev pages of seeds 120000 / 143000 cut with 0.75 of margin
+# (`bench/windows.py --margin 0.75`; 164 of their 240 in that band) read 95 of those lines as crops, 136 as windows,
+# 139 the surer way; ORAND's amounts enlarged two and three times (24 of 1,200 in the band) 19 / 5 / 17; from 0.4 to
+# 0.45, 1 window and 20 amounts (13 / 5 / 14): left to the crop (bench/README.md, fifty-second session).
+WINDOW_UNSURE_SHARE = 0.4
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
+# A window's writing is also measured with its long straight strokes taken out (`_writing_off_lines`): a horizontal
+# one WINDOW_LINE_ALONG of the crop's height long or longer, an upright one WINDOW_LINE_UP of it tall (a field's box,
+# a notebook's rules and margin joined to a digit). Measured whole, a box's frame was the crop's tallest writing and
+# the window was read as a check's amount (shrunk, its box and label read as digits): 9 of the 72 windows of seed
+# 120000 under MIN_SIDE (the dev set; its windows' lines 77.03 -> 83.11 %), 6 and 4 of seeds 143000 / 161000. The
+# smaller of the two measures is kept, as a tilted rule left in pieces by the straight kernels makes the second taller.
+# No ORAND crop (under WINDOW_MIN_HEIGHT) or dev cell (seed 3000, banded) changes route (bench/README.md, fifty-second
+# session).
+WINDOW_LINE_ALONG = 0.5
+WINDOW_LINE_UP = 0.4
 # A crop a cell's height or taller (`segment.is_cell`) with no scan's band along it whose tallest blob of writing (not
 # a rule) stands LARGE_AMOUNT_SHARE of its height or more, and LARGE_AMOUNT_MIN px or more, is a check's amount scanned
 # large, not a register cell (whose number has room around it): shrunk until that blob stands AMOUNT_DIGIT tall, it is
@@ -236,6 +254,9 @@ class Page:
     # The image as decoded (uint8 grey), kept for a page small enough to be a register cell scanned large: the
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
+    # The same image prepared the other way, for a crop that may be a window or an amount (WINDOW_UNSURE_SHARE):
+    # both are read and the surer reading kept
+    other: Page | None = field(default=None, repr=False)
 
     def cell_banded(self) -> bool:
         """Whether this page prepared as a crop (`as_cell`) has a scan's dark band along it: a crop's bands are
@@ -454,7 +475,8 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
     """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, a small crop, `crop_zoom`, or
     a register cell scanned small, `is_small_cell`; shrink a check's amount scanned large, `large_amount_zoom`; a
-    window cut from a page, `is_window`, is enlarged to be read as a page), then flatten the illumination.
+    window cut from a page, `window_share`, is enlarged to be read as a page, or read both ways where unsure), then
+    flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.
@@ -465,22 +487,35 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
     height, width = original_size[::-1] if original_size else grey.shape
     scale = min(1.0, WORKING_MAX_SIDE / max(height, width))
     crop_height = max(1, round(height * scale))
+    crop = None
     if is_crop((crop_height, max(1, round(width * scale)))):
-        page = _prepared(grey, scale * crop_zoom(crop_height), index, (width, height))
-        if not is_window(page.grey, page.bands):
-            if is_small_cell(page.grey, page.bands):
-                zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
-                page = _prepared(grey, page.scale * zoom, index, (width, height))
-            elif (zoom := large_amount_zoom(page.grey, page.bands)) < 1.0:
-                page = _prepared(grey, page.scale * zoom, index, (width, height))
-            return page
-        scale = page.scale * MIN_SIDE / min(page.grey.shape)  # a window cut from a page: read as one
+        first = _prepared(grey, scale * crop_zoom(crop_height), index, (width, height))
+        share = window_share(first.grey, first.bands)
+        if share is None or share >= CELL_WRITING_SHARE:
+            crop = _as_crop(grey, first, (width, height))
+            if share is None or share >= WINDOW_UNSURE_SHARE:
+                return crop
+        scale = first.scale * MIN_SIDE / min(first.grey.shape)  # a window cut from a page: read as one
     page = _prepared(grey, scale, index, (width, height))
     zoom = writing_zoom(page.grey)
     if zoom != 1.0:
         page = _prepared(grey, scale * zoom, index, (width, height))
     if min(grey.shape) <= LARGE_CELL_SIDE:
         page.decoded = grey
+    if crop is None or share < CELL_WRITING_SHARE:
+        return page
+    crop.other = page  # unsure: the crop first, as before such windows were seen
+    return crop
+
+
+def _as_crop(grey: np.ndarray, page: Page, original_size: tuple[int, int]) -> Page:
+    """A crop that is no window prepared as what it is: a register cell scanned small enlarged (`is_small_cell`), a
+    check's amount scanned large shrunk (`large_amount_zoom`), any other as it is."""
+    if is_small_cell(page.grey, page.bands):
+        zoom = min(SMALL_CELL_ZOOM, (MIN_SIDE - 1) / min(page.grey.shape))
+        return _prepared(grey, page.scale * zoom, page.index, original_size)
+    if (zoom := large_amount_zoom(page.grey, page.bands)) < 1.0:
+        return _prepared(grey, page.scale * zoom, page.index, original_size)
     return page
 
 
@@ -490,13 +525,14 @@ def crop_zoom(height: int) -> float:
     return 1.0 if height >= SMALL_CROP else min(CROP_TARGET / height, MAX_CROP_ZOOM)
 
 
-def is_window(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
-    """Whether a crop (flattened, `bands` its scan's dark bands) is a window cut from a page around a number rather
-    than a check's amount cut tight or a register cell (whose scan's band it has): WINDOW_MIN_HEIGHT tall or more,
-    its tallest blob of writing WINDOW_MIN_WRITING tall or more and under CELL_WRITING_SHARE of its height."""
+def window_share(flat: np.ndarray, bands: np.ndarray | None = None) -> float | None:
+    """How much of a crop's height its tallest blob of writing stands, measured whole and with its long straight
+    strokes taken out (`_writing_off_lines`), the smaller; None for a crop that is no window whatever it holds:
+    one with a scan's band, under WINDOW_MIN_HEIGHT, or whose writing is under WINDOW_MIN_WRITING."""
     if bands is not None or flat.shape[0] < WINDOW_MIN_HEIGHT:
-        return False
-    return WINDOW_MIN_WRITING <= _tallest_writing(flat) < CELL_WRITING_SHARE * flat.shape[0]
+        return None
+    tallest = min(_tallest_writing(flat), _tallest_writing(_writing_off_lines(flat)))
+    return tallest / flat.shape[0] if tallest >= WINDOW_MIN_WRITING else None
 
 
 def is_small_cell(flat: np.ndarray, bands: np.ndarray | None = None) -> bool:
@@ -516,6 +552,19 @@ def _tallest_writing(flat: np.ndarray) -> int:
     what tells a number cut tight (an amount) from one with room around it (a cell, a window)."""
     writing = writing_heights(flat, CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN)
     return int(writing.max()) if writing.size else 0
+
+
+def _writing_off_lines(flat: np.ndarray) -> np.ndarray:
+    """A flattened crop with its long straight strokes (WINDOW_LINE_ALONG, WINDOW_LINE_UP of its height, and the
+    pixels next to them) made paper: what is left of a box's frame or a ruled line is not measured as writing."""
+    ink = (flat < WRITING_LEVEL).astype(np.uint8)
+    height = flat.shape[0]
+    along = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(WINDOW_LINE_ALONG * height)), 1))
+    upright = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, round(WINDOW_LINE_UP * height))))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, along) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, upright)
+    off = flat.copy()
+    off[cv2.dilate(lines, np.ones((3, 3), np.uint8)) > 0] = 1.0
+    return off
 
 
 def _at_scale(grey: np.ndarray, scale: float, original_size: tuple[int, int]) -> np.ndarray:

@@ -35,7 +35,7 @@ from digitscan.results import Box, DigitString, FileResult, flag_below
 from digitscan.scan.assemble import assemble, orientation_evidence, quarter_evidence
 from digitscan.scan.classify import Classifier
 from digitscan.scan.inputs import expand_inputs
-from digitscan.scan.load import load_pages
+from digitscan.scan.load import Page, load_pages
 from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
 from digitscan.scan.options import ScanOptions
 from digitscan.scan.read import StringReader, line_kind
@@ -76,6 +76,8 @@ class Reading:
     images: np.ndarray = field(default_factory=_no_images)  # (N, framings, 28, 28): `to_mnist_framings`
     lines: list[np.ndarray] = field(default_factory=list)  # per word: its line for the string reader, or empty
     cut: int = 0  # which of `segment.page_cuts` it reads: the likelier quarter turn's (0) or the other's (1)
+    route: int = 0  # which way the page was prepared: as first (0) or the other way (1, `load.Page.other`)
+    scale: float = 1.0  # working pixels per original pixel of the page as this reading's route prepared it
 
 
 @dataclass
@@ -84,7 +86,6 @@ class Prepared:
 
     result: FileResult
     readings: list[Reading] = field(default_factory=list)
-    scale: float = 1.0
 
     @property
     def candidates(self) -> int:
@@ -114,34 +115,42 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
     for page in pages:
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
-            cell = page if page.decoded is not None else None
-            cuts, both_ways = page_cuts(page.grey, page.sheet, page.bands, cell=cell)
-            readings = []
-            for cut, words in enumerate(cuts):  # the likelier quarter turn first; the other where it is unsure
-                readings.append(_reading(words, cut))
-                if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
-                    readings.append(_upside_down(words, readings[-1]))
+            readings = _readings(page)
+            if page.other is not None:  # a crop that may be a window: read both ways (`load.WINDOW_UNSURE_SHARE`)
+                readings += _readings(page.other, route=1)
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
                 raise
             result.error = f"internal error reading this page: {type(exc).__name__}: {exc}"
             prepared.append(Prepared(result))
             continue
-        prepared.append(Prepared(result, readings, page.scale))
+        prepared.append(Prepared(result, readings))
     elapsed = time.perf_counter() - started
     for item in prepared:
         item.result.seconds = elapsed / len(prepared)
     return prepared
 
 
-def _reading(words: list[Word], cut: int = 0) -> Reading:
+def _readings(page: Page, route: int = 0) -> list[Reading]:
+    """Every way one prepared page is to be read: each of its cuts (`segment.page_cuts`), upside down too where
+    unsure."""
+    cuts, both_ways = page_cuts(page.grey, page.sheet, page.bands, cell=page if page.decoded is not None else None)
+    readings = []
+    for cut, words in enumerate(cuts):  # the likelier quarter turn first; the other where it is unsure
+        readings.append(_reading(words, cut, route, page.scale))
+        if both_ways:  # the other way up, from the same cut (`segment.upside_down`)
+            readings.append(_upside_down(words, readings[-1]))
+    return readings
+
+
+def _reading(words: list[Word], cut: int = 0, route: int = 0, scale: float = 1.0) -> Reading:
     images = to_mnist_framings([c.ink for w in words for c in w.candidates])
     lines = [to_line(w.ink) if w.ink.size else w.ink for w in words]  # no ink: a word not read whole
     for word in words:
         word.ink = np.zeros((0, 0), np.float32)  # not needed past this stage; keep IPC small
         for cand in word.candidates:
             cand.ink = np.zeros((0, 0), np.float32)
-    return Reading(words, images, lines, cut)
+    return Reading(words, images, lines, cut, route, scale)
 
 
 def _upside_down(words: list[Word], first: Reading) -> Reading:
@@ -153,7 +162,7 @@ def _upside_down(words: list[Word], first: Reading) -> Reading:
     turned = [np.rot90(span, 2, axes=(-2, -1)) for span in reversed(spans)]
     stacked = np.ascontiguousarray(np.concatenate(turned)) if turned else images[:0]
     lines = [np.ascontiguousarray(np.rot90(line, 2)) for line in reversed(first.lines)]
-    return Reading(upside_down(words), stacked, lines, first.cut)
+    return Reading(upside_down(words), stacked, lines, first.cut, first.route, first.scale)
 
 
 def failed(path: str, reason: str) -> Prepared:
@@ -425,16 +434,16 @@ def classify_files(
     lines = reader.read([line for p in pages for r in p.readings for line in r.lines], kinds) if reader else []
     offset = line_offset = 0
     for item in pages:
-        choices = []
+        routes: dict[int, list[Choice]] = {}
         for reading in item.readings:
             count, words = len(reading.images), len(reading.lines)
             read = lines[line_offset : line_offset + words] if reader else None
-            strings = assemble(reading.words, scores.rows(offset, offset + count), item.scale, read)
-            choices.append((reading.cut, orientation_evidence(strings, read), strings))
+            strings = assemble(reading.words, scores.rows(offset, offset + count), reading.scale, read)
+            routes.setdefault(reading.route, []).append((reading.cut, orientation_evidence(strings, read), strings))
             offset += count
             line_offset += words
-        if item.result.error is None and choices:
-            strings = number_lines(on_page(_chosen(choices), item.result.size))
+        if item.result.error is None and routes:
+            strings = number_lines(on_page(surer_route(routes), item.result.size))
             item.result.strings = flag_below(strings, min_confidence)
     return [[item.result for item in prepared] for prepared in pending]
 
@@ -448,10 +457,23 @@ def classify_files(
 TURNED_ALONE = -1.0
 
 
-def _chosen(choices: list[tuple[int, tuple[float, float], list[DigitString]]]) -> list[DigitString]:
-    """The strings of the reading kept, of (cut, evidence, strings): each cut's surer way up (`orientation_evidence`),
-    then, where the page was cut at two quarter turns, the cut along its writing (`quarter_evidence`). The first
-    (the likelier turn) wins a tie; where it read nothing, only a sure reading (TURNED_ALONE) replaces it."""
+Choice = tuple[int, tuple[float, float], list[DigitString]]
+"""One reading of a page assembled: its cut, its `orientation_evidence`, its strings."""
+
+
+def surer_route(routes: dict[int, list[Choice]]) -> list[DigitString]:
+    """The strings of the reading kept, of each route's choices (`Reading.route`): each route's own (`_chosen`),
+    then, where a crop was prepared both as a crop and as a window, the surer of the two by `orientation_evidence`
+    (the first route wins a tie)."""
+    kept = [_chosen(choices) for _, choices in sorted(routes.items())]
+    return max(kept, key=lambda chosen: chosen[0])[1]
+
+
+def _chosen(choices: list[Choice]) -> tuple[tuple[float, float], list[DigitString]]:
+    """The evidence and strings of the reading kept, of (cut, evidence, strings): each cut's surer way up
+    (`orientation_evidence`), then, where the page was cut at two quarter turns, the cut along its writing
+    (`quarter_evidence`). The first (the likelier turn) wins a tie; where it read nothing, only a sure reading
+    (TURNED_ALONE) replaces it."""
     if not choices[0][2]:
         choices = choices[:1] + [choice for choice in choices[1:] if choice[1][0] >= TURNED_ALONE]
     best: dict[int, tuple[tuple[float, float], list[DigitString]]] = {}
@@ -459,8 +481,8 @@ def _chosen(choices: list[tuple[int, tuple[float, float], list[DigitString]]]) -
         if cut not in best or evidence > best[cut][0]:
             best[cut] = (evidence, strings)
     if len(best) == 1:
-        return next(iter(best.values()))[1]
-    return max(best.values(), key=lambda chosen: quarter_evidence(*chosen))[1]
+        return next(iter(best.values()))
+    return max(best.values(), key=lambda chosen: quarter_evidence(*chosen))
 
 
 def clip_box(box: Box, width: int, height: int) -> Box:

@@ -505,23 +505,69 @@ def test_a_crop_whose_number_stands_small_in_it_with_no_band_is_a_window_read_as
     register cell; specks alone, or a shorter crop, leave it a crop as it is."""
     import cv2
 
-    from digitscan.scan.load import WINDOW_MIN_HEIGHT, flatten_illumination, is_window, prepare
+    from digitscan.scan.load import CELL_WRITING_SHARE, WINDOW_MIN_HEIGHT, flatten_illumination, prepare, window_share
     from digitscan.scan.straighten import MIN_SIDE
 
     window = np.full((200, 400), 255, np.uint8)
     for k in range(3):  # digits about 36 px tall in a crop 200 px tall
         window[80:120, 150 + 40 * k : 190 + 40 * k] = 255 - cv2.resize(digits[4 + k], (40, 40))
-    assert is_window(flatten_illumination(window))
-    assert prepare(window).grey.shape == (MIN_SIDE, 2 * MIN_SIDE)
+    assert window_share(flatten_illumination(window)) < CELL_WRITING_SHARE
+    page = prepare(window)
+    assert page.grey.shape == (MIN_SIDE, 2 * MIN_SIDE) and page.other is None  # surely a window: read as a page only
     banded = window.copy()
     banded[:, 380:] = 30  # a scan's dark border along its right side: a cell, read as the crop it is
     page = prepare(banded)
-    assert page.bands is not None and not is_window(page.grey, page.bands) and page.grey.shape == (200, 400)
+    assert page.bands is not None and window_share(page.grey, page.bands) is None and page.grey.shape == (200, 400)
     specks = np.full((200, 400), 255, np.uint8)
     specks[100:104, 100:104] = 0
-    assert not is_window(flatten_illumination(specks))
+    assert window_share(flatten_illumination(specks)) is None
     short = window[100 - WINDOW_MIN_HEIGHT // 2 + 10 : 100 + WINDOW_MIN_HEIGHT // 2 - 10]
-    assert not is_window(flatten_illumination(short))
+    assert window_share(flatten_illumination(short)) is None
+
+
+def test_a_window_whose_number_stands_in_a_box_is_measured_without_the_box() -> None:
+    """A form's field cut out with its box: the box's frame is one blob as tall as the box, taller than any digit.
+    Measured with its long straight strokes taken out (`_writing_off_lines`), the window's writing is its digits, and
+    the crop is a window, not a check's amount with a box read as digits."""
+    import cv2
+
+    from digitscan.scan.load import CELL_WRITING_SHARE, _tallest_writing, flatten_illumination, window_share
+
+    window = np.full((240, 480), 255, np.uint8)
+    cv2.rectangle(window, (60, 50), (420, 190), 0, 3)  # the field's box, 140 px tall
+    for k, x in enumerate(range(120, 360, 60)):  # four strokes of writing 44 px tall inside it
+        cv2.ellipse(window, (x, 120), (14, 22), 0, 0, 360, 0, 4 + k % 2)
+    flat = flatten_illumination(window)
+    assert _tallest_writing(flat) >= 140  # measured whole: the box
+    assert window_share(flat) == pytest.approx(48 / 240, abs=0.03) and window_share(flat) < CELL_WRITING_SHARE
+
+
+def test_a_crop_that_may_be_a_window_or_an_amount_is_prepared_both_ways(digits: dict[int, np.ndarray]) -> None:
+    """A crop whose number stands from CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE of its height may be a window
+    cut close around it or a check's amount: it is prepared as a crop, as before, with the same image prepared as a
+    window beside it (`Page.other`, enlarged to MIN_SIDE); a number standing higher is a crop alone."""
+    import cv2
+
+    from digitscan.scan.load import CELL_WRITING_SHARE, WINDOW_UNSURE_SHARE, flatten_illumination, prepare, window_share
+    from digitscan.scan.straighten import MIN_SIDE
+
+    def crop(digit_height: int) -> np.ndarray:
+        image = np.full((120, 400), 255, np.uint8)
+        top = (120 - digit_height) // 2
+        for k in range(4):
+            image[top : top + digit_height, 80 + 50 * k : 120 + 50 * k] = 255 - cv2.resize(
+                digits[3 + k], (40, digit_height)
+            )
+        return image
+
+    close = crop(58)
+    share = window_share(flatten_illumination(close))
+    assert CELL_WRITING_SHARE <= share < WINDOW_UNSURE_SHARE
+    page = prepare(close)
+    assert page.grey.shape == (120, 400) and page.other is not None and page.other.grey.shape == (MIN_SIDE, 1000)
+    assert page.other.other is None
+    tight = prepare(crop(90))
+    assert tight.other is None and tight.grey.shape == (120, 400)
 
 
 def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large_one_does_not() -> None:

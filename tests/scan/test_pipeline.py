@@ -253,7 +253,7 @@ def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where
     turn read something the surer reading wins as before, however unsure both are."""
     from digitscan.results import Digit, DigitString
     from digitscan.scan.assemble import orientation_evidence
-    from digitscan.scan.pipeline import TURNED_ALONE, _chosen
+    from digitscan.scan.pipeline import TURNED_ALONE, surer_route
 
     def read(confidence: float, cut: int = 0) -> tuple[int, tuple[float, float], list[DigitString]]:
         strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in "9597744"], (0, 0, 7, 1), 0)]
@@ -262,11 +262,30 @@ def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where
     nothing = (0, orientation_evidence([]), [])
     junk, sure = read(0.1), read(0.9)
     assert junk[1][0] < TURNED_ALONE <= sure[1][0]
-    assert _chosen([nothing, junk]) == []
-    assert _chosen([nothing, read(0.1, cut=1)]) == []
-    assert _chosen([nothing, junk, sure]) == sure[2]
+    assert surer_route({0: [nothing, junk]}) == []
+    assert surer_route({0: [nothing, read(0.1, cut=1)]}) == []
+    assert surer_route({0: [nothing, junk, sure]}) == sure[2]
     worse = read(0.05)
-    assert _chosen([worse, junk]) == junk[2]
+    assert surer_route({0: [worse, junk]}) == junk[2]
+
+
+def test_a_crop_read_both_as_a_crop_and_as_a_window_keeps_the_surer_reading() -> None:
+    """A crop that may be a window cut close around its number or a check's amount of faint strokes is read both
+    ways (`load.WINDOW_UNSURE_SHARE`): each way's own choice first (its way up), then the surer of the two; the crop's
+    reading, the first, wins a tie, and a way that read nothing loses to one that read something."""
+    from digitscan.results import Digit, DigitString
+    from digitscan.scan.assemble import orientation_evidence
+    from digitscan.scan.pipeline import surer_route
+
+    def read(text: str, confidence: float) -> tuple[int, tuple[float, float], list[DigitString]]:
+        strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in text], (0, 0, len(text), 1), 0)]
+        return 0, orientation_evidence(strings), strings
+
+    crop, window = read("6126161818171", 0.6), read("6266887", 0.95)
+    assert surer_route({0: [crop], 1: [window]}) == window[2]
+    assert surer_route({0: [read("40880", 0.9)], 1: [read("08808", 0.5), read("40880", 0.7)]})[0].text == "40880"
+    assert surer_route({0: [window], 1: [read("1111111", 0.95)]}) == window[2]  # a tie: the first way
+    assert surer_route({0: [(0, orientation_evidence([]), [])], 1: [crop]}) == crop[2]
 
 
 def test_a_page_whose_quarter_turn_is_unsure_is_cut_both_ways_and_read_along_its_writing(
