@@ -104,16 +104,22 @@ WINDOW_UNSURE_SHARE = 0.4
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
-# A window's writing is also measured with its long straight strokes taken out (`_writing_off_lines`): a horizontal
-# one WINDOW_LINE_ALONG of the crop's height long or longer, an upright one WINDOW_LINE_UP of it tall (a field's box,
-# a notebook's rules and margin joined to a digit). Measured whole, a box's frame was the crop's tallest writing and
-# the window was read as a check's amount (shrunk, its box and label read as digits): 9 of the 72 windows of seed
-# 120000 under MIN_SIDE (the dev set; its windows' lines 77.03 -> 83.11 %), 6 and 4 of seeds 143000 / 161000. The
-# smaller of the two measures is kept, as a tilted rule left in pieces by the straight kernels makes the second taller.
-# No ORAND crop (under WINDOW_MIN_HEIGHT) or dev cell (seed 3000, banded) changes route (bench/README.md, fifty-second
-# session).
+# A window's writing is also measured with its long straight strokes taken out (`_writing_off_lines`): a level one
+# WINDOW_LINE_ALONG of the crop's height long or longer (straight, or within WINDOW_LINE_TILT degrees, found by a Hough
+# transform), an upright one WINDOW_LINE_UP of it tall (a field's box, a notebook's rules and margin joined to a digit),
+# and thin upright bars (WINDOW_BAR: a tilted box's sides) left aside. Measured whole, a box's frame was the crop's
+# tallest writing and the window was read as a check's amount (shrunk, its box and label read as digits): 9 of the 72
+# windows of seed 120000 under MIN_SIDE (the dev set; its windows' lines 77.03 -> 83.11 %), 6 and 4 of seeds 143000 /
+# 161000. The smaller of the two measures is kept, as a rule left in pieces makes the second taller. Aslant boxes then
+# gave 5 lines more over the windows of seeds 120000 / 143000 / 161000 (1.5 and 0.75 of margin), one ORAND amount
+# enlarged three times fewer; with the upright strokes found aslant too, 8 more and 4 fewer (their 1s taken for
+# lines). No ORAND crop as it is (under WINDOW_MIN_HEIGHT) or dev cell (seed 3000, banded) changes route
+# (bench/README.md, fifty-second session).
 WINDOW_LINE_ALONG = 0.5
 WINDOW_LINE_UP = 0.4
+WINDOW_LINE_TILT = 15  # degrees: a field photographed aslant (the page bench tilts pages up to 15)
+WINDOW_BAR = 0.12  # a blob narrower than this share of its height is a box's side or a rule, drawn aslant or not
+WINDOW_LINE_GAP = 3  # px: a line broken by the JPEG or a digit's touch is still one line
 # A crop a cell's height or taller (`segment.is_cell`) with no scan's band along it whose tallest blob of writing (not
 # a rule) stands LARGE_AMOUNT_SHARE of its height or more, and LARGE_AMOUNT_MIN px or more, is a check's amount scanned
 # large, not a register cell (whose number has room around it): shrunk until that blob stands AMOUNT_DIGIT tall, it is
@@ -531,7 +537,10 @@ def window_share(flat: np.ndarray, bands: np.ndarray | None = None) -> float | N
     one with a scan's band, under WINDOW_MIN_HEIGHT, or whose writing is under WINDOW_MIN_WRITING."""
     if bands is not None or flat.shape[0] < WINDOW_MIN_HEIGHT:
         return None
-    tallest = min(_tallest_writing(flat), _tallest_writing(_writing_off_lines(flat)))
+    off = writing_heights(
+        _writing_off_lines(flat), CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN, (WINDOW_BAR, math.inf)
+    )
+    tallest = min(_tallest_writing(flat), int(off.max()) if off.size else 0)
     return tallest / flat.shape[0] if tallest >= WINDOW_MIN_WRITING else None
 
 
@@ -555,13 +564,20 @@ def _tallest_writing(flat: np.ndarray) -> int:
 
 
 def _writing_off_lines(flat: np.ndarray) -> np.ndarray:
-    """A flattened crop with its long straight strokes (WINDOW_LINE_ALONG, WINDOW_LINE_UP of its height, and the
-    pixels next to them) made paper: what is left of a box's frame or a ruled line is not measured as writing."""
+    """A flattened crop with its long straight strokes (WINDOW_LINE_ALONG of its height long and within
+    WINDOW_LINE_TILT degrees of level, or WINDOW_LINE_UP tall and as near upright) made paper, with the pixels next to
+    them: what is left of a box's frame or a ruled line, straight or drawn aslant, is not measured as writing."""
     ink = (flat < WRITING_LEVEL).astype(np.uint8)
     height = flat.shape[0]
-    along = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(WINDOW_LINE_ALONG * height)), 1))
-    upright = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, round(WINDOW_LINE_UP * height))))
-    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, along) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, upright)
+    along, upright = max(3, round(WINDOW_LINE_ALONG * height)), max(3, round(WINDOW_LINE_UP * height))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (along, 1)))
+    lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, upright)))
+    found = cv2.HoughLinesP(ink, 1, np.pi / 180, along // 2, minLineLength=along, maxLineGap=WINDOW_LINE_GAP)
+    for x1, y1, x2, y2 in np.zeros((0, 4), int) if found is None else found.reshape(-1, 4):
+        width, rise = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
+        level, length = math.degrees(math.atan2(rise, width)), math.hypot(width, rise)
+        if level <= WINDOW_LINE_TILT and length >= along:
+            cv2.line(lines, (int(x1), int(y1)), (int(x2), int(y2)), 1, 3)
     off = flat.copy()
     off[cv2.dilate(lines, np.ones((3, 3), np.uint8)) > 0] = 1.0
     return off
