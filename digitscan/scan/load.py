@@ -537,10 +537,12 @@ def window_share(flat: np.ndarray, bands: np.ndarray | None = None) -> float | N
     one with a scan's band, under WINDOW_MIN_HEIGHT, or whose writing is under WINDOW_MIN_WRITING."""
     if bands is not None or flat.shape[0] < WINDOW_MIN_HEIGHT:
         return None
-    off = writing_heights(
-        _writing_off_lines(flat), CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN, (WINDOW_BAR, math.inf)
-    )
-    tallest = min(_tallest_writing(flat), int(off.max()) if off.size else 0)
+    tallest = _tallest_writing(flat)
+    if tallest >= CELL_WRITING_SHARE * flat.shape[0]:  # under it, a window whatever the lines: not looked for
+        off = writing_heights(
+            _writing_off_lines(flat), CROP_BLOB_HEIGHT, CROP_BLOB_WIDTH, CROP_RULE_THIN, (WINDOW_BAR, math.inf)
+        )
+        tallest = min(tallest, int(off.max()) if off.size else 0)
     return tallest / flat.shape[0] if tallest >= WINDOW_MIN_WRITING else None
 
 
@@ -572,12 +574,15 @@ def _writing_off_lines(flat: np.ndarray) -> np.ndarray:
     along, upright = max(3, round(WINDOW_LINE_ALONG * height)), max(3, round(WINDOW_LINE_UP * height))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (along, 1)))
     lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, upright)))
-    found = cv2.HoughLinesP(ink, 1, np.pi / 180, along // 2, minLineLength=along, maxLineGap=WINDOW_LINE_GAP)
-    for x1, y1, x2, y2 in np.zeros((0, 4), int) if found is None else found.reshape(-1, 4):
-        width, rise = abs(int(x2) - int(x1)), abs(int(y2) - int(y1))
+    # Looked for at half the size (the ink kept where any of 2 x 2 pixels had it): a quarter of the work
+    half = cv2.dilate(ink, np.ones((2, 2), np.uint8))[::2, ::2]
+    short = along // 2
+    found = cv2.HoughLinesP(half, 1, np.pi / 180, short // 2, minLineLength=short, maxLineGap=WINDOW_LINE_GAP)
+    for x1, y1, x2, y2 in np.zeros((0, 4), int) if found is None else 2 * found.reshape(-1, 4).astype(int):
+        width, rise = abs(x2 - x1), abs(y2 - y1)
         level, length = math.degrees(math.atan2(rise, width)), math.hypot(width, rise)
         if level <= WINDOW_LINE_TILT and length >= along:
-            cv2.line(lines, (int(x1), int(y1)), (int(x2), int(y2)), 1, 3)
+            cv2.line(lines, (x1, y1), (x2, y2), 1, 3)
     off = flat.copy()
     off[cv2.dilate(lines, np.ones((3, 3), np.uint8)) > 0] = 1.0
     return off
