@@ -5,13 +5,14 @@ Run from the repository root::
     python bench/page_bench.py --per-kind 20 --seed 120000 --cross-writers --keep /tmp/pages
     python bench/windows.py /tmp/pages /tmp/windows                  # as cut: most are crops under 300 px
     python bench/windows.py /tmp/pages /tmp/windows-x2 --zoom 2      # a close-up photo: the writing twice as large
+    python bench/windows.py /tmp/pages /tmp/windows-close --margin 0.75  # cut close: the number 0.4 of its height
     digitscan eval /tmp/windows --truth /tmp/windows/truth.csv -j 2
 
 A window is what a person crops out of a scanned form or photographs up close: one number with `--margin` times
 its height of page around it on every side (its box and label, the ends of the numbers beside it, the rules),
 enlarged `--zoom` times (cubic) and written as JPEG (quality 92). Its truth is every line of the page that lies
-wholly inside it (its boxes in the window's pixels). The fifty-first session's window figures were read from such
-folders (bench/README.md).
+wholly inside it (its boxes in the window's pixels). The fifty-first and fifty-second sessions' window figures were
+read from such folders (bench/README.md).
 """
 
 from __future__ import annotations
