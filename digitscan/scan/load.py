@@ -101,6 +101,13 @@ WINDOW_MIN_WRITING = 16
 # 139 the surer way; ORAND's amounts enlarged two and three times (24 of 1,200 in the band) 19 / 5 / 17; from 0.4 to
 # 0.45, 1 window and 20 amounts (13 / 5 / 14): left to the crop (bench/README.md, fifty-second session).
 WINDOW_UNSURE_SHARE = 0.4
+# The same holds for a close-up at a page's size (such a window photographed or scanned large; `_close_up`): fewer
+# than MIN_BLOBS blobs of writing and its writing in that band. Read at its own size, its print and boxes became
+# digits ("542554" for "$ 42554", "74055242" for "7405042"); it is read as such a window cut small is, as a page at
+# MIN_SIDE and as a crop, the surer kept. The close windows of seeds 120000 / 143000 enlarged twice 76.92 / 74.40 ->
+# 81.54 / 78.40 % (80.00 / 81.60 % as cut); the crop beside the page at its own size only 76.92 / 76.80 %. With its
+# writing 0.3 or more of its height alone, five tilted notebook pages of 3,000 were close-ups (their rules one blob
+# across the page); with the band's top, none (bench/README.md, fifty-second session).
 CROP_BLOB_HEIGHT = 0.9
 CROP_BLOB_WIDTH = 0.5
 CROP_RULE_THIN = 0.25
@@ -503,15 +510,32 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
                 return crop
         scale = first.scale * MIN_SIDE / min(first.grey.shape)  # a window cut from a page: read as one
     page = _prepared(grey, scale, index, (width, height))
-    zoom = writing_zoom(page.grey)
+    heights = page_writing(page.grey)
+    zoom = writing_zoom(page.grey, heights)
     if zoom != 1.0:
         page = _prepared(grey, scale * zoom, index, (width, height))
+    close_up = None
+    if crop is None and heights.size < MIN_BLOBS and _close_up(page):  # one field photographed large: read as it
+        # would be read cut small (a page of fewer blobs is never zoomed: `heights` are its own)
+        cut = _prepared(grey, page.scale * (MIN_SIDE - 1) / min(page.grey.shape), index, (width, height))
+        close_up = _as_crop(grey, cut, (width, height))
+        if min(page.grey.shape) != MIN_SIDE:  # and as a window: at MIN_SIDE
+            page = _prepared(grey, page.scale * MIN_SIDE / min(page.grey.shape), index, (width, height))
     if min(grey.shape) <= LARGE_CELL_SIDE:
         page.decoded = grey
-    if crop is None or share < CELL_WRITING_SHARE:
-        return page
-    crop.other = page  # unsure: the crop first, as before such windows were seen
-    return crop
+    if crop is not None and share >= CELL_WRITING_SHARE:
+        crop.other = page  # unsure: the crop first, as before such windows were seen
+        return crop
+    page.other = close_up
+    return page
+
+
+def _close_up(page: Page) -> bool:
+    """Whether a page of too few blobs of writing to be a page (MIN_BLOBS, the caller's) is a close-up of one field
+    that leaves unsure whether it is a window or an amount: its writing in the unsure band (`window_share`: from
+    CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE)."""
+    share = window_share(page.grey, page.bands)
+    return share is not None and CELL_WRITING_SHARE <= share < WINDOW_UNSURE_SHARE
 
 
 def _as_crop(grey: np.ndarray, page: Page, original_size: tuple[int, int]) -> Page:
@@ -611,10 +635,16 @@ def large_amount_zoom(flat: np.ndarray, bands: np.ndarray | None = None) -> floa
     return AMOUNT_DIGIT / tallest if tallest >= max(LARGE_AMOUNT_SHARE * flat.shape[0], LARGE_AMOUNT_MIN) else 1.0
 
 
-def writing_zoom(flat: np.ndarray) -> float:
+def page_writing(flat: np.ndarray) -> np.ndarray:
+    """The heights of a flattened page's blobs of writing: neither rules nor borders (RULE_SHARE of its side) nor
+    shaped like a rule's pieces or a ruling's dashes (WRITING_SHAPE)."""
+    return writing_heights(flat, RULE_SHARE, RULE_SHARE, shape=WRITING_SHAPE)
+
+
+def writing_zoom(flat: np.ndarray, heights: np.ndarray | None = None) -> float:
     """How much a flattened page is to be enlarged for its writing to stand WRITING_TARGET tall: 1.0 where it is
-    SMALL_WRITING or taller, or where too few blobs say how tall it is."""
-    heights = writing_heights(flat, RULE_SHARE, RULE_SHARE, shape=WRITING_SHAPE)
+    SMALL_WRITING or taller, or where too few blobs say how tall it is. `heights`: its `page_writing`, if known."""
+    heights = page_writing(flat) if heights is None else heights
     if heights.size < MIN_BLOBS:
         return 1.0
     tall = float(np.percentile(heights, WRITING_PERCENTILE))

@@ -550,7 +550,8 @@ def test_a_window_whose_number_stands_in_a_box_is_measured_without_the_box(tilt:
 def test_a_crop_that_may_be_a_window_or_an_amount_is_prepared_both_ways(digits: dict[int, np.ndarray]) -> None:
     """A crop whose number stands from CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE of its height may be a window
     cut close around it or a check's amount: it is prepared as a crop, as before, with the same image prepared as a
-    window beside it (`Page.other`, enlarged to MIN_SIDE); a number standing higher is a crop alone."""
+    window beside it (`Page.other`, enlarged to MIN_SIDE); a number standing higher is a crop alone. The same crop
+    enlarged to a page's size is prepared as it would be cut small: a page at MIN_SIDE, the crop beside it."""
     import cv2
 
     from digitscan.scan.load import CELL_WRITING_SHARE, WINDOW_UNSURE_SHARE, flatten_illumination, prepare, window_share
@@ -573,6 +574,9 @@ def test_a_crop_that_may_be_a_window_or_an_amount_is_prepared_both_ways(digits: 
     assert page.other.other is None
     tight = prepare(crop(90))
     assert tight.other is None and tight.grey.shape == (120, 400)
+    large = cv2.resize(close, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)  # the same photographed large: a page
+    page = prepare(large)  # a close-up (`_close_up`): read as that crop is, as a page at MIN_SIDE and as the crop
+    assert page.grey.shape == (MIN_SIDE, 1000) and page.other is not None and page.other.grey.shape[0] < MIN_SIDE
 
 
 def test_a_small_page_keeps_its_image_to_be_prepared_again_as_a_crop_and_a_large_one_does_not() -> None:

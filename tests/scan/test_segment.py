@@ -1688,10 +1688,10 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
 
 
 def _window_around_first_number(
-    kind: str, seed: int, digits_path: Path, folder: Path, margin: float = 1.5
+    kind: str, seed: int, digits_path: Path, folder: Path, margin: float = 1.5, zoom: float = 1.0
 ) -> tuple[Path, str]:
     """A generated page of `kind` cut to a window around its first number, `margin` times the number's height of
-    page around it (a close-up of one field), saved; and that number's digits."""
+    page around it (a close-up of one field), enlarged `zoom` times, saved; and that number's digits."""
     import cv2
 
     from digitscan.training.pages import Conditions, Digits, make_page, save
@@ -1702,6 +1702,7 @@ def _window_around_first_number(
     x, y, w, h = number.box
     pad = int(margin * h)
     window = cv2.imread(str(folder / "page.png"))[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+    window = cv2.resize(window, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
     cv2.imwrite(str(folder / "window.png"), window)
     return folder / "window.png", number.digits
 
@@ -1733,6 +1734,21 @@ def test_a_window_cut_close_around_its_number_is_read_as_a_page_too(
     from digitscan.scan.pipeline import Scanner, ScanOptions
 
     window, digits = _window_around_first_number(kind, seed, mnist_subset_path, tmp_path, margin=0.75)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
+    assert [s.text for s in result.strings] == [digits]
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_a_form_field_cut_close_and_photographed_large_is_read_as_that_window_cut_small(
+    mnist_subset_path: Path, tmp_path: Path, seed: int
+) -> None:
+    """The close window of a form's field enlarged twice: a page's size, yet fewer blobs of writing than a page, its
+    number 0.4 of its height (`load._close_up`). Read at its own size its comb's marks and box became digits or
+    took them ("920156" for "731926", "101540" for "601540"); read as that window cut small is (a page at MIN_SIDE
+    and a crop, the surer kept), its number is found whole."""
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    window, digits = _window_around_first_number("form", seed, mnist_subset_path, tmp_path, margin=0.75, zoom=2.0)
     (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
     assert [s.text for s in result.strings] == [digits]
 
