@@ -267,8 +267,8 @@ class Page:
     # The image as decoded (uint8 grey), kept for a page small enough to be a register cell scanned large: the
     # segmenter may ask for it prepared as a crop (`as_cell`)
     decoded: np.ndarray | None = field(default=None, repr=False)
-    # The same image prepared the other way, for a crop that may be a window or an amount (WINDOW_UNSURE_SHARE):
-    # both are read and the surer reading kept
+    # The same image prepared the other way, for a crop, or a close-up at a page's size (`_close_up`), that may be a
+    # window or an amount (WINDOW_UNSURE_SHARE): both are read and the surer reading kept
     other: Page | None = field(default=None, repr=False)
 
     def cell_banded(self) -> bool:
@@ -488,8 +488,8 @@ def to_grey(frame: Image.Image) -> np.ndarray:
 def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | None = None) -> Page:
     """Shrink to the working resolution (enlarge a page written small, `writing_zoom`, a small crop, `crop_zoom`, or
     a register cell scanned small, `is_small_cell`; shrink a check's amount scanned large, `large_amount_zoom`; a
-    window cut from a page, `window_share`, is enlarged to be read as a page, or read both ways where unsure), then
-    flatten the illumination.
+    window cut from a page, `window_share`, is enlarged to be read as a page, or read both ways where unsure, as a
+    close-up at a page's size is, `_close_up`), then flatten the illumination.
 
     `grey` is 2-D: uint8 (0-255), another integer type (its full range), bool,
     or float in [0, 1] (NaN counts as paper). Any size from 1x1 works.

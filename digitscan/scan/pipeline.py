@@ -116,7 +116,7 @@ def prepare_file(path: str, max_pixels: int = ScanOptions.max_pixels) -> list[Pr
         result = FileResult(file=path, page=page.index, size=page.original_size)
         try:
             readings = _readings(page)
-            if page.other is not None:  # a crop that may be a window: read both ways (`load.WINDOW_UNSURE_SHARE`)
+            if page.other is not None:  # a window or an amount: read both ways (`load.WINDOW_UNSURE_SHARE`)
                 readings += _readings(page.other, route=1)
         except Exception as exc:  # one page's failure never stops the file or the batch
             if is_interrupt(exc):
