@@ -1687,13 +1687,15 @@ def test_a_register_cell_whose_number_is_small_or_large_in_it_scanned_large_is_r
         assert [s.text for s in result.strings] == [cell.number.digits], result.file
 
 
-def _window_around_first_number(
+def _read_window_around_first_number(
     kind: str, seed: int, digits_path: Path, folder: Path, margin: float = 1.5, zoom: float = 1.0
-) -> tuple[Path, str]:
+) -> tuple[list[str], str]:
     """A generated page of `kind` cut to a window around its first number, `margin` times the number's height of
-    page around it (a close-up of one field), enlarged `zoom` times, saved; and that number's digits."""
+    page around it (a close-up of one field), enlarged `zoom` times and scanned: the strings read, and that number's
+    digits."""
     import cv2
 
+    from digitscan.scan.pipeline import Scanner, ScanOptions
     from digitscan.training.pages import Conditions, Digits, make_page, save
 
     page = make_page([seed, 9], Digits.load(digits_path, "test"), kind, Conditions())
@@ -1704,7 +1706,8 @@ def _window_around_first_number(
     window = cv2.imread(str(folder / "page.png"))[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
     window = cv2.resize(window, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
     cv2.imwrite(str(folder / "window.png"), window)
-    return folder / "window.png", number.digits
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([folder / "window.png"])
+    return [s.text for s in result.strings], number.digits
 
 
 @pytest.mark.parametrize(("kind", "seed"), [("form", 12), ("form", 24), ("check", 0), ("check", 7)])
@@ -1714,13 +1717,10 @@ def test_a_window_cut_from_a_page_around_its_number_is_read_as_a_page(
     """A form's field cut out with its box and some page around it, or a check's date line with its label: a close-up
     of one number. With no scan's band it is no register cell scanned large, though its one number is large on it
     (the forms: "48015441" for "3015491", "344118182181" for "3418838" read as cells); under MIN_SIDE it is no
-    check's amount cut tight either (`load.is_window`; the checks: "506/108/107" for "06/08/07", "523/112/12001" for
+    check's amount cut tight either (`load.window_share`; the checks: "506/108/107" for "06/08/07", "523/112/12001" for
     "23/12/2001" read as crops). Read as the page it is, its number is found whole."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-
-    window, digits = _window_around_first_number(kind, seed, mnist_subset_path, tmp_path)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
-    assert [s.text for s in result.strings] == [digits]
+    read, digits = _read_window_around_first_number(kind, seed, mnist_subset_path, tmp_path)
+    assert read == [digits]
 
 
 @pytest.mark.parametrize(("kind", "seed"), [("form", 0), ("form", 14), ("check", 1), ("check", 11)])
@@ -1731,11 +1731,8 @@ def test_a_window_cut_close_around_its_number_is_read_as_a_page_too(
     height, as a check's amount of faint strokes may. It is read both as a crop and as a window, and the surer kept
     (`load.WINDOW_UNSURE_SHARE`); read as a crop only, a comb's or box's edges and a date's slashes became 1s
     ("5114165191" for "514659", "91719027" for "972027")."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-
-    window, digits = _window_around_first_number(kind, seed, mnist_subset_path, tmp_path, margin=0.75)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
-    assert [s.text for s in result.strings] == [digits]
+    read, digits = _read_window_around_first_number(kind, seed, mnist_subset_path, tmp_path, margin=0.75)
+    assert read == [digits]
 
 
 @pytest.mark.parametrize("seed", [3, 6])
@@ -1746,11 +1743,8 @@ def test_a_form_field_cut_close_and_photographed_large_is_read_as_that_window_cu
     number 0.4 of its height (`load._close_up`). Read at its own size its comb's marks and box became digits or
     took them ("920156" for "731926", "101540" for "601540"); read as that window cut small is (a page at MIN_SIDE
     and a crop, the surer kept), its number is found whole."""
-    from digitscan.scan.pipeline import Scanner, ScanOptions
-
-    window, digits = _window_around_first_number("form", seed, mnist_subset_path, tmp_path, margin=0.75, zoom=2.0)
-    (result,) = Scanner(options=ScanOptions(workers=0)).scan([window])
-    assert [s.text for s in result.strings] == [digits]
+    read, digits = _read_window_around_first_number("form", seed, mnist_subset_path, tmp_path, margin=0.75, zoom=2)
+    assert read == [digits]
 
 
 @pytest.mark.parametrize("seed", [2, 13])
