@@ -238,6 +238,14 @@ SHADED_WRITING = 0.1
 # (seeds 3000, 9500) enlarged twice +10 -3, +6 -2, three times +16 -14, +18 -12 (a few that the specks had got taken
 # for a cell, through the page's zoom, now read as pages: a footer's words as tall as a number stop it being one).
 BLACK_BAND = 0.3
+# Unless it is written as a page is: strokes BLACK_WRITTEN as dense in it as in the rest of the page, the rest holding
+# PAGE_WRITTEN of its pixels in strokes or more. A hard shadow over a soft one leaves 0.45 x 0.65 of the light: a
+# ledger of ten-digit numbers (seed 171000, `--hard-shadows`) was blanked over half its height (0.29 of the paper,
+# strokes 0.049 in it, 0.058 beside it) and read one string of 37 lines. Of the dev cells scanned large with a black
+# band (seeds 3000 and 9500, two and three times; 300 empty ones of 95800), two empty ones pass (bench/README.md,
+# fifty-second session).
+BLACK_WRITTEN = 0.5
+PAGE_WRITTEN = 0.03
 # -- dark bands along one or two edges of a scan (dark_bands): scanner background, a book's gutter. Set on the
 # register cells of training/pages.py (issue #20) and checked to leave ORAND (434/600) and the samples as they were.
 BAND_DARK = 0.5  # of the paper's brightness (PAPER_PERCENTILE): darker is band (a faded brown band is ~0.35)
@@ -682,7 +690,9 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     if bands is not None and not is_crop(grey.shape):
         bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
-        if not is_black(grey, bands, paper) and written_in(bands, flat, SHADED_WRITING):
+        if written_in(bands, flat, SHADED_WRITING) and (
+            not is_black(grey, bands, paper) or written_in(bands, flat, BLACK_WRITTEN, PAGE_WRITTEN)
+        ):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
         grey = grey.copy()
@@ -938,14 +948,14 @@ def with_shade(bands: np.ndarray, grey: np.ndarray) -> np.ndarray:
     return (grown > 0) | bands
 
 
-def written_in(region: np.ndarray, flat: np.ndarray, share: float) -> bool:
+def written_in(region: np.ndarray, flat: np.ndarray, share: float, written: float = 0.0) -> bool:
     """Whether `region` (bool) of a flattened page holds pen strokes at `share` or more of the rest's strokes per
-    pixel: paper, however dark it looks."""
+    pixel, the rest holding `written` or more: paper, however dark it looks."""
     if not region.any() or region.all():
         return False
     strokes = pen_strokes(flat)
     inside, outside = float(strokes[region].mean()), float(strokes[~region].mean())
-    return inside > 0 and inside >= share * outside
+    return inside > 0 and inside >= share * outside and outside >= written
 
 
 def pen_strokes(flat: np.ndarray) -> np.ndarray:

@@ -323,6 +323,35 @@ def test_a_scanners_black_band_with_specks_beside_bare_paper_is_a_band_not_shade
     assert result.error is None and result.strings == []
 
 
+def test_a_written_page_in_a_shadow_as_dark_as_a_scanners_band_is_paper(digits: dict[int, np.ndarray]) -> None:
+    """A ruled table photographed under a hard shadow over a soft one: the shaded top, its edge aslant, is as dark as
+    a scanner's background (under `BLACK_BAND` of the paper), so it was blanked as a band with the half of the table
+    in it. It is written as densely as the rest of the page (`BLACK_WRITTEN`, the rest `PAGE_WRITTEN` or more):
+    paper, its strokes kept as ink."""
+    import cv2
+
+    from digitscan.scan.load import BLACK_BAND, PAPER_PERCENTILE, percentile_uint8, prepare
+
+    page = np.full((1000, 1400), 215, np.float32)
+    for y in range(50, 1000, 100):  # the table's rules, two pixels thick
+        page[y : y + 2, :] = 60
+    for x in range(70, 1400, 140):
+        page[:, x : x + 2] = 60
+    for row in range(10):
+        for col in range(10):
+            y, x = 100 * row + 2, 140 * col + 80
+            glyph = cv2.resize(digits[(row + col) % 10], (44, 44)).astype(np.float32) / 255
+            page[y : y + 44, x : x + 44] *= 1 - 0.8 * glyph
+    yy, xx = np.mgrid[0:1000, 0:1400]
+    shade = yy + 0.3 * xx < 600
+    page[shade] *= 0.27
+    grey = page.round().astype(np.uint8)
+    assert np.median(grey[shade]) < BLACK_BAND * percentile_uint8(grey, PAPER_PERCENTILE)
+    prepared = prepare(grey)
+    assert prepared.bands is None
+    assert prepared.grey[2:46, 80:124].min() < 0.4  # a digit in the shadow is still ink
+
+
 def test_a_bare_hard_shadow_down_a_pages_side_is_band_up_to_its_slanting_edge() -> None:
     """A hard shadow over a page's right side with nothing written in it is a band; its edge slants, so the band's
     solid depth and ragged reach (`load.BAND_RAGGED`) stopped short of it at the foot, and the wedge past them stayed
