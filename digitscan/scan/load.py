@@ -531,8 +531,8 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
             page = _prepared(grey, page.scale * MIN_SIDE / min(page.grey.shape), index, (width, height))
     if min(grey.shape) <= LARGE_CELL_SIDE:
         page.decoded = grey
-    if crop is not None and share >= CELL_WRITING_SHARE:
-        crop.other = page  # unsure: the crop first, as before such windows were seen
+    if crop is not None:  # unsure (a crop reaches here only so): the crop first, as before such windows were seen
+        crop.other = page
         return crop
     page.other = close_up
     return page
@@ -690,8 +690,9 @@ def _prepared(grey: np.ndarray, scale: float, index: int, original_size: tuple[i
     if bands is not None and not is_crop(grey.shape):
         bands = with_shade(bands, grey)
         flat = flatten_illumination(grey)
-        if written_in(bands, flat, SHADED_WRITING) and (
-            not is_black(grey, bands, paper) or written_in(bands, flat, BLACK_WRITTEN, PAGE_WRITTEN)
+        strokes = pen_strokes(flat)  # found once for both questions
+        if written_in(bands, strokes, SHADED_WRITING) and (
+            not is_black(grey, bands, paper) or written_in(bands, strokes, BLACK_WRITTEN, PAGE_WRITTEN)
         ):
             bands = None  # written on: the paper in a hard shadow, flattened as it is
     if bands is not None:  # a scan's dark border: blanked to paper so it neither darkens the flattening nor is ink
@@ -780,7 +781,7 @@ def paper_mask(grey: np.ndarray, flat: np.ndarray | None = None) -> tuple[np.nda
     sheet = cv2.erode(sheet, np.ones((SHEET_ERODE, SHEET_ERODE), np.uint8))
     sheet = cv2.resize(sheet, (width, height), interpolation=cv2.INTER_NEAREST)
     hull = hull.reshape(-1, 2) * np.array([width / small.shape[1], height / small.shape[0]])
-    if flat is not None and written_in(sheet == 0, flat, WRITTEN_ON) and sheet_corners(grey, hull) is None:
+    if flat is not None and written_in(sheet == 0, pen_strokes(flat), WRITTEN_ON) and sheet_corners(grey, hull) is None:
         return everything, None  # the "desk" is written on: paper in two tones (a sheet with corners lies on a desk)
     return sheet, hull
 
@@ -948,12 +949,11 @@ def with_shade(bands: np.ndarray, grey: np.ndarray) -> np.ndarray:
     return (grown > 0) | bands
 
 
-def written_in(region: np.ndarray, flat: np.ndarray, share: float, written: float = 0.0) -> bool:
-    """Whether `region` (bool) of a flattened page holds pen strokes at `share` or more of the rest's strokes per
-    pixel, the rest holding `written` or more: paper, however dark it looks."""
+def written_in(region: np.ndarray, strokes: np.ndarray, share: float, written: float = 0.0) -> bool:
+    """Whether `region` (bool) of a page holds pen strokes (`strokes`: its `pen_strokes`) at `share` or more of the
+    rest's strokes per pixel, the rest holding `written` or more: paper, however dark it looks."""
     if not region.any() or region.all():
         return False
-    strokes = pen_strokes(flat)
     inside, outside = float(strokes[region].mean()), float(strokes[~region].mean())
     return inside > 0 and inside >= share * outside and outside >= written
 
