@@ -46,27 +46,25 @@ def page_words(path: Path, classifier: Any, reader: Any) -> list[tuple[tuple[int
 
     words = []
     for item in pipeline.prepare_file(str(path)):
-        choices, kept = [], []
+        routes: dict[int, list[pipeline.Choice]] = {}
+        kept = {}
         for reading in item.readings:
             scores = classifier.scores(reading.images)
             lines = reader.read(reading.lines, [line_kind(w) for w in reading.words])
-            strings = assemble(reading.words, scores, item.scale, lines)
-            choices.append((reading.cut, orientation_evidence(strings, lines), strings))
+            strings = assemble(reading.words, scores, reading.scale, lines)
+            routes.setdefault(reading.route, []).append((reading.cut, orientation_evidence(strings, lines), strings))
             offsets = [sum(len(w.candidates) for w in reading.words[:n]) for n in range(len(reading.words))]
-            kept.append(
-                [
-                    (
-                        scaled_box(word.box, item.scale),
-                        getattr(assemble_word(word, scores, offset, item.scale), "text", ""),
-                        line.text,
-                        getattr(assemble_word(word, scores, offset, item.scale, line), "text", ""),
-                    )
-                    for word, offset, line in zip(reading.words, offsets, lines, strict=True)
-                ]
-            )
-        if choices:
-            chosen = pipeline._chosen(choices)
-            words += next(k for (_, _, strings), k in zip(choices, kept, strict=True) if strings is chosen)
+            kept[id(strings)] = [
+                (
+                    scaled_box(word.box, reading.scale),
+                    getattr(assemble_word(word, scores, offset, reading.scale), "text", ""),
+                    line.text,
+                    getattr(assemble_word(word, scores, offset, reading.scale, line), "text", ""),
+                )
+                for word, offset, line in zip(reading.words, offsets, lines, strict=True)
+            ]
+        if routes:
+            words += kept[id(pipeline.surer_route(routes))]
     return words
 
 

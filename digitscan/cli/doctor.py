@@ -418,7 +418,7 @@ def _opencv(ctx: _Context) -> Iterator[Check]:
 
 
 # Pillow's feature names: PNG needs zlib, compressed TIFF needs libtiff.
-PIL_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "TIFF": "libtiff", "WebP": "webp"}
+PIL_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "TIFF": "libtiff", "WebP": "webp", "AVIF": "avif"}
 PIL_REQUIRED = ("JPEG", "PNG")  # the formats of photos and scans; without them scanning is broken
 
 
@@ -466,6 +466,35 @@ def _pillow(ctx: _Context) -> Iterator[Check]:
         yield _fail("Pillow codecs", text, fix)
     else:
         yield _warn("Pillow codecs", text + "; such inputs fail, the rest scan", fix)
+
+
+def _heif(ctx: _Context) -> Iterator[Check]:
+    """Phones save their photos as HEIC; pillow-heif decodes them (`scan.heif`), and without it they fail alone."""
+    from digitscan.scan import heif
+
+    missing = "HEIC/HEIF photos (phones' default) fail, the rest scan"
+    if not heif.register():
+        yield _warn("HEIC photos", f"pillow-heif is not installed: {missing}", heif.HEIF_FIX)
+        return
+    import pillow_heif
+    from PIL import Image
+
+    def encode(image: Any) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="HEIF")
+        return buffer.getvalue()
+
+    def decode(data: bytes) -> Any:
+        import numpy as np
+
+        with Image.open(io.BytesIO(data)) as image:
+            return np.asarray(image.convert("L"))
+
+    why = _roundtrip(encode, decode)
+    if why:
+        yield _warn("HEIC photos", f"pillow-heif cannot round-trip an image ({why}): {missing}", heif.HEIF_FIX)
+    else:
+        yield _ok("HEIC photos", f"pillow-heif {pillow_heif.__version__} reads them")
 
 
 def _load(path: Path) -> LoadedModel:
@@ -682,6 +711,7 @@ CHECKS: tuple[Callable[[_Context], Iterator[Check]], ...] = (
     _gpu,
     _opencv,
     _pillow,
+    _heif,
     _onnxruntime,
     _models,
     _reader,

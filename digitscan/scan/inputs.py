@@ -17,7 +17,10 @@ from pathlib import Path
 
 from digitscan.errors import InputError
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"})
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pbm"}
+    | {".heic", ".heif", ".hif", ".avif"}  # phones' photos: HEIC (`scan.heif`), AVIF (Pillow's own)
+)
 INPUT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what a folder is searched for: images, and PDFs (each page rendered)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from digitscan.errors import InputError, is_interrupt
+from digitscan.scan import heif
 from digitscan.scan.ink import components_with_stats
 from digitscan.scan.inputs import check_file
 from digitscan.scan.options import ScanOptions
@@ -345,13 +346,22 @@ def open_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     try:
         with warnings.catch_warnings(), pillow_limits_ours():
             warnings.simplefilter("ignore")
-            image = Image.open(path)
+            try:
+                image = Image.open(path)
+            except UnidentifiedImageError:
+                if not (heif.is_hevc_heif(path) and heif.register()):
+                    raise
+                image = Image.open(path)  # a phone's HEIC photo, now that Pillow has the plugin
     except FileNotFoundError:
         raise InputError("no such file (it disappeared)") from None
     except PermissionError:
         raise InputError("permission denied") from None
     except UnidentifiedImageError:
-        raise InputError("not an image, or an image format that cannot be read") from None
+        if not heif.is_hevc_heif(path):
+            raise InputError("not an image, or an image format that cannot be read") from None
+        if heif.register():
+            raise InputError("corrupt or truncated HEIC/HEIF image") from None
+        raise InputError(f"a HEIC/HEIF photo: reading it needs pillow-heif ({heif.HEIF_FIX})") from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
     except Exception as exc:  # a malformed header may raise anything inside Pillow

@@ -60,6 +60,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "OpenCV codecs",
         "Pillow",
         "Pillow codecs",
+        "HEIC photos",
         "ONNX Runtime",
         "default model",
         "--model",
