@@ -367,6 +367,16 @@ LINE_READ_GROW = 7
 WORD_GAP = 1.2  # line heights of blank space that start a new string
 STACKED_OVERLAP = 0.6  # of the narrower: blobs overlapping this much across are one digit (a 5's bar, a broken 4)
 MARK_OVERLAP = 0.5  # of its width: a small mark overlapping a digit this much across belongs to it
+# Marks stacked over each other BROKEN_HEIGHT of the line's height or more, at most BROKEN_WIDTH of it wide and with
+# no break wider than BROKEN_GAP of it, are one digit broken into pieces (`_broken_digits`): a thin pen's 3 in three
+# strokes spanned 0.93 of its line and its number read "48" for "348". Set on the pages that changed: the kept and
+# fresh page sets' broken digits stand 0.87-0.96 tall (3-4 pieces, breaks 0.10-0.17); at 0.7 a colon-like mark
+# before a "4635" (0.70, two pieces) read as a 1, and without the gap test a date's dot under a mark read as a digit
+# ("19.10.18" -> "1910.18"). Dev pages as before, the nineteen other kept sets +3 -1 lines, fresh sets +1 (bench/
+# README.md, fifty-third session); crops and cells read as before.
+BROKEN_HEIGHT = 0.8
+BROKEN_WIDTH = 1.2
+BROKEN_GAP = 0.2
 
 # -- separators between digits (_separator_of, _date_slashes): shapes of handwritten ".", ",", "-" and "/", in line
 # heights (digit heights) and measured from the line's digits; set by hand on the page generator's dated and amount
@@ -2393,12 +2403,9 @@ def _atoms(
     for i in line:
         if i in small_set:
             continue
-        x, _, w, _ = boxes[i]
-        if atoms:
-            left, right = _span(atoms[-1], boxes)
-            if min(right, x + w) - max(left, x) >= STACKED_OVERLAP * min(w, right - left):
-                atoms[-1].append(i)
-                continue
+        if atoms and _stacked_on(atoms[-1], i, boxes):
+            atoms[-1].append(i)
+            continue
         atoms.append([i])
     loose = []
     for i in small + marks:
@@ -2410,7 +2417,49 @@ def _atoms(
                 break
         else:
             loose.append(i)
+    broken = _broken_digits(loose, boxes, line_height)
+    if broken:
+        pieces = {i for atom in broken for i in atom}
+        loose = [i for i in loose if i not in pieces]
+        atoms = sorted(atoms + broken, key=lambda atom: _span(atom, boxes)[0])
     return atoms, loose
+
+
+def _stacked_on(atom: list[int], i: int, boxes: dict[int, tuple[int, int, int, int]]) -> bool:
+    """Whether blob `i` stands over or under `atom` (STACKED_OVERLAP of the narrower's columns shared)."""
+    x, _, w, _ = boxes[i]
+    left, right = _span(atom, boxes)
+    return min(right, x + w) - max(left, x) >= STACKED_OVERLAP * min(w, right - left)
+
+
+def _broken_digits(
+    marks: list[int], boxes: dict[int, tuple[int, int, int, int]], line_height: float
+) -> list[list[int]]:
+    """Marks stacked over each other into a digit's height: a digit whose thin or faint strokes broke into pieces,
+    none tall enough to be a digit alone (a 3 in three strokes), which were left out of their number."""
+    stacks: list[list[int]] = []
+    for i in sorted(marks, key=lambda k: boxes[k][0]):
+        stack = next((stack for stack in stacks if _stacked_on(stack, i, boxes)), None)
+        if stack is None:
+            stacks.append([i])
+        else:
+            stack.append(i)
+    found = []
+    for stack in stacks:
+        if len(stack) < 2:
+            continue
+        left, right = _span(stack, boxes)
+        rows = sorted((boxes[i][1], boxes[i][1] + boxes[i][3]) for i in stack)
+        reach = list(itertools.accumulate((end for _, end in rows[:-1]), max))  # lowest row reached so far
+        gaps = [start - end for (start, _), end in zip(rows[1:], reach, strict=True)]
+        top, bottom = rows[0][0], max(end for _, end in rows)
+        if (
+            bottom - top >= BROKEN_HEIGHT * line_height
+            and right - left <= BROKEN_WIDTH * line_height
+            and max(gaps) <= BROKEN_GAP * line_height
+        ):
+            found.append(stack)
+    return found
 
 
 def _word(

@@ -49,6 +49,28 @@ def test_blobs_side_by_side_with_space_between_are_never_one_digit(digits: dict[
     assert any(c.start == 0 and c.end == 2 for c in broken[0].candidates)
 
 
+def test_a_digit_broken_into_pieces_none_of_them_digit_tall_stays_in_its_number(
+    digits: dict[int, np.ndarray], tmp_path: Path
+) -> None:
+    """A thin or faint pen's 1 broken twice across (three pieces, each shorter than `MIN_DIGIT_HEIGHT`) was left
+    out as loose marks, its number read as two ("4", "7" for "417"); stacked into a digit's height, the pieces are
+    one digit of the number (`_broken_digits`)."""
+    from support import save
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    one = digits[1].copy()
+    one[9:11] = one[16:18] = 0  # two breaks: pieces 10, 10 and 12 px tall on the page
+    page = np.ones((450, 700), np.float32)
+    lines = [[digits[4], one, digits[7]], [digits[d] for d in (2, 7, 1, 9)], [digits[d] for d in (5, 0, 6, 3)]]
+    for top, glyphs in zip((30, 160, 290), lines, strict=True):
+        line = page_with(glyphs, [200 + 56 * i for i in range(len(glyphs))], height=120, width=700)
+        page[top : top + 120] = np.minimum(page[top : top + 120], line)
+    path = save((page * 255).astype(np.uint8), tmp_path / "page.png")
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    assert [s.text for s in result.strings] == ["417", "2719", "5063"]
+
+
 @pytest.mark.parametrize("surround", ["desk on 4 sides", "desk on 3 sides", "thin frame touching a digit"])
 def test_a_dark_surround_is_not_ink(digits: dict[int, np.ndarray], surround: str) -> None:
     """A page photographed on a dark desk, or a crop with the thin box of a check amount: only the digits are read."""
