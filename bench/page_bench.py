@@ -50,6 +50,7 @@ def generate(
     curl: bool = False,
     writing: float = 1.0,
     cross_writers: bool = False,
+    ink: str | None = None,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
@@ -57,7 +58,8 @@ def generate(
     times their usual height (`Conditions.writing`), as a whole page photographed from arm's length holds them.
     Page i is written by writer i mod W and stresses condition i mod 6 (`FEATURES`), so with two writers each condition
     has one writer; `cross_writers`: the writers turn over once a round of conditions too, so each condition has
-    both, and the tables tell a condition's cost from a writer's. Each page's tags name its writer."""
+    both, and the tables tell a condition's cost from a writer's; `ink`: every page written in it (`INKS`: "pencil",
+    which no page draws by itself, say). Each page's tags name its writer."""
     import dataclasses
 
     import numpy as np
@@ -85,7 +87,7 @@ def generate(
             if curl:
                 bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
                 conditions = dataclasses.replace(conditions, curl=bow)
-            conditions = dataclasses.replace(conditions, writing=writing)
+            conditions = dataclasses.replace(conditions, writing=writing, ink=ink or conditions.ink)
             writer = (i + (i // len(FEATURES) if cross_writers else 0)) % len(writers)
             page = make_page(page_seed, writers[writer], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
@@ -231,6 +233,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hard-shadows", action="store_true", help="every page also under a hard shadow's sharp edge")
     parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
     parser.add_argument("--writing", type=float, default=1.0, help="digits this many times their usual height")
+    parser.add_argument("--ink", default=None, help="every page in this ink (black, blue, red, green, pencil)")
     parser.add_argument(
         "--cross-writers", action="store_true", help="each condition written by every writer (see `generate`)"
     )
@@ -257,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             args.curl,
             args.writing,
             args.cross_writers,
+            args.ink,
         )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
@@ -272,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "writing": args.writing,
         "writers": WRITERS[: len(writers)],
         "cross_writers": args.cross_writers,
+        "ink": args.ink,
         "workers": args.workers,
         **figures(report, rates, tags),
     }

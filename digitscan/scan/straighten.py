@@ -51,6 +51,13 @@ ACROSS_SHARE = 0.5
 # A share within UNSURE_SHARE of ACROSS_SHARE leaves the quarter unsure: the page is cut both ways and read all four,
 # the readers' evidence choosing (`segment.page_cuts`). None of the 1,104 fell within it.
 UNSURE_SHARE = 0.15
+# On a page ruled down its length (`segment._ruled_down`) whose writing seems to run across, the quarter is unsure
+# within RULED_DOWN_UNSURE_SHARE: a notebook turned a quarter and written in pencil as dark as its ruling had its
+# digits broken in halves along the rules erased through them, and the halves, side by side, ran across (0.72); read
+# only across, its five numbers came out as forty single digits. Upright pages run 0.65-1.0 (above); every line of
+# the 24 kept page sets reads as before (fifty-third session), pencil pages of seed 173000 +2 lines, 1.44 -> 0.99
+# spurious strings a page.
+RULED_DOWN_UNSURE_SHARE = 0.3
 NEIGHBOUR_QUERIES = 300  # blobs whose nearest neighbours are looked for at most (a ledger has 100-400; noise 4,000)
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
 MAX_ELONGATION = 3  # a blob longer than this many times its width is a 1, a rule or a dash: no clue either way
@@ -179,7 +186,8 @@ def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
         return [1, 0] if ruled_down else [0]
     share = across_share((x + w / 2)[digit_sized], (y + h / 2)[digit_sized])
     first = 0 if share >= ACROSS_SHARE else 1
-    return [first, 1 - first] if abs(share - ACROSS_SHARE) < UNSURE_SHARE else [first]
+    unsure = RULED_DOWN_UNSURE_SHARE if ruled_down and first == 0 else UNSURE_SHARE
+    return [first, 1 - first] if abs(share - ACROSS_SHARE) < unsure else [first]
 
 
 def across_share(xs: np.ndarray, ys: np.ndarray) -> float:

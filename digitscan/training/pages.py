@@ -43,6 +43,7 @@ INKS: dict[str, RGB] = {  # ballpoint and felt-pen colours, RGB
     "blue": (35, 55, 155),
     "red": (180, 35, 40),
     "green": (30, 115, 60),
+    "pencil": (150, 150, 155),  # graphite, as light as a notebook's ruling; never drawn by `random_conditions`
 }
 PAPERS = ("white", "grey", "tinted", "gradient")
 # cream, green, blue and pink paper
@@ -109,7 +110,8 @@ class Conditions:
         tags += ["turn"] * bool(self.turn) + ["perspective"] * bool(self.perspective) + ["shadow"] * bool(self.shadow)
         tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
         tags += ["curl"] * bool(self.curl) + ["small writing"] * (self.writing < 1)
-        tags += ["colour ink"] * (self.ink in ("red", "green")) + ["paper"] * (self.paper != "white")
+        tags += ["colour ink"] * (self.ink in ("red", "green")) + ["pencil"] * (self.ink == "pencil")
+        tags += ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
 

@@ -78,7 +78,8 @@ def test_a_writers_wide_digits_side_by_side_run_across_and_stacked_run_down() ->
 def test_blobs_whose_neighbours_lie_as_often_down_as_across_leave_the_quarter_unsure() -> None:
     """Pairs of blobs side by side and pairs stacked: the share of blobs whose nearest neighbour lies across gives
     both quarter turns near ACROSS_SHARE, the likelier first, and one where it is clear; with too few blobs to
-    tell, a page is read as given, or both ways, turned first, where it is ruled down its length."""
+    tell, a page is read as given, or both ways, turned first, where it is ruled down its length; a page ruled down
+    its length is unsure further from ACROSS_SHARE (RULED_DOWN_UNSURE_SHARE) when its writing seems to run across."""
 
     def strokes(across: int, pairs: int = 8) -> np.ndarray:
         page = np.zeros((1600, 600), np.uint8)
@@ -94,6 +95,11 @@ def test_blobs_whose_neighbours_lie_as_often_down_as_across_leave_the_quarter_un
     assert quarter_turns(strokes(3)) == [1, 0]  # 0.375: under ACROSS_SHARE by less than UNSURE_SHARE
     assert quarter_turns(strokes(4)) == [0, 1]  # 0.5
     assert quarter_turns(strokes(7)) == [0]
+    assert quarter_turns(strokes(6)) == [0]  # 0.75
+    # ruled down its length, yet writing across by 0.75: a turned notebook in pencil, its digits broken in halves
+    # where its rules were erased through them, or a page ruled down and written across; both ways, across first
+    assert quarter_turns(strokes(6), ruled_down=True) == [0, 1]
+    assert quarter_turns(strokes(7), ruled_down=True) == [0]  # 0.875: sure
     assert quarter_turns(strokes(1)) == [1]
     assert quarter_turns(strokes(2, pairs=3)) == [0]  # 6 blobs: too few to tell, read as given
     assert quarter_turns(strokes(2, pairs=3), ruled_down=True) == [1, 0]  # ruled down: both ways, turned first
