@@ -55,8 +55,8 @@ UNSURE_SHARE = 0.15
 # within RULED_DOWN_UNSURE_SHARE: a notebook turned a quarter and written in pencil as dark as its ruling had its
 # digits broken in halves along the rules erased through them, and the halves, side by side, ran across (0.72); read
 # only across, its five numbers came out as forty single digits. Upright pages run 0.65-1.0 (above); every line of
-# the 24 kept page sets reads as before (fifty-third session), pencil pages of seed 173000 +2 lines, 1.44 -> 0.99
-# spurious strings a page.
+# the 24 kept page sets reads as before (fifty-third session); 120 pencil pages of seed 173000 (`bench/page_bench.py
+# --ink pencil`) +2 lines, spurious strings 1.44 -> 1.16 a page.
 RULED_DOWN_UNSURE_SHARE = 0.3
 NEIGHBOUR_QUERIES = 300  # blobs whose nearest neighbours are looked for at most (a ledger has 100-400; noise 4,000)
 BLOB_SIDES = (14, 300)  # working pixels: the longer side of a blob that may be a digit
