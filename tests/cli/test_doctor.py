@@ -158,6 +158,17 @@ def test_without_onnxruntime_scanning_fails(monkeypatch: pytest.MonkeyPatch) -> 
     assert exit_code(list(checks.values())) == ExitCode.some_files_failed
 
 
+def test_without_pillow_heif_heic_photos_warn_and_the_rest_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from digitscan._files import bundled
+
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)
+    checks = by_name(run_checks(model=bundled("models", "digitnet.h5"), self_test=False))
+    row = checks["HEIC photos"]
+    assert row.status == "WARN" and "pillow-heif is not installed" in row.detail
+    assert row.fix == "pip install pillow-heif"
+    assert exit_code(list(checks.values())) == ExitCode.ok
+
+
 def test_a_missing_string_reader_fails_with_how_to_scan_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
