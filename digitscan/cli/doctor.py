@@ -422,31 +422,39 @@ PIL_FEATURES = {"JPEG": "jpg", "PNG": "zlib", "TIFF": "libtiff", "WebP": "webp",
 PIL_REQUIRED = ("JPEG", "PNG")  # the formats of photos and scans; without them scanning is broken
 
 
+def _pillow_encoder(fmt: str) -> Callable[[Any], bytes]:
+    """An image's bytes in `fmt`, as Pillow writes them (TIFF deflated, which exercises libtiff)."""
+
+    def run(image: Any) -> bytes:
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        extra = {"compression": "tiff_deflate"} if fmt == "TIFF" else {}
+        Image.fromarray(image).save(buffer, format=fmt, **extra)
+        return buffer.getvalue()
+
+    return run
+
+
+def _pillow_decode(data: bytes) -> Any:
+    """An image's bytes decoded by Pillow (with whatever plugins it has), as grey."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"))
+
+
 def _pillow(ctx: _Context) -> Iterator[Check]:
     """Pillow decodes every input image, so its codecs decide what `digitscan scan` can read."""
     try:
         import PIL
-        from PIL import Image, features
+        from PIL import features
     except Exception as exc:  # noqa: BLE001
         yield _fail("Pillow", f"cannot import PIL ({_reason(exc)})", _pip("Pillow"))
         return
     version = getattr(PIL, "__version__", "?")
     yield _too_old("Pillow", version, version) or _ok("Pillow", version)
-
-    def encode(fmt: str) -> Callable[[Any], bytes]:
-        def run(image: Any) -> bytes:
-            buffer = io.BytesIO()
-            extra = {"compression": "tiff_deflate"} if fmt == "TIFF" else {}  # deflate exercises libtiff
-            Image.fromarray(image).save(buffer, format=fmt, **extra)
-            return buffer.getvalue()
-
-        return run
-
-    def decode(data: bytes) -> Any:
-        import numpy as np
-
-        with Image.open(io.BytesIO(data)) as image:
-            return np.asarray(image.convert("L"))
 
     problems: dict[str, str] = {}
     for name, feature in PIL_FEATURES.items():
@@ -454,7 +462,7 @@ def _pillow(ctx: _Context) -> Iterator[Check]:
             present = bool(features.check(feature))
         except Exception:  # noqa: BLE001 - an unknown feature name in some Pillow version: rely on the round trip
             present = True
-        why = _roundtrip(encode(name.upper()), decode)
+        why = _roundtrip(_pillow_encoder(name.upper()), _pillow_decode)
         if not present or why:
             problems[name] = why or f"built without {feature}"
     if not problems:
@@ -477,25 +485,13 @@ def _heif(ctx: _Context) -> Iterator[Check]:
         yield _warn("HEIC photos", f"pillow-heif is not installed: {missing}", heif.HEIF_FIX)
         return
     import pillow_heif
-    from PIL import Image
-
-    def encode(image: Any) -> bytes:
-        buffer = io.BytesIO()
-        Image.fromarray(image).save(buffer, format="HEIF")
-        return buffer.getvalue()
-
-    def decode(data: bytes) -> Any:
-        import numpy as np
-
-        with Image.open(io.BytesIO(data)) as image:
-            return np.asarray(image.convert("L"))
 
     info = pillow_heif.libheif_info()
     if not info.get("decoders"):
         yield _warn("HEIC photos", f"pillow-heif's libheif has no HEVC decoder: {missing}", heif.HEIF_FIX)
         return
     # A build with an HEVC encoder (PyPI's wheels) is checked by a round trip; one without, by its decoder's name.
-    why = _roundtrip(encode, decode) if info.get("HEIF") else None
+    why = _roundtrip(_pillow_encoder("HEIF"), _pillow_decode) if info.get("HEIF") else None
     if why:
         yield _warn("HEIC photos", f"pillow-heif cannot round-trip an image ({why}): {missing}", heif.HEIF_FIX)
     else:
