@@ -51,6 +51,8 @@ def generate(
     writing: float = 1.0,
     cross_writers: bool = False,
     ink: str | None = None,
+    ruling: str = "lined",
+    kinds: tuple[str, ...] | None = None,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
@@ -59,7 +61,8 @@ def generate(
     Page i is written by writer i mod W and stresses condition i mod 6 (`FEATURES`), so with two writers each condition
     has one writer; `cross_writers`: the writers turn over once a round of conditions too, so each condition has
     both, and the tables tell a condition's cost from a writer's; `ink`: every page written in it (`INKS`: "pencil",
-    which no page draws by itself, say). Each page's tags name its writer."""
+    which no page draws by itself, say); `ruling`: the paper of every page of `RULED_KINDS` (`RULINGS`: "squared",
+    "dotted", which no page draws by itself); `kinds`: these of `KINDS` only. Each page's tags name its writer."""
     import dataclasses
 
     import numpy as np
@@ -69,6 +72,7 @@ def generate(
         FEATURES,
         HARD_SHADOW,
         KINDS,
+        RULED_KINDS,
         make_page,
         random_conditions,
         save,
@@ -77,6 +81,8 @@ def generate(
 
     written, tags = [], {}
     for k, kind in enumerate(KINDS):
+        if kinds and kind not in kinds:
+            continue
         (folder / kind).mkdir(parents=True, exist_ok=True)
         for i in range(per_kind):
             page_seed = [seed, k, i]
@@ -88,6 +94,8 @@ def generate(
                 bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
                 conditions = dataclasses.replace(conditions, curl=bow)
             conditions = dataclasses.replace(conditions, writing=writing, ink=ink or conditions.ink)
+            if kind in RULED_KINDS:
+                conditions = dataclasses.replace(conditions, ruling=ruling)
             writer = (i + (i // len(FEATURES) if cross_writers else 0)) % len(writers)
             page = make_page(page_seed, writers[writer], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
@@ -234,6 +242,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--curl", action="store_true", help="every page also curled, its lines bowed")
     parser.add_argument("--writing", type=float, default=1.0, help="digits this many times their usual height")
     parser.add_argument("--ink", default=None, help="every page in this ink (black, blue, red, green, pencil)")
+    parser.add_argument("--ruling", default="lined", help="notebook and dated pages' paper: lined, squared, dotted")
+    parser.add_argument("--kinds", default=None, help="these page kinds only, comma-separated (notebook,dated)")
     parser.add_argument(
         "--cross-writers", action="store_true", help="each condition written by every writer (see `generate`)"
     )
@@ -261,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             args.writing,
             args.cross_writers,
             args.ink,
+            args.ruling,
+            tuple(args.kinds.split(",")) if args.kinds else None,
         )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
@@ -277,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         "writers": WRITERS[: len(writers)],
         "cross_writers": args.cross_writers,
         "ink": args.ink,
+        "ruling": args.ruling,
+        "kinds": args.kinds,
         "workers": args.workers,
         **figures(report, rates, tags),
     }

@@ -51,6 +51,12 @@ TINTS: tuple[RGB, ...] = ((246, 240, 214), (226, 238, 222), (222, 232, 244), (24
 PRINT: RGB = (45, 45, 50)  # printed words and borders: near-black toner
 RULING: RGB = (140, 175, 225)  # a notebook's pale blue lines
 MARGIN_RULE: RGB = (225, 105, 120)  # a notebook's red margin
+# A notebook's paper: ruled lines; squares (Europe's school and maths notebooks, graph paper: 5 mm, the digits a
+# square or two tall, every stroke crossed); a dot grid (bullet journals). Squared and dotted paper are never drawn
+# by `random_conditions`, so the pages of a seed stay as they were; `bench/page_bench.py --ruling` asks for them.
+RULINGS = ("lined", "squared", "dotted")
+RULED_KINDS = ("notebook", "dated")  # the kinds written on a notebook's paper, whose ruling `Conditions.ruling` picks
+DOT: RGB = (150, 150, 158)  # a dot grid's grey
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)  # print varies between pages
 FONT_CAP = 22.0  # pixels: the cap height of OpenCV's Hershey fonts at scale 1
 SEPARATORS = "/-.,"  # drawn as pen strokes; kept in a number's `text`, left out of its `digits`
@@ -91,6 +97,7 @@ class Conditions:
     """How a page is printed and photographed."""
 
     ink: str = "black"
+    ruling: str = "lined"  # a notebook's paper (RULINGS), for RULED_KINDS
     paper: str = "white"
     tilt: float = 0.0  # degrees, anticlockwise
     turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
@@ -111,6 +118,7 @@ class Conditions:
         tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
         tags += ["curl"] * bool(self.curl) + ["small writing"] * (self.writing < 1)
         tags += ["colour ink"] * (self.ink in ("red", "green")) + ["pencil"] * (self.ink == "pencil")
+        tags += [f"{self.ruling} paper"] * (self.ruling != "lined")
         tags += ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
@@ -301,8 +309,9 @@ class Sheet:
     """The upright page being drawn: paper (RGB floats), what is printed on it (RGB, white where nothing is: it
     darkens the paper by its colour) and the pen's ink coverage, kept apart."""
 
-    def __init__(self, paper: np.ndarray, font: int) -> None:
+    def __init__(self, paper: np.ndarray, font: int, ruling: str = "lined") -> None:
         self.paper = paper
+        self.ruling = ruling
         self.printed = np.full(paper.shape, 255, np.uint8)  # OpenCV draws anti-aliased print on 8-bit images only
         self.ink = np.zeros(paper.shape[:2], np.float32)
         self.font = font
@@ -311,6 +320,25 @@ class Sheet:
     @property
     def size(self) -> tuple[int, int]:
         return self.printed.shape[1], self.printed.shape[0]
+
+    def rule(self, rows: np.ndarray, square: float, width: int) -> None:
+        """A notebook's paper (`ruling`): lines at `rows`; or squares of side `square`, or dots at their corners, the
+        grid lying on those rows. Squares are ruled thinner than lines, as squared paper is."""
+        w, h = self.size
+        if self.ruling == "lined":
+            for y in rows:
+                self.line((0, y), (w, y), RULING, width)
+            return
+        ys, xs = np.arange(rows[0] % square, h, square), np.arange(square / 2, w, square)
+        if self.ruling == "squared":
+            for y in ys:
+                self.line((0, y), (w, y), RULING, max(1, width - 1))
+            for x in xs:
+                self.line((x, 0), (x, h), RULING, max(1, width - 1))
+            return
+        for y in ys:
+            for x in xs:
+                cv2.circle(self.printed, (round(x), round(y)), max(1, width // 2), DOT, -1, cv2.LINE_AA)
 
     def print(self, text: str, x: float, baseline: float, cap: float, thick: int = 1) -> int:
         """Print `text` with caps `cap` pixels tall; returns its right edge."""
@@ -520,8 +548,7 @@ def draw_notebook(sheet: Sheet, pen: Pen) -> None:
     pitch = pen.writer.height * rng.uniform(1.35, 1.7)
     width = max(1, round(h * rng.uniform(0.001, 0.0025)))
     lines = np.arange(0.12 * h, h - 0.02 * h, pitch)
-    for y in lines:
-        sheet.line((0, y), (w, y), RULING, width)
+    sheet.rule(lines, pitch / 2, width)  # squares half the pitch: the writing's rows on every second grid line
     margin_x = 0.12 * w
     sheet.line((margin_x, 0), (margin_x, h), MARGIN_RULE, width + 1)
     count = int(rng.integers(3, 7))
@@ -582,9 +609,9 @@ def draw_ledger(sheet: Sheet, pen: Pen) -> None:
 def draw_dated(sheet: Sheet, pen: Pen) -> None:
     """Dates and amounts with their separators drawn by hand (12/05/2024, 3-7-99, 1,234.56, $ 87.50)."""
     rng, (w, h) = pen.rng, sheet.size
-    if rng.random() < 0.5:
-        for y in np.arange(0.12 * h, h, pen.writer.height * 2.2):
-            sheet.line((0, y), (w, y), RULING, max(1, round(h * 0.0012)))
+    if rng.random() < 0.5 or sheet.ruling != "lined":
+        pitch = pen.writer.height * 2.2
+        sheet.rule(np.arange(0.12 * h, h, pitch), pitch / 3, max(1, round(h * 0.0012)))
     labels = rng.random() < 0.5
     for y in _rows(rng, h, pen.writer.height * 2.2, int(rng.integers(3, 7))):
         x = w * rng.uniform(MARGIN, 0.2)
@@ -737,10 +764,12 @@ def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: 
     """One page of `kind` written with `digits` and photographed under `conditions`; the same seed, the same page."""
     if kind not in LAYOUTS:
         raise ValueError(f"no page kind {kind!r} (one of {', '.join(KINDS)})")
+    if conditions.ruling not in RULINGS:
+        raise ValueError(f"no ruling {conditions.ruling!r} (one of {', '.join(RULINGS)})")
     rng = np.random.default_rng(seed)
     long, short = SIZES[conditions.size]
     w, h = (long, short) if kind in LANDSCAPE else (short, long)
-    sheet = Sheet(paper(rng, kind, conditions.paper, w, h), FONTS[int(rng.integers(len(FONTS)))])
+    sheet = Sheet(paper(rng, kind, conditions.paper, w, h), FONTS[int(rng.integers(len(FONTS)))], conditions.ruling)
     writer = random_writer(rng, short)
     pen = Pen(rng, digits, replace(writer, height=writer.height * conditions.writing))
     LAYOUTS[kind](sheet, pen)

@@ -15,6 +15,7 @@ from digitscan.training.pages import (
     CELL_WIDTH,
     FEATURES,
     KINDS,
+    RULINGS,
     SIZES,
     Conditions,
     Digits,
@@ -148,6 +149,21 @@ def test_a_page_written_small_holds_the_same_numbers_half_as_tall(digits: Digits
     assert [n.digits for n in small.numbers] == [n.digits for n in usual.numbers]
     ratio = np.median([b.box[3] / a.box[3] for a, b in zip(usual.numbers, small.numbers, strict=True)])
     assert 0.4 < ratio < 0.6
+
+
+@pytest.mark.parametrize("kind", ["notebook", "dated"])
+def test_a_squared_or_dotted_page_is_its_lined_twin_on_other_paper(digits: Digits, kind: str) -> None:
+    """`Conditions.ruling` changes a notebook's paper only: the same numbers in the same boxes, a grid's upright
+    lines (or its dots) where the lined page has paper."""
+    lined, squared, dotted = (make_page(3, digits, kind, Conditions(ruling=r, jpeg=None)) for r in RULINGS)
+    assert "squared paper" in squared.conditions.tags() and "dotted paper" in dotted.conditions.tags()
+    for other in (squared, dotted):
+        assert [(n.digits, n.box) for n in other.numbers] == [(n.digits, n.box) for n in lined.numbers]
+    grey = [page.image.mean(axis=2) for page in (lined, squared, dotted)]
+    darker = [(g < grey[0] - 20).mean() for g in grey[1:]]  # the grid's lines and dots, where the lined page is paper
+    assert darker[0] > 0.02 and 0.0005 < darker[1] < darker[0]
+    with pytest.raises(ValueError, match="no ruling"):
+        make_page(3, digits, kind, Conditions(ruling="hexagonal"))
 
 
 def test_lines_group_boxes_that_share_a_row() -> None:
