@@ -23,6 +23,7 @@ import numpy as np
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.scan.ink import at_least, components_with_stats, ink_pixels, level_counts, long_runs, only_labels
 from digitscan.scan.normalise import to_mnist
+from digitscan.scan.squared import without_squares
 from digitscan.scan.straighten import (
     MIN_SIDE,
     Turn,
@@ -1338,14 +1339,18 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     earlier per-box threshold). A crop takes fainter ink than a page
     (`CROP_SEED_LEVEL`): it was cut around its number.
     """
-    ink = (1.0 - grey).clip(0, 1).astype(np.float32)
-    binary = binarise(ink, crop=is_crop(grey.shape))
+    return _strokes_of((1.0 - grey).clip(0, 1).astype(np.float32), is_crop(grey.shape))
+
+
+def _strokes_of(ink: np.ndarray, crop: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """`page_ink` of an image's ink."""
+    binary = binarise(ink, crop=crop)
     if _borders_inked(binary) >= SURROUND_BORDERS:  # else no dark surround: skip labelling a whole page for nothing
         count, labels, stats = components_with_stats(binary, connectivity=8)
         edge = rim(labels)
         along = np.bincount(edge, minlength=count) / edge.size  # the share of the image's rim each blob holds
         surrounds = [i for i in range(1, count) if along[i] >= SURROUND_RIM and _is_background(stats[i], binary.shape)]
-        if surrounds and is_crop(grey.shape):
+        if surrounds and crop:
             # a scan's dark band goes with the column rules standing on it: a register cell's rules left standing
             # there cost it its one digit (bench cells, seed 2000)
             _blank_crop_surround(binary, np.isin(labels, surrounds))
@@ -1354,6 +1359,15 @@ def page_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if binary.mean() > MAX_INK_FRACTION:
         return ink, None
     return ink, binary
+
+
+def _off_squares(ink: np.ndarray, binary: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """A squared page's ink and strokes with its grid taken off (`squared.without_squares`), and whether it had
+    one; any other page's as they are."""
+    unsquared = without_squares(ink)
+    if unsquared is None:
+        return ink, binary, False
+    return (*_strokes_of(unsquared, crop=False), True)
 
 
 def segment(
@@ -1366,8 +1380,9 @@ def segment(
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
     The page is first turned by `quarters` x 90 degrees counter-clockwise
-    (see `orientations`), then levelled if it is tilted (`straighten`); the
-    boxes are the page's as given. `inked`: the page's `page_ink`, when the
+    (see `orientations`), its squared paper's grid taken off (`squared`),
+    then levelled if it is tilted (`straighten`); the boxes are the page's
+    as given. `inked`: the page's `page_ink`, when the
     caller has it already (it is turned with the page, exactly); `rules`:
     its `clear_rules`, used when the page is read as it is (no turn, no tilt); `bands`: a scan's dark bands
     (`load.dark_bands`), where a crop's rule stubs may end (`_rule_stubs`).
@@ -1379,15 +1394,21 @@ def segment(
         return []
     if inked is not None and quarters % 4:
         ink, binary = quarter_turn(ink, quarters)[0], quarter_turn(binary, quarters)[0]
-    tilt = estimate_tilt(binary)
+    crop, cell = is_crop(grey.shape), is_cell(grey.shape)
+    squared = False
+    if not crop:  # a grid found says the page is level: its crossings lead `estimate_tilt` astray
+        ink, binary, squared = _off_squares(ink, binary)
+    tilt = 0.0 if squared or binary is None else estimate_tilt(binary)
     if tilt:
         levelled, tilted = level(turned, tilt)
         turn = turn.then(tilted.matrix)
         ink, binary = page_ink(levelled)
-        if binary is None:
-            return []
-    rules = clear_rules(binary, bands is not None) if rules is None or quarters % 4 or tilt else rules
-    crop, cell = is_crop(grey.shape), is_cell(grey.shape)
+        if binary is not None and not crop:  # a tilted grid is found once levelled
+            ink, binary, squared = _off_squares(ink, binary)
+    if binary is None:
+        return []
+    if rules is None or quarters % 4 or tilt or squared:
+        rules = clear_rules(binary, bands is not None)
     if not crop:
         rules = _pen_over_rules(ink, binary, rules)
     bands = bands if bands is not None and bands.shape == grey.shape and not (quarters % 4 or tilt) else None
@@ -1682,7 +1703,21 @@ def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray |
         return [0], inked, None
     rules = clear_rules(inked[1])
     quarters = quarter_turns(rules.strokes, _ruled_down(rules, inked[1]))
+    if quarters != [0] and (unsquared := _squared_strokes(grey, *inked)) is not None:
+        quarters = quarter_turns(unsquared)  # a grid's remnants are digit-sized blobs in rows and columns alike
     return [turn for quarter in quarters for turn in (quarter, quarter + 2)], inked, rules
+
+
+def _squared_strokes(grey: np.ndarray, ink: np.ndarray, binary: np.ndarray) -> np.ndarray | None:
+    """A squared page's pen strokes, its grid taken off (levelled first where it is tilted, as `segment` reads it);
+    None for any other page."""
+    tilt = 0.0
+    ink, binary, squared = _off_squares(ink, binary)
+    if not squared and (tilt := estimate_tilt(binary)):
+        ink, binary = page_ink(level(grey, tilt)[0])
+        if binary is not None:
+            ink, binary, squared = _off_squares(ink, binary)
+    return clear_rules(binary).strokes if squared and binary is not None else None
 
 
 def _ruled_down(rules: Rules, binary: np.ndarray) -> bool:
