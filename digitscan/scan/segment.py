@@ -1490,7 +1490,8 @@ def page_cuts(
             _map_boxes(cuts, lambda box: _unsquared(box, inverse, grey.shape))
             return cuts, both_ways
     turns, inked, rules = _orient(grey)
-    if unbow and inked is not None and inked[1] is not None and (bow := page_bow(inked[1])) is not None:
+    bow = page_bow(inked[1]) if unbow and inked is not None and inked[1] is not None else None
+    if bow is not None and without_squares(inked[0]) is None:  # a grid found level is no curled page's
         straight_bands = None if bands is None else _unbowed(bands.astype(np.float32), bow, 0.0) > 0.5
         cuts, both_ways = page_cuts(_unbowed(grey, bow, 1.0), None, straight_bands, unsure_too, unbow=False)
         _map_boxes(cuts, lambda box: _bowed_box(box, bow, grey.shape))
