@@ -53,6 +53,7 @@ def generate(
     ink: str | None = None,
     ruling: str = "lined",
     kinds: tuple[str, ...] | None = None,
+    printed_numbers: bool = False,
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
@@ -62,7 +63,8 @@ def generate(
     has one writer; `cross_writers`: the writers turn over once a round of conditions too, so each condition has
     both, and the tables tell a condition's cost from a writer's; `ink`: every page written in it (`INKS`: "pencil",
     which no page draws by itself, say); `ruling`: the paper of every page of `RULED_KINDS` (`RULINGS`: "squared",
-    "dotted", which no page draws by itself); `kinds`: these of `KINDS` only. Each page's tags name its writer."""
+    "dotted", which no page draws by itself); `kinds`: these of `KINDS` only; `printed_numbers`: every page also
+    printed with a form number and a page number (no truth: print). Each page's tags name its writer."""
     import dataclasses
 
     import numpy as np
@@ -93,7 +95,9 @@ def generate(
             if curl:
                 bow = round(float(np.random.default_rng([*page_seed, 3]).uniform(*CURL)), 3)
                 conditions = dataclasses.replace(conditions, curl=bow)
-            conditions = dataclasses.replace(conditions, writing=writing, ink=ink or conditions.ink)
+            conditions = dataclasses.replace(
+                conditions, writing=writing, ink=ink or conditions.ink, printed_numbers=printed_numbers
+            )
             if kind in RULED_KINDS:
                 conditions = dataclasses.replace(conditions, ruling=ruling)
             writer = (i + (i // len(FEATURES) if cross_writers else 0)) % len(writers)
@@ -245,6 +249,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ruling", default="lined", help="notebook and dated pages' paper: lined, squared, dotted")
     parser.add_argument("--kinds", default=None, help="these page kinds only, comma-separated (notebook,dated)")
     parser.add_argument(
+        "--printed-numbers", action="store_true", help="every page also printed with a form number and a page number"
+    )
+    parser.add_argument(
         "--cross-writers", action="store_true", help="each condition written by every writer (see `generate`)"
     )
     return parser.parse_args(argv)
@@ -273,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             args.ink,
             args.ruling,
             tuple(args.kinds.split(",")) if args.kinds else None,
+            args.printed_numbers,
         )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
@@ -291,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "ink": args.ink,
         "ruling": args.ruling,
         "kinds": args.kinds,
+        "printed_numbers": args.printed_numbers,
         "workers": args.workers,
         **figures(report, rates, tags),
     }

@@ -98,6 +98,9 @@ class Conditions:
 
     ink: str = "black"
     ruling: str = "lined"  # a notebook's paper (RULINGS), for RULED_KINDS
+    printed_numbers: bool = (
+        False  # a printed form number in the header and a page number at the foot (`_print_numbers`)
+    )
     paper: str = "white"
     tilt: float = 0.0  # degrees, anticlockwise
     turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
@@ -118,7 +121,7 @@ class Conditions:
         tags += ["hard shadow"] * (bool(self.shadow) and self.hard_shadow)
         tags += ["curl"] * bool(self.curl) + ["small writing"] * (self.writing < 1)
         tags += ["colour ink"] * (self.ink in ("red", "green")) + ["pencil"] * (self.ink == "pencil")
-        tags += [f"{self.ruling} paper"] * (self.ruling != "lined")
+        tags += [f"{self.ruling} paper"] * (self.ruling != "lined") + ["printed numbers"] * self.printed_numbers
         tags += ["paper"] * (self.paper != "white")
         tags += ["blur/noise/jpeg"] * (self.blur > 0 or (self.jpeg or 100) < 70)
         return tags or ["plain"]
@@ -760,6 +763,22 @@ def _shadow(rng: np.random.Generator, w: int, h: int, depth: float, hard: bool =
     return (1 - depth * shade).astype(np.float32)
 
 
+PRINTED_NUMBERS_SEED = 4  # appended to a page's seed: its printed numbers change nothing else of it
+
+
+def _print_numbers(sheet: Sheet, rng: np.random.Generator) -> None:
+    """Numbers printed on a page, in its margins (nothing else is there): a form or check number at the top right,
+    a page number at the foot. Real forms carry both, and only handwritten numbers are a page's truth. Never drawn
+    by `random_conditions`, so a seed's pages stay as they were; `bench/page_bench.py --printed-numbers` asks."""
+    w, h = sheet.size
+    cap = h * rng.uniform(0.014, 0.022)
+    number = f"No. {rng.integers(100, 1_000_000)}"
+    sheet.print(number, w * rng.uniform(0.62, 0.72), MARGIN * h * rng.uniform(0.55, 0.8), cap)
+    sheet.print(
+        f"PAGE {rng.integers(1, 4)} OF {rng.integers(4, 10)}", w * rng.uniform(0.4, 0.5), h * (1 - MARGIN * 0.35), cap
+    )
+
+
 def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: Conditions) -> Page:
     """One page of `kind` written with `digits` and photographed under `conditions`; the same seed, the same page."""
     if kind not in LAYOUTS:
@@ -773,6 +792,8 @@ def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: 
     writer = random_writer(rng, short)
     pen = Pen(rng, digits, replace(writer, height=writer.height * conditions.writing))
     LAYOUTS[kind](sheet, pen)
+    if conditions.printed_numbers:
+        _print_numbers(sheet, np.random.default_rng([*np.atleast_1d(seed), PRINTED_NUMBERS_SEED]))
     ink = np.float32(INKS[conditions.ink]) / 255.0
     # print and ink each darken the paper by their colour
     drawn = sheet.paper * (sheet.printed / np.float32(255)) * (1 - sheet.ink[..., None] * (1 - ink))

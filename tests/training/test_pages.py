@@ -166,6 +166,19 @@ def test_a_squared_or_dotted_page_is_its_lined_twin_on_other_paper(digits: Digit
         make_page(3, digits, kind, Conditions(ruling="hexagonal"))
 
 
+def test_printed_numbers_are_print_in_the_margins_and_change_nothing_else(digits: Digits) -> None:
+    """`Conditions.printed_numbers` prints a form number and a page number where nothing else is (the margins): the
+    handwritten numbers, the page's truth, stay as they were."""
+    plain = make_page(4, digits, "form", Conditions(jpeg=None))
+    printed = make_page(4, digits, "form", Conditions(printed_numbers=True, jpeg=None))
+    assert "printed numbers" in printed.conditions.tags() and "printed numbers" not in plain.conditions.tags()
+    assert [(n.digits, n.box) for n in printed.numbers] == [(n.digits, n.box) for n in plain.numbers]
+    changed = np.abs(printed.image.astype(int) - plain.image.astype(int)).max(axis=2) > 40
+    rows = np.flatnonzero(changed.any(axis=1))
+    height = plain.image.shape[0]
+    assert rows.size and all(y < 0.07 * height or y > 0.93 * height for y in rows)
+
+
 def test_lines_group_boxes_that_share_a_row() -> None:
     assert lines_of([(0, 100, 50, 40), (200, 110, 50, 40), (0, 0, 50, 40), (0, 300, 50, 40)]) == [1, 1, 0, 2]
 
