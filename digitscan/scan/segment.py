@@ -1712,7 +1712,6 @@ def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray |
 def _squared_strokes(grey: np.ndarray, ink: np.ndarray, binary: np.ndarray) -> np.ndarray | None:
     """A squared page's pen strokes, its grid taken off (levelled first where it is tilted, as `segment` reads it);
     None for any other page."""
-    tilt = 0.0
     ink, binary, squared = _off_squares(ink, binary)
     if not squared and (tilt := estimate_tilt(binary)):
         ink, binary = page_ink(level(grey, tilt)[0])

@@ -98,9 +98,8 @@ class Conditions:
 
     ink: str = "black"
     ruling: str = "lined"  # a notebook's paper (RULINGS), for RULED_KINDS
-    printed_numbers: bool = (
-        False  # a printed form number in the header and a page number at the foot (`_print_numbers`)
-    )
+    # a printed form number in the header and a page number at the foot (`_print_numbers`)
+    printed_numbers: bool = False
     paper: str = "white"
     tilt: float = 0.0  # degrees, anticlockwise
     turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
