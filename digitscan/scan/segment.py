@@ -1376,6 +1376,7 @@ def segment(
     inked: tuple[np.ndarray, np.ndarray | None] | None = None,
     rules: Rules | None = None,
     bands: np.ndarray | None = None,
+    squared: bool = False,
 ) -> list[Word]:
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
@@ -1385,7 +1386,8 @@ def segment(
     as given. `inked`: the page's `page_ink`, when the
     caller has it already (it is turned with the page, exactly); `rules`:
     its `clear_rules`, used when the page is read as it is (no turn, no tilt); `bands`: a scan's dark bands
-    (`load.dark_bands`), where a crop's rule stubs may end (`_rule_stubs`).
+    (`load.dark_bands`), where a crop's rule stubs may end (`_rule_stubs`); `squared`: `inked` is a squared
+    page's, its grid taken off already (so the page is level; `inked` is given by `_orient`, which looked).
     """
     turned, matrix = quarter_turn(grey, quarters)
     turn = Turn.of(matrix, grey.shape)
@@ -1395,9 +1397,8 @@ def segment(
     if inked is not None and quarters % 4:
         ink, binary = quarter_turn(ink, quarters)[0], quarter_turn(binary, quarters)[0]
     crop, cell = is_crop(grey.shape), is_cell(grey.shape)
-    squared = False
-    if not crop:  # a grid found says the page is level: its crossings lead `estimate_tilt` astray
-        ink, binary, squared = _off_squares(ink, binary)
+    if not crop and inked is None:  # a grid found says the page is level: its crossings lead `estimate_tilt` astray
+        ink, binary, squared = _off_squares(ink, binary)  # (`inked`, `_orient`'s, has been looked at)
     tilt = 0.0 if squared or binary is None else estimate_tilt(binary)
     if tilt:
         levelled, tilted = level(turned, tilt)
@@ -1407,7 +1408,7 @@ def segment(
             ink, binary, squared = _off_squares(ink, binary)
     if binary is None:
         return []
-    if rules is None or quarters % 4 or tilt or squared:
+    if rules is None or quarters % 4 or tilt:
         rules = clear_rules(binary, bands is not None)
     if not crop:
         rules = _pen_over_rules(ink, binary, rules)
@@ -1489,15 +1490,15 @@ def page_cuts(
             inverse = np.linalg.inv(matrix)
             _map_boxes(cuts, lambda box: _unsquared(box, inverse, grey.shape))
             return cuts, both_ways
-    turns, inked, rules = _orient(grey)
-    bow = page_bow(inked[1]) if unbow and inked is not None and inked[1] is not None else None
-    if bow is not None and without_squares(inked[0]) is None:  # a grid found level is no curled page's
+    turns, inked, rules, squared = _orient(grey)
+    bow = page_bow(inked[1]) if unbow and not squared and inked is not None and inked[1] is not None else None
+    if bow is not None:  # a grid found level is no curled page's (its rows' steps made one)
         straight_bands = None if bands is None else _unbowed(bands.astype(np.float32), bow, 0.0) > 0.5
         cuts, both_ways = page_cuts(_unbowed(grey, bow, 1.0), None, straight_bands, unsure_too, unbow=False)
         _map_boxes(cuts, lambda box: _bowed_box(box, bow, grey.shape))
         return cuts, both_ways
     quarters = turns[::2] if unsure_too else turns[:1]  # each cut is read upside down too, from its own words
-    cuts = [segment(grey, quarter, inked, rules, bands) for quarter in quarters]
+    cuts = [segment(grey, quarter, inked, rules, bands, squared) for quarter in quarters]
     words = cuts[0]
     if cell is not None and not is_crop(grey.shape):  # a cell is read as given, never turned
         turned = 0 not in quarters  # a cell's texture and broken strokes may make it look turned a quarter
@@ -1696,27 +1697,36 @@ def _unsquared(
     return box_around(cv2.perspectiveTransform(corners, inverse)[0], shape)
 
 
-def _orient(grey: np.ndarray) -> tuple[list[int], tuple[np.ndarray, np.ndarray | None] | None, Rules | None]:
+def _orient(
+    grey: np.ndarray,
+) -> tuple[list[int], tuple[np.ndarray, np.ndarray | None] | None, Rules | None, bool]:
+    """The quarter turns to read a page in (`orientations`), its ink and strokes (a squared page's with its grid
+    taken off: `_off_squares`), their rules, and whether it is squared."""
     if is_crop(grey.shape):
-        return [0], None, None
+        return [0], None, None, False
     inked = page_ink(grey)
     if inked[1] is None:
-        return [0], inked, None
-    rules = clear_rules(inked[1])
-    quarters = quarter_turns(rules.strokes, _ruled_down(rules, inked[1]))
-    if quarters != [0] and (unsquared := _squared_strokes(grey, *inked)) is not None:
-        quarters = quarter_turns(unsquared)  # a grid's remnants are digit-sized blobs in rows and columns alike
-    return [turn for quarter in quarters for turn in (quarter, quarter + 2)], inked, rules
+        return [0], inked, None, False
+    ink, binary, squared = _off_squares(*inked)
+    if binary is None:
+        return [0], (ink, binary), None, squared
+    rules = clear_rules(binary)
+    quarters = quarter_turns(rules.strokes, not squared and _ruled_down(rules, binary))
+    if not squared and quarters != [0] and (unsquared := _tilted_squares(grey, binary)) is not None:
+        quarters = quarter_turns(unsquared)  # a tilted grid's remnants are digit-sized blobs in rows and columns alike
+    return [turn for quarter in quarters for turn in (quarter, quarter + 2)], (ink, binary), rules, squared
 
 
-def _squared_strokes(grey: np.ndarray, ink: np.ndarray, binary: np.ndarray) -> np.ndarray | None:
-    """A squared page's pen strokes, its grid taken off (levelled first where it is tilted, as `segment` reads it);
-    None for any other page."""
-    ink, binary, squared = _off_squares(ink, binary)
-    if not squared and (tilt := estimate_tilt(binary)):
-        ink, binary = page_ink(level(grey, tilt)[0])
-        if binary is not None:
-            ink, binary, squared = _off_squares(ink, binary)
+def _tilted_squares(grey: np.ndarray, binary: np.ndarray) -> np.ndarray | None:
+    """A tilted squared page's pen strokes, levelled and its grid taken off, as `segment` reads it; None for any
+    other page."""
+    tilt = estimate_tilt(binary)
+    if not tilt:
+        return None
+    ink, binary = page_ink(level(grey, tilt)[0])
+    if binary is None:
+        return None
+    _, binary, squared = _off_squares(ink, binary)
     return clear_rules(binary).strokes if squared and binary is not None else None
 
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 # First values, not tuned (bench/README.md, fifty-fourth session): squared pages of seed 174000 (`bench/page_bench.py
-# --ruling squared`) read 57.5 -> 85.8 % of their lines, their lined twins 84.7 %; fresh ones of seed 176000 87.9 %.
+# --ruling squared`) read 57.5 -> 86.6 % of their lines, their lined twins 84.7 %; fresh ones of seed 176000 87.9 %.
 SQUARES_RUN = 0.1  # of the page's shorter side: a grid line runs straight this far; a digit's stroke (digits are
 # 3.5-5.5 % of it tall) runs less
 SQUARES_RUN_MIN = 61  # working pixels: the run's least
