@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 
 from digitscan.model.contract import INPUT_SIZE
+from digitscan.scan.grids import without_dots, without_squares
 from digitscan.scan.ink import at_least, components_with_stats, ink_pixels, level_counts, long_runs, only_labels
 from digitscan.scan.normalise import to_mnist
-from digitscan.scan.squared import without_squares
 from digitscan.scan.straighten import (
     MIN_SIDE,
     Turn,
@@ -1362,11 +1362,11 @@ def _strokes_of(ink: np.ndarray, crop: bool) -> tuple[np.ndarray, np.ndarray | N
 
 
 def _off_squares(ink: np.ndarray, binary: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """A squared page's ink and strokes with its grid taken off (`squared.without_squares`), and whether it had
-    one; any other page's as they are."""
+    """A squared page's ink and strokes with its grid taken off (`grids.without_squares`), and whether it had
+    one; any other page's with a dot grid's dots taken off its strokes (`grids.without_dots`)."""
     unsquared = without_squares(ink)
     if unsquared is None:
-        return ink, binary, False
+        return ink, without_dots(binary), False
     return (*_strokes_of(unsquared, crop=False), True)
 
 
@@ -1381,7 +1381,7 @@ def segment(
     """All digit strings on a page (paper ~1, ink ~0), in reading order, with candidates.
 
     The page is first turned by `quarters` x 90 degrees counter-clockwise
-    (see `orientations`), its squared paper's grid taken off (`squared`),
+    (see `orientations`), its squared paper's grid taken off (`grids`),
     then levelled if it is tilted (`straighten`); the boxes are the page's
     as given. `inked`: the page's `page_ink`, when the
     caller has it already (it is turned with the page, exactly); `rules`:

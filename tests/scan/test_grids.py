@@ -1,4 +1,4 @@
-"""digitscan.scan.squared: a squared page's grid is found and divided out of its ink; other pages are left alone."""
+"""digitscan.scan.grids: a squared page's grid is found and divided out of its ink; other pages are left alone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitscan.scan.squared import pitch, without_squares
+from digitscan.scan.grids import pitch, without_dots, without_squares
 
 LINE = 0.3  # a grid line's ink: pale blue or grey print
 PEN = 0.9
@@ -94,3 +94,35 @@ def test_a_squared_page_is_read_number_by_number(
     truth = [n.digits for n in page.numbers]
     assert len(read) == len(truth), (read, truth)
     assert all(number in read for number in truth), (read, truth)
+
+
+def dotted_strokes(points: list[tuple[int, int]]) -> np.ndarray:
+    """A 1000 x 1400 page's strokes: a dot grid's 2 x 2 dots every 30 px (as much of it as a threshold keeps: every
+    other row), two digit-sized blobs and whatever small marks `points` place (3 x 3)."""
+    strokes = np.zeros((1000, 1400), np.uint8)
+    for y in range(15, 1000, 60):
+        for x in range(15, 1400, 30):
+            strokes[y : y + 2, x : x + 2] = 1
+    strokes[400:440, 500:506] = 1  # a 1
+    strokes[400:440, 540:566] = 1  # a blob of another digit
+    for x, y in points:
+        strokes[y : y + 3, x : x + 3] = 1
+    return strokes
+
+
+def test_a_dot_grids_dots_go_and_a_written_point_between_two_digits_stays() -> None:
+    point = (521, 437)  # off the lattice: 26 px past one column, 2 px below one row
+    clean = without_dots(dotted_strokes([point]))
+    assert clean[400:440, 500:506].all() and clean[400:440, 540:566].all()
+    assert clean[point[1] : point[1] + 3, point[0] : point[0] + 3].all()
+    clean[400:440, 500:566] = 0
+    clean[point[1] : point[1] + 3, point[0] : point[0] + 3] = 0
+    assert not clean.any()  # every dot of the grid gone
+
+
+def test_specks_off_any_lattice_are_no_dot_grid() -> None:
+    rng = np.random.default_rng(3)
+    strokes = np.zeros((1000, 1400), np.uint8)
+    for x, y in zip(rng.integers(0, 1397, 300), rng.integers(0, 997, 300), strict=True):
+        strokes[y : y + 2, x : x + 2] = 1
+    assert without_dots(strokes) is strokes
