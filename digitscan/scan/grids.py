@@ -104,6 +104,7 @@ DOTS_REGULAR = 0.6  # the share of nearest neighbours that must be that even and
 DOTS_REACH = 2  # working pixels: how far a fellow dot may be off a whole multiple of the pitch, each way
 DOTS_RADIUS = 4  # pitches: how far away fellow dots are counted
 DOTS_FELLOWS = 6  # a dot with this many fellows is the grid's
+DOTS_CHUNK = 256  # dots whose fellows are counted at once (4,000 dots: 8 MB a pair array, not 128)
 
 
 def without_dots(binary: np.ndarray) -> np.ndarray:
@@ -126,11 +127,22 @@ def without_dots(binary: np.ndarray) -> np.ndarray:
     axial = np.minimum(np.abs(dx[rows, nearest]), np.abs(dy[rows, nearest])) <= DOTS_AXIS * gap
     if spacing <= 0 or np.mean((np.abs(gap - spacing) <= DOTS_EVEN * spacing) & axial) < DOTS_REGULAR:
         return binary
-    ax, ay = xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]
-    on_lattice = (np.abs(ax - spacing * np.round(ax / spacing)) <= DOTS_REACH) & (
-        np.abs(ay - spacing * np.round(ay / spacing)) <= DOTS_REACH
+    fellows = np.concatenate(
+        [
+            _fellows(xs[i : i + DOTS_CHUNK], ys[i : i + DOTS_CHUNK], xs, ys, spacing)
+            for i in range(0, len(xs), DOTS_CHUNK)
+        ]
     )
-    fellows = (on_lattice & (np.hypot(ax, ay) <= DOTS_RADIUS * spacing)).sum(axis=1) - 1  # not itself
     keep = np.ones(count, np.uint8)
     keep[small[fellows >= DOTS_FELLOWS]] = 0
     return binary & keep[labels]
+
+
+def _fellows(x: np.ndarray, y: np.ndarray, xs: np.ndarray, ys: np.ndarray, spacing: float) -> np.ndarray:
+    """How many of the dots (`xs`, `ys`) besides itself lie on each dot's lattice (`x`, `y`) within DOTS_RADIUS
+    pitches: a few hundred dots at a time, so that a page of thousands never holds millions of pairs at once."""
+    ax, ay = x[:, None] - xs[None, :], y[:, None] - ys[None, :]
+    on_lattice = (np.abs(ax - spacing * np.round(ax / spacing)) <= DOTS_REACH) & (
+        np.abs(ay - spacing * np.round(ay / spacing)) <= DOTS_REACH
+    )
+    return (on_lattice & (np.hypot(ax, ay) <= DOTS_RADIUS * spacing)).sum(axis=1) - 1  # not itself
