@@ -54,6 +54,7 @@ def generate(
     ruling: str = "lined",
     kinds: tuple[str, ...] | None = None,
     printed_numbers: bool = False,
+    typefaces: tuple[str, ...] = (),
 ) -> dict[str, list[str]]:
     """`per_kind` pages of each kind in `folder/KIND/`, with one `truth.csv`; returns each page's condition tags.
     `hard_shadows`: each page also under a hard shadow (`HARD_SHADOW`), as phone photos under one lamp are; `curl`:
@@ -64,7 +65,9 @@ def generate(
     both, and the tables tell a condition's cost from a writer's; `ink`: every page written in it (`INKS`: "pencil",
     which no page draws by itself, say); `ruling`: the paper of every page of `RULED_KINDS` (`RULINGS`: "squared",
     "dotted", which no page draws by itself); `kinds`: these of `KINDS` only; `printed_numbers`: every page also
-    printed with a form number and a page number (no truth: print). Each page's tags name its writer."""
+    printed with a form number and a page number (no truth: print); `typefaces`: font files the pages' print is set
+    in, page i in typeface i mod their count ("" is Pillow's own), not OpenCV's Hershey faces. Each page's tags name
+    its writer."""
     import dataclasses
 
     import numpy as np
@@ -100,6 +103,8 @@ def generate(
             )
             if kind in RULED_KINDS:
                 conditions = dataclasses.replace(conditions, ruling=ruling)
+            if typefaces:
+                conditions = dataclasses.replace(conditions, typeface=typefaces[i % len(typefaces)])
             writer = (i + (i // len(FEATURES) if cross_writers else 0)) % len(writers)
             page = make_page(page_seed, writers[writer], kind, conditions)
             name = f"{kind}/{kind}-{i:03d}.{'jpg' if conditions.jpeg else 'png'}"
@@ -252,6 +257,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--printed-numbers", action="store_true", help="every page also printed with a form number and a page number"
     )
     parser.add_argument(
+        "--typeface",
+        action="append",
+        default=[],
+        help="a font file the pages' print is set in (repeat for several, a page each in turn; '' is Pillow's own)",
+    )
+    parser.add_argument(
         "--cross-writers", action="store_true", help="each condition written by every writer (see `generate`)"
     )
     return parser.parse_args(argv)
@@ -281,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             args.ruling,
             tuple(args.kinds.split(",")) if args.kinds else None,
             args.printed_numbers,
+            tuple(args.typeface),
         )
         print(f"  {time.perf_counter() - started:.0f} s; warming up ...", flush=True)
         warm = warm_up(loaded, sorted(folder.rglob("*.jpg"))[:2], scan_options(args))
@@ -300,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "ruling": args.ruling,
         "kinds": args.kinds,
         "printed_numbers": args.printed_numbers,
+        "typefaces": args.typeface,
         "workers": args.workers,
         **figures(report, rates, tags),
     }

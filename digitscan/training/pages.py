@@ -18,8 +18,9 @@ import argparse
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -100,6 +101,8 @@ class Conditions:
     ruling: str = "lined"  # a notebook's paper (RULINGS), for RULED_KINDS
     # a printed form number in the header and a page number at the foot (`_print_numbers`)
     printed_numbers: bool = False
+    # a font file (TrueType or OpenType) all of the page's print is set in; None: OpenCV's Hershey faces (FONTS)
+    typeface: str | None = None
     paper: str = "white"
     tilt: float = 0.0  # degrees, anticlockwise
     turn: int = 0  # degrees clockwise: 0, 90, 180 or 270, with no EXIF tag saying so
@@ -143,6 +146,7 @@ class Page:
     kind: str
     conditions: Conditions
     seed: int = 0
+    printed: list[Box] = field(default_factory=list)  # where each printed word lies on the image, as numbers' boxes
 
 
 class Digits:
@@ -311,13 +315,15 @@ class Sheet:
     """The upright page being drawn: paper (RGB floats), what is printed on it (RGB, white where nothing is: it
     darkens the paper by its colour) and the pen's ink coverage, kept apart."""
 
-    def __init__(self, paper: np.ndarray, font: int, ruling: str = "lined") -> None:
+    def __init__(self, paper: np.ndarray, font: int, ruling: str = "lined", typeface: str | None = None) -> None:
         self.paper = paper
         self.ruling = ruling
         self.printed = np.full(paper.shape, 255, np.uint8)  # OpenCV draws anti-aliased print on 8-bit images only
         self.ink = np.zeros(paper.shape[:2], np.float32)
         self.font = font
+        self.typeface = typeface  # a font file set in place of `font` (`Conditions.typeface`)
         self.written: list[tuple[str, Box]] = []
+        self.printed_boxes: list[Box] = []  # each printed word's box
 
     @property
     def size(self) -> tuple[int, int]:
@@ -344,10 +350,27 @@ class Sheet:
 
     def print(self, text: str, x: float, baseline: float, cap: float, thick: int = 1) -> int:
         """Print `text` with caps `cap` pixels tall; returns its right edge."""
+        if self.typeface is not None:
+            return self._set(text, x, baseline, cap)
         scale = cap / FONT_CAP
         thick = max(1, round(thick * cap / 20))
         cv2.putText(self.printed, text, (round(x), round(baseline)), self.font, scale, PRINT, thick, cv2.LINE_AA)
-        return round(x) + cv2.getTextSize(text, self.font, scale, thick)[0][0]
+        (width, height), below = cv2.getTextSize(text, self.font, scale, thick)
+        self.printed_boxes.append((round(x), round(baseline) - height, width, height + below))
+        return round(x) + width
+
+    def _set(self, text: str, x: float, baseline: float, cap: float) -> int:
+        """Print `text` in the sheet's typeface with Pillow, its capitals `cap` pixels tall."""
+        from PIL import Image, ImageDraw
+
+        font = typeface_at(self.typeface, cap)
+        image = Image.fromarray(self.printed)
+        draw = ImageDraw.Draw(image)
+        left, top, right, bottom = draw.textbbox((x, baseline), text, font=font, anchor="ls")
+        draw.text((x, baseline), text, fill=PRINT, font=font, anchor="ls")
+        self.printed[:] = np.asarray(image)
+        self.printed_boxes.append((round(left), round(top), round(right - left), round(bottom - top)))
+        return round(right)
 
     def line(self, p0: tuple[float, float], p1: tuple[float, float], colour: RGB = PRINT, width: float = 1) -> None:
         a, b = (round(p0[0]), round(p0[1])), (round(p1[0]), round(p1[1]))
@@ -686,6 +709,17 @@ def _desk(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return colour + streaks[..., None]
 
 
+def typeface_at(path: str, cap: float) -> Any:
+    """A font file at the size whose capitals stand `cap` pixels tall ("" names Pillow's own, Aileron)."""
+    from PIL import ImageFont
+
+    def sized(points: int) -> Any:
+        return ImageFont.load_default(points) if not path else ImageFont.truetype(path, points)
+
+    top, bottom = sized(100).getbbox("H", anchor="ls")[1::2]
+    return sized(max(4, round(100 * cap / max(1, bottom - top))))
+
+
 def photograph(
     rng: np.random.Generator, sheet: np.ndarray, boxes: list[Box], c: Conditions
 ) -> tuple[np.ndarray, list[Box]]:
@@ -787,7 +821,8 @@ def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: 
     rng = np.random.default_rng(seed)
     long, short = SIZES[conditions.size]
     w, h = (long, short) if kind in LANDSCAPE else (short, long)
-    sheet = Sheet(paper(rng, kind, conditions.paper, w, h), FONTS[int(rng.integers(len(FONTS)))], conditions.ruling)
+    blank = paper(rng, kind, conditions.paper, w, h)
+    sheet = Sheet(blank, FONTS[int(rng.integers(len(FONTS)))], conditions.ruling, conditions.typeface)
     writer = random_writer(rng, short)
     pen = Pen(rng, digits, replace(writer, height=writer.height * conditions.writing))
     LAYOUTS[kind](sheet, pen)
@@ -797,14 +832,16 @@ def make_page(seed: int | Sequence[int], digits: Digits, kind: str, conditions: 
     # print and ink each darken the paper by their colour
     drawn = sheet.paper * (sheet.printed / np.float32(255)) * (1 - sheet.ink[..., None] * (1 - ink))
     texts = [text for text, _ in sheet.written]
-    image, boxes = photograph(rng, drawn, [box for _, box in sheet.written], conditions)
+    written = [box for _, box in sheet.written]
+    image, boxes = photograph(rng, drawn, written + sheet.printed_boxes, conditions)
+    boxes, printed = boxes[: len(written)], boxes[len(written) :]
     lines = lines_of([box for _, box in sheet.written])  # lines of the upright page, before tilt and turn
     numbers = [
         Number("".join(ch for ch in text if ch.isdigit()), text, box, line)
         for text, box, line in zip(texts, boxes, lines, strict=True)
     ]
     order = sorted(range(len(numbers)), key=lambda i: (numbers[i].line, i))  # within a line, as written: left to right
-    return Page(image, [numbers[i] for i in order], kind, conditions, int(np.atleast_1d(seed)[-1]))
+    return Page(image, [numbers[i] for i in order], kind, conditions, int(np.atleast_1d(seed)[-1]), printed)
 
 
 def random_conditions(rng: np.random.Generator, size: str = "small", feature: str | None = None) -> Conditions:

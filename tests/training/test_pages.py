@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digitscan.training.page_words import overlap
 from digitscan.training.pages import (
     BAND_RAGGED,
     BAND_SLOPE,
@@ -177,6 +178,24 @@ def test_printed_numbers_are_print_in_the_margins_and_change_nothing_else(digits
     rows = np.flatnonzero(changed.any(axis=1))
     height = plain.image.shape[0]
     assert rows.size and all(y < 0.07 * height or y > 0.93 * height for y in rows)
+
+
+def test_a_pages_print_set_in_a_typeface_changes_its_print_only_and_each_printed_word_has_its_box(
+    digits: Digits,
+) -> None:
+    """`Conditions.typeface`: the page's labels and printed numbers set in a font file ("" is Pillow's own) instead of
+    the Hershey faces; the handwritten numbers stay as they were. `Page.printed` boxes every printed word, on the
+    photographed page (turned here) as the numbers' boxes are."""
+    hershey = make_page(4, digits, "form", Conditions(printed_numbers=True, jpeg=None, turn=90))
+    typeset = make_page(4, digits, "form", Conditions(printed_numbers=True, jpeg=None, turn=90, typeface=""))
+    assert [(n.digits, n.box) for n in typeset.numbers] == [(n.digits, n.box) for n in hershey.numbers]
+    assert len(typeset.printed) == len(hershey.printed) >= 6  # a title, four labels, a form number, a page number
+    assert not np.array_equal(typeset.image, hershey.image)
+    grey = typeset.image.mean(axis=2)
+    for x, y, w, h in typeset.printed:
+        assert (grey[y : y + h, x : x + w] < 128).mean() > 0.03, (x, y, w, h)  # print inside each box
+    for n in typeset.numbers:
+        assert all(overlap(n.box, box) < 0.1 for box in typeset.printed)  # and none over the handwriting
 
 
 def test_lines_group_boxes_that_share_a_row() -> None:
