@@ -62,15 +62,15 @@ def test_lines(data: Path | None) -> tuple[np.ndarray, str]:
 def run_export(command: ExportCommand, consoles: Consoles) -> ExitCode:
     """Export, and say where the file is and how close it is to the Keras model."""
     from digitscan._keras import keras_installed
-    from digitscan.model.files import TRAIN_EXTRA, holds_reader, load_model
+    from digitscan.model.files import TRAIN_EXTRA, load_model, role_of
 
     if not keras_installed():
         raise ModelError(f"exporting reads the Keras model, which needs TensorFlow: {TRAIN_EXTRA}")
     from digitscan.model.export import export, exported_path
 
-    reader = holds_reader(command.model)
-    loaded = load_model(command.model, reader)
-    images, what = test_lines(command.data) if reader else test_digits(command.data)
+    role = role_of(command.model)
+    loaded = load_model(command.model, role)
+    images, what = test_lines(command.data) if role == "reader" else test_digits(command.data)
     with consoles.err.status(f"exporting {loaded.path}", spinner="dots"):
         entry = export(loaded.model, loaded.path, images, what, command.precision)
     consoles.err.print(

@@ -12,7 +12,7 @@ changing the size is a change to this file (and a retrained model).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from digitscan.errors import ModelError
 
@@ -25,6 +25,7 @@ INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)  # one grey channel
 # TensorFlow does, which issue #21 rules out (bench/README.md, thirty-eighth session).
 PRECISIONS = ("int8", "float32")
 CLASSIFIER_PRECISION, READER_PRECISION = "int8", "float32"
+PRINT_PRECISION = "float32"  # the print detector's: its probabilities meet a threshold (`assemble.PRINTED_WORD`)
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
 NOT_A_DIGIT = "not-a-digit"
@@ -42,6 +43,15 @@ LINE_SHAPE = (LINE_HEIGHT, None, 1)
 BLANK = "blank"
 READER_CLASSES = [BLANK, *DIGIT_CLASSES]
 
+# The print detector's contract: a glyph as the classifier takes it (`to_mnist`), to (N, 2) probabilities, written by
+# hand or printed. The classifier learnt digits of every shape, so a page's printed numbers (a form's number, a page
+# number) read as handwriting; the print detector tells a typeface from a pen, and a page's word whose glyphs are
+# print is left out (`assemble.PRINTED_WORD`).
+PRINT_CLASSES = ["handwritten", "printed"]
+PRINTED = PRINT_CLASSES.index("printed")
+
+Role = Literal["classifier", "reader", "print"]  # what a model file is to the scanner: its contract
+
 
 def class_names(num_outputs: int) -> list[str]:
     """What each output means: digits 0-9, then the extra classes a model has (any further output: not a digit)."""
@@ -54,9 +64,9 @@ def reject_outputs(classes: list[str]) -> list[int]:
     return [i for i, name in enumerate(classes) if i >= DIGITS and name == NOT_A_DIGIT]
 
 
-def card_input(reader: bool = False) -> dict[str, Any]:
-    """The input as a model card describes it: a classifier's, or (`reader`) the string reader's."""
-    if reader:
+def card_input(role: Role = "classifier") -> dict[str, Any]:
+    """The input as a model card describes it: a classifier's or print detector's (a glyph), or a string reader's."""
+    if role == "reader":
         shape, polarity = LINE_SHAPE, "white ink on black, one word (digitscan.scan.normalise.to_line), width 4k"
     else:
         shape, polarity = INPUT_SHAPE, "white digit on black, MNIST normalisation (digitscan.scan.normalise.to_mnist)"
@@ -80,6 +90,23 @@ def check_contract(model: Any, path: Path) -> None:
 
 def _is_shape(shape: object) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
+
+
+def check_role(model: Any, path: Path, role: Role) -> None:
+    """The contract of a model's role, checked (`check_contract`, `check_reader_contract`, `check_print_contract`)."""
+    {"classifier": check_contract, "reader": check_reader_contract, "print": check_print_contract}[role](model, path)
+
+
+def check_print_contract(model: Any, path: Path) -> None:
+    """A print detector takes what the classifier takes and gives (N, 2) probabilities: PRINT_CLASSES."""
+    try:
+        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+    if inputs[1:] != INPUT_SHAPE:
+        raise ModelError(f"{path}: a print detector's input is {INPUT_SHAPE}, this model's is {inputs[1:]}")
+    if len(outputs) != 2 or outputs[1] != len(PRINT_CLASSES):
+        raise ModelError(f"{path}: a print detector's output is ({len(PRINT_CLASSES)},), not {outputs[1:]}")
 
 
 def check_reader_contract(model: Any, path: Path) -> None:

@@ -31,7 +31,15 @@ import numpy as np
 from digitscan import __version__
 from digitscan._files import atomic_write, write_json
 from digitscan.errors import ModelError
-from digitscan.model.contract import CLASSIFIER_PRECISION, INPUT_SHAPE, LINE_SHAPE, PRECISIONS, READER_PRECISION
+from digitscan.model.contract import (
+    CLASSIFIER_PRECISION,
+    INPUT_SHAPE,
+    LINE_SHAPE,
+    PRECISIONS,
+    PRINT_CLASSES,
+    PRINT_PRECISION,
+    READER_PRECISION,
+)
 
 EXPORT_SUFFIX = ".onnx"
 RUNTIME = "onnxruntime"
@@ -69,6 +77,14 @@ INT8_MOST_DIFFERENT = 0.005
 def _reads_lines(model: Any) -> bool:
     """Whether the Keras model is a string reader (lines in), not a classifier (digits in)."""
     return tuple(model.input_shape[1:]) == LINE_SHAPE
+
+
+def _role_precision(model: Any) -> str:
+    """The precision a model's role is exported at: a string reader's, a print detector's (PRINT_CLASSES outputs;
+    a classifier has ten or more) or a classifier's."""
+    if _reads_lines(model):
+        return READER_PRECISION
+    return PRINT_PRECISION if model.output_shape[-1] == len(PRINT_CLASSES) else CLASSIFIER_PRECISION
 
 
 def exported_path(model_path: Path) -> Path:
@@ -314,15 +330,15 @@ def export(
     `images` (N, 28, 28) or (N, 28, 28, 1) in [0, 1] are the test digits the two forms are compared on;
     `measured_on` says what they are. Returns the card's `export` entry. Refused (ModelError, nothing written)
     when the float32 graph's scores differ by more than `PARITY_TOLERANCE` or an argmax differs beyond a tie
-    (`disagreements`). At `precision` int8 (None: the role's, `contract.CLASSIFIER_PRECISION` or
-    `READER_PRECISION`) the 8-bit file is written where it passes `INT8_MOST_DIFFERENT` on the half of `images` it
-    was not calibrated on; the card says why where it did not.
+    (`disagreements`). At `precision` int8 (None: the role's, `contract.CLASSIFIER_PRECISION`,
+    `READER_PRECISION` or `PRINT_PRECISION`) the 8-bit file is written where it passes `INT8_MOST_DIFFERENT` on the
+    half of `images` it was not calibrated on; the card says why where it did not.
     """
     import onnx
     import onnxruntime
 
     if precision is None:
-        precision = READER_PRECISION if _reads_lines(model) else CLASSIFIER_PRECISION
+        precision = _role_precision(model)
     if precision not in PRECISIONS:
         raise ModelError(f"no export precision {precision!r}: one of {', '.join(PRECISIONS)}")
     if len(images) == 0:

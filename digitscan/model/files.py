@@ -29,7 +29,7 @@ from typing import Any
 from digitscan._files import atomic_write, bundled, write_json
 from digitscan._keras import import_keras, keras_installed
 from digitscan.errors import ModelError, is_interrupt
-from digitscan.model.contract import LINE_SHAPE, check_contract, check_reader_contract, class_names
+from digitscan.model.contract import LINE_SHAPE, PRINT_CLASSES, Role, check_role, class_names
 
 MODEL_ENV = "DIGITSCAN_MODEL"
 DEFAULT_MODEL_NAME = "digitnet.h5"
@@ -157,6 +157,14 @@ def holds_reader(path: str | Path | None) -> bool:
     return shape is not None and tuple(shape[1:]) == LINE_SHAPE
 
 
+def role_of(path: str | Path | None) -> Role:
+    """What a Keras model file is: a string reader by its stored input, a print detector by its card's classes,
+    else a classifier (each is then held to its role's contract)."""
+    if holds_reader(path):
+        return "reader"
+    return "print" if read_card(model_file(path)).get("classes") == PRINT_CLASSES else "classifier"
+
+
 def _input_shape(config: Any) -> list[Any] | None:
     """The first input shape stored in an architecture (`batch_shape`, or Keras 2's `batch_input_shape`)."""
     if isinstance(config, dict):
@@ -213,9 +221,9 @@ def model_file(path: str | Path | None = None) -> Path:
     return path
 
 
-def load_model(path: str | Path | None = None, reader: bool = False) -> LoadedModel:
-    """Load a Keras model file safely and check it against the model contract (training's side: needs TensorFlow);
-    `reader`: the string reader's contract, not the classifier's."""
+def load_model(path: str | Path | None = None, role: Role = "classifier") -> LoadedModel:
+    """Load a Keras model file safely and check it against the contract of its `role` (training's side: needs
+    TensorFlow)."""
     path = model_file(path)
     if path.suffix == EXPORTED_SUFFIX:
         keras_file = _keras_beside(path)
@@ -229,7 +237,7 @@ def load_model(path: str | Path | None = None, reader: bool = False) -> LoadedMo
         if is_interrupt(exc):
             raise
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
-    (check_reader_contract if reader else check_contract)(model, path)
+    check_role(model, path, role)
     return LoadedModel(model=model, path=path, card=read_card(path))
 
 
@@ -254,7 +262,7 @@ def _keras_beside(path: Path) -> Path | None:
     return next((path.with_suffix(s) for s in SUFFIXES if path.with_suffix(s).is_file()), None)
 
 
-def load_for_scanning(path: str | Path | None = None, reader: bool = False) -> LoadedModel:
+def load_for_scanning(path: str | Path | None = None, role: Role = "classifier") -> LoadedModel:
     """The model scanning runs: the exported file through ONNX Runtime, checked against its card.
 
     A Keras file without an exported copy is loaded with Keras where TensorFlow is installed, else refused with
@@ -264,9 +272,9 @@ def load_for_scanning(path: str | Path | None = None, reader: bool = False) -> L
     path = model_file(path)
     exported = exported_file(path)
     if exported.is_file():
-        return load_exported(exported, source=None if path == exported else path, reader=reader)
+        return load_exported(exported, source=None if path == exported else path, role=role)
     if keras_installed():
-        return load_model(path, reader)
+        return load_model(path, role)
     raise ModelError(
         f"{path}: there is no exported {exported.name} beside it, and without TensorFlow scanning runs only "
         f"exported models: export it with `digitscan export {path}` where the train extra is installed "
@@ -274,7 +282,7 @@ def load_for_scanning(path: str | Path | None = None, reader: bool = False) -> L
     )
 
 
-def load_exported(path: Path, source: Path | None = None, reader: bool = False) -> LoadedModel:
+def load_exported(path: Path, source: Path | None = None, role: Role = "classifier") -> LoadedModel:
     """Load an exported (ONNX) model after checking it against its card: contract, and sha256 of both files."""
     from digitscan.model.runtime import open_onnx, read_onnx
 
@@ -294,7 +302,7 @@ def load_exported(path: Path, source: Path | None = None, reader: bool = False) 
         if sums[source.name] != sha256(source):
             raise ModelError(f"{path}: refused, {source.name} has changed since it was exported; {redo}")
     model = open_onnx(data, path)
-    (check_reader_contract if reader else check_contract)(model, path)
+    check_role(model, path, role)
     classes = card.get("classes")
     if isinstance(classes, list) and len(classes) != model.output_shape[-1]:
         raise ModelError(f"{path}: model has {model.output_shape[-1]} outputs, its card names {len(classes)} classes")

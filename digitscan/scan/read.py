@@ -209,4 +209,4 @@ class StringReader:
 
 
 def _loaded(model: LoadedModel | str) -> LoadedModel:
-    return model if isinstance(model, LoadedModel) else load_for_scanning(model, reader=True)
+    return model if isinstance(model, LoadedModel) else load_for_scanning(model, role="reader")

@@ -166,7 +166,7 @@ def train_reader(
     (`page_words`), written by the same writers, `options.empty_cells` the words of cells left empty."""
     keras = import_keras()
     recipe = options.recipe()
-    base = load_model(options.start_from, reader=True) if options.start_from else None
+    base = load_model(options.start_from, role="reader") if options.start_from else None
     lines = lines or (READER_CONTINUE_LINES if base else READER_LINES)
     repeats = READER_CONTINUE_DOCUMENT_REPEATS if base else READER_DOCUMENT_REPEATS
     keras.utils.set_random_seed(options.seed)
@@ -289,7 +289,7 @@ def average_readers(data: Mnist, options: TrainOptions) -> TrainResult:
     mean reads better than either, at one reader's cost (a "model soup"; the forty-seventh session's page reader:
     its third and fourth steps averaged read dev pages +14 -11 lines, eighteen kept page sets +125 -79, where the
     fourth alone read the dev pages and four of those -4). Readers of different shapes are refused."""
-    readers = [load_model(path, reader=True) for path in options.average]
+    readers = [load_model(path, role="reader") for path in options.average]
     each = [reader.model.get_weights() for reader in readers]
     shapes = [[w.shape for w in weights] for weights in each]
     if any(shape != shapes[0] for shape in shapes[1:]):
@@ -325,7 +325,7 @@ def _card_head(arch: str, model: Any) -> dict[str, Any]:
         "architecture": arch,
         "role": "string reader: whole words, CTC",
         "classes": READER_CLASSES,
-        "input": card_input(reader=True),
+        "input": card_input("reader"),
         "parameters": int(model.count_params()),
     }
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from digitscan.errors import ModelError
-from digitscan.model.contract import CLASSIFIER_PRECISION, READER_PRECISION, REJECT
+from digitscan.model.contract import CLASSIFIER_PRECISION, PRINT_PRECISION, READER_PRECISION, REJECT
 from digitscan.model.export import (
     INT8_MOST_DIFFERENT,
     OUTPUT_NAME,
@@ -58,9 +58,9 @@ def test_the_bundled_model_ships_in_both_forms_that_read_every_digit_alike(mnist
     assert entry["argmax_differences"] <= INT8_MOST_DIFFERENT * int(entry["measured_on"].split()[0])
 
 
-def test_the_bundled_classifier_is_in_eight_bits_and_the_readers_in_float32() -> None:
+def test_the_bundled_classifier_is_in_eight_bits_and_the_readers_and_print_detector_in_float32() -> None:
     """Each committed ONNX file is in its role's precision, as its card says: the classifier's holds 8-bit weights
-    (QuantizeLinear/DequantizeLinear pairs), the string readers' none."""
+    (QuantizeLinear/DequantizeLinear pairs), the string readers' and the print detector's none."""
     import onnx
 
     for card_file in sorted(bundled_model_path().parent.glob("*.card.json")):
@@ -68,7 +68,9 @@ def test_the_bundled_classifier_is_in_eight_bits_and_the_readers_in_float32() ->
         graph = onnx.load(str(card_file.parent / entry["file"])).graph
         int8 = any(w.data_type == onnx.TensorProto.INT8 for w in graph.initializer)
         quantizing = {"QuantizeLinear", "DequantizeLinear"} & {node.op_type for node in graph.node}
-        expected = CLASSIFIER_PRECISION if card_file.name.startswith("digitnet") else READER_PRECISION
+        expected = {"digitnet": CLASSIFIER_PRECISION, "printnet": PRINT_PRECISION}.get(
+            card_file.name.split(".")[0], READER_PRECISION
+        )
         assert entry["precision"] == expected and int8 == bool(quantizing) == (expected == "int8"), card_file.name
 
 

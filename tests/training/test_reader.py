@@ -92,16 +92,16 @@ def test_readers_averaged_hold_the_mean_of_their_weights_and_name_both(tmp_path:
     paths = (Path(bundled_reader_path()), Path(bundled_cell_reader_path()))
     options = TrainOptions(arch="stringnet", out=tmp_path / "soup", average=paths)
     result = average_readers(load_mnist(MNIST_SUBSET), options)
-    a, b = (load_model(path, reader=True).model.get_weights() for path in paths)
-    mean = load_model(result.model_path, reader=True).model.get_weights()
+    a, b = (load_model(path, role="reader").model.get_weights() for path in paths)
+    mean = load_model(result.model_path, role="reader").model.get_weights()
     assert all(np.allclose(m, (x + y) / 2, atol=1e-6) for m, x, y in zip(mean, a, b, strict=True))
     assert any(not np.allclose(x, y) for x, y in zip(a, b, strict=True))
     card = result.card
     assert [entry["sha256"] for entry in card["averaged_from"]] == [sha256(path) for path in paths]
-    assert card["averaged_from"][1]["sources"] == load_model(paths[1], reader=True).card["sources"]
-    assert all(source in card["sources"] for source in load_model(paths[0], reader=True).card["sources"])
+    assert card["averaged_from"][1]["sources"] == load_model(paths[1], role="reader").card["sources"]
+    assert all(source in card["sources"] for source in load_model(paths[0], role="reader").card["sources"])
     assert 0.0 < card["test_string_accuracy"] <= 1.0
-    assert load_for_scanning(result.model_path, reader=True).runtime == "onnxruntime"
+    assert load_for_scanning(result.model_path, role="reader").runtime == "onnxruntime"
 
 
 def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_
     assert words["pages"] == 2 and words["numbers"] + words["nothing"] > 0
     [cells] = [s for s in card["sources"] if s["kind"] == "generated register cells"]
     assert cells["cells"] == 1 and cells["numbers"] + cells["nothing"] > 0
-    before, after = load_model(base, reader=True).model, load_model(result.model_path, reader=True).model
+    before, after = load_model(base, role="reader").model, load_model(result.model_path, role="reader").model
     fresh = build("stringnet")
     moved = max(float(np.abs(a - b).max()) for a, b in zip(after.get_weights(), before.get_weights(), strict=True))
     apart = max(float(np.abs(f - b).max()) for f, b in zip(fresh.get_weights(), before.get_weights(), strict=True))
