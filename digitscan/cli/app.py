@@ -90,6 +90,18 @@ CellReaderOption = Annotated[
     ),
 ]
 
+DropPrintOption = Annotated[
+    bool,
+    typer.Option(
+        "--drop-print/--keep-print",
+        help="Leave out a page's numbers that the print detector finds printed (a form's number, a page number).",
+    ),
+]
+PrintModelOption = Annotated[
+    Path | None,
+    typer.Option("--print-detector", metavar="PATH", help="The print detector's model file; default: the bundled one."),
+]
+
 
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress.")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="More detail, TensorFlow's logs too.")]
@@ -169,6 +181,7 @@ class Arch(str, Enum):
     digitnet = "digitnet"
     lenet = "lenet"
     stringnet = "stringnet"
+    printnet = "printnet"
 
 
 DEFAULT_ARCH = Arch(TrainOptions.arch)
@@ -188,7 +201,8 @@ def train(
     arch: Annotated[
         Arch,
         typer.Option(
-            help="Network: digitnet (default), lenet (the tutorial baseline) or stringnet (the string reader)."
+            help="Network: digitnet (default), lenet (the tutorial baseline), stringnet (the string reader) or "
+            "printnet (the print detector)."
         ),
     ] = DEFAULT_ARCH,
     epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: the recipe's; 15 to fine-tune).")] = None,
@@ -246,6 +260,19 @@ def train(
             "each continued from the same reader)."
         ),
     ] = None,
+    typefaces: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="With --arch printnet: font files (TrueType, OpenType), or folders of them, the print it learns is "
+            "set in; repeatable."
+        ),
+    ] = None,
+    print_pages: Annotated[
+        int,
+        typer.Option(
+            min=0, help="With --arch printnet: training pages set in them whose glyphs, cut by the scanner, it learns."
+        ),
+    ] = TrainOptions.print_pages,
     model: ModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
@@ -259,6 +286,7 @@ def train(
     [bold]digitscan train --data mnist.npz --install[/]
     [bold]digitscan train --finetune my-forms/ --data mnist.npz --out runs/mine[/]
     [bold]digitscan train --arch stringnet --average a/stringnet.h5 --average b/stringnet.h5 --data mnist.npz[/]
+    [bold]digitscan train --arch printnet --typefaces /usr/share/fonts/truetype/ --data mnist.npz[/]
     """
     from digitscan.cli.train import run_finetune, run_train
 
@@ -287,6 +315,8 @@ def train(
         cell_words=cell_words,
         empty_cells=empty_cells,
         average=tuple(average or ()),
+        typefaces=tuple(typefaces or ()),
+        print_pages=print_pages,
     )
     _run(ctx, run_train, TrainCommand(data=given, install=install, force=force, train=options), quiet, verbose)
 
@@ -355,6 +385,8 @@ def scan(
     reader: ReaderOption = None,
     page_reader: PageReaderOption = None,
     cell_reader: CellReaderOption = None,
+    drop_print: DropPrintOption = ScanOptions.drop_print,
+    print_detector: PrintModelOption = None,
     resume: Annotated[bool, typer.Option(help="Skip files already in --output, append the rest.")] = ScanCommand.resume,
     review: Annotated[
         Path | None, typer.Option(help="Also write a review page of the doubtful readings here (HTML).")
@@ -396,6 +428,8 @@ def scan(
         reader_model=str(reader) if reader else None,
         page_reader_model=str(page_reader) if page_reader else None,
         cell_reader_model=str(cell_reader) if cell_reader else None,
+        drop_print=drop_print,
+        print_model=str(print_detector) if print_detector else None,
     )
     remote = output is not None and is_uri(output)  # object storage: staged locally, uploaded at the end
     stdout = output == "-"  # as for the inputs, "-" names the standard stream: results there, not in a file "-"
@@ -433,6 +467,8 @@ def evaluate(
     reader: ReaderOption = None,
     page_reader: PageReaderOption = None,
     cell_reader: CellReaderOption = None,
+    drop_print: DropPrintOption = ScanOptions.drop_print,
+    print_detector: PrintModelOption = None,
     quiet: QuietOption = Consoles.quiet,
     verbose: VerboseOption = Consoles.verbose,
 ) -> None:
@@ -458,6 +494,8 @@ def evaluate(
             reader_model=str(reader) if reader else None,
             page_reader_model=str(page_reader) if page_reader else None,
             cell_reader_model=str(cell_reader) if cell_reader else None,
+            drop_print=drop_print,
+            print_model=str(print_detector) if print_detector else None,
         ),
     )
     _run(ctx, run_eval, command, quiet, verbose)

@@ -607,6 +607,23 @@ def _reader(ctx: _Context) -> Iterator[Check]:
         yield _ok(name, f"{path}: {card.get('architecture', 'no model card')}{read}; {loaded.runtime}")
 
 
+def _print_detector(ctx: _Context) -> Iterator[Check]:
+    """The bundled print detector, which `scan` runs on pages' glyphs unless told `--keep-print`."""
+    from digitscan.errors import DigitscanError
+    from digitscan.scan.classify import PrintDetector, bundled_print_detector_path
+
+    try:
+        detector = PrintDetector()
+    except DigitscanError as exc:
+        yield _fail("print detector", str(exc), "reinstall digitscan, or scan with --keep-print (print read too)")
+        return
+    card = detector.loaded.card or {}
+    taken = card.get("test_taken_for_print")
+    said = f", {taken:.1%} of MNIST's test digits taken for print" if isinstance(taken, (int, float)) else ""
+    path = bundled_print_detector_path()
+    yield _ok("print detector", f"{path}: {card.get('architecture', 'no model card')}{said}; {detector.loaded.runtime}")
+
+
 def samples_folder() -> Path | None:
     """The bundled samples: inside the package when installed, beside it in a source checkout."""
     expected = bundled("samples", "expected.csv")
@@ -716,6 +733,7 @@ CHECKS: tuple[Callable[[_Context], Iterator[Check]], ...] = (
     _onnxruntime,
     _models,
     _reader,
+    _print_detector,
     _self_test,
     _speed,
 )

@@ -52,6 +52,10 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         )
     if options.arch == "stringnet" and command.install:
         raise DataError("--install makes a digit classifier the default; a string reader is used with --reader PATH")
+    if options.arch == "printnet" and (command.install or not options.typefaces):
+        raise DataError("--arch printnet needs --typefaces (font files or folders of them) and makes no default model")
+    if options.arch != "printnet" and options.typefaces:
+        raise DataError("--typefaces set the print the print detector learns: add --arch printnet")
     if options.start_from is not None and not options.start_from.is_file():
         raise DataError(f"{options.start_from}: no such reader to start from (--start-from)")
     if options.average:
@@ -78,12 +82,25 @@ def run_train(command: TrainCommand, consoles: Consoles) -> ExitCode:
         )
     reporter = TrainProgress(consoles.err, quiet=consoles.quiet)
     try:
-        result = train(mnist, command.train, reporter, sources)
+        if options.arch == "printnet":
+            from digitscan.training.printed import train_printnet
+
+            result = train_printnet(mnist, options, reporter, sources)
+        else:
+            result = train(mnist, command.train, reporter, sources)
     finally:
         reporter.stop()
     if result.interrupted and not result.card:
         consoles.err.print("[bold red]error:[/] interrupted before the first epoch finished; nothing was saved")
         return ExitCode.interrupted
+    if options.arch == "printnet":
+        card = result.card
+        consoles.err.print(
+            f"printnet: validation accuracy {card['validation_accuracy']:.2%}; MNIST test digits taken for print "
+            f"{card['test_taken_for_print']:.2%}; saved {result.model_path}",
+            highlight=False,
+        )
+        return ExitCode.interrupted if result.interrupted else ExitCode.ok
     _render_training(consoles, result)
     if command.install:
         install_model(result.model_path, result.outputs, command.force, consoles)

@@ -1,4 +1,5 @@
-"""Stage 4: classify normalised digits in large batches, in one place.
+"""Stage 4: classify normalised digits in large batches, in one place; and tell a page's printed glyphs from its
+handwritten ones (`PrintDetector`).
 
 Digits from many images are stacked and sent through the model together:
 one predict call per digit or per image would spend its time in overhead.
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitscan.model.contract import DIGITS, INPUT_SHAPE, reject_outputs
+from digitscan._files import bundled
+from digitscan.model.contract import DIGITS, INPUT_SHAPE, PRINTED, reject_outputs
 from digitscan.model.files import LoadedModel, load_for_scanning
+from digitscan.scan.normalise import BOX, READ_BOXES
 from digitscan.scan.options import ScanOptions
 
 # A digit framed several ways (`normalise.READ_BOXES`) has its other framings scored only when its first leaves it
@@ -29,10 +32,13 @@ class Scores:
 
     digits: np.ndarray  # (N, 10): the digit outputs
     reject: np.ndarray  # (N,)
+    # (N,): the print detector's probability that the candidate is printed; NaN where it did not look (`PrintDetector`)
+    printed: np.ndarray | None = None
 
     def rows(self, start: int, stop: int) -> Scores:
         """The scores of candidates [start, stop)."""
-        return Scores(self.digits[start:stop], self.reject[start:stop])
+        printed = None if self.printed is None else self.printed[start:stop]
+        return Scores(self.digits[start:stop], self.reject[start:stop], printed)
 
 
 class Classifier:
@@ -87,3 +93,35 @@ def bucket(size: int, largest: int, smallest: int = 32) -> int:
     batch size, while padding wastes at most half a batch, not a whole one.
     """
     return min(largest, max(smallest, 1 << max(0, size - 1).bit_length()))
+
+
+# The framing the print detector reads a glyph in: MNIST's box (it learnt both of READ_BOXES, drawn at random).
+PRINT_FRAMING = READ_BOXES.index(BOX)
+PRINT_DETECTOR_NAME = "printnet.h5"  # the bundled print detector, beside the bundled classifier in models/
+
+
+def bundled_print_detector_path() -> str:
+    """The bundled print detector: in the installed wheel, or in the source checkout."""
+    return str(bundled("models", PRINT_DETECTOR_NAME))
+
+
+class PrintDetector:
+    """A loaded print detector (`contract.PRINT_CLASSES`) behind a batched `printed` call."""
+
+    def __init__(self, model: LoadedModel | str | None = None, batch_size: int = ScanOptions.predict_batch) -> None:
+        model = bundled_print_detector_path() if model is None else model
+        self.loaded = model if isinstance(model, LoadedModel) else load_for_scanning(model, role="print")
+        self.batch_size = batch_size
+
+    @classmethod
+    def for_options(cls, options: ScanOptions) -> PrintDetector | None:
+        """The print detector a scan's options name (None where printed numbers are read like handwriting)."""
+        return cls(options.print_model, options.predict_batch) if options.drop_print else None
+
+    def printed(self, images: np.ndarray) -> np.ndarray:
+        """(N,) probabilities that (N, 28, 28) glyphs from `to_mnist` are printed."""
+        out = np.zeros(len(images), np.float32)
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start : start + self.batch_size, ..., None].astype(np.float32)
+            out[start : start + len(chunk)] = np.asarray(self.loaded.model.predict_on_batch(chunk))[:, PRINTED]
+        return out

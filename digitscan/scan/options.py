@@ -28,6 +28,9 @@ class ScanOptions:
     page_reader_model: str | None = None
     # register cells' string reader; None: the bundled cell reader (models/stringnet-cells.h5), or reader_model's
     cell_reader_model: str | None = None
+    # leave out a page's words whose glyphs the print detector finds printed (a form's number, a page number)
+    drop_print: bool = True
+    print_model: str | None = None  # the print detector's file; None: the bundled one (models/printnet.h5)
 
     def __post_init__(self) -> None:
         if self.batch_digits < 1 or self.predict_batch < 1:

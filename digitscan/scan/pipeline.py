@@ -33,7 +33,7 @@ from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
 from digitscan.scan.assemble import assemble, orientation_evidence, quarter_evidence
-from digitscan.scan.classify import Classifier
+from digitscan.scan.classify import PRINT_FRAMING, Classifier, PrintDetector
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import Page, load_pages
 from digitscan.scan.normalise import READ_BOXES, to_line, to_mnist_framings
@@ -259,6 +259,7 @@ class Scanner:
         loaded = model if isinstance(model, LoadedModel) else (str(model) if model else None)
         self.classifier = Classifier(loaded, batch_size=self.options.predict_batch)
         self.reader = StringReader.for_options(self.options)
+        self.detector = PrintDetector.for_options(self.options)
         workers = self.options.workers
         self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self.worker = worker
@@ -368,7 +369,7 @@ class Scanner:
 
     def _classify(self, pending: list[list[Prepared]]) -> list[list[FileResult]]:
         """Classify all pending candidates in one batch, then assemble each page."""
-        return classify_files(pending, self.classifier, self.options.min_confidence, self.reader)
+        return classify_files(pending, self.classifier, self.options.min_confidence, self.reader, self.detector)
 
 
 def prepare_files(worker: Worker, paths: list[str], max_pixels: int) -> list[tuple[list[Prepared], float]]:
@@ -416,11 +417,15 @@ def files_ahead(workers: int, batch_digits: int, files: int, candidates: int) ->
 
 
 def classify_files(
-    pending: list[list[Prepared]], classifier: Classifier, min_confidence: float, reader: StringReader | None = None
+    pending: list[list[Prepared]],
+    classifier: Classifier,
+    min_confidence: float,
+    reader: StringReader | None = None,
+    detector: PrintDetector | None = None,
 ) -> list[list[FileResult]]:
     """The stages after the workers', for the pages of many files at once: every candidate classified in one batch,
-    every word read whole by the string reader (when there is one), each page's reading chosen, assembled and
-    flagged. Each file's results, in the order given.
+    every word read whole by the string reader (when there is one), a page's glyphs looked at by the print detector
+    (when there is one), each page's reading chosen, assembled and flagged. Each file's results, in the order given.
 
     One function for both engines (`Scanner` here, the Ray engine's classifying actors), so they read alike.
     """
@@ -430,6 +435,8 @@ def classify_files(
     images = [r.images for p in pages for r in p.readings if len(r.images)]
     stacked = np.concatenate(images) if images else _no_images()
     scores = classifier.scores(stacked)
+    if detector is not None:
+        scores.printed = _printed(detector, stacked, [w for p in pages for r in p.readings for w in r.words])
     kinds = [line_kind(word) for p in pages for r in p.readings for word in r.words]
     lines = reader.read([line for p in pages for r in p.readings for line in r.lines], kinds) if reader else []
     offset = line_offset = 0
@@ -446,6 +453,20 @@ def classify_files(
             strings = number_lines(on_page(surer_route(routes), item.result.size))
             item.result.strings = flag_below(strings, min_confidence)
     return [[item.result for item in prepared] for prepared in pending]
+
+
+def _printed(detector: PrintDetector, images: np.ndarray, words: list[Word]) -> np.ndarray:
+    """Per candidate row of `images` (the words' candidates in order), the print detector's probability that it is
+    printed, for the single pieces of a page's words (a crop is cut around one handwritten number); NaN elsewhere."""
+    printed = np.full(len(images), np.nan, np.float32)
+    rows, offset = [], 0
+    for word in words:
+        if not word.crop:
+            rows += [offset + i for i in word.single_pieces()]
+        offset += len(word.candidates)
+    if rows:
+        printed[rows] = detector.printed(images[rows, PRINT_FRAMING])
+    return printed
 
 
 # A page that reads nothing the likelier way up (the first reading) is read another way only where that reading is

@@ -173,16 +173,17 @@ class _Classify:
     """A classifying actor: the model loaded once (as `pipeline.Scanner` loads it), then batches of files."""
 
     def __init__(self, model: str, options: ScanOptions) -> None:
-        from digitscan.scan.classify import Classifier
+        from digitscan.scan.classify import Classifier, PrintDetector
         from digitscan.scan.read import StringReader
 
         self.classifier = Classifier(model, batch_size=options.predict_batch)
         self.reader = StringReader.for_options(options)
+        self.detector = PrintDetector.for_options(options)
         self.min_confidence = options.min_confidence
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         pending = [pickle.loads(data) for data in batch["prepared"]]
-        read = classify_files(pending, self.classifier, self.min_confidence, self.reader)
+        read = classify_files(pending, self.classifier, self.min_confidence, self.reader, self.detector)
         results = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in read]
         return _with_index(batch, {"results": _objects(results)})
 

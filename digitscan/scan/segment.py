@@ -546,6 +546,10 @@ class Word:
     # edge, cut short there (`_cut_short`)
     side: bool = False
 
+    def single_pieces(self) -> list[int]:
+        """Its candidates of one piece each, the glyphs as cut (what the print detector looks at)."""
+        return [i for i, cand in enumerate(self.candidates) if cand.end - cand.start == 1]
+
 
 CellCrop = tuple[np.ndarray, np.ndarray | None, float]
 """A page prepared as a crop, to be cut as a register cell: its grey, its dark bands, its size against the page's."""

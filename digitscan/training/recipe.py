@@ -35,6 +35,8 @@ READER_CONTINUE_LEARNING_RATE = 3e-4
 READER_CONTINUE_LINES = 12_000  # synthetic lines composed each epoch
 READER_CONTINUE_DOCUMENT_REPEATS = 4
 READER_PAGE_WORD_REPEATS = 2  # each page or cell word (`--page-words`, `--cell-words`) an epoch, stretched anew
+# The print detector's training pages: the 1,500 of the fifty-fifth session's experiment (121,000 glyphs, half print)
+PRINT_PAGES = 1_500
 FINETUNE_EPOCHS = 15  # on ORAND half 1, 6 epochs read half 2 at 63.0-68.7 % of strings (three seeds), 15 at 69.0-70.7 %
 
 
@@ -67,6 +69,10 @@ RECIPES = {
         cosine=True,
         normalise=True,
     ),
+    # The print detector: glyphs drawn and cut anew for each run, fitted as one set (its section in bench/README.md).
+    "printnet": Recipe(
+        epochs=8, batch_size=128, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False, normalise=True
+    ),
     "digitnet": Recipe(
         epochs=24,
         batch_size=128,
@@ -95,6 +101,8 @@ class TrainOptions:
     cell_words: int = 0  # with stringnet: training register cells whose words, cut by the scanner, it learns too
     empty_cells: int = 0  # with stringnet: training register cells left empty, whose words it learns as nothing
     average: tuple[Path, ...] = ()  # with stringnet: readers continued from one, averaged into one instead of training
+    typefaces: tuple[Path, ...] = ()  # with printnet: font files, or folders of them, the print it learns is set in
+    print_pages: int = PRINT_PAGES  # with printnet: training pages set in them, whose glyphs the scanner cuts out
 
     @property
     def out_dir(self) -> Path:

@@ -67,6 +67,7 @@ def test_happy_path_with_model(tiny_model_path: Path) -> None:
         "string reader",
         "page reader",
         "cell reader",
+        "print detector",
         "inference speed",
     ]
     assert [row["name"] for row in report["checks"]] == expected
@@ -179,6 +180,17 @@ def test_a_missing_string_reader_fails_with_how_to_scan_without_it(
     assert checks["string reader"].status == "FAIL" and "model file not found" in checks["string reader"].detail
     assert "--no-read-whole" in checks["string reader"].fix
     assert exit_code(list(checks.values())) == ExitCode.some_files_failed
+
+
+def test_a_missing_print_detector_fails_with_how_to_scan_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digitscan.scan.classify
+
+    monkeypatch.setattr(digitscan.scan.classify, "bundled_print_detector_path", lambda: str(tmp_path / "printnet.h5"))
+    checks = by_name(run_checks(self_test=False))
+    row = checks["print detector"]
+    assert row.status == "FAIL" and "model file not found" in row.detail and "--keep-print" in row.fix
 
 
 def test_a_crashing_check_becomes_a_fail_row(monkeypatch: pytest.MonkeyPatch) -> None:

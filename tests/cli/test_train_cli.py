@@ -188,6 +188,10 @@ def test_cli_reader_options_are_checked_before_any_work(tmp_path: Path) -> None:
     assert one.exit_code == 2 and "two readers or more" in " ".join(one.output.split())
     absent = CliRunner().invoke(app, [*average, "--average", str(missing)])
     assert absent.exit_code == 2 and "no such reader to average" in " ".join(absent.output.split())
+    untyped = CliRunner().invoke(app, ["train", "--arch", "printnet", "--data", str(tmp_path / "none.npz")])
+    assert untyped.exit_code == 2 and "needs --typefaces" in " ".join(untyped.output.split())
+    typed = CliRunner().invoke(app, ["train", "--typefaces", str(tmp_path), "--data", str(tmp_path / "none.npz")])
+    assert typed.exit_code == 2 and "add --arch printnet" in " ".join(typed.output.split())
 
 
 def test_python_dash_m_runs_the_command_line_once_and_its_workers_never() -> None:

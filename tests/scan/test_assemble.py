@@ -11,13 +11,17 @@ from support import _word
 from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below
 from digitscan.scan.assemble import (
+    PRINTED_GLYPHS,
+    PRINTED_WORD,
     _date_completed,
     _edges,
     _lattice_reading,
+    _printed,
     _slash_beside_one,
     _text_log_likelihood,
     _without_lone_point,
     as_date,
+    assemble,
     assemble_word,
     date_valid,
     orientation_evidence,
@@ -772,3 +776,45 @@ def test_a_slash_taken_on_the_1_beside_it_moves_across_that_1_and_the_digits_sta
     string = _string("".join(digits), [30 * i for i in range(len(digits))], separators)
     moved = _slash_beside_one(string)
     assert moved.written == written and moved.text == "".join(digits)
+
+
+def _three_digits(first: int, printed: list[float], crop: bool = False) -> tuple[Word, Scores]:
+    """A word of three single pieces read `first`, 4, 5, each with the print detector's probability `printed`."""
+    word = _word(3, [(0, 1), (1, 2), (2, 3)])
+    word.crop = crop
+    digits = np.full((3, 10), 0.01, np.float32)
+    digits[0, first], digits[1, 4], digits[2, 5] = 0.97, 0.97, 0.97
+    return word, Scores(digits, np.full(3, 0.01, np.float32), np.asarray(printed, np.float32))
+
+
+def test_a_page_word_is_print_when_its_glyphs_look_printed_leaving_out_its_ones() -> None:
+    """Whole-word print: the mean over its glyphs against PRINTED_WORD, on PRINTED_GLYPHS of them at least; a 1 (a
+    bar in type or by hand) counts for nothing either way, a crop is never print, and without the detector's scores
+    nothing is."""
+    assert PRINTED_GLYPHS == 2  # the cases below are written for it
+    over, under = PRINTED_WORD + 0.2, PRINTED_WORD - 0.2
+    assert _printed(*_three_digits(7, [over, over, over]), offset=0)
+    assert not _printed(*_three_digits(7, [over, under, under]), offset=0)
+    assert _printed(*_three_digits(1, [0.0, over, over]), offset=0)  # the 1's low score left out
+    assert not _printed(*_three_digits(1, [1.0, under, under]), offset=0)  # and its high one
+    assert not _printed(*_three_digits(7, [np.nan, over, np.nan]), offset=0)  # one glyph: too often a pen's too
+    assert not _printed(*_three_digits(7, [over, over, over], crop=True), offset=0)
+    word, scores = _three_digits(7, [over, over, over])
+    assert not _printed(word, Scores(scores.digits, scores.reject), offset=0)
+    nan = _three_digits(7, [np.nan, np.nan, np.nan])
+    assert not _printed(*nan, offset=0)
+
+
+def test_assemble_leaves_out_a_printed_word_and_keeps_a_written_one() -> None:
+    printed, written = _three_digits(7, [0.99, 0.99, 0.99]), _three_digits(7, [0.1, 0.2, 0.1])
+    for cand in written[0].candidates:
+        cand.box = (cand.box[0], 100, cand.box[2], cand.box[3])
+    words = [printed[0], written[0]]
+    scores = Scores(
+        np.concatenate([printed[1].digits, written[1].digits]),
+        np.concatenate([printed[1].reject, written[1].reject]),
+        np.concatenate([printed[1].printed, written[1].printed]),
+    )
+    strings = assemble(words, scores, scale=1.0)
+    assert [s.text for s in strings] == ["745"]
+    assert strings[0].box[1] == 100
