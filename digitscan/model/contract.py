@@ -92,6 +92,14 @@ def _is_shape(shape: object) -> bool:
     return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)
 
 
+def _shapes(model: Any, path: Path) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A model's input and output shapes; a model without a single one of each is refused."""
+    try:
+        return tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+
+
 def check_role(model: Any, path: Path, role: Role) -> None:
     """The contract of a model's role, checked (`check_contract`, `check_reader_contract`, `check_print_contract`)."""
     {"classifier": check_contract, "reader": check_reader_contract, "print": check_print_contract}[role](model, path)
@@ -99,10 +107,7 @@ def check_role(model: Any, path: Path, role: Role) -> None:
 
 def check_print_contract(model: Any, path: Path) -> None:
     """A print detector takes what the classifier takes and gives (N, 2) probabilities: PRINT_CLASSES."""
-    try:
-        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+    inputs, outputs = _shapes(model, path)
     if inputs[1:] != INPUT_SHAPE:
         raise ModelError(f"{path}: a print detector's input is {INPUT_SHAPE}, this model's is {inputs[1:]}")
     if len(outputs) != 2 or outputs[1] != len(PRINT_CLASSES):
@@ -111,10 +116,7 @@ def check_print_contract(model: Any, path: Path) -> None:
 
 def check_reader_contract(model: Any, path: Path) -> None:
     """A string reader takes (N, LINE_HEIGHT, W, 1) lines and gives (N, W/4, 11) column scores."""
-    try:
-        inputs, outputs = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: model has no single input and output ({exc})") from None
+    inputs, outputs = _shapes(model, path)
     if inputs[1:] != LINE_SHAPE:
         raise ModelError(f"{path}: a string reader's input is {LINE_SHAPE}, this model's is {inputs[1:]}")
     if len(outputs) != 3 or outputs[2] != len(READER_CLASSES):
