@@ -113,6 +113,19 @@ def test_missing_model_exits_2_without_touching_the_output(pages: Path, tmp_path
     assert out.read_text() == "earlier results\n" and not list(tmp_path.glob(".*"))
 
 
+def test_a_print_detector_that_is_none_exits_2_and_keep_print_never_loads_one(
+    pages: Path, tmp_path: Path, tiny_model_path: Path
+) -> None:
+    """`--print-detector` names the print detector (a digit classifier is refused, as a usage error, before any work);
+    `--keep-print` reads print like handwriting and loads none."""
+    out = tmp_path / "out.csv"
+    refused = scan(str(pages), "-o", str(out), "--print-detector", str(tiny_model_path))
+    assert refused.exit_code == ExitCode.usage_error and said(refused.stderr, "a print detector's output is")
+    kept = scan(str(pages), "-o", str(out), "--print-detector", str(tiny_model_path), "--keep-print")
+    assert kept.exit_code == ExitCode.ok, kept.output
+    assert out.is_file()
+
+
 @pytest.mark.parametrize(
     "args",
     [["--bogus"], ["--workers", "-1"], ["--format", "xml"], ["--max-pixels", "0"], ["--resume"], []],
