@@ -35,7 +35,7 @@ READER_CONTINUE_LEARNING_RATE = 3e-4
 READER_CONTINUE_LINES = 12_000  # synthetic lines composed each epoch
 READER_CONTINUE_DOCUMENT_REPEATS = 4
 READER_PAGE_WORD_REPEATS = 2  # each page or cell word (`--page-words`, `--cell-words`) an epoch, stretched anew
-# The print detector's training pages: the 1,500 of the fifty-fifth session's experiment (121,000 glyphs, half print)
+# The print detector's training pages: the count first tried, not tuned (121,000 glyphs, half print; 4 minutes here)
 PRINT_PAGES = 1_500
 FINETUNE_EPOCHS = 15  # on ORAND half 1, 6 epochs read half 2 at 63.0-68.7 % of strings (three seeds), 15 at 69.0-70.7 %
 
@@ -69,7 +69,7 @@ RECIPES = {
         cosine=True,
         normalise=True,
     ),
-    # The print detector: glyphs drawn and cut anew for each run, fitted as one set (its section in bench/README.md).
+    # The print detector: glyphs drawn and cut anew for each run, fitted as one set; the first values tried, not tuned.
     "printnet": Recipe(
         epochs=8, batch_size=128, learning_rate=1e-3, augment=False, reject_fraction=0.0, cosine=False, normalise=True
     ),
