@@ -121,3 +121,25 @@ def test_a_mixed_run_trains_and_its_card_names_every_source(
     history = list(csv.DictReader((tmp_path / "history.csv").open()))
     losses, accuracy = [float(row["loss"]) for row in history], float(history[-1]["accuracy"])
     assert losses[0] > losses[1] > losses[2] and accuracy > 0.5, (losses, accuracy)
+
+
+def test_every_bundled_models_card_names_each_data_set_it_learnt_from() -> None:
+    """The bundled models' cards give each digits set and documents folder they learnt from its title and terms,
+    those of readers they were continued from or averaged from too: none is the user's own."""
+    import json
+
+    from digitscan.model.files import bundled_model_path
+    from digitscan.training.sources import UNKNOWN_SOURCE
+
+    def sources(entry: object) -> list[dict]:
+        if isinstance(entry, dict):
+            own = [entry] if entry.get("kind") in ("digits", "documents") else []
+            return own + [s for value in entry.values() for s in sources(value)]
+        return [s for value in entry for s in sources(value)] if isinstance(entry, list) else []
+
+    cards = sorted(bundled_model_path().parent.glob("*.card.json"))
+    assert len(cards) >= 5
+    for card in cards:
+        found = sources(json.loads(card.read_text()))
+        assert found, card.name
+        assert all(s["title"] != UNKNOWN_SOURCE[0] and s["terms"] for s in found), card.name
