@@ -435,9 +435,10 @@ def classify_files(
     images = [r.images for p in pages for r in p.readings if len(r.images)]
     stacked = np.concatenate(images) if images else _no_images()
     scores = classifier.scores(stacked)
+    words = [word for p in pages for r in p.readings for word in r.words]
     if detector is not None:
-        scores.printed = _printed(detector, stacked, [w for p in pages for r in p.readings for w in r.words])
-    kinds = [line_kind(word) for p in pages for r in p.readings for word in r.words]
+        scores.printed = _print_probabilities(detector, stacked, words)
+    kinds = [line_kind(word) for word in words]
     lines = reader.read([line for p in pages for r in p.readings for line in r.lines], kinds) if reader else []
     offset = line_offset = 0
     for item in pages:
@@ -455,7 +456,7 @@ def classify_files(
     return [[item.result for item in prepared] for prepared in pending]
 
 
-def _printed(detector: PrintDetector, images: np.ndarray, words: list[Word]) -> np.ndarray:
+def _print_probabilities(detector: PrintDetector, images: np.ndarray, words: list[Word]) -> np.ndarray:
     """Per candidate row of `images` (the words' candidates in order), the print detector's probability that it is
     printed, for the single pieces of a page's words (a crop is cut around one handwritten number); NaN elsewhere."""
     printed = np.full(len(images), np.nan, np.float32)

@@ -40,7 +40,7 @@ from digitscan.scan.segment import segment_page
 from digitscan.scan.warmup import one_opencv_thread
 from digitscan.training.data import Mnist
 from digitscan.training.page_words import labelled, overlap
-from digitscan.training.pages import KINDS, Digits, Writer, glyph, make_page, random_conditions, save
+from digitscan.training.pages import KINDS, Digits, Writer, glyph, make_page, random_conditions, save, typeface
 from digitscan.training.recipe import TrainOptions
 from digitscan.training.sources import Source, known_as
 from digitscan.training.train import BestCheckpoint, Reporter, TrainResult
@@ -95,12 +95,13 @@ def _sheared(ink: np.ndarray, shear: float) -> np.ndarray:
     return cv2.warpAffine(ink, np.float32([[1, -shear, shear * h / 2], [0, 1, 0]]), (w, h))
 
 
-def typeset_glyph(rng: np.random.Generator, typeface: Path) -> np.ndarray:
-    """One of GLYPH_CHARS set in `typeface` as coverage, now and then slanted, rotated a little, spread or thinned."""
-    from PIL import Image, ImageDraw, ImageFont
+def typeset_glyph(rng: np.random.Generator, face: Path) -> np.ndarray:
+    """One of GLYPH_CHARS set in `face` (a font file) as coverage, now and then slanted, rotated a little, spread or
+    thinned."""
+    from PIL import Image, ImageDraw
 
     size = int(rng.integers(*GLYPH_HEIGHT))
-    font = ImageFont.truetype(str(typeface), size)
+    font = typeface(str(face), size)
     image = Image.new("L", (size * 3, size * 3), 0)
     ImageDraw.Draw(image).text((size, size // 2), GLYPH_CHARS[rng.integers(len(GLYPH_CHARS))], fill=255, font=font)
     ink = np.asarray(image, np.float32) / 255
@@ -146,8 +147,10 @@ def drawn_glyphs(
     images, labels = [], []
     for label, count in ((PRINTED, typeset), (1 - PRINTED, written)):
         for _ in range(count):
-            ink = typeset_glyph(rng, typefaces[rng.integers(len(typefaces))]) if label == PRINTED else None
-            ink = written_glyph(rng, digits) if ink is None else ink
+            if label == PRINTED:
+                ink = typeset_glyph(rng, typefaces[rng.integers(len(typefaces))])
+            else:
+                ink = written_glyph(rng, digits)
             images.append(normalised(_scanned(ink, rng), rng))
             labels.append(label)
     return np.stack(images), np.asarray(labels, np.int64)
@@ -276,7 +279,7 @@ def train_printnet(
     best_model = keras.models.load_model(model_path, compile=False)
     cells = data.x_test.astype(np.float32) / 255
     test = np.stack([normalised(_scanned(enlarged(c, rng.integers(*GLYPH_HEIGHT)), rng), rng) for c in cells])
-    test_printed = float((_printed(best_model, test[..., None].astype(np.float32) / 255) > 0.5).mean())
+    test_printed = float((_print_probabilities(best_model, test[..., None].astype(np.float32) / 255) > 0.5).mean())
     card = {
         "architecture": "printnet",
         "role": "print detector: a glyph typeset or handwritten",
@@ -319,11 +322,11 @@ def train_printnet(
     return TrainResult(model_path, card, files, interruption.happened)
 
 
-def _printed(model: Any, images: np.ndarray) -> np.ndarray:
+def _print_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
     return np.concatenate(
         [np.asarray(model.predict_on_batch(images[i : i + 1024]))[:, PRINTED] for i in range(0, len(images), 1024)]
     )
 
 
 def _accuracy(model: Any, images: np.ndarray, labels: np.ndarray) -> float:
-    return float(((_printed(model, images) > 0.5) == (labels == PRINTED)).mean())
+    return float(((_print_probabilities(model, images) > 0.5) == (labels == PRINTED)).mean())
