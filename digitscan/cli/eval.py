@@ -125,7 +125,7 @@ def _render_report(out: Console, report: Report, worst: int, seconds: float) -> 
     table.add_row("string accuracy (exact)", f"[bold]{report.string_accuracy:.2%}[/]")
     table.add_row("digit accuracy (1 - CER)", f"[bold]{report.digit_accuracy:.2%}[/]")
     for length, (count, accuracy) in report.by_length().items():
-        table.add_row(f"  strings of {length} digits", f"{accuracy:.2%} of {count}")
+        table.add_row(f"  strings of {length} digit{'s' * (length != 1)}", f"{accuracy:.2%} of {count}")
     for threshold, (count, accuracy) in report.by_confidence().items():
         share = count / max(1, len(report.cases))
         table.add_row(f"  read at confidence ≥ {threshold:g}", f"{accuracy:.2%} of {count} ({share:.0%} of images)")
@@ -162,6 +162,8 @@ def _render_pages(out: Console, report: PageReport, worst: int, seconds: float) 
     if report.texts_carried:
         table.add_row("lines read exactly, with separators", f"{total.text_read:.2%}")
         table.add_row("spurious strings per page, with separators", f"{total.text_spurious:.2f}")
+    for length, (count, accuracy) in report.by_length().items():
+        table.add_row(f"  lines of {length} digit{'s' * (length != 1)}", f"{accuracy:.2%} of {count}")
     out.print(table)
     kinds = report.by_kind()
     if kinds:

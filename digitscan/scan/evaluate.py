@@ -14,7 +14,7 @@ import contextlib
 import csv
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,20 +105,9 @@ class Report:
         return max(0.0, 1 - sum(c.errors for c in self.cases) / max(1, digits))
 
     def by_length(self) -> dict[int, tuple[int, float]]:
-        """Per true string length: (how many true strings, the share of them read exactly).
-
-        Each string of an image counts on its own (`note.png`'s 4-, 5- and 3-digit strings, not one of 12): a
-        true string is read right when one of the strings read from its image is it (each read string matches
-        one true string at most).
-        """
-        groups: dict[int, list[bool]] = defaultdict(list)
-        for c in self.cases:
-            read = c.read.split() if c.failure is None else []
-            for string in c.truth.split():
-                groups[len(string)].append(string in read)
-                if string in read:
-                    read.remove(string)
-        return {n: (len(g), sum(g) / len(g)) for n, g in sorted(groups.items())}
+        """Per true string length: (how many true strings, the share of them read exactly); each string of an
+        image counts on its own (`note.png`'s 4-, 5- and 3-digit strings, not one of 12), see `read_by_length`."""
+        return read_by_length((c.truth.split(), c.read.split() if c.failure is None else []) for c in self.cases)
 
     def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
         """Per threshold: how many readings are at least that confident, and the string accuracy among them."""
@@ -131,6 +120,21 @@ class Report:
     def worst(self, count: int) -> list[Case]:
         wrong = [c for c in self.cases if c.read != c.truth]
         return sorted(wrong, key=lambda c: (-c.errors, c.file))[:count]
+
+
+def read_by_length(images: Iterable[tuple[list[str], list[str]]]) -> dict[int, tuple[int, float]]:
+    """Per length of the true strings (digits): how many there are and the share read exactly, from each image's
+    (true strings, strings read). A true string is read when one of its image's strings read is it, each string
+    read matching one true string at most. Long numbers fail more (n digits read right about p^n of the time when
+    each digit is read right p of it): the table shows where a reading's errors add up."""
+    groups: dict[int, list[bool]] = defaultdict(list)
+    for truth, read in images:
+        left = list(read)
+        for string in truth:
+            groups[len(string)].append(string in left)
+            if string in left:
+                left.remove(string)
+    return {n: (len(g), sum(g) / len(g)) for n, g in sorted(groups.items())}
 
 
 def _read_right(cases: list[Case]) -> float:
@@ -339,6 +343,10 @@ class PageReport:
             if c.kind:
                 kinds[c.kind].append(c)
         return {k: self.score(v) for k, v in sorted(kinds.items())}
+
+    def by_length(self) -> dict[int, tuple[int, float]]:
+        """Per length of the true lines (digits): how many there are and the share read exactly (`read_by_length`)."""
+        return read_by_length((c.truth, c.read) for c in self.cases)
 
     def worst(self, count: int) -> list[PageCase]:
         """The pages with the most lines missed and strings made up."""

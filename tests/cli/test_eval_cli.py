@@ -89,6 +89,16 @@ def test_eval_scores_pages_by_lines_with_a_page_truth(
     assert "1.00" in result.stdout  # spurious strings per page: 9 and 8 on two pages
     assert "with separators" not in result.stdout  # the stand-in reads no separators
     assert said(result.stdout, "by kind of page") and "dated" in result.stdout
+    by_length = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in result.stdout.splitlines()
+        if "lines of" in line
+    }
+    assert by_length == {
+        "lines of 2 digits": "0.00% of 1",
+        "lines of 4 digits": "100.00% of 1",
+        "lines of 8 digits": "100.00% of 1",
+    }  # 77 missed; 1234 and 12052024 read
     rows = {r["file"]: r for r in csv.DictReader(cases.open())}
     assert rows["page0.png"]["truth"] == "1234 77" and rows["page0.png"]["read"] == "1234 9 8"
     assert (rows["page0.png"]["read_exactly"], rows["page0.png"]["spurious"]) == ("1", "2")

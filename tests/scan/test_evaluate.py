@@ -101,6 +101,9 @@ def test_pages_are_scored_by_lines_one_to_one_with_spurious_strings() -> None:
     kinds = report.by_kind()
     assert set(kinds) == {"note", "ledger"} and kinds["ledger"].read == pytest.approx(1 / 2)
     assert [c.file for c in report.worst(3)] == ["a.png", "b.png", "c.png"]  # 1 + 1 and 0 + 2 wrong, then 1
+    lengths = report.by_length()  # each true line once: one of the two 2024s read; the unreadable page's 12 missed
+    assert lengths == {2: (1, 0.0), 3: (1, 1.0), 4: (2, 0.5), 5: (1, 1.0)}
+    assert sum(count * share for count, share in lengths.values()) == pytest.approx(score.read * score.lines)
 
 
 def test_separators_are_scored_when_the_results_carry_them() -> None:
