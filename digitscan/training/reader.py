@@ -331,12 +331,14 @@ def _card_head(arch: str, model: Any) -> dict[str, Any]:
 
 
 def _continued_from(base: LoadedModel) -> dict[str, Any]:
-    """What a continued reader started from: its file and what that one learnt (its card's sources and recipe)."""
+    """What a continued or averaged reader came from: its file and what that one learnt (its card's sources and
+    recipe), and where that one came from in turn (continued from a reader, or itself readers averaged), so a
+    card holds the whole lineage."""
     card = base.card
     return {
         "file": base.path.name,
         "sha256": sha256(base.path),
         "sources": card.get("sources", []),
         "recipe": card.get("recipe", {}),
-        **({"continued_from": card["continued_from"]} if "continued_from" in card else {}),
+        **{key: card[key] for key in ("continued_from", "averaged_from") if key in card},
     }

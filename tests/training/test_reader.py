@@ -104,6 +104,22 @@ def test_readers_averaged_hold_the_mean_of_their_weights_and_name_both(tmp_path:
     assert load_for_scanning(result.model_path, role="reader").runtime == "onnxruntime"
 
 
+def test_a_soup_averaged_again_keeps_its_own_parents_in_the_card(tmp_path: Path) -> None:
+    """The bundled page reader is itself readers averaged: averaged (or continued) again, the new card holds its
+    parents too, not only its sources, so the lineage is never cut short."""
+    from digitscan.model.files import load_model
+    from digitscan.scan.read import bundled_page_reader_path, bundled_reader_path
+    from digitscan.training.data import load_mnist
+    from digitscan.training.reader import average_readers
+
+    soup = Path(bundled_page_reader_path())
+    parents = load_model(soup, role="reader").card["averaged_from"]
+    options = TrainOptions(arch="stringnet", out=tmp_path / "again", average=(soup, Path(bundled_reader_path())))
+    card = average_readers(load_mnist(MNIST_SUBSET), options).card
+    assert card["averaged_from"][0]["averaged_from"] == parents
+    assert [entry["sha256"] for entry in parents] and "averaged_from" not in card["averaged_from"][1]
+
+
 def test_a_reader_continued_starts_from_its_weights_and_says_what_it_learnt(tmp_path: Path) -> None:
     """`start_from` takes a trained reader further at the continuing rate: its weights move a little from the base,
     not from a fresh start, and the card names the base with its sources, and the page words."""
