@@ -125,7 +125,7 @@ def _render_report(out: Console, report: Report, worst: int, seconds: float) -> 
     table.add_row("string accuracy (exact)", f"[bold]{report.string_accuracy:.2%}[/]")
     table.add_row("digit accuracy (1 - CER)", f"[bold]{report.digit_accuracy:.2%}[/]")
     for length, (count, accuracy) in report.by_length().items():
-        table.add_row(f"  strings of {length} digit{'s' * (length != 1)}", f"{accuracy:.2%} of {count}")
+        table.add_row(f"  strings of {_digits(length)}", f"{accuracy:.2%} of {count}")
     for threshold, (count, accuracy) in report.by_confidence().items():
         share = count / max(1, len(report.cases))
         table.add_row(f"  read at confidence ≥ {threshold:g}", f"{accuracy:.2%} of {count} ({share:.0%} of images)")
@@ -138,6 +138,11 @@ def _render_report(out: Console, report: Report, worst: int, seconds: float) -> 
         for c in cases:
             bad.add_row(c.file, c.truth, c.read if c.failure is None else f"[red]{c.failure}[/]", str(c.errors))
         out.print(bad)
+
+
+def _digits(count: int) -> str:
+    """A length as both kinds of truth's tables say it: 1 digit, 4 digits."""
+    return f"{count} digit{'s' * (count != 1)}"
 
 
 def _write_cases(output: Path, report: Report) -> None:
@@ -163,7 +168,7 @@ def _render_pages(out: Console, report: PageReport, worst: int, seconds: float) 
         table.add_row("lines read exactly, with separators", f"{total.text_read:.2%}")
         table.add_row("spurious strings per page, with separators", f"{total.text_spurious:.2f}")
     for length, (count, accuracy) in report.by_length().items():
-        table.add_row(f"  lines of {length} digit{'s' * (length != 1)}", f"{accuracy:.2%} of {count}")
+        table.add_row(f"  lines of {_digits(length)}", f"{accuracy:.2%} of {count}")
     out.print(table)
     kinds = report.by_kind()
     if kinds:
