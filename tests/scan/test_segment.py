@@ -1769,6 +1769,41 @@ def test_a_form_field_cut_close_and_photographed_large_is_read_as_that_window_cu
     assert read == [digits]
 
 
+def _comb_field(mnist_subset_path: Path, seed: int) -> tuple[np.ndarray, str]:
+    """A form's comb field cut tight: four to seven MNIST test digits, one a cell of 44 x 52 px, its frame and walls
+    3 px wide, 8 px of paper around it; and its digits."""
+    import cv2
+
+    with np.load(mnist_subset_path) as data:
+        digits, labels = data["x_test"], data["y_test"]
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(digits), int(rng.integers(4, 8)), replace=False)
+    width, height, pad = 44, 52, 8
+    field = np.full((height + 2 * pad, len(chosen) * width + 2 * pad), 255, np.uint8)
+    for k, index in enumerate(chosen):
+        x = pad + k * width + 1
+        field[pad + 4 : pad + 48, x : x + 42] = 255 - cv2.resize(digits[index], (42, 44))
+    cv2.rectangle(field, (pad, pad), (pad + len(chosen) * width, pad + height), 40, 3)
+    for k in range(1, len(chosen)):
+        cv2.line(field, (pad + k * width, pad), (pad + k * width, pad + height), 40, 3)
+    return field, "".join(str(labels[index]) for index in chosen)
+
+
+@pytest.mark.parametrize("seed", [2, 4, 7, 10])
+def test_a_comb_field_cut_tight_is_read_without_its_walls(mnist_subset_path: Path, tmp_path: Path, seed: int) -> None:
+    """A crop is read whole, its rules with it, but a comb's walls between its digits are no part of the number
+    (`segment._in_comb`): they were read as 1s, "651215171310" for "6525730" (seeds 0-11: 4 fields of 12 read whole
+    before, 11 now)."""
+    import cv2
+
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    field, digits = _comb_field(mnist_subset_path, seed)
+    cv2.imwrite(str(tmp_path / "field.png"), field)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([tmp_path / "field.png"])
+    assert [s.text for s in result.strings] == [digits]
+
+
 @pytest.mark.parametrize("seed", [2, 13])
 def test_a_dated_page_upside_down_reads_its_dates_with_their_slashes(
     mnist_subset_path: Path, tmp_path: Path, seed: int
