@@ -350,7 +350,7 @@ WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (dig
 # it is read from its strokes with the rules erased, as a page's word is. Comb fields cut tight (the test's, seeds
 # 0-11) 4 -> 11 of 12 read whole; windows of the page sets (2,111 lines; 0.75 and 1.5 of margin, as cut and enlarged
 # twice) +4 -0; ORAND's 600 crops, amounts and register cells (3,100) every reading the same. Walls counted at any
-# height and joining anything, five ORAND crops and seven cells read otherwise, four and five of them wrong
+# height and joining anything, ORAND's crops lost 4 (five read otherwise), the amounts 1, the cells 6 for 1 gained
 # (bench/README.md, fifty-seventh session).
 COMB_WALLS = 2
 # A comb field holds one character a cell, its separators printed or given cells of their own: a mark between two
