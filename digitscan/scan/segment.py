@@ -345,13 +345,13 @@ WALL_SPLIT = 3.0  # line heights: an upright rule this tall between two digits (
 JOIN_GAP = 2.0  # line heights: the widest gap a comb's wall joins (its cells are narrower; a label beside the
 # field, left of its first wall, is farther)
 WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (digits touch their cell's walls)
-# A crop cut around one field of a form is read whole, its rules with it (`segment`), but for a comb's: its walls
-# were read as 1s ("71511191216" for "731926"). With COMB_WALLS walls inside its number joining the same two rules,
-# it is read from its strokes with the rules erased, as a page's word is. Comb fields cut tight (the test's, seeds
-# 0-11) 4 -> 11 of 12 read whole; windows of the page sets (2,111 lines; 0.75 and 1.5 of margin, as cut and enlarged
-# twice) +4 -0; ORAND's 600 crops, amounts and register cells (3,100) every reading the same. Walls counted at any
-# height and joining anything, ORAND's crops lost 4 (five read otherwise), the amounts 1, the cells 6 for 1 gained
-# (bench/README.md, fifty-seventh session).
+# A crop cut around one field of a form is read whole, its rules with it (`segment`), but for a comb's walls: they
+# were read as 1s ("651215171310" for "6525730"). With COMB_WALLS walls inside its number joining the same two rules,
+# those walls (only) are erased. Comb fields cut tight (the tests', seeds 0-11) 4 -> 12 of 12 read whole; windows of
+# the page sets (2,111 lines; 0.75 and 1.5 of margin, as cut and enlarged twice), ORAND's 600 crops, amounts and
+# register cells (3,100) every reading the same. Walls counted at any height and joining anything, ORAND's crops
+# lost 4, the amounts 1, the cells 6 for 1 gained; all the rules erased, as a page's word is read, a 1 beside a wall
+# went with it ("43860" for "438610"; bench/README.md, fifty-seventh session).
 COMB_WALLS = 2
 # A comb field holds one character a cell, its separators printed or given cells of their own: a mark between two
 # of its cells (within 2 WALL_SLACK of them), a wall's foot left by the erased rules or a speck, is no separator
@@ -1448,8 +1448,10 @@ def segment(
         # strokes (`_strokes_between`): the rest of a page is other lines, rules and print. Only a rule the crop
         # was cut through goes (`Rules.cut`), mended where it crossed a stroke: the reader read it as a 1.
         strokes = binary if rules.cut is None else np.where(rules.cut > 0, rules.strokes, binary)
-        if _in_comb(words[0].box, rules.walls):  # a field's comb is no part of its number: read as a page's word is
-            strokes = rules.strokes
+        if walls := _comb_walls(words[0].box, rules.walls):  # a field's comb is no part of its number
+            strokes = strokes.copy()
+            for x, y, w, h in walls:
+                strokes[y : y + h, x : x + w] = 0
         if cell and words[0].box[3] < CELL_ROOM * ink.shape[0]:  # old ink: its faint edges too (`CELL_READ_GROW`)
             strokes = cv2.dilate(strokes, np.ones((CELL_READ_GROW, CELL_READ_GROW), np.uint8))
         words[0].ink = ink * strokes
@@ -1923,20 +1925,26 @@ def _wall_between(before: list[int], after: list[int], page: _Page, line_height:
     return found
 
 
-def _in_comb(box: tuple[int, int, int, int], walls: list[tuple[int, int, int, int]]) -> bool:
-    """Whether a crop's one word (its `box`) is written in a comb field: COMB_WALLS or more upright walls inside it
-    (off its sides), each as tall as the word or taller, joining the same two rules (their tops and feet within
-    LINE_NEAR of the median's). A register cell's column rules run out of it, each its own length."""
+def _comb_walls(
+    box: tuple[int, int, int, int], walls: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """The walls of the comb field a crop's one word (its `box`) is written in: COMB_WALLS or more upright walls inside
+    it (off its sides; one found twice, as a box's side and as a rule's, counted once), each as tall as the word or
+    taller, joining the same two rules (their tops and feet within LINE_NEAR of the median's); none where it is in
+    none. A box's sides are outside its word, a register cell's column rules run out of it, each its own length."""
     x, _, width, height = box
-    inside = [
-        (top, top + tall)
-        for left, top, thick, tall in walls
-        if x + 2 * WALL_SLACK < left + thick / 2 < x + width - 2 * WALL_SLACK and tall >= height
-    ]
+    inside: dict[int, tuple[int, int, int, int]] = {}
+    for wall in walls:
+        middle = round(wall[0] + wall[2] / 2)
+        within = x + 2 * WALL_SLACK < middle < x + width - 2 * WALL_SLACK and wall[3] >= height
+        if within and not any(abs(middle - other) <= LINE_NEAR for other in inside):
+            inside[middle] = wall
     if len(inside) < COMB_WALLS:
-        return False
-    top, foot = median([t for t, _ in inside]), median([f for _, f in inside])
-    return sum(abs(t - top) <= LINE_NEAR and abs(f - foot) <= LINE_NEAR for t, f in inside) >= COMB_WALLS
+        return []
+    top = median([y for _, y, _, _ in inside.values()])
+    foot = median([y + h for _, y, _, h in inside.values()])
+    joined = [w for w in inside.values() if abs(w[1] - top) <= LINE_NEAR and abs(w[1] + w[3] - foot) <= LINE_NEAR]
+    return joined if len(joined) >= COMB_WALLS else []
 
 
 def _written_over(middle: float, atom: list[int], stats: np.ndarray) -> bool:
