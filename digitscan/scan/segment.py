@@ -435,7 +435,12 @@ SLASH_LEAN = 0.25  # and it leans right at least this much on the page (columns 
 # 76000 +3 and +2, one line's digits lost on 75000 (bench/README.md, thirty-first session). A comma there is let go
 # alike where its top lies within COMMA_BEFORE_TOP of the baseline (a comma hangs from it: "48,470" read "48470"),
 # and a dot 0.5 filled (0.6 before; a dot of 0.57 was kept in its 4): dev pages +2 -0 lines with their separators,
-# the nineteen other kept sets +21 -0, digits as before (bench/README.md, fiftieth session).
+# the nineteen other kept sets +21 -0, digits as before (bench/README.md, fiftieth session). The digit's ink is
+# measured straight across from the dot's (it was a square's reach, whose corners took dots 0.06-0.09 away from a
+# 9's or 2's foot, "6.1.2026" read "612026"): lines with separators, dev pages (ledgers 182000, pages 120000 /
+# 143000, the dotted notebooks of 176000) +3 -1; the 25 kept page sets +11 -2, 240 fresh pages (183000 / 184000)
+# +0 -1, printed and pencil +0 -1 (a mark beside a digit of a number without separators read as a point: "713.5");
+# digits as before (bench/README.md, fifty-seventh session).
 DOT_BEFORE_SIZE = 0.12
 DOT_BEFORE_FOOT = 0.06
 DOT_BEFORE_LEFT = 0.35
@@ -2247,7 +2252,7 @@ def _dots_before(atoms: list[list[int]], loose: list[int], upright: _Line) -> tu
     left part of the digit's box, its ink apart from the digit's (`DOT_BEFORE_*`, `COMMA_BEFORE_TOP`). A worn
     stroke's fragment is smaller, thinner, or elsewhere."""
     frame, unit = _digit_frame(atoms, upright), upright.height
-    reach = max(1, round(DOT_BEFORE_APART * unit))
+    reach = DOT_BEFORE_APART * unit
     kept = []
     for atom in atoms:
         if len(atom) == 2:
@@ -2274,13 +2279,15 @@ def _dots_before(atoms: list[list[int]], loose: list[int], upright: _Line) -> tu
     return kept, loose
 
 
-def _apart(blob: int, others: list[int], upright: _Line, reach: int) -> bool:
-    """Whether none of `others`' ink lies within `reach` pixels of a blob's, in the deskewed line."""
+def _apart(blob: int, others: list[int], upright: _Line, reach: float) -> bool:
+    """Whether none of `others`' ink lies closer than `reach` pixels to a blob's (straight across: a square's
+    corner is farther than its side), in the deskewed line."""
     x, y, w, h = upright.boxes[blob]
-    x0, y0 = max(0, x - reach), max(0, y - reach)
-    window = upright.labels[y0 : y + h + reach, x0 : x + w + reach]
-    near = cv2.dilate((window == blob).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
-    return not np.isin(window[near > 0], others).any()
+    margin = math.ceil(reach) + 1
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    window = upright.labels[y0 : y + h + margin, x0 : x + w + margin]
+    distance = cv2.distanceTransform((window != blob).astype(np.uint8), cv2.DIST_L2, 3)
+    return not np.isin(window[distance < reach], others).any()
 
 
 def _date_after_label(

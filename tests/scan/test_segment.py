@@ -542,6 +542,25 @@ def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
     assert not any(bx <= 133 <= bx + bw and by >= 60 for bx, by, bw, _ in (c.box for c in word.candidates))  # no dot
 
 
+@pytest.mark.parametrize(("digit_ink", "apart"), [((15, 15), True), ((15, 12), False), ((12, 15), False)])
+def test_a_dot_is_apart_from_a_digit_by_the_straight_distance_between_their_inks(
+    digit_ink: tuple[int, int], apart: bool
+) -> None:
+    """A decimal point taken into the digit after it is let go only with none of the digit's ink within reach
+    (`_dots_before`). The reach is straight across: ink 4.2 px away on the diagonal is beyond 4 px, though inside a
+    square of side 4 around the dot (which kept dots near a 9's or a 2's foot in their digits: "6.1.2026" read
+    "612026"); ink 3 px beside or below is within it."""
+    from types import SimpleNamespace
+
+    from digitscan.scan.segment import _apart
+
+    labels = np.zeros((30, 30), np.int32)
+    labels[10:13, 10:13] = 1  # the dot, its last pixel at (12, 12)
+    labels[digit_ink] = 2  # one pixel of the digit's ink
+    line = SimpleNamespace(labels=labels, boxes={1: (10, 10, 3, 3), 2: (digit_ink[1], digit_ink[0], 1, 1)})
+    assert _apart(1, [2], line, 4.0) is apart
+
+
 @pytest.mark.parametrize("separator", [",", ".", "-", "tall ,"])
 def test_a_separator_is_found_on_a_page_read_upside_down(digits: dict[int, np.ndarray], separator: str) -> None:
     """The page turned half a turn is cut as it is given (a dot at the top of its line, a comma rising above it,
