@@ -348,8 +348,8 @@ WALL_SLACK = 3  # pixels: a wall may overlap the digits beside it this much (dig
 # A crop cut around one field of a form is read whole, its rules with it (`segment`), but for a comb's walls: they
 # were read as 1s ("651215171310" for "6525730"). With COMB_WALLS walls inside its number joining the same two rules,
 # those walls (only) are erased. Comb fields cut tight (the tests', seeds 0-11) 4 -> 12 of 12 read whole; windows of
-# the page sets (2,111 lines; 0.75 and 1.5 of margin, as cut and enlarged twice), ORAND's 600 crops, amounts and
-# register cells (3,100) every reading the same. Walls counted at any height and joining anything, ORAND's crops
+# the page sets (2,111 lines; 0.75 and 1.5 of margin, as cut and enlarged twice), ORAND's 600 crops, 400 amounts
+# and 2,100 register cells every reading the same. Walls counted at any height and joining anything, ORAND's crops
 # lost 4, the amounts 1, the cells 6 for 1 gained; all the rules erased, as a page's word is read, a 1 beside a wall
 # went with it ("43860" for "438610"; bench/README.md, fifty-seventh session).
 COMB_WALLS = 2
