@@ -1,4 +1,4 @@
-"""The scan pipeline: load -> segment -> normalise in workers, classify -> assemble -> flag here.
+"""The scan pipeline: load -> segment -> normalise in workers, classify -> assemble -> calibrate -> flag here.
 
 Worker processes decode and segment files in parallel; the candidates of many
 files are then classified together in one batch in this process. Results come
@@ -33,6 +33,7 @@ from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
 from digitscan.scan.assemble import assemble, orientation_evidence, quarter_evidence
+from digitscan.scan.calibrate import calibrated
 from digitscan.scan.classify import PRINT_FRAMING, Classifier, PrintDetector
 from digitscan.scan.inputs import expand_inputs
 from digitscan.scan.load import Page, load_pages
@@ -425,7 +426,8 @@ def classify_files(
 ) -> list[list[FileResult]]:
     """The stages after the workers', for the pages of many files at once: every candidate classified in one batch,
     every word read whole by the string reader (when there is one), a page's glyphs looked at by the print detector
-    (when there is one), each page's reading chosen, assembled and flagged. Each file's results, in the order given.
+    (when there is one), each page's reading chosen, assembled, its confidences calibrated (`calibrate`) and flagged.
+    Each file's results, in the order given.
 
     One function for both engines (`Scanner` here, the Ray engine's classifying actors), so they read alike.
     """
@@ -452,7 +454,7 @@ def classify_files(
             line_offset += words
         if item.result.error is None and routes:
             strings = number_lines(on_page(surer_route(routes), item.result.size))
-            item.result.strings = flag_below(strings, min_confidence)
+            item.result.strings = flag_below(calibrated(strings), min_confidence)
     return [[item.result for item in prepared] for prepared in pending]
 
 
