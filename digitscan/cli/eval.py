@@ -169,6 +169,10 @@ def _render_pages(out: Console, report: PageReport, worst: int, seconds: float) 
         table.add_row("spurious strings per page, with separators", f"{total.text_spurious:.2f}")
     for length, (count, accuracy) in report.by_length().items():
         table.add_row(f"  lines of {_digits(length)}", f"{accuracy:.2%} of {count}")
+    strings = sum(len(c.read) for c in report.cases)
+    for threshold, (count, accuracy) in report.by_confidence().items():
+        share = count / max(1, strings)
+        table.add_row(f"  strings at confidence ≥ {threshold:g}", f"{accuracy:.2%} right of {count} ({share:.0%})")
     out.print(table)
     kinds = report.by_kind()
     if kinds:

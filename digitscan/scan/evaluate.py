@@ -264,6 +264,18 @@ class PageCase:
     read_text: list[str]  # with separators
     failure: str | None = None
     errors: int = 0  # edit distance over the page's numbers, each paired with its closest string read (or none)
+    confidences: list[float] = field(default_factory=list)  # each string read's, in the order of `read`
+
+    def right(self) -> list[bool]:
+        """Per string read (in `read`'s order): whether it is one of the page's numbers, each number matched by one
+        string at most, the surest strings first."""
+        left = list(self.truth)
+        right = [False] * len(self.read)
+        for i in sorted(range(len(self.read)), key=lambda i: -self.confidences[i]):
+            if self.read[i] in left:
+                left.remove(self.read[i])
+                right[i] = True
+        return right
 
     @property
     def hits(self) -> int:
@@ -318,6 +330,7 @@ class PageReport:
         digits = [n.digits for n in truth.numbers]
         case = PageCase(name, truth.kind, digits, [n.text for n in truth.numbers], read, read_text, result.error)
         case.errors = _paired_errors(digits, read)
+        case.confidences = [s.confidence for s in strings]
         self.cases.append(case)
         return case
 
@@ -347,6 +360,16 @@ class PageReport:
     def by_length(self) -> dict[int, tuple[int, float]]:
         """Per length of the true lines (digits): how many there are and the share read exactly (`read_by_length`)."""
         return read_by_length((c.truth, c.read) for c in self.cases)
+
+    def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
+        """Per threshold: how many strings read are at least that confident, and the share of them that are one of
+        their page's numbers (`PageCase.right`): where to set `--min-confidence` for such pages."""
+        strings = [(p, ok) for c in self.cases for p, ok in zip(c.confidences, c.right(), strict=True)]
+        table = {}
+        for t in thresholds:
+            kept = [ok for p, ok in strings if p >= t]
+            table[t] = (len(kept), sum(kept) / max(1, len(kept)))
+        return table
 
     def worst(self, count: int) -> list[PageCase]:
         """The pages with the most lines missed and strings made up."""

@@ -106,6 +106,20 @@ def test_pages_are_scored_by_lines_one_to_one_with_spurious_strings() -> None:
     assert sum(count * share for count, share in lengths.values()) == pytest.approx(score.read * score.lines)
 
 
+def test_pages_strings_are_scored_by_confidence_each_number_matched_once_surest_first() -> None:
+    report = PageReport()
+    page = FileResult(file="a.png")
+    for text, p in (("2024", 0.999), ("2024", 0.95), ("77", 0.92), ("31415", 0.6)):
+        page.strings.append(read_as(text, *[p ** (1 / len(text))] * len(text)).strings[0])
+    case = report.add("a.png", page_truth("2024", "31415"), page)
+    assert case.right() == [True, False, False, True]  # one 2024 written: the surer string is it, the other spurious
+    report.add("b.png", page_truth("609"), FileResult(file="b.png", error="cannot open"))  # nothing read: no strings
+    table = report.by_confidence((0.99, 0.9, 0.5))
+    assert table[0.99] == (1, 1.0)
+    assert table[0.9][0] == 3 and table[0.9][1] == pytest.approx(1 / 3)
+    assert table[0.5][0] == 4 and table[0.5][1] == pytest.approx(2 / 4)
+
+
 def test_separators_are_scored_when_the_results_carry_them() -> None:
     report = PageReport()
     report.add("a.png", page_truth("12/05/2024", "1,234.56"), strings_read("12052024", "123456"))
