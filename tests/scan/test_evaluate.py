@@ -113,6 +113,7 @@ def test_pages_strings_are_scored_by_confidence_each_number_matched_once_surest_
         page.strings.append(read_as(text, *[p ** (1 / len(text))] * len(text)).strings[0])
     case = report.add("a.png", page_truth("2024", "31415"), page)
     assert case.right() == [True, False, False, True]  # one 2024 written: the surer string is it, the other spurious
+    assert sum(case.right()) == case.hits and case.spurious == 2
     report.add("b.png", page_truth("609"), FileResult(file="b.png", error="cannot open"))  # nothing read: no strings
     table = report.by_confidence((0.99, 0.9, 0.5))
     assert table[0.99] == (1, 1.0)
