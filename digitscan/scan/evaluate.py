@@ -111,11 +111,7 @@ class Report:
 
     def by_confidence(self, thresholds: tuple[float, ...] = THRESHOLDS) -> dict[float, tuple[int, float]]:
         """Per threshold: how many readings are at least that confident, and the string accuracy among them."""
-        table = {}
-        for t in thresholds:
-            kept = [c for c in self.cases if c.confidence >= t]
-            table[t] = (len(kept), _read_right(kept))
-        return table
+        return right_by_confidence([(c.confidence, c.read == c.truth) for c in self.cases], thresholds)
 
     def worst(self, count: int) -> list[Case]:
         wrong = [c for c in self.cases if c.read != c.truth]
@@ -135,6 +131,18 @@ def read_by_length(images: Iterable[tuple[list[str], list[str]]]) -> dict[int, t
             if string in left:
                 left.remove(string)
     return {n: (len(g), sum(g) / len(g)) for n, g in sorted(groups.items())}
+
+
+def right_by_confidence(
+    readings: list[tuple[float, bool]], thresholds: tuple[float, ...]
+) -> dict[float, tuple[int, float]]:
+    """From (confidence, right) per reading: per threshold, how many are at least that confident and the share of
+    them right (0 for none)."""
+    table = {}
+    for t in thresholds:
+        kept = [right for confidence, right in readings if confidence >= t]
+        table[t] = (len(kept), sum(kept) / max(1, len(kept)))
+    return table
 
 
 def _read_right(cases: list[Case]) -> float:
@@ -365,11 +373,7 @@ class PageReport:
         """Per threshold: how many strings read are at least that confident, and the share of them that are one of
         their page's numbers (`PageCase.right`): where to set `--min-confidence` for such pages."""
         strings = [(p, ok) for c in self.cases for p, ok in zip(c.confidences, c.right(), strict=True)]
-        table = {}
-        for t in thresholds:
-            kept = [ok for p, ok in strings if p >= t]
-            table[t] = (len(kept), sum(kept) / max(1, len(kept)))
-        return table
+        return right_by_confidence(strings, thresholds)
 
     def worst(self, count: int) -> list[PageCase]:
         """The pages with the most lines missed and strings made up."""
