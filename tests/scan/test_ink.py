@@ -57,6 +57,26 @@ def test_blank_dense_and_small_images_give_opencvs_components() -> None:
         np.testing.assert_array_equal(stats, want_stats)
 
 
+def test_the_same_pixels_labelled_again_get_the_same_result_and_changed_ones_a_new_one() -> None:
+    binary = strokes((400, 300), 20, seed=5)
+    first = components_with_stats(binary)
+    again = components_with_stats(binary.copy())
+    assert again[1] is first[1] and again[2] is first[2]  # found again, not labelled anew
+    with pytest.raises(ValueError):
+        first[1][0, 0] = 7  # shared between callers: read-only
+    moved = binary.copy()
+    ys, xs = np.nonzero(moved)
+    moved[ys[0], xs[0]], moved[0, 0] = 0, 1  # as much ink, one pixel elsewhere
+    assert cv2.countNonZero(moved) == cv2.countNonZero(binary) and moved[0, 0] != binary[0, 0]
+    binary[:] = 0  # the caller's image changed after the call: what was kept is a copy
+    for image, connectivity in ((moved, 8), (binary, 8), (strokes((400, 300), 20, seed=5), 4)):
+        count, labels, stats = components_with_stats(image, connectivity)
+        want_count, want_labels, want_stats = opencv(image, connectivity)
+        assert count == want_count
+        np.testing.assert_array_equal(labels, want_labels)
+        np.testing.assert_array_equal(stats[1:], want_stats[1:])
+
+
 def test_histogram_threshold_and_kept_labels_match_numpys() -> None:
     rng = np.random.default_rng(3)
     grey = (rng.random((400, 300)) ** 3 * 255).astype(np.uint8)  # mostly dark, as a page's ink levels are
