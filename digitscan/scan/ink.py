@@ -24,9 +24,11 @@ SPARSE_FROM_PIXELS = 40_000
 SPARSE_INK_SHARE = 0.15
 EXACT_HISTOGRAM_PIXELS = 1 << 24  # `cv2.calcHist` counts in float32: exact up to 2**24 pixels a level
 # Labelling is about a quarter of a page's cutting, and stages apart label the very same strokes: the grid's dots
-# and the box frames, the bowed and the aslant rules, a crop's slivers and its words (30 p120 pages: 6.3 of 20.4
-# calls a page; 200 ORAND crops: 1.6 of 6.4). The last LABELLED_KEPT results are kept and given again for exactly
-# the same pixels (bench/README.md, fifty-ninth session).
+# and the box frames, the bowed and the aslant rules, a crop's slivers and its words (30 pages of seed 120000: 6.3
+# of 20.4 calls a page; 200 ORAND crops: 1.6 of 6.4). The last LABELLED_KEPT results are kept and given again for
+# exactly the same pixels. Four, as a repeat comes most often one call or three after its first (2.33 and 1.90 a
+# page): a 12-megapixel photo read 16 % faster for 76 MB more at its process's peak; two kept, 11 % for 40 MB
+# (bench/README.md, fifty-ninth session).
 LABELLED_KEPT = 4
 
 Labelled = tuple[int, np.ndarray, np.ndarray]
