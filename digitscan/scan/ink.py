@@ -32,7 +32,7 @@ EXACT_HISTOGRAM_PIXELS = 1 << 24  # `cv2.calcHist` counts in float32: exact up t
 LABELLED_KEPT = 4
 
 Labelled = tuple[int, np.ndarray, np.ndarray]
-"""(count, labels, stats) of a binary image: `components_with_stats`'s result, read-only."""
+"""(count, labels, stats) of a binary image, as `components_with_stats` gives them."""
 
 
 def ink_pixels(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,12 +122,12 @@ class _Recent:
         return None
 
     def keep(self, binary: np.ndarray, connectivity: int, ink: int, result: Labelled) -> Labelled:
-        count, labels, stats = result
-        for array in (labels, stats):
+        """`result`, its arrays made read-only (callers share them), kept with a copy of the pixels it is of."""
+        for array in result[1:]:
             array.flags.writeable = False
         with self._lock:
-            self._entries.append((binary.copy(), connectivity, ink, (count, labels, stats)))
-        return count, labels, stats
+            self._entries.append((binary.copy(), connectivity, ink, result))
+        return result
 
 
 _LABELLED = _Recent(LABELLED_KEPT)
