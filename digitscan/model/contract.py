@@ -19,8 +19,9 @@ from digitscan.errors import ModelError
 INPUT_SIZE = 28  # pixels per side: MNIST's
 INPUT_SHAPE = (INPUT_SIZE, INPUT_SIZE, 1)  # one grey channel
 
-# The precision of the files scanning runs (`export.py`). The classifier's is 8 bits: `digitscan scan` reads 290 ORAND
-# crops/s against 235 in float32, and every one of the 600 as through TensorFlow. The string readers' stays float32:
+# The precision of the files scanning runs (`export.py`). The classifier's is 8 bits (7-bit weights, so that every CPU
+# sums alike: `export.REDUCE_RANGE`): `digitscan scan` reads 290 ORAND crops/s against 235 in float32, and 599 of the
+# 600 as through TensorFlow (the other a near tie). The string readers' stays float32:
 # in 8 bits they took 0.2 ms less a crop, within the crops/s runs' spread, and read one ORAND crop otherwise than
 # TensorFlow does, which issue #21 rules out (bench/README.md, thirty-eighth session).
 PRECISIONS = ("int8", "float32")

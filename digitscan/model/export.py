@@ -59,13 +59,20 @@ ACTIVATIONS = ("linear", "relu", "softmax")  # what a Conv2D, Dense or Activatio
 # on this project's 2-core CPU (AVX-512 VNNI, ONNX Runtime 1.32, one thread) digitnet classifies 13,600 candidates/s
 # against 7,100 in float32 and the string reader 2,760 lines/s against 1,530; `digitscan scan` reads 290 ORAND crops/s
 # against 235, and readings move by a few either way where two classes nearly tie (bench/README.md, thirty-eighth
-# session).
+# session). On one without VNNI (AVX2 alone: AMD EPYC, Zen 3) digitnet 7,100 a second against 5,200 (sixtieth).
 # Activation ranges are set on every other test image (at most this many), the 99.999th percentile of each tensor's
 # values (a stray extreme does not stretch a range); the other half measures the 8-bit file. On the scanner's own
 # candidates (ORAND crops and pages: non-digits, both framings) no calibration set or method chosen among MNIST
 # train, MNIST test and page candidates, by min-max or percentile (every layer in 8 bits), changed the argmax of more
 # or fewer than 0.6-1.0 % of candidates: nearly all near ties between a digit and "not a digit".
 CALIBRATION_IMAGES = 1024
+# 8-bit weights are kept to 7 bits (ONNX Runtime's `reduce_range`: -64 to 64). An x86 CPU without VNNI (AVX2 alone)
+# multiplies 8-bit activations by 8-bit weights in pairs whose sums it holds in 16 bits: 255 x 127 x 2 overflows
+# them, 255 x 64 x 2 does not. In full 8 bits the bundled classifier read MNIST test at 99.26 % on such a CPU (AMD
+# EPYC, Zen 3) against its float32 graph's 99.42 %, 33 of 5,000 argmaxes otherwise than Keras (on VNNI: 2) and 10
+# of 600 ORAND crops otherwise than TensorFlow; in 7 bits 99.42 %, 0 argmaxes, 1 crop, at the same speed, and every
+# CPU sums the same numbers (bench/README.md, sixtieth session).
+REDUCE_RANGE = True
 CALIBRATION_BATCH = 128  # the percentile calibrator needs batches of one size
 # The 8-bit file is kept when at most this share of its argmaxes (digits, or a reader's column steps) differ from
 # the Keras model's beyond a tie: measured 0.04 % of MNIST test digits (bundled digitnet) and 0.12-0.19 % of the
@@ -305,6 +312,7 @@ def quantized(data: bytes, calibration: np.ndarray) -> bytes:
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.Percentile,
             nodes_to_exclude=in_float,
+            reduce_range=REDUCE_RANGE,
         )
         return target.read_bytes()
 

@@ -31,6 +31,20 @@ def _test_digits(mnist_subset) -> np.ndarray:
     return mnist_inputs(mnist_subset.x_test, True)
 
 
+def _widest_eight_bit_weight(path: Path) -> int:
+    """The largest magnitude of the file's 8-bit weights (0 for a float32 file)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    weights = [numpy_helper.to_array(w) for w in graph.initializer if w.data_type == onnx.TensorProto.INT8]
+    return max((int(np.abs(w.astype(np.int16)).max()) for w in weights), default=0)
+
+
+# An 8-bit weight the CPUs without VNNI cannot overflow on (`export.REDUCE_RANGE`): 255 x 64 x 2 < 32,767.
+SEVEN_BITS = 64
+
+
 def _same_scores(keras_model, exported, x: np.ndarray) -> None:
     expected = np.asarray(keras_model.predict_on_batch(x))
     got = exported.predict_on_batch(x)
@@ -56,6 +70,7 @@ def test_the_bundled_model_ships_in_both_forms_that_read_every_digit_alike(mnist
     assert entry["sha256"] == {h5.name: sha256(h5), exported.path.name: sha256(exported.path)}
     assert entry["precision"] == "int8" and entry["float32_max_score_difference"] <= PARITY_TOLERANCE
     assert entry["argmax_differences"] <= INT8_MOST_DIFFERENT * int(entry["measured_on"].split()[0])
+    assert 0 < _widest_eight_bit_weight(exported.path) <= SEVEN_BITS  # the same sums on every CPU
 
 
 def test_the_bundled_classifier_is_in_eight_bits_and_the_readers_and_print_detector_in_float32() -> None:
@@ -127,6 +142,7 @@ def test_an_eight_bit_export_is_measured_on_digits_it_was_not_calibrated_on_and_
     assert entry["measured_on"] == f"{len(x) // 2} test digits"  # every other digit set the ranges
     assert entry["float32_max_score_difference"] <= PARITY_TOLERANCE
     assert entry["argmax_differences"] <= INT8_MOST_DIFFERENT * (len(x) // 2)
+    assert 0 < _widest_eight_bit_weight(exported_path(path)) <= SEVEN_BITS  # no CPU's 16-bit pair sums overflow
     loaded = load_for_scanning(path)
     expected, got = np.asarray(model.predict_on_batch(x)), loaded.model.predict_on_batch(x)
     assert (got.argmax(axis=1) == expected.argmax(axis=1)).mean() >= 0.98
