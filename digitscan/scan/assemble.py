@@ -181,6 +181,12 @@ DATE_DIGITS_MIN = 4  # the fewest digits a date has (d/m/yy)
 # dev line and nine of the other kept pages' ("91", "17", "1011": a pen's single 0, 7 or 9 taken for type).
 PRINTED_WORD = 0.7
 PRINTED_GLYPHS = 2
+# A number read after a label (`_after_label`) in a word that is print is a pen's, not the label's print, where each
+# of its glyphs, PRINTED_GLYPHS or more, is under this by the detector: the letters of "TOTAL $" made "TOTAL $ 11"
+# print whole though the detector gave its "$ 11" 0.00 each; a printed page number after "Page" it gave 0.09-0.54,
+# so a number's own mean, or one glyph, would not do (dev pages with print numbers, seed 189000: 7 such spurious
+# strings). The detector's complement of PRINTED_WORD, not tuned (bench/README.md, sixtieth session).
+PEN_GLYPH = 1 - PRINTED_WORD
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
 LONE_POINT_DIGITS = 4
@@ -191,6 +197,13 @@ def assemble_word(
 ) -> DigitString | None:
     """The best reading of one word; its candidates' scores start at row `offset`; `line`: the string reader's
     reading of the word whole, weighed against the classifier's (`with_reader`)."""
+    return _word_reading(word, scores, offset, scale, line)[0]
+
+
+def _word_reading(
+    word: Word, scores: Scores, offset: int, scale: float, line: LineReading | None
+) -> tuple[DigitString | None, int]:
+    """`assemble_word`'s reading, and the piece it starts from: after a printed label (`_after_label`), else 0."""
     edges = _edges(word, scores, offset)
     path = _best_path(word.pieces, edges)
     found = None if path is None else _reading_of(word, path, scores, offset, scale)
@@ -210,23 +223,23 @@ def assemble_word(
                 found, first = after, start
                 break
     if found is None and not word.crop and line is not None and _reader_is_sure(line):
-        return _reader_reading(word, line, scale)  # what the classifier took for print, the reader surely read
+        return _reader_reading(word, line, scale), 0  # what the classifier took for print, the reader surely read
     if found is None and line is not None and _cell_reader_alone(word, edges, line):
-        return _reader_reading(word, line, scale)  # a cell's number the classifier took for marks
+        return _reader_reading(word, line, scale), 0  # a cell's number the classifier took for marks
     if found is None:
-        return None
+        return None, first
     if line is None:
-        return as_date(found, partial(_text_log_likelihood, word.pieces, edges, first=first))
+        return as_date(found, partial(_text_log_likelihood, word.pieces, edges, first=first)), first
     if not line.text:  # on a page, print the reader learnt to read as nothing ("MEMO" as 1111, "ZIP" as 21)
         if word.cell and word.side:  # a neighbour's sliver, a band's ragged edge: the cell reader learnt cells
-            return None
-        return None if not word.crop and line.log_likelihood(found.text) < READER_BLANK else found
+            return None, first
+        return (None if not word.crop and line.log_likelihood(found.text) < READER_BLANK else found), first
     if not word.crop and _dropped_one(found, line.text) is not None:
-        return found  # the page reader's blind spot: a thin 1 close to its neighbour
+        return found, first  # the page reader's blind spot: a thin 1 close to its neighbour
     if word.cell and (bar := _dropped_one(found, line.text, ends_only=True)) is not None:
-        return _without(found, bar, line)  # a rule's remnant beside a cell's number: the cell reader learnt cells
+        return _without(found, bar, line), first  # a rule's remnant beside a cell's number: the cell reader learnt
     if word.cell and (mark := _short_end(found, line.text)) is not None:
-        return _without(found, mark, line)  # a comma, a flourish's end, a sliver: the cell reader learnt cells
+        return _without(found, mark, line), first  # a comma, a flourish's end, a sliver: the cell reader learnt
     if word.cell:
         weight, floor = CELL_CLASSIFIER_WEIGHT, CELL_LATTICE_FLOOR
     elif word.crop:
@@ -237,10 +250,8 @@ def assemble_word(
         one_more = any(line.text[i] == "1" for i in _left_out(line.text, found.text, ends_only=False))
         weight, floor = PAGE_CLASSIFIER_WEIGHT, ONE_MORE_FLOOR if one_more else PAGE_LATTICE_FLOOR
     lattice = partial(_text_log_likelihood, word.pieces, edges, first=first)
-    return as_date(
-        with_reader(found, word, line, scale, lattice, weight, floor),
-        lambda text: _joint(text, line, lattice, weight, floor),
-    )
+    read = with_reader(found, word, line, scale, lattice, weight, floor)
+    return as_date(read, lambda text: _joint(text, line, lattice, weight, floor)), first
 
 
 @dataclass
@@ -621,26 +632,32 @@ def assemble(
     reader's reading of each word (none: the classifier's readings alone)."""
     strings, offset = [], 0
     for n, word in enumerate(words):
-        found = assemble_word(word, scores, offset, scale, lines[n] if lines else None)
-        printed = found is not None and _printed(word, scores, offset)
+        found, first = _word_reading(word, scores, offset, scale, lines[n] if lines else None)
+        printed = found is not None and _printed(word, scores, offset, first)
         offset += len(word.candidates)
         if found is not None and not printed:
             strings.append(_date_completed(_slash_beside_one(_without_lone_point(found))))
     return strings
 
 
-def _printed(word: Word, scores: Scores, offset: int) -> bool:
+def _printed(word: Word, scores: Scores, offset: int, first: int = 0) -> bool:
     """Whether a page's word is print by the print detector (`Scores.printed`): PRINTED_GLYPHS or more glyphs whose
     mean probability of being printed is over PRINTED_WORD, leaving out those the classifier reads as 1 (a bar, in
-    type or by hand: the handwritten lines a first rule lost held them, "1992", "11161", "111211")."""
+    type or by hand: the handwritten lines a first rule lost held them, "1992", "11161", "111211"). A number read
+    after a label (from piece `first`) is a pen's where PRINTED_GLYPHS or more glyphs of its own, 1s and all, are
+    each surely one (`PEN_GLYPH`)."""
     if word.crop or scores.printed is None:
         return False
-    rows = [offset + i for i in word.single_pieces()]
+    glyphs = word.single_pieces()
+    rows = [offset + i for i in glyphs]
     digits = scores.digits[rows]
     ones = (digits.argmax(axis=1) == 1) & (digits.max(axis=1, initial=0) > scores.reject[rows])
     printed = scores.printed[rows][~ones]
     printed = printed[~np.isnan(printed)]
-    return len(printed) >= PRINTED_GLYPHS and float(printed.mean()) > PRINTED_WORD
+    if len(printed) < PRINTED_GLYPHS or float(printed.mean()) <= PRINTED_WORD:
+        return False
+    number = scores.printed[[offset + i for i in glyphs if word.candidates[i].start >= first]] if first else []
+    return len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: not looked at, no pen's
 
 
 def _without_lone_point(found: DigitString) -> DigitString:

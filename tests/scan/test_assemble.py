@@ -445,6 +445,22 @@ def test_a_number_written_after_a_printed_label_is_read_without_it() -> None:
     assert assemble_word(crop, scores, offset=0, scale=1.0) is None
 
 
+def test_a_number_after_a_printed_label_is_print_only_where_its_own_glyphs_are() -> None:
+    """ "TOTAL $ 11" cut as one word: the label's letters make the word print (its 1s left out, as ever), which
+    dropped the handwritten 11 after it whole. The number read after the label is judged on its own glyphs, 1s and
+    all: kept where the detector surely takes each for a pen's (`PEN_GLYPH`), else dropped with the label (a
+    printed "No. 11"; a printed page number's digit the detector gave 0.09)."""
+    from digitscan.scan.segment import LABEL_GAP
+
+    for number, read in (((0.05, 0.0), ["11"]), ((0.95, 0.95), []), ((0.05, 0.5), [])):
+        word, scores = _labelled(space=round(LABEL_GAP * 40) + 2)
+        scores.digits[-2:] = 0.01
+        scores.digits[-2:, 1] = 0.95
+        scores.printed = np.array([0.95, 0.95, 0.95, *number], np.float32)
+        assert _printed(word, scores, offset=0)  # the word as a whole
+        assert [s.text for s in assemble([word], scores, scale=1.0)] == read
+
+
 def test_a_label_with_one_letter_read_as_a_digit_is_still_a_label() -> None:
     """ "DATE 42" whose "D" the classifier reads as a sure 0 among the other letters' marks: the 0 and the marks
     after it are the label, and the number after its space is read without them. With no space between, the word
