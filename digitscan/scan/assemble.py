@@ -187,6 +187,10 @@ PRINTED_GLYPHS = 2
 # so a number's own mean, or one glyph, would not do (dev pages with print numbers, seed 189000: 7 such spurious
 # strings). The detector's complement of PRINTED_WORD, not tuned (bench/README.md, sixtieth session).
 PEN_GLYPH = 1 - PRINTED_WORD
+# A word is print too where its glyphs turned half a turn are (`Scores.printed_turned`: a form's number printed along
+# its other edge, which the detector took for a pen's the way the page reads), on TURNED_GLYPHS glyphs or more: a
+# short handwritten number turned looks printed to it too often.
+TURNED_GLYPHS = 5
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
 LONE_POINT_DIGITS = 4
@@ -641,22 +645,35 @@ def assemble(
 
 
 def _printed(word: Word, scores: Scores, offset: int, first: int = 0) -> bool:
-    """Whether a page's word is print by the print detector (`Scores.printed`): PRINTED_GLYPHS or more glyphs whose
-    mean probability of being printed is over PRINTED_WORD, leaving out those the classifier reads as 1 (a bar, in
-    type or by hand: the handwritten lines a first rule lost held them, "1992", "11161", "111211"). A number read
-    after a label (from piece `first`) is a pen's where PRINTED_GLYPHS or more glyphs of its own, 1s and all, are
-    each surely one (`PEN_GLYPH`)."""
+    """Whether a page's word is print by the print detector (`Scores.printed`), its glyphs as they stand or all
+    turned half a turn (`Scores.printed_turned`): PRINTED_GLYPHS or more glyphs whose mean probability of being
+    printed is over PRINTED_WORD, leaving out those the classifier reads as 1 (a bar, in type or by hand: the
+    handwritten lines a first rule lost held them, "1992", "11161", "111211"). A number read after a label (from
+    piece `first`) is a pen's where PRINTED_GLYPHS or more glyphs of its own, 1s and all, are each surely one
+    (`PEN_GLYPH`)."""
     if word.crop or scores.printed is None:
         return False
+    if _printed_way(word, scores, scores.printed, offset, first):
+        return True
+    turned = scores.printed_turned
+    return (
+        turned is not None
+        and len(word.single_pieces()) >= TURNED_GLYPHS
+        and _printed_way(word, scores, turned, offset, first)
+    )
+
+
+def _printed_way(word: Word, scores: Scores, printed: np.ndarray, offset: int, first: int) -> bool:
+    """`_printed` by one way up's probabilities (`printed`, a row per candidate)."""
     glyphs = word.single_pieces()
     rows = [offset + i for i in glyphs]
     digits = scores.digits[rows]
     ones = (digits.argmax(axis=1) == 1) & (digits.max(axis=1, initial=0) > scores.reject[rows])
-    printed = scores.printed[rows][~ones]
-    printed = printed[~np.isnan(printed)]
-    if len(printed) < PRINTED_GLYPHS or float(printed.mean()) <= PRINTED_WORD:
+    looked = printed[rows][~ones]
+    looked = looked[~np.isnan(looked)]
+    if len(looked) < PRINTED_GLYPHS or float(looked.mean()) <= PRINTED_WORD:
         return False
-    number = scores.printed[[offset + i for i in glyphs if word.candidates[i].start >= first]] if first else []
+    number = printed[[offset + i for i in glyphs if word.candidates[i].start >= first]] if first else []
     return len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: not looked at, no pen's
 
 

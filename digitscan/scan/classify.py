@@ -34,11 +34,15 @@ class Scores:
     reject: np.ndarray  # (N,)
     # (N,): the print detector's probability that the candidate is printed; NaN where it did not look (`PrintDetector`)
     printed: np.ndarray | None = None
+    # (N,): the same for the glyph turned half a turn: print standing the other way up from the page's reading (a
+    # form's number printed along its other edge) is print too (`assemble._printed`)
+    printed_turned: np.ndarray | None = None
 
     def rows(self, start: int, stop: int) -> Scores:
         """The scores of candidates [start, stop)."""
         printed = None if self.printed is None else self.printed[start:stop]
-        return Scores(self.digits[start:stop], self.reject[start:stop], printed)
+        turned = None if self.printed_turned is None else self.printed_turned[start:stop]
+        return Scores(self.digits[start:stop], self.reject[start:stop], printed, turned)
 
 
 class Classifier:

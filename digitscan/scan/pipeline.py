@@ -439,7 +439,7 @@ def classify_files(
     scores = classifier.scores(stacked)
     words = [word for p in pages for r in p.readings for word in r.words]
     if detector is not None:
-        scores.printed = _print_probabilities(detector, stacked, words)
+        scores.printed, scores.printed_turned = _print_probabilities(detector, stacked, words)
     kinds = [line_kind(word) for word in words]
     lines = reader.read([line for p in pages for r in p.readings for line in r.lines], kinds) if reader else []
     offset = line_offset = 0
@@ -458,18 +458,23 @@ def classify_files(
     return [[item.result for item in prepared] for prepared in pending]
 
 
-def _print_probabilities(detector: PrintDetector, images: np.ndarray, words: list[Word]) -> np.ndarray:
+def _print_probabilities(
+    detector: PrintDetector, images: np.ndarray, words: list[Word]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate row of `images` (the words' candidates in order), the print detector's probability that it is
-    printed, for the single pieces of a page's words (a crop is cut around one handwritten number); NaN elsewhere."""
-    printed = np.full(len(images), np.nan, np.float32)
+    printed, for the single pieces of a page's words (a crop is cut around one handwritten number), as it stands
+    and turned half a turn (`Scores.printed_turned`); NaN elsewhere."""
+    printed, turned = np.full(len(images), np.nan, np.float32), np.full(len(images), np.nan, np.float32)
     rows, offset = [], 0
     for word in words:
         if not word.crop:
             rows += [offset + i for i in word.single_pieces()]
         offset += len(word.candidates)
     if rows:
-        printed[rows] = detector.printed(images[rows, PRINT_FRAMING])
-    return printed
+        glyphs = images[rows, PRINT_FRAMING]
+        printed[rows] = detector.printed(glyphs)
+        turned[rows] = detector.printed(np.ascontiguousarray(np.rot90(glyphs, 2, axes=(-2, -1))))
+    return printed, turned
 
 
 # A page that reads nothing the likelier way up (the first reading) is read another way only where that reading is

@@ -13,6 +13,7 @@ from digitscan.results import Digit, DigitString, flag_below
 from digitscan.scan.assemble import (
     PRINTED_GLYPHS,
     PRINTED_WORD,
+    TURNED_GLYPHS,
     _date_completed,
     _edges,
     _lattice_reading,
@@ -819,6 +820,23 @@ def test_a_page_word_is_print_when_its_glyphs_look_printed_leaving_out_its_ones(
     assert not _printed(word, Scores(scores.digits, scores.reject), offset=0)
     nan = _three_digits(7, [np.nan, np.nan, np.nan])
     assert not _printed(*nan, offset=0)
+
+
+def test_a_long_word_is_print_too_where_its_glyphs_turned_half_a_turn_look_printed() -> None:
+    """A form's number printed along the edge the other way up from the page's writing: the detector takes its
+    glyphs for a pen's as they stand, for type turned. A word of TURNED_GLYPHS glyphs or more is print either way;
+    a shorter one only as it stands (a short handwritten number turned looks printed too often)."""
+    for length, printed in ((TURNED_GLYPHS, True), (TURNED_GLYPHS - 1, False)):
+        word = _word(length, [(k, k + 1) for k in range(length)])
+        digits = np.full((length, 10), 0.01, np.float32)
+        digits[:, 7] = 0.97
+        scores = Scores(digits, np.full(length, 0.01, np.float32), np.full(length, 0.2, np.float32))
+        assert not _printed(word, scores, offset=0)
+        scores.printed_turned = np.full(length, PRINTED_WORD + 0.2, np.float32)
+        assert _printed(word, scores, offset=0) == printed
+        assert _printed(word, scores.rows(0, length), offset=0) == printed  # the turned scores kept with the rows
+        scores.printed, scores.printed_turned = scores.printed_turned, scores.printed
+        assert _printed(word, scores, offset=0)  # as it stands, whatever its length
 
 
 def test_assemble_leaves_out_a_printed_word_and_keeps_a_written_one() -> None:

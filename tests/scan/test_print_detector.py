@@ -50,3 +50,25 @@ def test_the_detector_is_the_options_and_holds_to_its_contract(tiny_model_path: 
     assert Path(bundled_print_detector_path()).name == "printnet.h5"
     with pytest.raises(ModelError, match="print detector's output"):
         PrintDetector(str(tiny_model_path))  # a digit classifier is no print detector
+
+
+def test_each_page_glyph_is_looked_at_as_it_stands_and_turned_half_a_turn(mnist_subset) -> None:
+    """The detector's probabilities for a page word's single pieces, as they stand and turned (a number printed
+    the other way up from the writing, `assemble.TURNED_GLYPHS`); nothing for a piece pair or a crop's pieces."""
+    import numpy as np
+    from support import _word
+
+    from digitscan.scan.classify import PRINT_FRAMING
+    from digitscan.scan.normalise import to_mnist_framings
+    from digitscan.scan.pipeline import _print_probabilities
+
+    page, crop = _word(3, [(0, 1), (0, 2), (1, 2), (2, 3)]), _word(2, [(0, 1), (1, 2)])
+    crop.crop = True
+    images = to_mnist_framings(list(mnist_subset.x_test[:6]))
+    detector = PrintDetector()
+    printed, turned = _print_probabilities(detector, images, [page, crop])
+    glyphs = images[[0, 2, 3], PRINT_FRAMING]
+    np.testing.assert_allclose(printed[[0, 2, 3]], detector.printed(glyphs), atol=1e-6)
+    np.testing.assert_allclose(turned[[0, 2, 3]], detector.printed(glyphs[:, ::-1, ::-1].copy()), atol=1e-6)
+    assert np.isnan(printed[[1, 4, 5]]).all() and np.isnan(turned[[1, 4, 5]]).all()
+    assert not np.allclose(printed[[0, 2, 3]], turned[[0, 2, 3]])  # a digit turned is another glyph to it
