@@ -189,7 +189,9 @@ PRINTED_GLYPHS = 2
 PEN_GLYPH = 1 - PRINTED_WORD
 # A word is print too where its glyphs turned half a turn are (`Scores.printed_turned`: a form's number printed along
 # its other edge, which the detector took for a pen's the way the page reads), on TURNED_GLYPHS glyphs or more: a
-# short handwritten number turned looks printed to it too often.
+# short handwritten number turned looks printed to it too often. Dev pages (seeds 120000, 143000, 188000-190000):
+# every word judged so lost 5 lines for 9 spurious strings fewer; from 5 glyphs none for 7; fresh pages of seeds
+# 191000 and 192000 then 7 fewer, none lost (bench/README.md, sixtieth session).
 TURNED_GLYPHS = 5
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
