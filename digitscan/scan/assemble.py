@@ -188,10 +188,10 @@ PRINTED_GLYPHS = 2
 # strings). The detector's complement of PRINTED_WORD, not tuned (bench/README.md, sixtieth session).
 PEN_GLYPH = 1 - PRINTED_WORD
 # A word is print too where its glyphs turned half a turn are (`Scores.printed_turned`: a form's number printed along
-# its other edge, which the detector took for a pen's the way the page reads), on TURNED_GLYPHS glyphs or more: a
-# short handwritten number turned looks printed to it too often. Dev pages (seeds 120000, 143000, 188000-190000):
-# every word judged so lost 5 lines for 9 spurious strings fewer; from 5 glyphs none for 7; fresh pages of seeds
-# 191000 and 192000 then 7 fewer, none lost (bench/README.md, sixtieth session).
+# its other edge, which the detector took for a pen's the way the page reads), judged on TURNED_GLYPHS glyphs or more,
+# its 1s left out as ever: a short handwritten number turned looks printed to it too often. Dev pages (seeds 120000,
+# 143000, 188000-190000): every word judged so lost 5 lines for 9 spurious strings fewer; from 5 glyphs none for 7;
+# fresh pages of seeds 191000 and 192000 then 7 fewer, none lost (bench/README.md, sixtieth session).
 TURNED_GLYPHS = 5
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
@@ -655,25 +655,21 @@ def _printed(word: Word, scores: Scores, offset: int, first: int = 0) -> bool:
     (`PEN_GLYPH`)."""
     if word.crop or scores.printed is None:
         return False
-    if _printed_way(word, scores, scores.printed, offset, first):
+    if _printed_way(word, scores, scores.printed, offset, first, PRINTED_GLYPHS):
         return True
     turned = scores.printed_turned
-    return (
-        turned is not None
-        and len(word.single_pieces()) >= TURNED_GLYPHS
-        and _printed_way(word, scores, turned, offset, first)
-    )
+    return turned is not None and _printed_way(word, scores, turned, offset, first, TURNED_GLYPHS)
 
 
-def _printed_way(word: Word, scores: Scores, printed: np.ndarray, offset: int, first: int) -> bool:
-    """`_printed` by one way up's probabilities (`printed`, a row per candidate)."""
+def _printed_way(word: Word, scores: Scores, printed: np.ndarray, offset: int, first: int, glyphs_least: int) -> bool:
+    """`_printed` by one way up's probabilities (`printed`, a row per candidate), on `glyphs_least` glyphs or more."""
     glyphs = word.single_pieces()
     rows = [offset + i for i in glyphs]
     digits = scores.digits[rows]
     ones = (digits.argmax(axis=1) == 1) & (digits.max(axis=1, initial=0) > scores.reject[rows])
     looked = printed[rows][~ones]
     looked = looked[~np.isnan(looked)]
-    if len(looked) < PRINTED_GLYPHS or float(looked.mean()) <= PRINTED_WORD:
+    if len(looked) < glyphs_least or float(looked.mean()) <= PRINTED_WORD:
         return False
     number = printed[[offset + i for i in glyphs if word.candidates[i].start >= first]] if first else []
     return len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: not looked at, no pen's
