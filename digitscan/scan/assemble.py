@@ -655,24 +655,25 @@ def _printed(word: Word, scores: Scores, offset: int, first: int = 0) -> bool:
     (`PEN_GLYPH`)."""
     if word.crop or scores.printed is None:
         return False
-    if _printed_way(word, scores, scores.printed, offset, first, PRINTED_GLYPHS):
-        return True
-    turned = scores.printed_turned
-    return turned is not None and _printed_way(word, scores, turned, offset, first, TURNED_GLYPHS)
-
-
-def _printed_way(word: Word, scores: Scores, printed: np.ndarray, offset: int, first: int, glyphs_least: int) -> bool:
-    """`_printed` by one way up's probabilities (`printed`, a row per candidate), on `glyphs_least` glyphs or more."""
     glyphs = word.single_pieces()
-    rows = [offset + i for i in glyphs]
+    rows = np.array([offset + i for i in glyphs], np.intp)
     digits = scores.digits[rows]
     ones = (digits.argmax(axis=1) == 1) & (digits.max(axis=1, initial=0) > scores.reject[rows])
-    looked = printed[rows][~ones]
+    number = rows[[word.candidates[i].start >= first for i in glyphs]] if first else None
+    ways = ((scores.printed, PRINTED_GLYPHS), (scores.printed_turned, TURNED_GLYPHS))
+    return any(
+        printed is not None and _print_by(printed[rows][~ones], None if number is None else printed[number], least)
+        for printed, least in ways
+    )
+
+
+def _print_by(looked: np.ndarray, number: np.ndarray | None, least: int) -> bool:
+    """One way up's verdict (`_printed`): `looked`, its glyphs' probabilities less the 1s', over PRINTED_WORD on
+    average on `least` of them or more; `number`, those of a number read after a label, not each surely a pen's."""
     looked = looked[~np.isnan(looked)]
-    if len(looked) < glyphs_least or float(looked.mean()) <= PRINTED_WORD:
+    if len(looked) < least or float(looked.mean()) <= PRINTED_WORD:
         return False
-    number = printed[[offset + i for i in glyphs if word.candidates[i].start >= first]] if first else []
-    return len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: not looked at, no pen's
+    return number is None or len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: no pen's
 
 
 def _without_lone_point(found: DigitString) -> DigitString:
