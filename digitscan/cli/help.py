@@ -1,42 +1,46 @@
 """Help pages without typer's type placeholders.
 
-typer 0.29 (the range pyproject.toml declares) labels every option with its Python type (`<bool>`, `<path>`,
-`<int range>`) and writes a required argument as `{inputs}...`. Here flags show no placeholder, a value shows
-an upper-case name (`PATH`, `INT`, or its choices), and arguments are written `INPUTS...` as in man pages. The
-commands and the group swap their parameters' classes for these subclasses when help is rendered; parsing is
-untouched.
+typer 0.28 (the range pyproject.toml declares: 0.29 made every start import pydantic) labels each option with
+its Python type (`<bool>`, `<path>`, `<int range>`) and writes a required argument as `{inputs}...`. Here flags
+show no placeholder, a value shows an upper-case name (`PATH`, `INT`, or its choices), and arguments are written
+`INPUTS...` as in man pages. The commands and the group swap their parameters' classes for these subclasses
+(and an argument's type for an unlabelled copy); parsing is untouched.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 
 class _Option(TyperOption):
-    def display_type_rich(self, ctx: Any) -> str | None:
+    def make_metavar(self, ctx: Any) -> str:
         if self.is_flag or self.count:
-            return None  # a switch takes no value: nothing to show
+            return ""  # a switch takes no value: nothing to show
         if self.metavar is not None:
             return self.metavar
-        label = self.display_type(ctx).strip("<>").removesuffix(" range")
-        if label.startswith("list[") and label.endswith("]"):
-            label = label[len("list[") : -1]  # a repeatable option takes one value each time
+        label = super().make_metavar(ctx).strip("<>").removesuffix(" range")
         return label if "|" in label else label.upper()
 
 
 class _Argument(TyperArgument):
-    @property
-    def display_name_raw(self) -> str:
-        return self.metavar if self.metavar is not None else self.name.upper()
+    def make_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+        name = self.metavar if self.metavar is not None else (self.name or "").upper()
+        if usage and not self.required:
+            name = f"[{name}]"
+        return name + ("..." if usage and self.nargs != 1 else "")
 
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None  # the name says what it is
 
-    def _usage_display_name(self) -> str:
-        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
-        return name + ("..." if self.nargs != 1 else "")
+def _unlabelled(kind: Any) -> Any:
+    """A copy of an argument's type that names no type in the help's table (the argument's name says it)."""
+    if getattr(kind, "_unlabelled", False):
+        return kind
+    plain = copy.copy(kind)
+    plain.__class__ = type(f"Unlabelled{type(kind).__name__}", (type(kind),), {"_unlabelled": True})
+    plain.get_metavar = lambda param, ctx: ""
+    return plain
 
 
 def _plain(params: list[Any]) -> list[Any]:
@@ -45,6 +49,7 @@ def _plain(params: list[Any]) -> list[Any]:
             param.__class__ = _Option
         elif type(param) is TyperArgument:
             param.__class__ = _Argument
+            param.type = _unlabelled(param.type)
     return params
 
 
