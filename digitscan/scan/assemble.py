@@ -642,7 +642,7 @@ def assemble(
         printed = found is not None and _printed(word, scores, offset, first)
         offset += len(word.candidates)
         if found is not None and not printed:
-            strings.append(_date_completed(_slash_beside_one(_without_lone_point(found))))
+            strings.append(_separators_settled(found))
     return strings
 
 
@@ -676,16 +676,29 @@ def _print_by(looked: np.ndarray, number: np.ndarray | None, least: int) -> bool
     return number is None or len(number) < PRINTED_GLYPHS or not bool((number < PEN_GLYPH).all())  # NaN: no pen's
 
 
+def _separators_settled(found: DigitString) -> DigitString:
+    """A reading's separators as a date's or an amount's: a slash moved across the 1 beside it, a date's lost
+    second separator given back (a point's too, where no amount could have it), and then a lone point dropped."""
+    return _without_lone_point(_date_completed(_slash_beside_one(found)))
+
+
 def _without_lone_point(found: DigitString) -> DigitString:
     """A string's only separator, a point or comma with LONE_POINT_DIGITS digits or more after it, left out: no
     decimal point (money has two digits after it) nor a thousands' group (three), but a speck on the baseline;
     unless it parts a month from a year ("7.2023")."""
-    if len(found.separators) == 1:
-        [(after, char)] = found.separators.items()
-        month, year = found.text[: after + 1], found.text[after + 1 :]
-        if char in ".," and len(year) >= LONE_POINT_DIGITS and not _month_year(month, year):
-            found.separators = {}
+    if _lone_point(found):
+        found.separators = {}
     return found
+
+
+def _lone_point(found: DigitString) -> bool:
+    """Whether a string's only separator is a point or comma that is no decimal point nor a thousands' group, nor
+    parts a month from a year (`_without_lone_point`)."""
+    if len(found.separators) != 1:
+        return False
+    [(after, char)] = found.separators.items()
+    month, year = found.text[: after + 1], found.text[after + 1 :]
+    return char in ".," and len(year) >= LONE_POINT_DIGITS and not _month_year(month, year)
 
 
 def _slash_beside_one(found: DigitString) -> DigitString:
@@ -718,12 +731,13 @@ def _date_completed(found: DigitString) -> DigitString:
     "19-1018" as 19-10-18), given it, where its digits stand apart there as a separator spaces them: by at least
     DATE_SPACE of the extra space the found one makes between its digits (or of DATE_SPACE_MIN of their height, if
     more), against their other steps. A separator lost to the threshold, or joined to a digit, still spaces them;
-    "7/2019" (month and year: no wider step at 7/20/19) stays."""
+    "7/2019" (month and year: no wider step at 7/20/19) stays. A point is completed so only where it is no
+    amount's (`_lone_point`: "24.92017", its second point lost on a ruled line); else it is dropped after."""
     if len(found.separators) != 1 or len(found.digits) < DATE_DIGITS_MIN:
         return found
     [(found_at, char)] = found.separators.items()
-    if char not in "-/":  # a point: an amount's "85.90" would be 8.5.90 wherever its 8 and 5 stand a little apart
-        return found
+    if char not in "-/" and not (char == "." and _lone_point(found)):
+        return found  # an amount's point: "85.90" would be 8.5.90 wherever its 8 and 5 stand a little apart
     text = found.text
     places = [
         at

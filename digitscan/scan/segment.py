@@ -2175,7 +2175,7 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     in_line = set(line)
     small_marks = [i for i in upright.boxes if i not in in_line]
     atoms, loose = _atoms(tall, small_marks, upright.boxes, upright.height)
-    atoms, loose = _dots_before(atoms, loose, upright)
+    atoms, loose, turned_dots = _dots_before(atoms, loose, upright)
     loose_boxes = [upright.boxes[i] for i in loose] + list(upright.hanging.values())
     turned_boxes = [upright.boxes[i] for i in loose] + list(upright.rising.values())  # the line upside down
     groups: list[list[list[int]]] = []
@@ -2227,6 +2227,7 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
                     turned.append(separators[-1])
             else:
                 digits.append(atom)
+                turned += [(_middle(upright.boxes[i]), turned_dots[i]) for i in atom if i in turned_dots]
                 box = upright.boxes[atom[0]]
                 if len(atom) == 1 and (mark := _turned_separator_of(box, upright, frame, unit)) in (".", ","):
                     turned.append((_middle(box), mark))  # tall enough to be in its line: a digit as given
@@ -2246,37 +2247,55 @@ def _line_words(line_no: int, line: list[int], marks: list[int], page: _Page) ->
     return words
 
 
-def _dots_before(atoms: list[list[int]], loose: list[int], upright: _Line) -> tuple[list[list[int]], list[int]]:
+def _dots_before(
+    atoms: list[list[int]], loose: list[int], upright: _Line
+) -> tuple[list[list[int]], list[int], dict[int, str]]:
     """A decimal point or comma taken into the digit after it (`_atoms`: under a slanted digit's empty lower
     corner, it overlaps the digit's box), let go: a filled dot on the baseline, or a comma hanging from it, in the
     left part of the digit's box, its ink apart from the digit's (`DOT_BEFORE_*`, `COMMA_BEFORE_TOP`). A worn
-    stroke's fragment is smaller, thinner, or elsewhere."""
+    stroke's fragment is smaller, thinner, or elsewhere.
+
+    Also returns the marks that are such a point or comma with the line turned half a turn (at the top of the
+    digit's box, in its right part): the separators of a page read upside down (`upside_down`), which stay in
+    their digit's atom, as read the way the page was cut."""
     frame, unit = _digit_frame(atoms, upright), upright.height
-    reach = DOT_BEFORE_APART * unit
-    kept = []
+    kept, turned = [], {}
     for atom in atoms:
         if len(atom) == 2:
             digit, mark = sorted(atom, key=lambda i: -upright.boxes[i][3])
-            x, y, w, h = upright.boxes[mark]
-            left, _, width, _ = upright.boxes[digit]
-            char = _separator_of(upright.boxes[mark], upright, frame)
-            dot = (
-                char == "."
-                and abs(y + h - frame[1]) <= DOT_BEFORE_FOOT * unit
-                and (upright.labels[y : y + h, x : x + w] == mark).mean() >= DOT_BEFORE_FILL
-            )
-            comma = char == "," and abs(y - frame[1]) <= COMMA_BEFORE_TOP * unit
-            if (
-                (dot or comma)
-                and min(w, h) >= DOT_BEFORE_SIZE * unit
-                and x + w / 2 - left <= DOT_BEFORE_LEFT * width
-                and _apart(mark, [digit], upright, reach)
-            ):
+            if char := _dot_before(digit, mark, upright, frame, unit):
                 kept.append([digit])
                 loose = [*loose, mark]
                 continue
+            if char := _dot_before(digit, mark, upright, frame, unit, turned=True):
+                turned[mark] = char
         kept.append(atom)
-    return kept, loose
+    return kept, loose, turned
+
+
+def _dot_before(
+    digit: int, mark: int, upright: _Line, frame: tuple[float, float], unit: float, turned: bool = False
+) -> str | None:
+    """ "." or "," where `mark`, taken into `digit`'s atom, is a point or comma before that digit (`_dots_before`),
+    the line read as cut or (`turned`) turned half a turn about its middle row and column."""
+    x, y, w, h = upright.boxes[mark]
+    left, _, width, _ = upright.boxes[digit]
+    fill = float((upright.labels[y : y + h, x : x + w] == mark).mean())
+    if turned:  # rows counted from the line's foot, columns from its right: only distances between them count
+        rows = upright.labels.shape[0]
+        y, frame = rows - y - h, (rows - frame[1], rows - frame[0])
+        x, left = -(x + w), -(left + width)
+    char = _separator_of((x, y, w, h), upright, frame)
+    dot = char == "." and abs(y + h - frame[1]) <= DOT_BEFORE_FOOT * unit and fill >= DOT_BEFORE_FILL
+    comma = char == "," and abs(y - frame[1]) <= COMMA_BEFORE_TOP * unit
+    if (
+        (dot or comma)
+        and min(w, h) >= DOT_BEFORE_SIZE * unit
+        and x + w / 2 - left <= DOT_BEFORE_LEFT * width
+        and _apart(mark, [digit], upright, DOT_BEFORE_APART * unit)
+    ):
+        return char
+    return None
 
 
 def _apart(blob: int, others: list[int], upright: _Line, reach: float) -> bool:

@@ -18,6 +18,7 @@ from digitscan.scan.assemble import (
     _edges,
     _lattice_reading,
     _printed,
+    _separators_settled,
     _slash_beside_one,
     _text_log_likelihood,
     _without_lone_point,
@@ -758,6 +759,26 @@ def test_a_date_read_with_one_separator_gets_the_second_where_its_digits_stand_a
     assert _date_completed(even).written == "19-1018"
     month_year = _string("72019", [0, 50, 80, 110, 140], {0: "/"})
     assert _date_completed(month_year).written == "7/2019"
+
+
+@pytest.mark.parametrize(
+    ("read", "lefts", "written"),
+    [
+        ("24.92017", [0, 30, 80, 130, 160, 190, 220], "24.9.2017"),  # the 9 and the 2 apart: the second point lost
+        ("24.92017", [0, 30, 80, 110, 140, 170, 200], "2492017"),  # evenly spaced: a lone point, a speck
+        ("85.90", [0, 30, 80, 130], "85.90"),  # an amount's point: never a date's, however its digits stand
+        ("1.2345", [0, 50, 80, 110, 140], "12345"),  # no date with a second point: a speck
+    ],
+)
+def test_a_date_read_with_one_point_gets_the_second_only_where_no_amount_could_have_it(
+    read: str, lefts: list[int], written: str
+) -> None:
+    """A lone point (four digits or more after it) is no amount's: where its digits make one date with a second
+    point and stand apart there, the date's lost point is given back, as a dash or slash is; otherwise the point
+    is a speck and left out. An amount's point ("85.90") is never completed into a date ("8.5.90")."""
+    at = read.index(".") - 1
+    text = read.replace(".", "")
+    assert _separators_settled(_string(text, lefts, {at: "."})).written == written
 
 
 @pytest.mark.parametrize(

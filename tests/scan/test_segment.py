@@ -519,13 +519,8 @@ def test_a_decimal_point_beside_printed_words_on_its_line_is_measured_against_it
     assert all(bx + bw / 2 < 540 for bx, _, bw, _ in (c.box for c in number[0].candidates if c.end <= before))
 
 
-@pytest.mark.parametrize("separator", [".", ","])
-def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
-    digits: dict[int, np.ndarray], separator: str
-) -> None:
-    """ "12.95", "12,95": the dot stands at the baseline (the comma hangs from it) under the 9's empty lower left
-    corner, inside the 9's box, and was taken into the 9 as part of it; a filled dot or a comma apart from the
-    digit's ink, in its box's left part, is the separator."""
+def _slanted_nine_after_a_point(digits: dict[int, np.ndarray], separator: str) -> np.ndarray:
+    """ "12.95" or "12,95", the point under the 9's empty lower left corner, inside its box."""
     import cv2
 
     page = page_with([digits[1], digits[2], digits[9], digits[5]], [20, 60, 115, 160], width=300)
@@ -534,12 +529,40 @@ def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
     else:  # a 3 written lower takes the line's foot down, and the comma into the line
         page = np.minimum(page, page_with([digits[3]], [205], width=300, y=40))
         cv2.line(page, (135, 72), (131, 85), 0.0, 4)
-    [word] = segment(page)
+    return page
+
+
+@pytest.mark.parametrize("separator", [".", ","])
+def test_a_decimal_point_under_a_slanted_digits_corner_is_a_separator(
+    digits: dict[int, np.ndarray], separator: str
+) -> None:
+    """ "12.95", "12,95": the dot stands at the baseline (the comma hangs from it) under the 9's empty lower left
+    corner, inside the 9's box, and was taken into the 9 as part of it; a filled dot or a comma apart from the
+    digit's ink, in its box's left part, is the separator."""
+    [word] = segment(_slanted_nine_after_a_point(digits, separator))
     assert [char for _, char in word.separators] == [separator]
     [(before, _)] = word.separators
     left = [c for c in word.candidates if c.end <= before]
     assert left and all(bx + bw / 2 < 120 for bx, _, bw, _ in (c.box for c in left))  # the 1 and the 2
     assert not any(bx <= 133 <= bx + bw and by >= 60 for bx, by, bw, _ in (c.box for c in word.candidates))  # no dot
+
+
+@pytest.mark.parametrize("separator", [".", ","])
+def test_a_decimal_point_under_a_slanted_digits_corner_is_found_on_a_page_read_upside_down(
+    digits: dict[int, np.ndarray], separator: str
+) -> None:
+    """The same page turned half a turn: as cut, the point stands at the top of its line in the right part of the
+    9's box, and stays in the 9; read the other way up (`upside_down`) it is the separator between the 2 and the 9
+    ("15.02.2013" on a page photographed upside down was read "15022013")."""
+    from digitscan.scan.segment import upside_down
+
+    given = segment(np.ascontiguousarray(_slanted_nine_after_a_point(digits, separator)[::-1, ::-1]))
+    assert [char for w in given for _, char in w.separators] == []
+    [word] = upside_down(given)
+    assert [char for _, char in word.separators] == [separator]
+    [(before, _)] = word.separators
+    first = [c for c in word.candidates if c.end <= before]  # the 1 and the 2, right of the point on this page
+    assert first and all(bx + bw / 2 > 300 - 120 for bx, _, bw, _ in (c.box for c in first))
 
 
 @pytest.mark.parametrize(("digit_ink", "apart"), [((15, 15), True), ((15, 12), False), ((12, 15), False)])
