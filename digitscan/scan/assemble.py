@@ -196,6 +196,11 @@ TURNED_GLYPHS = 5
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
 LONE_POINT_DIGITS = 4
+# An amount as the page generator and the README write it: thousands' groups after commas, two decimals after a
+# point. A string of two separators or more written as neither a date (DATE_SHAPE) nor such an amount, that one
+# point or comma less makes one of them, in one way only, has a speck read as that point (`_without_stray_point`:
+# "57.3.1" for 57.31, "16/11/202.1"). European amounts ("1.234,56") make neither either way, and stay as read.
+AMOUNT_SHAPE = re.compile(r"\d{1,3}(,\d{3})+(\.\d{2})?|\d+\.\d{2}")
 
 
 def assemble_word(
@@ -679,7 +684,7 @@ def _print_by(looked: np.ndarray, number: np.ndarray | None, least: int) -> bool
 def _separators_settled(found: DigitString) -> DigitString:
     """A reading's separators as a date's or an amount's: a slash moved across the 1 beside it, a date's lost
     second separator given back (a point's too, where no amount could have it), and then a lone point dropped."""
-    return _without_lone_point(_date_completed(_slash_beside_one(found)))
+    return _without_stray_point(_without_lone_point(_date_completed(_slash_beside_one(found))))
 
 
 def _without_lone_point(found: DigitString) -> DigitString:
@@ -689,6 +694,26 @@ def _without_lone_point(found: DigitString) -> DigitString:
     if _lone_point(found):
         found.separators = {}
     return found
+
+
+def _without_stray_point(found: DigitString) -> DigitString:
+    """A string of two separators or more written as no date nor amount (`AMOUNT_SHAPE`) less the one point or
+    comma whose removal, alone of them, makes it one: a speck read as a point."""
+    if len(found.separators) < 2 or _shaped(found.written):
+        return found
+    fits = [
+        at
+        for at, char in found.separators.items()
+        if char in ".," and _shaped(written_with(found.text, {k: c for k, c in found.separators.items() if k != at}))
+    ]
+    if len(fits) == 1:
+        found.separators = {k: c for k, c in found.separators.items() if k != fits[0]}
+    return found
+
+
+def _shaped(written: str) -> bool:
+    """Whether a string is written as a date or an amount (`DATE_SHAPE`, `AMOUNT_SHAPE`)."""
+    return bool(DATE_SHAPE.fullmatch(written) or AMOUNT_SHAPE.fullmatch(written))
 
 
 def _lone_point(found: DigitString) -> bool:

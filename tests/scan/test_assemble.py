@@ -749,6 +749,17 @@ def _string(text: str, lefts: list[int], separators: dict[int, str]) -> DigitStr
     return DigitString(digits=digits, box=(0, 0, lefts[-1] + 24, 28), line=0, separators=separators)
 
 
+def _evenly(read: str) -> DigitString:
+    """A string read as `read` ("19/12/99"), its digits evenly spaced."""
+    separators, n = {}, -1
+    for c in read:
+        n += c.isdigit()
+        if not c.isdigit():
+            separators[n] = c
+    text = "".join(c for c in read if c.isdigit())
+    return _string(text, [30 * i for i in range(len(text))], separators)
+
+
 def test_a_date_read_with_one_separator_gets_the_second_where_its_digits_stand_apart() -> None:
     """ "19-10-18" read "19-1018": its second dash lost (faint, or joined to a digit), the 0 and the 1 after it
     still stand as far apart as the found dash sets its digits; the only date its digits make with a second dash
@@ -782,6 +793,22 @@ def test_a_date_read_with_one_point_gets_the_second_only_where_no_amount_could_h
 
 
 @pytest.mark.parametrize(
+    ("read", "written"),
+    [
+        ("57.3.1", "57.31"),  # a speck read as a point inside an amount's decimals
+        ("87,73.6.34", "87,736.34"),
+        ("16/11/202.1", "16/11/2021"),  # inside a date's year
+        ("1.3.23", "1.3.23"),  # a date as written
+        ("12,345,678.90", "12,345,678.90"),  # an amount as written
+        ("1.234,56", "1.234,56"),  # a European amount: no one point or comma less makes a shape: as read
+        ("14.3.077", "14.3.077"),  # neither way a date or an amount: as read
+    ],
+)
+def test_a_point_that_makes_a_string_no_date_nor_amount_is_a_speck_where_it_alone_does(read: str, written: str) -> None:
+    assert _separators_settled(_evenly(read)).written == written
+
+
+@pytest.mark.parametrize(
     ("written", "kept"),
     [("5.1696", "51696"), ("85.90", "85.90"), ("1,234", "1,234"), ("7.2023", "7.2023"), ("7.1696", "71696")],
 )
@@ -805,15 +832,8 @@ def test_a_lone_point_with_four_digits_after_it_is_a_speck(written: str, kept: s
     ],
 )
 def test_a_slash_taken_on_the_1_beside_it_moves_across_that_1_and_the_digits_stay(read: str, written: str) -> None:
-    digits = [c for c in read if c.isdigit()]
-    separators, n = {}, -1
-    for c in read:
-        n += c.isdigit()
-        if not c.isdigit():
-            separators[n] = c
-    string = _string("".join(digits), [30 * i for i in range(len(digits))], separators)
-    moved = _slash_beside_one(string)
-    assert moved.written == written and moved.text == "".join(digits)
+    moved = _slash_beside_one(_evenly(read))
+    assert moved.written == written and moved.text == "".join(c for c in read if c.isdigit())
 
 
 def _three_digits(first: int, printed: list[float], crop: bool = False) -> tuple[Word, Scores]:
