@@ -683,7 +683,8 @@ def _print_by(looked: np.ndarray, number: np.ndarray | None, least: int) -> bool
 
 def _separators_settled(found: DigitString) -> DigitString:
     """A reading's separators as a date's or an amount's: a slash moved across the 1 beside it, a date's lost
-    second separator given back (a point's too, where no amount could have it), and then a lone point dropped."""
+    second separator given back (a point's too, where no amount could have it), then a lone point dropped, and a
+    point that alone makes the string no date nor amount."""
     return _without_stray_point(_without_lone_point(_date_completed(_slash_beside_one(found))))
 
 
@@ -697,8 +698,8 @@ def _without_lone_point(found: DigitString) -> DigitString:
 
 
 def _without_stray_point(found: DigitString) -> DigitString:
-    """A string of two separators or more written as no date nor amount (`AMOUNT_SHAPE`) less the one point or
-    comma whose removal, alone of them, makes it one: a speck read as a point."""
+    """A string of two separators or more, written as no date nor amount (`AMOUNT_SHAPE`), without the one point
+    or comma whose removal makes it one, where no other's does: a speck read as a point."""
     if len(found.separators) < 2 or _shaped(found.written):
         return found
     fits = [
