@@ -4,7 +4,7 @@ typer 0.28 (the range pyproject.toml declares: 0.29 made every start import pyda
 its Python type (`<bool>`, `<path>`, `<int range>`) and writes a required argument as `{inputs}...`. Here flags
 show no placeholder, a value shows an upper-case name (`PATH`, `INT`, or its choices), and arguments are written
 `INPUTS...` as in man pages. The commands and the group swap their parameters' classes for these subclasses
-(and an argument's type for an unlabelled copy); parsing is untouched.
+(and some types for renamed copies, `_retyped`); parsing is untouched.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class _Option(TyperOption):
             return ""  # a switch takes no value: nothing to show
         if self.metavar is not None:
             return self.metavar
-        label = super().make_metavar(ctx).strip("<>").removesuffix(" range")
+        label = super().make_metavar(ctx).strip("<>")
         return label if "|" in label else label.upper()
 
 
@@ -33,13 +33,16 @@ class _Argument(TyperArgument):
         return name + ("..." if usage and self.nargs != 1 else "")
 
 
-def _unlabelled(kind: Any) -> Any:
-    """A copy of an argument's type that names no type in the help's table (the argument's name says it)."""
-    if getattr(kind, "_unlabelled", False):
-        return kind
+# A bounded number's type is named "int range" in the errors too ("'abc' is not a valid int range."): named as
+# the unbounded one, as typer 0.29 told it ("a valid integer"); its bounds are still shown in the help.
+_RANGE_NAMES = {"int range": "int", "float range": "float"}
+
+
+def _retyped(kind: Any, **changes: Any) -> Any:
+    """A copy of a parameter's type with `changes` made to it (the type object may be shared by other parameters)."""
     plain = copy.copy(kind)
-    plain.__class__ = type(f"Unlabelled{type(kind).__name__}", (type(kind),), {"_unlabelled": True})
-    plain.get_metavar = lambda param, ctx: ""
+    for name, value in changes.items():
+        setattr(plain, name, value)
     return plain
 
 
@@ -47,9 +50,11 @@ def _plain(params: list[Any]) -> list[Any]:
     for param in params:
         if type(param) is TyperOption:
             param.__class__ = _Option
+            if param.type.name in _RANGE_NAMES:
+                param.type = _retyped(param.type, name=_RANGE_NAMES[param.type.name])
         elif type(param) is TyperArgument:
             param.__class__ = _Argument
-            param.type = _unlabelled(param.type)
+            param.type = _retyped(param.type, get_metavar=lambda param, ctx: "")  # its name says what it is
     return params
 
 

@@ -89,3 +89,11 @@ def test_format_mismatch_cases() -> None:
     assert format_mismatch(None, "jsonl") is None
     assert "a.json is written as jsonl" in (format_mismatch(Path("a.json"), "jsonl") or "")
     assert "a.jsonl is written as jsonl, by its suffix" in (format_mismatch(Path("a.jsonl"), "table") or "")
+
+
+@pytest.mark.parametrize(("option", "kind"), [("--workers", "int"), ("--min-confidence", "float")])
+def test_a_value_that_is_no_number_is_told_what_it_should_be(option: str, kind: str) -> None:
+    """A bounded option's type is named as the number it takes, not "int range" (typer 0.28's name for it)."""
+    result = runner.invoke(app, ["scan", "x.png", option, "abc"], env={"COLUMNS": "200"})
+    assert result.exit_code == ExitCode.usage_error, result.output
+    assert f"'abc' is not a valid {kind}." in result.output and "range" not in result.output
