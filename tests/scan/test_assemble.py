@@ -795,6 +795,25 @@ def test_a_date_read_with_one_point_gets_the_second_only_where_no_amount_could_h
 @pytest.mark.parametrize(
     ("read", "written"),
     [
+        ("06105124", "06/05/24"),  # its slashes read as 1s: a day and month with leading zeros
+        ("101912003", "10/9/2003"),  # a four-digit year
+        ("717192", "717192"),  # 7/7/92 is a date, but a ledger's number as likely
+        ("12111990", "12111990"),  # no two 1s make a date of it
+        ("111145", "111145"),  # 1/1/45 and 11/1/45...: not one date
+        ("06/05/24", "06/05/24"),  # a date as read
+    ],
+)
+def test_a_dates_slashes_read_as_ones_are_its_slashes_where_the_date_is_unmistakable(read: str, written: str) -> None:
+    """Slashes standing as steep as the writer's 1s are read as 1s; two 1s that, taken for slashes, make exactly
+    one date of the calendar with a four-digit year or a leading zero are those slashes, and no digits."""
+    settled = _separators_settled(_evenly(read))
+    assert settled.written == written
+    assert len(settled.digits) == len(settled.text) == sum(c.isdigit() for c in written)
+
+
+@pytest.mark.parametrize(
+    ("read", "written"),
+    [
         ("57.3.1", "57.31"),  # a speck read as a point inside an amount's decimals
         ("87,73.6.34", "87,736.34"),
         ("16/11/202.1", "16/11/2021"),  # inside a date's year
