@@ -741,13 +741,12 @@ def _without_stray_point(found: DigitString) -> DigitString:
     or comma whose removal makes it one, where no other's does: a speck read as a point."""
     if len(found.separators) < 2 or _shaped(found.written):
         return found
-    fits = [
-        at
-        for at, char in found.separators.items()
-        if char in ".," and _shaped(written_with(found.text, {k: c for k, c in found.separators.items() if k != at}))
+    fewer = [
+        {k: c for k, c in found.separators.items() if k != at} for at, char in found.separators.items() if char in ".,"
     ]
+    fits = [less for less in fewer if _shaped(written_with(found.text, less))]
     if len(fits) == 1:
-        found.separators = {k: c for k, c in found.separators.items() if k != fits[0]}
+        found.separators = fits[0]
     return found
 
 
