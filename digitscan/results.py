@@ -13,6 +13,17 @@ def written_with(digits: str, separators: dict[int, str]) -> str:
     return "".join(c + separators.get(i, "") for i, c in enumerate(digits))
 
 
+def unwritten(written: str) -> tuple[str, dict[int, str]]:
+    """A written string's digits and its separators, each after the digit it follows: `written_with`'s inverse."""
+    digits, separators = "", {}
+    for char in written:
+        if char.isdigit():
+            digits += char
+        else:
+            separators[len(digits) - 1] = char
+    return digits, separators
+
+
 @dataclass
 class Digit:
     char: str

@@ -744,6 +744,32 @@ def test_a_surely_read_non_date_and_a_code_no_date_is_near_stay_as_read() -> Non
     assert as_date(code, lambda text: 0.0).written == "40-47-84"  # a sort code: no date one digit away
 
 
+@pytest.mark.parametrize(
+    ("read", "likeliest", "expected"),
+    [
+        ("13.2.199", "1321995", "13.2.1995"),  # a year's last digit lost
+        ("24/6/996", "2461996", "24/6/1996"),  # its first
+        ("14.3.077", "14307", "14.3.07"),  # a mark read as a digit
+        ("24/12/20266", "24122026", "24/12/2026"),
+    ],
+)
+def test_a_date_read_with_a_year_a_digit_short_or_long_is_the_likeliest_date_one_digit_added_or_left_out(
+    read: str, likeliest: str, expected: str
+) -> None:
+    found = _evenly(read)
+    recounted = as_date(found, lambda text: -1.0 if text == likeliest else -3.0)
+    assert recounted.written == expected
+    added = [d for d in recounted.digits if all(d is not old for old in found.digits)]
+    if len(expected) > len(read):  # the added digit stands in its neighbour's box, flagged by the two texts' share
+        assert len(added) == 1 and added[0].box in [d.box for d in found.digits]
+        assert added[0].confidence == pytest.approx(1 / (1 + math.exp(-2.0)))
+    else:
+        assert added == []
+    unlikely = as_date(_evenly(read), lambda text: -3.0 if text == found.text else -20.0)
+    assert unlikely.written == read  # every date past the margin
+    assert as_date(_evenly("18/1/119"), lambda text: 0.0).written == "18/1/119"  # a slash beside its 1: settled later
+
+
 def _string(text: str, lefts: list[int], separators: dict[int, str]) -> DigitString:
     digits = [Digit(c, 0.99, (x, 0, 24, 28)) for c, x in zip(text, lefts, strict=True)]
     return DigitString(digits=digits, box=(0, 0, lefts[-1] + 24, 28), line=0, separators=separators)
