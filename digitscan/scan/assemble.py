@@ -163,11 +163,13 @@ SHORT_END = 0.6
 # down). At 7, 10 of the 11. Years from 1800 (registers and ledgers of the 19th century); an older year clearly
 # written ("1787": its 7 far surer than an 8) is beyond the margin and stays.
 DATE_SHAPE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})")
-# A date whose year was read with a digit too few or too many ("16.04.203", "14.3.077", "24/12/20266": a digit lost
-# to its neighbour or the line's end, a mark read as one) is read as the likeliest date one digit added or left out,
-# within DATE_MARGIN. On 19 page sets (9,964 lines) 17 readings were so shaped, none right: +5 lines, none lost; 1,552
-# lines of fresh pages made after (seeds 204000-206000) held one, left as read (bench/README.md, 62nd session).
-YEAR_MISCOUNTED = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d|\d{3}|\d{5})")
+# A date read with a digit too few or too many in its year ("16.04.203", "14.3.077", "24/12/20266": a digit lost to
+# its neighbour or the line's end, a mark read as one) or, slashed or dashed, in its day or month ("211/12/1996") is
+# read as the likeliest date one digit added or left out, within DATE_MARGIN. On 19 page sets (9,964 lines) 21
+# readings were so shaped, none right: +6 lines, none lost; 1,552 lines of fresh pages (seeds 204000-206000) held
+# two: a year's, left as read, and a month's, seen before days and months were added, read right (bench/README.md,
+# sixty-second session).
+MISCOUNTED_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d|\d{3}|\d{5})|(\d{1,3})([/-])(\d{1,3})\6(\d{1,5})")
 DATE_YEARS = (1800, 2099)
 DATE_MARGIN = 7.0
 # A string read with one dash or slash whose digits make one date with a second is given it where its digits stand
@@ -443,9 +445,9 @@ def as_date(found: DigitString, score: Callable[[str], float]) -> DigitString:
     date one digit away (`score`: a text's log-likelihood by the readers, `_joint`), unless that is DATE_MARGIN
     less likely; the digit changed gets the two texts' share of their likelihood as its confidence, and so is
     flagged for review. A code written like a date (a sort code "40-47-84") is no date one digit away, or a
-    surely read one."""
-    if YEAR_MISCOUNTED.fullmatch(found.written):
-        return _year_recounted(found, score)
+    surely read one. A date read a digit short or long is `_recounted`."""
+    if MISCOUNTED_DATE.fullmatch(found.written) and date_valid(found.written) is None:
+        return _recounted(found, score)
     if date_valid(found.written) is not False:
         return found
     text = found.text
@@ -467,8 +469,8 @@ def as_date(found: DigitString, score: Callable[[str], float]) -> DigitString:
     return DigitString(digits=digits, box=found.box, line=found.line, separators=dict(found.separators))
 
 
-def _year_recounted(found: DigitString, score: Callable[[str], float]) -> DigitString:
-    """A date read with a year of 1, 3 or 5 digits (`YEAR_MISCOUNTED`) made the likeliest date of the calendar one
+def _recounted(found: DigitString, score: Callable[[str], float]) -> DigitString:
+    """A date read with a digit too few or too many (`MISCOUNTED_DATE`) made the likeliest date of the calendar one
     digit added or left out anywhere, unless that is DATE_MARGIN less likely; an added digit stands in its
     neighbour's box, with the two texts' share of their likelihood as its confidence. A separator read beside the 1
     it belongs after ("18/1/119") is `_slash_beside_one`'s, once separators settle: such a string stays."""

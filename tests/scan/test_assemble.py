@@ -751,9 +751,10 @@ def test_a_surely_read_non_date_and_a_code_no_date_is_near_stay_as_read() -> Non
         ("24/6/996", "2461996", "24/6/1996"),  # its first
         ("14.3.077", "14307", "14.3.07"),  # a mark read as a digit
         ("24/12/20266", "24122026", "24/12/2026"),
+        ("211/12/1996", "21121996", "21/12/1996"),  # a day's digit too many
     ],
 )
-def test_a_date_read_with_a_year_a_digit_short_or_long_is_the_likeliest_date_one_digit_added_or_left_out(
+def test_a_date_read_a_digit_short_or_long_is_the_likeliest_date_one_digit_added_or_left_out(
     read: str, likeliest: str, expected: str
 ) -> None:
     found = _evenly(read)
