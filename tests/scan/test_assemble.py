@@ -9,7 +9,7 @@ import pytest
 from support import _word
 
 from digitscan.model.contract import READER_CLASSES
-from digitscan.results import Digit, DigitString, flag_below
+from digitscan.results import Digit, DigitString, flag_below, unwritten, written_with
 from digitscan.scan.assemble import (
     PRINTED_GLYPHS,
     PRINTED_WORD,
@@ -771,6 +771,13 @@ def test_a_date_read_a_digit_short_or_long_is_the_likeliest_date_one_digit_added
     assert as_date(_evenly("18/1/119"), lambda text: 0.0).written == "18/1/119"  # a slash beside its 1: settled later
 
 
+@pytest.mark.parametrize("written", ["24/12/2026", "1,234.56", "0", "12-5"])
+def test_a_written_string_parts_into_its_digits_and_separators_and_back(written: str) -> None:
+    digits, separators = unwritten(written)
+    assert digits == "".join(c for c in written if c.isdigit())
+    assert written_with(digits, separators) == written
+
+
 def _string(text: str, lefts: list[int], separators: dict[int, str]) -> DigitString:
     digits = [Digit(c, 0.99, (x, 0, 24, 28)) for c, x in zip(text, lefts, strict=True)]
     return DigitString(digits=digits, box=(0, 0, lefts[-1] + 24, 28), line=0, separators=separators)
@@ -778,12 +785,7 @@ def _string(text: str, lefts: list[int], separators: dict[int, str]) -> DigitStr
 
 def _evenly(read: str) -> DigitString:
     """A string read as `read` ("19/12/99"), its digits evenly spaced."""
-    separators, n = {}, -1
-    for c in read:
-        n += c.isdigit()
-        if not c.isdigit():
-            separators[n] = c
-    text = "".join(c for c in read if c.isdigit())
+    text, separators = unwritten(read)
     return _string(text, [30 * i for i in range(len(text))], separators)
 
 
