@@ -881,10 +881,13 @@ def _steps(digits: list[Digit]) -> list[float]:
 # log-confidence alone chose the wrong turn of 2 (the closest right choice won by 0.004), the string reader's mean
 # alone none (the closest by 0.157), their sum none (the closest by 0.133). On the bench's pages (seed 1600) the
 # reader's alone turned one form upside down, by 0.055, that the sum reads upright.
-def orientation_evidence(strings: list[DigitString], lines: list[LineReading] | None = None) -> tuple[float, float]:
+def orientation_evidence(
+    strings: list[DigitString], lines: list[LineReading] | None = None, print_way: int = 0
+) -> tuple[float, float, int]:
     """How surely a page was read the right way up, to compare its turns by: the mean log-confidence of the digits
     read plus the string reader's over the words it read digits in (`lines`, its readings of the turn's words;
-    -inf: nothing read), then the digits' alone to break a tie.
+    -inf: nothing read), then the digits' alone to break a tie; and the way its print stands (`print_upright`),
+    which decides between two ways up read within PRINT_TIE of each other (`pipeline`).
 
     Upside down, the 0s, 1s and 8s stay sure, but the other digits are read
     unsure and rules and separators become extra 1s; the right way up, nearly
@@ -896,8 +899,33 @@ def orientation_evidence(strings: list[DigitString], lines: list[LineReading] | 
     """
     digits = _mean_log([d.confidence for s in strings for d in s.digits])
     if lines is None:
-        return digits, digits
-    return digits + _mean_log([line.confidence for line in lines if line.text]), digits
+        return digits, digits, print_way
+    return digits + _mean_log([line.confidence for line in lines if line.text]), digits, print_way
+
+
+# Of a page's two ways up, the readers' surer one is kept (`orientation_evidence`); where the two stand within
+# PRINT_TIE of each other, the way up its print stands decides, if PRINT_WAY glyphs or more read surely as print
+# (PRINT_SURE by the print detector, under PRINT_UNSURE turned) one way up more than the other. Upside down, the
+# readers are sometimes surer of a page than upright (0, 1, 6, 8, 9 turn into digits): of 910 pairs of readings of
+# dev and kept pages (seeds 120000-199000, bench/README.md, sixty-second session) that match different numbers of
+# true lines, the evidence kept the worse of 6 (14 lines), 4 of them within 0.25; with the print, of 4 (9 lines),
+# as with 5 glyphs; 0.1 and 0.5: 6 / 15 wrong. Fresh pairs (seeds 195000-206000, 529): 2 wrong (5 lines) -> 0.
+# Handwritten digits turned often read as print to the detector, so the print alone is no evidence (wrong on 294
+# pairs of 786).
+PRINT_TIE = 0.25
+PRINT_WAY = 3
+PRINT_SURE = 0.85
+PRINT_UNSURE = 0.5
+
+
+def print_upright(scores: Scores) -> int:
+    """How many more of a reading's glyphs the print detector surely takes for print as they stand than turned
+    half a turn (`Scores.printed`, `Scores.printed_turned`; NaN where it did not look): 0 without it."""
+    if scores.printed is None or scores.printed_turned is None:
+        return 0
+    upright = (scores.printed >= PRINT_SURE) & (scores.printed_turned < PRINT_UNSURE)
+    turned = (scores.printed_turned >= PRINT_SURE) & (scores.printed < PRINT_UNSURE)
+    return int(np.count_nonzero(upright)) - int(np.count_nonzero(turned))
 
 
 # A page whose quarter turn is unsure is cut both ways (`segment.page_cuts`). Cut across its writing, its lines run
@@ -905,7 +933,7 @@ def orientation_evidence(strings: list[DigitString], lines: list[LineReading] | 
 # (a dated page, dev seed 53000: -0.53 against -0.66). Of 20 dev pages cut both ways (seeds 1600, 43000, 52000, 53000,
 # 60000), the right cut's strings held 2.3 to 6.5 digits on the mean, the wrong cut's 0 to 1.5; the evidence alone
 # chose the wrong cut of 1, with the log of the mean added none (the closest by 0.44).
-def quarter_evidence(evidence: tuple[float, float], strings: list[DigitString]) -> float:
+def quarter_evidence(evidence: tuple[float, float, int], strings: list[DigitString]) -> float:
     """How surely a page was cut along its writing, to compare its cuts at two quarter turns by: the chosen
     reading's `orientation_evidence` plus the log of its strings' mean length in digits (-inf: nothing read)."""
     if not strings:

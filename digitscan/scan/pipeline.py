@@ -32,7 +32,14 @@ from digitscan.errors import InputError, is_interrupt
 from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
-from digitscan.scan.assemble import assemble, orientation_evidence, quarter_evidence
+from digitscan.scan.assemble import (
+    PRINT_TIE,
+    PRINT_WAY,
+    assemble,
+    orientation_evidence,
+    print_upright,
+    quarter_evidence,
+)
 from digitscan.scan.calibrate import calibrated
 from digitscan.scan.classify import PRINT_FRAMING, Classifier, PrintDetector
 from digitscan.scan.inputs import expand_inputs
@@ -448,8 +455,10 @@ def classify_files(
         for reading in item.readings:
             count, words = len(reading.images), len(reading.lines)
             read = lines[line_offset : line_offset + words] if reader else None
-            strings = assemble(reading.words, scores.rows(offset, offset + count), reading.scale, read)
-            routes.setdefault(reading.route, []).append((reading.cut, orientation_evidence(strings, read), strings))
+            rows = scores.rows(offset, offset + count)
+            strings = assemble(reading.words, rows, reading.scale, read)
+            evidence = orientation_evidence(strings, read, print_upright(rows))
+            routes.setdefault(reading.route, []).append((reading.cut, evidence, strings))
             offset += count
             line_offset += words
         if item.result.error is None and routes:
@@ -486,7 +495,8 @@ def _print_probabilities(
 TURNED_ALONE = -1.0
 
 
-Choice = tuple[int, tuple[float, float], list[DigitString]]
+Evidence = tuple[float, float, int]
+Choice = tuple[int, Evidence, list[DigitString]]
 """One reading of a page assembled: its cut, its `orientation_evidence`, its strings."""
 
 
@@ -498,20 +508,28 @@ def surer_route(routes: dict[int, list[Choice]]) -> list[DigitString]:
     return max(kept, key=lambda chosen: chosen[0])[1]
 
 
-def _chosen(choices: list[Choice]) -> tuple[tuple[float, float], list[DigitString]]:
+def _chosen(choices: list[Choice]) -> tuple[Evidence, list[DigitString]]:
     """The evidence and strings of the reading kept, of (cut, evidence, strings): each cut's surer way up
     (`orientation_evidence`), then, where the page was cut at two quarter turns, the cut along its writing
-    (`quarter_evidence`). The first (the likelier turn) wins a tie; where it read nothing, only a sure reading
-    (TURNED_ALONE) replaces it."""
+    (`quarter_evidence`; within PRINT_TIE, the way its print stands: `_surer_way`). The first (the likelier turn)
+    wins a tie; where it read nothing, only a sure reading (TURNED_ALONE) replaces it."""
     if not choices[0][2]:
         choices = choices[:1] + [choice for choice in choices[1:] if choice[1][0] >= TURNED_ALONE]
-    best: dict[int, tuple[tuple[float, float], list[DigitString]]] = {}
+    best: dict[int, tuple[Evidence, list[DigitString]]] = {}
     for cut, evidence, strings in choices:
-        if cut not in best or evidence > best[cut][0]:
+        if cut not in best or _surer_way(evidence, best[cut][0]):
             best[cut] = (evidence, strings)
     if len(best) == 1:
         return next(iter(best.values()))
     return max(best.values(), key=lambda chosen: quarter_evidence(*chosen))
+
+
+def _surer_way(evidence: Evidence, than: Evidence) -> bool:
+    """Whether a cut read one way up is surer than the same cut read another (`assemble.orientation_evidence`): by the
+    readers, unless the two stand within PRINT_TIE and PRINT_WAY more glyphs read as print one way up."""
+    if abs(evidence[0] - than[0]) < PRINT_TIE and abs(evidence[2] - than[2]) >= PRINT_WAY:
+        return evidence[2] > than[2]
+    return evidence > than
 
 
 def clip_box(box: Box, width: int, height: int) -> Box:

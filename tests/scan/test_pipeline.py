@@ -255,7 +255,7 @@ def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where
     from digitscan.scan.assemble import orientation_evidence
     from digitscan.scan.pipeline import TURNED_ALONE, surer_route
 
-    def read(confidence: float, cut: int = 0) -> tuple[int, tuple[float, float], list[DigitString]]:
+    def read(confidence: float, cut: int = 0) -> tuple[int, tuple[float, float, int], list[DigitString]]:
         strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in "9597744"], (0, 0, 7, 1), 0)]
         return cut, orientation_evidence(strings), strings
 
@@ -269,6 +269,33 @@ def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where
     assert surer_route({0: [worse, junk]}) == junk[2]
 
 
+def test_two_ways_up_read_about_as_surely_are_told_apart_by_the_way_their_print_stands() -> None:
+    """Upside down, a page's 0, 1, 6, 8 and 9 stay digits, and the readers may be a little surer of it than of the
+    page upright. Within PRINT_TIE the way up its print stands decides, where PRINT_WAY glyphs or more tell; beyond
+    it, or with fewer, the readers do."""
+    from digitscan.results import Digit, DigitString
+    from digitscan.scan.assemble import PRINT_TIE, PRINT_WAY, orientation_evidence, print_upright
+    from digitscan.scan.classify import Scores
+    from digitscan.scan.pipeline import surer_route
+
+    def read(text: str, confidence: float, print_way: int) -> tuple[int, tuple[float, float, int], list[DigitString]]:
+        strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in text], (0, 0, len(text), 1), 0)]
+        return 0, orientation_evidence(strings, None, print_way), strings
+
+    upright, turned = read("2622", 0.9, PRINT_WAY), read("2292", 0.95, -PRINT_WAY)
+    assert 0 < turned[1][0] - upright[1][0] < PRINT_TIE
+    assert surer_route({0: [turned, upright]}) == upright[2]
+    assert surer_route({0: [read("2292", 0.95, 0), read("2622", 0.9, PRINT_WAY - 1)]})[0].text == "2292"
+    far = read("2622", 0.6, PRINT_WAY)  # beyond the tie
+    assert turned[1][0] - far[1][0] > PRINT_TIE and surer_route({0: [turned, far]}) == turned[2]
+
+    printed = np.array([0.95, 0.9, 0.99, 0.2, np.nan, 0.95], np.float32)
+    turned_half = np.array([0.1, 0.3, 0.2, 0.97, np.nan, 0.7], np.float32)
+    scores = Scores(np.zeros((6, 10), np.float32), np.zeros(6, np.float32), printed, turned_half)
+    assert print_upright(scores) == 3 - 1  # the last glyph reads as print either way: no evidence
+    assert print_upright(Scores(np.zeros((6, 10), np.float32), np.zeros(6, np.float32))) == 0
+
+
 def test_a_crop_read_both_as_a_crop_and_as_a_window_keeps_the_surer_reading() -> None:
     """A crop that may be a window cut close around its number or a check's amount of faint strokes is read both
     ways (`load.WINDOW_UNSURE_SHARE`): each way's own choice first (its way up), then the surer of the two; the crop's
@@ -277,7 +304,7 @@ def test_a_crop_read_both_as_a_crop_and_as_a_window_keeps_the_surer_reading() ->
     from digitscan.scan.assemble import orientation_evidence
     from digitscan.scan.pipeline import surer_route
 
-    def read(text: str, confidence: float) -> tuple[int, tuple[float, float], list[DigitString]]:
+    def read(text: str, confidence: float) -> tuple[int, tuple[float, float, int], list[DigitString]]:
         strings = [DigitString([Digit(c, confidence, (0, 0, 1, 1)) for c in text], (0, 0, len(text), 1), 0)]
         return 0, orientation_evidence(strings), strings
 
