@@ -908,8 +908,8 @@ def orientation_evidence(
 # (PRINT_SURE by the print detector, under PRINT_UNSURE turned) one way up more than the other. Upside down, the
 # readers are sometimes surer of a page than upright (0, 1, 6, 8, 9 turn into digits): of 910 pairs of readings of
 # dev and kept pages (seeds 120000-199000, bench/README.md, sixty-second session) that match different numbers of
-# true lines, the evidence kept the worse of 6 (14 lines), 4 of them within 0.25; with the print, of 4 (9 lines),
-# as with 5 glyphs; 0.1 and 0.5: 6 / 15 wrong. Fresh pairs (seeds 195000-206000, 529): 2 wrong (5 lines) -> 0.
+# true lines, the evidence kept the worse of 6 (14 lines), all within 0.2; with the print, of 4 (9 lines), as with
+# 5 glyphs; within 0.1 / 0.5, 5 / 15. Fresh pairs (seeds 195000-206000, 529): 2 wrong (5 lines) -> 0.
 # Handwritten digits turned often read as print to the detector, so the print alone is no evidence (wrong on 294
 # pairs of 786).
 PRINT_TIE = 0.25

@@ -510,9 +510,9 @@ def surer_route(routes: dict[int, list[Choice]]) -> list[DigitString]:
 
 def _chosen(choices: list[Choice]) -> tuple[Evidence, list[DigitString]]:
     """The evidence and strings of the reading kept, of (cut, evidence, strings): each cut's surer way up
-    (`orientation_evidence`), then, where the page was cut at two quarter turns, the cut along its writing
-    (`quarter_evidence`; within PRINT_TIE, the way its print stands: `_surer_way`). The first (the likelier turn)
-    wins a tie; where it read nothing, only a sure reading (TURNED_ALONE) replaces it."""
+    (`orientation_evidence`; within PRINT_TIE, the way its print stands: `_surer_way`), then, where the page was
+    cut at two quarter turns, the cut along its writing (`quarter_evidence`). The first (the likelier turn) wins a
+    tie; where it read nothing, only a sure reading (TURNED_ALONE) replaces it."""
     if not choices[0][2]:
         choices = choices[:1] + [choice for choice in choices[1:] if choice[1][0] >= TURNED_ALONE]
     best: dict[int, tuple[Evidence, list[DigitString]]] = {}
