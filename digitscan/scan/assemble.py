@@ -488,7 +488,8 @@ def _recounted(found: DigitString, score: Callable[[str], float]) -> DigitString
     if not math.isfinite(scores[best]) or lost > DATE_MARGIN:
         return found
     old = found.digits
-    at = next((i for i in range(min(len(best), len(old))) if best[i] != old[i].char), min(len(best), len(old)))
+    common = min(len(best), len(old))
+    at = next((i for i in range(common) if best[i] != old[i].char), common)
     if len(best) < len(old):  # one left out: where the two texts part
         digits = old[:at] + old[at + 1 :]
     else:  # one added, in the box of the digit beside it
@@ -881,9 +882,13 @@ def _steps(digits: list[Digit]) -> list[float]:
 # log-confidence alone chose the wrong turn of 2 (the closest right choice won by 0.004), the string reader's mean
 # alone none (the closest by 0.157), their sum none (the closest by 0.133). On the bench's pages (seed 1600) the
 # reader's alone turned one form upside down, by 0.055, that the sum reads upright.
+Evidence = tuple[float, float, int]
+"""A reading's `orientation_evidence`: the readers' mean log-confidence, the digits' alone, its print's way up."""
+
+
 def orientation_evidence(
     strings: list[DigitString], lines: list[LineReading] | None = None, print_way: int = 0
-) -> tuple[float, float, int]:
+) -> Evidence:
     """How surely a page was read the right way up, to compare its turns by: the mean log-confidence of the digits
     read plus the string reader's over the words it read digits in (`lines`, its readings of the turn's words;
     -inf: nothing read), then the digits' alone to break a tie; and the way its print stands (`print_upright`),
@@ -928,12 +933,20 @@ def print_upright(scores: Scores) -> int:
     return int(np.count_nonzero(upright)) - int(np.count_nonzero(turned))
 
 
+def surer_way(evidence: Evidence, than: Evidence) -> bool:
+    """Whether a cut read one way up is surer than the same cut read another: by the readers, unless the two stand
+    within PRINT_TIE and PRINT_WAY more glyphs read as print one way up."""
+    if abs(evidence[0] - than[0]) < PRINT_TIE and abs(evidence[2] - than[2]) >= PRINT_WAY:
+        return evidence[2] > than[2]
+    return evidence > than
+
+
 # A page whose quarter turn is unsure is cut both ways (`segment.page_cuts`). Cut across its writing, its lines run
 # down: each string read is a digit or two, and such junk can read surer than the right cut with one line misread
 # (a dated page, dev seed 53000: -0.53 against -0.66). Of 20 dev pages cut both ways (seeds 1600, 43000, 52000, 53000,
 # 60000), the right cut's strings held 2.3 to 6.5 digits on the mean, the wrong cut's 0 to 1.5; the evidence alone
 # chose the wrong cut of 1, with the log of the mean added none (the closest by 0.44).
-def quarter_evidence(evidence: tuple[float, float, int], strings: list[DigitString]) -> float:
+def quarter_evidence(evidence: Evidence, strings: list[DigitString]) -> float:
     """How surely a page was cut along its writing, to compare its cuts at two quarter turns by: the chosen
     reading's `orientation_evidence` plus the log of its strings' mean length in digits (-inf: nothing read)."""
     if not strings:

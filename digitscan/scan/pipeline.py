@@ -33,12 +33,12 @@ from digitscan.model.contract import INPUT_SIZE
 from digitscan.model.files import LoadedModel
 from digitscan.results import Box, DigitString, FileResult, flag_below
 from digitscan.scan.assemble import (
-    PRINT_TIE,
-    PRINT_WAY,
+    Evidence,
     assemble,
     orientation_evidence,
     print_upright,
     quarter_evidence,
+    surer_way,
 )
 from digitscan.scan.calibrate import calibrated
 from digitscan.scan.classify import PRINT_FRAMING, Classifier, PrintDetector
@@ -495,7 +495,6 @@ def _print_probabilities(
 TURNED_ALONE = -1.0
 
 
-Evidence = tuple[float, float, int]
 Choice = tuple[int, Evidence, list[DigitString]]
 """One reading of a page assembled: its cut, its `orientation_evidence`, its strings."""
 
@@ -510,26 +509,18 @@ def surer_route(routes: dict[int, list[Choice]]) -> list[DigitString]:
 
 def _chosen(choices: list[Choice]) -> tuple[Evidence, list[DigitString]]:
     """The evidence and strings of the reading kept, of (cut, evidence, strings): each cut's surer way up
-    (`orientation_evidence`; within PRINT_TIE, the way its print stands: `_surer_way`), then, where the page was
+    (`orientation_evidence`; within PRINT_TIE, the way its print stands: `assemble.surer_way`), then, where the page was
     cut at two quarter turns, the cut along its writing (`quarter_evidence`). The first (the likelier turn) wins a
     tie; where it read nothing, only a sure reading (TURNED_ALONE) replaces it."""
     if not choices[0][2]:
         choices = choices[:1] + [choice for choice in choices[1:] if choice[1][0] >= TURNED_ALONE]
     best: dict[int, tuple[Evidence, list[DigitString]]] = {}
     for cut, evidence, strings in choices:
-        if cut not in best or _surer_way(evidence, best[cut][0]):
+        if cut not in best or surer_way(evidence, best[cut][0]):
             best[cut] = (evidence, strings)
     if len(best) == 1:
         return next(iter(best.values()))
     return max(best.values(), key=lambda chosen: quarter_evidence(*chosen))
-
-
-def _surer_way(evidence: Evidence, than: Evidence) -> bool:
-    """Whether a cut read one way up is surer than the same cut read another (`assemble.orientation_evidence`): by the
-    readers, unless the two stand within PRINT_TIE and PRINT_WAY more glyphs read as print one way up."""
-    if abs(evidence[0] - than[0]) < PRINT_TIE and abs(evidence[2] - than[2]) >= PRINT_WAY:
-        return evidence[2] > than[2]
-    return evidence > than
 
 
 def clip_box(box: Box, width: int, height: int) -> Box:
