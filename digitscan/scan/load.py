@@ -51,6 +51,14 @@ MAX_WRITING_ZOOM = 2.0
 MAX_ENLARGED_SIDE = 3000  # working pixels: 2.25 times a working page's area at most
 MIN_BLOB_AREA = 8  # pixels: smaller specks are the paper's grain or the JPEG's, not writing
 MIN_BLOBS = 10  # a page with fewer blobs gives no writing height, and stays as it is
+# Pencil and faint ink (a grey of 0.6-0.7 of the paper, as light as a notebook's ruling) are lighter than
+# WRITING_LEVEL: a score sheet written in pencil showed MIN_BLOBS less one blob, its printed head's letters, and was
+# read as a close-up of one field cut to MIN_SIDE (`_close_up`), 5 of its 13 numbers read (bench/other_pages.py). A
+# page whose blobs darker than this are MIN_BLOBS or more is no close-up. Not for how tall the writing stands: at
+# this level a squared page's grid swallows its dark digits and leaves its crossings (a notebook of seed 208000,
+# enlarged twice, read "15 7 111 30 7" for "2551 1611"). Of about 2,700 pages of the page bench's sets, none is
+# such a close-up either way (bench/README.md, sixty-third session).
+FAINT_WRITING_LEVEL = 0.75
 # A page's blob of writing is between these many times as wide as tall: a piece of a notebook's margin rule (cut by
 # the ruling crossing it) is thinner and a ruled line's dash (a line broken under a shadow) flatter, and either
 # one, taken for writing, said how tall the writing stands (a margin's pieces 50-130 px tall on a low page written
@@ -551,9 +559,11 @@ def prepare(grey: np.ndarray, index: int = 0, original_size: tuple[int, int] | N
 def _close_up(page: Page) -> bool:
     """Whether a page of too few blobs of writing to be a page (MIN_BLOBS, the caller's) is a close-up of one field
     that leaves unsure whether it is a window or an amount: its writing in the unsure band (`window_share`: from
-    CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE)."""
+    CELL_WRITING_SHARE to under WINDOW_UNSURE_SHARE), and too little of it faint either (FAINT_WRITING_LEVEL: a page
+    in pencil)."""
     share = window_share(page.grey, page.bands)
-    return share is not None and CELL_WRITING_SHARE <= share < WINDOW_UNSURE_SHARE
+    unsure = share is not None and CELL_WRITING_SHARE <= share < WINDOW_UNSURE_SHARE
+    return unsure and page_writing(page.grey, FAINT_WRITING_LEVEL).size < MIN_BLOBS
 
 
 def _as_crop(grey: np.ndarray, page: Page, original_size: tuple[int, int]) -> Page:
@@ -653,10 +663,10 @@ def large_amount_zoom(flat: np.ndarray, bands: np.ndarray | None = None) -> floa
     return AMOUNT_DIGIT / tallest if tallest >= max(LARGE_AMOUNT_SHARE * flat.shape[0], LARGE_AMOUNT_MIN) else 1.0
 
 
-def page_writing(flat: np.ndarray) -> np.ndarray:
-    """The heights of a flattened page's blobs of writing: neither rules nor borders (RULE_SHARE of its side) nor
-    shaped like a rule's pieces or a ruling's dashes (WRITING_SHAPE)."""
-    return writing_heights(flat, RULE_SHARE, RULE_SHARE, shape=WRITING_SHAPE)
+def page_writing(flat: np.ndarray, level: float = WRITING_LEVEL) -> np.ndarray:
+    """The heights of a flattened page's blobs of writing darker than `level`: neither rules nor borders (RULE_SHARE
+    of its side) nor shaped like a rule's pieces or a ruling's dashes (WRITING_SHAPE)."""
+    return writing_heights(flat, RULE_SHARE, RULE_SHARE, shape=WRITING_SHAPE, level=level)
 
 
 def writing_zoom(flat: np.ndarray, heights: np.ndarray | None = None) -> float:
@@ -677,12 +687,13 @@ def writing_heights(
     widest: float,
     thin: float = 1.0,
     shape: tuple[float, float] = (0.0, math.inf),
+    level: float = WRITING_LEVEL,
 ) -> np.ndarray:
-    """The heights of a flattened image's blobs of ink (darker than WRITING_LEVEL) that may be writing:
+    """The heights of a flattened image's blobs of ink (darker than `level`) that may be writing:
     MIN_BLOB_AREA or more, shorter than `tallest` of the image's height, not a rule along it (`widest` of its
     width or wider, under `thin` of its height: with `thin` 1, every blob that wide), and more than `shape[0]`, less
     than `shape[1]` times as wide as tall."""
-    _, _, stats = components_with_stats((flat < WRITING_LEVEL).astype(np.uint8))
+    _, _, stats = components_with_stats((flat < level).astype(np.uint8))
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     rows, cols = flat.shape
     rule = (heights >= tallest * rows) | ((widths >= widest * cols) & (heights < thin * rows))

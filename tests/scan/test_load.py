@@ -664,3 +664,24 @@ def test_a_margin_rules_pieces_and_a_ruled_lines_dashes_do_not_say_how_tall_the_
         for left in range(20, 480, 14):
             large[row : row + 3, left : left + 8] = 255
     assert writing_zoom(1.0 - large / 255.0) == 1.0
+
+
+def test_a_score_sheet_in_pencil_is_read_as_a_page_not_as_a_close_up_of_one_field() -> None:
+    """A page in pencil, lighter than WRITING_LEVEL, with too few dark blobs to be a page by them (its printed head's
+    letters) is a page by its faint ones (FAINT_WRITING_LEVEL): read at its size, its 13 numbers read (cut to
+    MIN_SIDE as a close-up of one field, 5 were)."""
+    import csv
+
+    from digitscan.scan.load import FAINT_WRITING_LEVEL, MIN_BLOBS, load_pages, page_writing
+    from digitscan.scan.pipeline import Scanner, ScanOptions
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "other_pages"
+    path = folder / "pencil-score-sheet.jpg"
+    (page,) = load_pages(path)
+    assert len(page_writing(page.grey)) < MIN_BLOBS <= len(page_writing(page.grey, FAINT_WRITING_LEVEL))
+    assert page.grey.shape == (1190, 1729) and page.other is None
+    with open(folder / "truth.csv", newline="") as f:
+        truth = sorted(row["digits"] for row in csv.DictReader(f))
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    read = [s.text for s in result.strings]
+    assert len(truth) == 13 and sum(t in read for t in truth) >= 12
