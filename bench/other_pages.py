@@ -9,12 +9,13 @@ Run from the repository root::
 The page bench's pages (`page_bench.py`) come from the generator the page reader's training pages come from, so
 its figures can flatter whatever that generator does its own way. These pages share nothing with it but the digit
 images: sticky notes written with a marker, receipts with printed prices and a handwritten tip and total, score
-sheets (a printed grid, numbers written in its cells), index cards (a red rule over blue ones) and plain sheets of
-numbers of several sizes, each laid on a desk and photographed (perspective, a lamp's fall-off, blur, noise, JPEG).
-Digits are drawn with a pen of their own here (`_stroke`): thresholded from the enlarged image and thickened or
-thinned, not `pages.glyph`'s. The writers are those no bundled page reader learnt: MNIST's test split (even pages)
-and CVL's valid writers, one writer a page (odd pages). The truth is one row a handwritten number, as
-`page_bench.py` writes it (`file,kind,line,digits,text,x,y,w,h`); printed digits are never in it.
+sheets (a printed grid, numbers written in its cells), index cards (a red rule over blue ones), plain sheets of
+numbers of several sizes and calendars (a printed number in every day's corner, numbers written in some days), each
+laid on a desk and photographed (perspective, a lamp's fall-off, blur, noise, JPEG). Digits are drawn with a pen of
+their own here (`_stroke`): thresholded from the enlarged image and thickened, not `pages.glyph`'s. The writers are
+those no bundled page reader learnt: MNIST's test split (even pages) and CVL's valid writers, one writer a page (odd
+pages). The truth is one row a handwritten number, as `page_bench.py` writes it (`file,kind,line,digits,text,x,y,w,
+h`); printed digits are never in it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-KINDS = ("sticky", "receipt", "scores", "index", "plain")
+KINDS = ("sticky", "receipt", "scores", "index", "plain", "calendar")
 INKS = {  # BGR: ballpoint blue and black, a felt tip's red and green, pencil
     "blue": (150, 60, 20),
     "black": (30, 30, 30),
@@ -272,12 +273,41 @@ def plain(rng: np.random.Generator, draw: Callable[[int], np.ndarray]) -> Sheet:
     return sheet
 
 
+def calendar(rng: np.random.Generator, draw: Callable[[int], np.ndarray]) -> Sheet:
+    """A month's page: a printed grid of days, each day's printed number in its corner (print, never read), hours or
+    amounts written larger in some of them."""
+    w, h = int(rng.integers(1300, 1600)), int(rng.integers(1000, 1200))
+    sheet = Sheet(_paper(rng, w, h, (246, 246, 243)), rng)
+    sheet.font = FONTS[int(rng.integers(len(FONTS)))]
+    x0, y0, x1, y1 = int(w * 0.04), int(h * 0.12), int(w * 0.96), int(h * 0.95)
+    sheet.print(("MARCH", "APRIL", "JUNE", "OCTOBER")[int(rng.integers(4))] + " 2026", x0, int(h * 0.08), 1.4, 2)
+    cw, ch = (x1 - x0) / 7, (y1 - y0) / 5
+    for c in range(8):
+        sheet.rule((round(x0 + c * cw), y0), (round(x0 + c * cw), y1), (60, 60, 60), 2)
+    for r in range(6):
+        sheet.rule((x0, round(y0 + r * ch)), (x1, round(y0 + r * ch)), (60, 60, 60), 2)
+    start, pen, scale = int(rng.integers(0, 7)), _pen(rng, int(ch * 0.35)), rng.uniform(0.6, 0.9)
+    for day in range(1, 32):
+        r, c = divmod(start + day - 1, 7)
+        if r >= 5:
+            break
+        left, top = x0 + c * cw, y0 + r * ch
+        sheet.print(str(day), round(left + cw * 0.07), round(top + ch * 0.25), scale)
+        if rng.random() < 0.4:
+            height = int(ch * rng.uniform(0.3, 0.42))
+            x = round(left + cw * rng.uniform(0.25, 0.4))
+            baseline = round(top + ch * rng.uniform(0.75, 0.88))
+            sheet.write(_digits(rng, 1, 3), x, baseline, height, draw, pen, round(left + cw * 0.92) - x)
+    return sheet
+
+
 MAKERS: dict[str, Callable[[np.random.Generator, Callable[[int], np.ndarray]], Sheet]] = {
     "sticky": sticky,
     "receipt": receipt,
     "scores": scores,
     "index": index,
     "plain": plain,
+    "calendar": calendar,
 }
 
 

@@ -201,6 +201,20 @@ PEN_GLYPH = 1 - PRINTED_WORD
 # 143000, 188000-190000): every word judged so lost 5 lines for 9 spurious strings fewer; from 5 glyphs none for 7;
 # fresh pages of seeds 191000 and 192000 then 7 fewer, none lost (bench/README.md, sixtieth session).
 TURNED_GLYPHS = 5
+# A page word the detector does not make print (`_printed`: its glyphs not over PRINTED_WORD, or too few of them
+# once its 1s are left out) is print where PRINT_KIN_WORDS or more words of the reading that are print stand as
+# tall, within PRINT_KIN_HEIGHT, its own glyphs as tall as each other (PRINT_KIN_SPREAD of their median height) and
+# printed on their mean, 1s and all (PRINT_KIN_MEAN): a receipt's prices ("11.41", three 1s; "38.01", a typeface
+# whose 0 the detector takes for a pen's) and a calendar's day numbers ("5", one glyph) beside prices and days
+# that are. On pages of another generator (bench/other_pages.py, seeds 1 and 3: receipts, calendars) 367 such print
+# strings went, none handwritten (3 were, handwritten amounts and "88" beside printed dates, their glyphs' heights
+# ranging 0.67-1.26 of their median); 3 kin words against 2, 0.05 against 0.1, 0.6 against 0.5 took fewer;
+# page bench sets with printed numbers (seeds 189000-193000, 209000) and eight others: none lost (bench/README.md,
+# sixty-third session).
+PRINT_KIN_WORDS = 3
+PRINT_KIN_HEIGHT = 0.1
+PRINT_KIN_SPREAD = 0.15
+PRINT_KIN_MEAN = 0.5
 # A string's only separator, a point or comma followed by LONE_POINT_DIGITS digits or more, is a speck, not a
 # decimal point (`_without_lone_point`). Dev pages: +4 lines, none lost.
 LONE_POINT_DIGITS = 4
@@ -697,14 +711,50 @@ def assemble(
 ) -> list[DigitString]:
     """Read every word of a page; `scores` rows follow the words' candidates in order; `lines`: the string
     reader's reading of each word (none: the classifier's readings alone)."""
-    strings, offset = [], 0
+    read, offset = [], 0
     for n, word in enumerate(words):
         found, first = _word_reading(word, scores, offset, scale, lines[n] if lines else None)
         printed = found is not None and _printed(word, scores, offset, first)
+        read.append((found, printed, _type_look(word, scores, offset)))
         offset += len(word.candidates)
-        if found is not None and not printed:
-            strings.append(_separators_settled(found))
-    return strings
+    kin = [look.height for found, printed, look in read if printed and look is not None]
+    return [
+        _separators_settled(found)
+        for found, printed, look in read
+        if found is not None and not printed and not _print_kin(look, kin)
+    ]
+
+
+@dataclass(frozen=True)
+class TypeLook:
+    """How a page word's glyphs look beside print (`_type_look`)."""
+
+    height: float  # their median height, in the page's pixels
+    printed: float  # their mean probability of print by the detector, 1s and all
+    spread: float  # how far their heights range, of that median (0 for one glyph)
+
+
+def _type_look(word: Word, scores: Scores, offset: int) -> TypeLook | None:
+    """A page word's `TypeLook`; None for a crop's, or where the print detector looked at none of its glyphs."""
+    if word.crop or scores.printed is None:
+        return None
+    glyphs = word.single_pieces()
+    printed = scores.printed[[offset + i for i in glyphs]]
+    looked = [k for k, p in enumerate(printed) if not np.isnan(p)]
+    if not looked:
+        return None
+    heights = [word.candidates[glyphs[k]].box[3] for k in looked]
+    height = float(np.median(heights))
+    return TypeLook(height, float(printed[looked].mean()), (max(heights) - min(heights)) / max(height, 1.0))
+
+
+def _print_kin(look: TypeLook | None, kin: list[float]) -> bool:
+    """Whether a page word not judged print (`_printed`) is print by its kin (`kin`: the heights of the reading's
+    words that are): its glyphs as tall as PRINT_KIN_WORDS of them or more, within PRINT_KIN_HEIGHT, as tall as
+    each other (PRINT_KIN_SPREAD) and printed by the detector on their mean, 1s and all (PRINT_KIN_MEAN)."""
+    if look is None or look.printed < PRINT_KIN_MEAN or look.spread > PRINT_KIN_SPREAD:
+        return False
+    return sum(abs(look.height - other) <= PRINT_KIN_HEIGHT * other for other in kin) >= PRINT_KIN_WORDS
 
 
 def _printed(word: Word, scores: Scores, offset: int, first: int = 0) -> bool:

@@ -11,6 +11,8 @@ from support import _word
 from digitscan.model.contract import READER_CLASSES
 from digitscan.results import Digit, DigitString, flag_below, unwritten, written_with
 from digitscan.scan.assemble import (
+    PRINT_KIN_HEIGHT,
+    PRINT_KIN_WORDS,
     PRINTED_GLYPHS,
     PRINTED_WORD,
     TURNED_GLYPHS,
@@ -909,6 +911,42 @@ def test_a_page_word_is_print_when_its_glyphs_look_printed_leaving_out_its_ones(
     assert not _printed(word, Scores(scores.digits, scores.reject), offset=0)
     nan = _three_digits(7, [np.nan, np.nan, np.nan])
     assert not _printed(*nan, offset=0)
+
+
+def _page_words(written: list[tuple[str, list[int], float]]) -> tuple[list[Word], Scores]:
+    """Page words of single pieces read as `text`, their glyphs `heights` tall, each printed by the detector with
+    the word's one probability."""
+    words, digits, printed = [], [], []
+    for n, (text, heights, likeness) in enumerate(written):
+        x = 400 * n
+        word = Word(line=0, pieces=len(text), box=(x, 0, 30 * len(text), max(heights)))
+        word.candidates = [Candidate(k, k + 1, (x + 30 * k, 0, 20, h), np.zeros((0, 0))) for k, h in enumerate(heights)]
+        words.append(word)
+        for char in text:
+            row = np.full(10, 0.003, np.float32)
+            row[int(char)] = 0.97
+            digits.append(row)
+            printed.append(likeness)
+    rows = len(digits)
+    return words, Scores(np.array(digits), np.full(rows, 0.01, np.float32), np.array(printed, np.float32))
+
+
+def test_a_word_is_print_where_print_as_tall_stands_beside_it_and_its_glyphs_are_one_height_and_look_printed() -> None:
+    """A receipt's price of three 1s ("11.41": too few glyphs left for `_printed`) is print beside PRINT_KIN_WORDS
+    prices as tall that are; a handwritten number as tall is not where its glyphs range in height
+    (PRINT_KIN_SPREAD) or look a pen's (PRINT_KIN_MEAN), nor is one of another height, nor that price with fewer
+    printed words beside it."""
+    assert PRINT_KIN_WORDS == 3 and PRINT_KIN_HEIGHT >= 0.05  # the cases below are written for them
+    prices = [("4419", [40] * 4, 0.99), ("2151", [40, 40, 41, 40], 0.99), ("2440", [39] * 4, 0.99)]
+    ones = ("1141", [40] * 4, 0.99)
+    hands = [("7020", [40, 46, 35, 41], 0.65), ("3862", [40] * 4, 0.2), ("85", [70, 72], 0.6)]
+    words, scores = _page_words([*prices, ones, *hands])
+    assert not _printed(words[3], scores, offset=12)  # its 1s left out, one glyph is too few
+    assert [s.text for s in assemble(words, scores, 1.0)] == ["7020", "3862", "85"]
+    words, scores = _page_words([*prices[:2], ones, *hands])
+    assert [s.text for s in assemble(words, scores, 1.0)] == ["1141", "7020", "3862", "85"]
+    words, scores = _page_words([*prices, ("1141", [60] * 4, 0.99)])  # print of another size
+    assert [s.text for s in assemble(words, scores, 1.0)] == ["1141"]
 
 
 def test_a_long_word_is_print_too_where_its_glyphs_turned_half_a_turn_look_printed() -> None:
