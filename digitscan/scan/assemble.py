@@ -932,19 +932,17 @@ def _steps(digits: list[Digit]) -> list[float]:
 # log-confidence alone chose the wrong turn of 2 (the closest right choice won by 0.004), the string reader's mean
 # alone none (the closest by 0.157), their sum none (the closest by 0.133). On the bench's pages (seed 1600) the
 # reader's alone turned one form upside down, by 0.055, that the sum reads upright.
-Evidence = tuple[float, float, int, int]
-"""A reading's `orientation_evidence`: the readers' mean log-confidence, the digits' alone, its print's way up, its
-numbers' feet's way up."""
+Evidence = tuple[float, float, int]
+"""A reading's `orientation_evidence`: the readers' mean log-confidence, the digits' alone, its print's way up."""
 
 
 def orientation_evidence(
-    strings: list[DigitString], lines: list[LineReading] | None = None, print_way: int = 0, feet_way: int = 0
+    strings: list[DigitString], lines: list[LineReading] | None = None, print_way: int = 0
 ) -> Evidence:
     """How surely a page was read the right way up, to compare its turns by: the mean log-confidence of the digits
     read plus the string reader's over the words it read digits in (`lines`, its readings of the turn's words;
-    -inf: nothing read), then the digits' alone to break a tie; and the way its print stands (`print_upright`) and
-    its numbers stand on their feet (`feet_upright`), which decide between two ways up read within PRINT_TIE of
-    each other (`surer_way`).
+    -inf: nothing read), then the digits' alone to break a tie; and the way its print stands (`print_upright`),
+    which decides between two ways up read within PRINT_TIE of each other (`pipeline`).
 
     Upside down, the 0s, 1s and 8s stay sure, but the other digits are read
     unsure and rules and separators become extra 1s; the right way up, nearly
@@ -956,8 +954,8 @@ def orientation_evidence(
     """
     digits = _mean_log([d.confidence for s in strings for d in s.digits])
     if lines is None:
-        return digits, digits, print_way, feet_way
-    return digits + _mean_log([line.confidence for line in lines if line.text]), digits, print_way, feet_way
+        return digits, digits, print_way
+    return digits + _mean_log([line.confidence for line in lines if line.text]), digits, print_way
 
 
 # Of a page's two ways up, the readers' surer one is kept (`orientation_evidence`); where the two stand within
@@ -985,44 +983,11 @@ def print_upright(scores: Scores) -> int:
     return int(np.count_nonzero(upright)) - int(np.count_nonzero(turned))
 
 
-# Handwriting stands on a line: a number's digits' feet are level with each other, their heads rise and fall with
-# each digit's height; upside down its heads are the level ones. Of a page's two ways up within PRINT_TIE of each
-# other where the print does not decide, the one whose strings of FEET_DIGITS digits or more stand on level feet
-# more often than on level heads by FEET_WAY strings or more is kept. Of 1,759 pairs of readings of 21 page sets (19
-# of the page bench's, two of bench/other_pages.py's, 11,000 lines) that match different numbers of true lines, the
-# feet alone were right on 1,458, wrong on 134; as the tie-break after the print, the pairs kept worse went from 14
-# (36 lines) to 9 (29): a note, two notebooks and two sticky notes, none with print, read upright, and none read
-# worse. At FEET_WAY 1, 9 (32 lines); 3, 12 (32); the feet before the print, 9 (15), but 24 glyphs of a check's
-# print overruled (bench/README.md, sixty-third session).
-FEET_DIGITS = 3
-FEET_WAY = 2
-
-
-def feet_upright(strings: list[DigitString], direction: tuple[float, float]) -> int:
-    """How many more of a reading's strings of FEET_DIGITS digits or more stand on level feet than on level heads:
-    their digits' lowest and highest points along the reading's up (`direction`, the way its words read on the page,
-    turned a quarter back), spread by their standard deviation."""
-    up = np.array([direction[1], -direction[0]])
-    way = 0
-    for string in strings:
-        if len(string.digits) < FEET_DIGITS:
-            continue
-        boxes = [d.box for d in string.digits]
-        along = np.array([[(x, y), (x + w, y), (x, y + h), (x + w, y + h)] for x, y, w, h in boxes]) @ up
-        heads, feet = along.max(axis=1), along.min(axis=1)
-        way += int(np.std(feet) < np.std(heads)) - int(np.std(feet) > np.std(heads))
-    return way
-
-
 def surer_way(evidence: Evidence, than: Evidence) -> bool:
     """Whether a cut read one way up is surer than the same cut read another: by the readers, unless the two stand
-    within PRINT_TIE and PRINT_WAY more glyphs read as print one way up, or failing that FEET_WAY more strings stand
-    on their feet."""
-    if abs(evidence[0] - than[0]) < PRINT_TIE:
-        if abs(evidence[2] - than[2]) >= PRINT_WAY:
-            return evidence[2] > than[2]
-        if abs(evidence[3] - than[3]) >= FEET_WAY:
-            return evidence[3] > than[3]
+    within PRINT_TIE and PRINT_WAY more glyphs read as print one way up."""
+    if abs(evidence[0] - than[0]) < PRINT_TIE and abs(evidence[2] - than[2]) >= PRINT_WAY:
+        return evidence[2] > than[2]
     return evidence > than
 
 

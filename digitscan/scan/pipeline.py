@@ -35,7 +35,6 @@ from digitscan.results import Box, DigitString, FileResult, flag_below
 from digitscan.scan.assemble import (
     Evidence,
     assemble,
-    feet_upright,
     orientation_evidence,
     print_upright,
     quarter_evidence,
@@ -458,8 +457,7 @@ def classify_files(
             read = lines[line_offset : line_offset + words] if reader else None
             rows = scores.rows(offset, offset + count)
             strings = assemble(reading.words, rows, reading.scale, read)
-            way = reading.words[0].direction if reading.words else (1.0, 0.0)
-            evidence = orientation_evidence(strings, read, print_upright(rows), feet_upright(strings, way))
+            evidence = orientation_evidence(strings, read, print_upright(rows))
             routes.setdefault(reading.route, []).append((reading.cut, evidence, strings))
             offset += count
             line_offset += words

@@ -296,38 +296,6 @@ def test_two_ways_up_read_about_as_surely_are_told_apart_by_the_way_their_print_
     assert print_upright(Scores(np.zeros((6, 10), np.float32), np.zeros(6, np.float32))) == 0
 
 
-def test_two_ways_up_read_about_as_surely_are_told_apart_by_their_numbers_feet_where_no_print_tells() -> None:
-    """Handwriting stands on a line: a number's digits' feet are level, their heads rise and fall with each digit's
-    height; upside down the heads are level. Within PRINT_TIE, where the print does not tell, FEET_WAY strings more
-    standing on level feet decide; the print, where it tells, first; beyond the tie, the readers."""
-    from digitscan.results import Digit, DigitString
-    from digitscan.scan.assemble import FEET_DIGITS, FEET_WAY, PRINT_TIE, PRINT_WAY, feet_upright, orientation_evidence
-    from digitscan.scan.pipeline import surer_route
-
-    heights = [40, 52, 45, 49]
-    on_feet = [(30 * k, 100 - h, 24, h) for k, h in enumerate(heights)]  # feet level at y = 100
-    on_heads = [(30 * k, 40, 24, h) for k, h in enumerate(heights)]  # heads level at y = 40
-
-    def string(text: str, confidence: float, boxes: list[tuple[int, int, int, int]]) -> DigitString:
-        digits = [Digit(c, confidence, box) for c, box in zip(text, boxes, strict=True)]
-        return DigitString(digits, (0, 0, 114, 60), 0)
-
-    upright = [string("2622", 0.9, on_feet), string("4781", 0.9, on_feet)]
-    assert feet_upright(upright, (1.0, 0.0)) == 2 and feet_upright(upright, (-1.0, 0.0)) == -2  # read the other way
-    assert feet_upright([string("2622", 0.9, on_heads)], (1.0, 0.0)) == -1
-    assert feet_upright([string("262", 0.9, on_feet[:3])], (1.0, 0.0)) == int(FEET_DIGITS <= 3)
-
-    def read(strings: list[DigitString], print_way: int = 0) -> tuple:
-        return 0, orientation_evidence(strings, None, print_way, feet_upright(strings, (1.0, 0.0))), strings
-
-    turned = [string("2292", 0.95, on_heads), string("1874", 0.95, on_heads)]
-    assert FEET_WAY <= 4 and 0 < read(turned)[1][0] - read(upright)[1][0] < PRINT_TIE
-    assert surer_route({0: [read(turned), read(upright)]}) == upright
-    assert surer_route({0: [read(turned, PRINT_WAY), read(upright)]}) == turned  # the print tells first
-    far = [string("2622", 0.6, on_feet), string("4781", 0.6, on_feet)]  # beyond the tie
-    assert surer_route({0: [read(turned), read(far)]}) == turned
-
-
 def test_a_crop_read_both_as_a_crop_and_as_a_window_keeps_the_surer_reading() -> None:
     """A crop that may be a window cut close around its number or a check's amount of faint strokes is read both
     ways (`load.WINDOW_UNSURE_SHARE`): each way's own choice first (its way up), then the surer of the two; the crop's
