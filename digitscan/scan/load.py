@@ -57,7 +57,7 @@ MIN_BLOBS = 10  # a page with fewer blobs gives no writing height, and stays as 
 # page whose blobs darker than this are MIN_BLOBS or more is no close-up. Not for how tall the writing stands: at
 # this level a squared page's grid swallows its dark digits and leaves its crossings (a notebook of seed 208000,
 # enlarged twice, read "15 7 111 30 7" for "2551 1611"). Of about 2,700 pages of the page bench's sets, none is
-# such a close-up either way (bench/README.md, sixty-third session).
+# such a close-up either way, nor does any of 720 windows cut from them change (bench/README.md, sixty-third session).
 FAINT_WRITING_LEVEL = 0.75
 # A page's blob of writing is between these many times as wide as tall: a piece of a notebook's margin rule (cut by
 # the ruling crossing it) is thinner and a ruled line's dash (a line broken under a shadow) flatter, and either
