@@ -69,7 +69,8 @@ def load_hands(mnist: Path, cvl: Path | None) -> list[Hands]:
 
 def _stroke(image: np.ndarray, height: int, weight: int, rng: np.random.Generator) -> np.ndarray:
     """A 28x28 digit as pen coverage (0..1) `height` pixels tall, cropped to its ink: enlarged, thresholded, made
-    `weight` pixels bolder, slightly turned (thinned, MNIST's strokes break into dashes no writer leaves)."""
+    `weight` pixels bolder (never thinner: MNIST's thin strokes would break into dashes no pen leaves), slightly
+    turned."""
     ink = image.astype(np.float32) / max(1.0, float(image.max()))
     rows, cols = np.flatnonzero(ink.max(axis=1) > 0.2), np.flatnonzero(ink.max(axis=0) > 0.2)
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -78,8 +79,7 @@ def _stroke(image: np.ndarray, height: int, weight: int, rng: np.random.Generato
     big = cv2.GaussianBlur(big, (0, 0), max(0.6, height / 60))
     cover = np.clip((big - 0.15) / 0.35, 0.0, 1.0)  # low enough that faint joins stay joined
     if weight:
-        kernel = np.ones((abs(weight) + 1,) * 2, np.uint8)
-        cover = cv2.dilate(cover, kernel)
+        cover = cv2.dilate(cover, np.ones((weight + 1, weight + 1), np.uint8))
     pad = height // 4
     cover = cv2.copyMakeBorder(cover, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     turn = cv2.getRotationMatrix2D((cover.shape[1] / 2, cover.shape[0] / 2), rng.uniform(-6, 6), 1.0)
@@ -125,7 +125,7 @@ class Sheet:
             for c in text
         ]
         width = sum(g.shape[1] + gap for g, gap in glyphs)
-        if room is not None and width > room:
+        if room is not None and width > room and height > 8:
             return self.write(text, x, baseline, max(8, int(height * room / width)), draw, pen, room)
         left, top, bottom = x, baseline, baseline
         for cover, gap in glyphs:
