@@ -461,9 +461,10 @@ def as_date(found: DigitString, score: Callable[[str], float]) -> DigitString:
     less likely; the digit changed gets the two texts' share of their likelihood as its confidence, and so is
     flagged for review. A code written like a date (a sort code "40-47-84") is no date one digit away, or a
     surely read one. A date read a digit short or long is `_recounted`."""
-    if MISCOUNTED_DATE.fullmatch(found.written) and date_valid(found.written) is None:
+    valid = date_valid(found.written)
+    if valid is None and MISCOUNTED_DATE.fullmatch(found.written):
         return _recounted(found, score)
-    if date_valid(found.written) is not False:
+    if valid is not False:
         return found
     text = found.text
     dates = [
@@ -739,14 +740,14 @@ def _type_look(word: Word, scores: Scores, offset: int) -> TypeLook | None:
     """A page word's `TypeLook`; None for a crop's, or where the print detector looked at none of its glyphs."""
     if word.crop or scores.printed is None:
         return None
-    glyphs = word.single_pieces()
-    printed = scores.printed[[offset + i for i in glyphs]]
-    looked = [k for k, p in enumerate(printed) if not np.isnan(p)]
-    if not looked:
+    glyphs = np.array(word.single_pieces(), np.intp)
+    printed = scores.printed[offset + glyphs]
+    looked = ~np.isnan(printed)
+    if not looked.any():
         return None
-    heights = [word.candidates[glyphs[k]].box[3] for k in looked]
+    heights = np.array([word.candidates[i].box[3] for i in glyphs[looked]], np.float64)
     height = float(np.median(heights))
-    return TypeLook(height, float(printed[looked].mean()), (max(heights) - min(heights)) / max(height, 1.0))
+    return TypeLook(height, float(printed[looked].mean()), float(np.ptp(heights)) / max(height, 1.0))
 
 
 def _print_kin(look: TypeLook | None, kin: list[float]) -> bool:
