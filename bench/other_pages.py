@@ -11,8 +11,10 @@ its figures can flatter whatever that generator does its own way. These pages sh
 images: sticky notes written with a marker, receipts with printed prices and a handwritten tip and total, score
 sheets (a printed grid, numbers written in its cells), index cards (a red rule over blue ones), plain sheets of
 numbers of several sizes and calendars (a printed number in every day's corner, numbers written in some days), each
-laid on a desk and photographed (perspective, a lamp's fall-off, blur, noise, JPEG). Digits are drawn with a pen of
-their own here (`_stroke`): thresholded from the enlarged image and thickened, not `pages.glyph`'s. The writers are
+laid on a desk, turned up to `--tilt` degrees (6 unless asked), and photographed (perspective, a lamp's fall-off,
+blur, noise, JPEG), with `--quarters` the camera held any of the four ways (`pages.csv` says which). Digits are
+drawn with a pen of their own here (`_stroke`): thresholded from the enlarged image and thickened, not
+`pages.glyph`'s. The writers are
 those no bundled page reader learnt: MNIST's test split (even pages) and CVL's valid writers, one writer a page (odd
 pages). The truth is one row a handwritten number, as `page_bench.py` writes it (`file,kind,line,digits,text,x,y,w,
 h`); printed digits are never in it.
@@ -311,9 +313,16 @@ MAKERS: dict[str, Callable[[np.random.Generator, Callable[[int], np.ndarray]], S
 }
 
 
-def photograph(sheet: Sheet, rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]]]:
-    """The sheet laid on a desk and photographed: its corners moved, a lamp's fall-off, blur, noise; the numbers'
-    boxes mapped onto the photo."""
+TILT = 6.0  # degrees: a sheet laid on a desk by hand, photographed square (`--tilt` asks for more)
+
+
+def photograph(
+    sheet: Sheet, rng: np.random.Generator, tilt: float = TILT, quarters: bool = False
+) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]], tuple[float, int]]:
+    """The sheet laid on a desk turned up to `tilt` degrees and photographed: its corners moved, a lamp's fall-off,
+    blur, noise; with `quarters`, the camera held any of the four ways (the photo saved as taken: no EXIF turn). The
+    numbers' boxes are mapped onto the photo; the sheet's turn on the desk (degrees) and the camera's (quarters,
+    counterclockwise) come with them."""
     h, w = sheet.image.shape[:2]
     margin = rng.uniform(0.06, 0.18)
     W, H = int(w * (1 + 2 * margin)), int(h * (1 + 2 * margin))
@@ -323,7 +332,8 @@ def photograph(sheet: Sheet, rng: np.random.Generator) -> tuple[np.ndarray, list
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     jitter = rng.uniform(-0.05, 0.05, (4, 2)) * np.float32([w, h])
     dst = src + np.float32([w * margin, h * margin]) + jitter
-    angle = np.deg2rad(rng.uniform(-6, 6))
+    degrees = rng.uniform(-tilt, tilt)
+    angle = np.deg2rad(degrees)
     centre = dst.mean(axis=0)
     rot = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     dst = (dst - centre) @ rot.T + centre
@@ -343,25 +353,39 @@ def photograph(sheet: Sheet, rng: np.random.Generator) -> tuple[np.ndarray, list
         mapped = cv2.perspectiveTransform(corners, matrix)[:, 0]
         (mx, my), (Mx, My) = mapped.min(axis=0), mapped.max(axis=0)
         boxes.append((text, (int(mx), int(my), int(Mx - mx), int(My - my))))
-    return np.clip(photo, 0, 255).astype(np.uint8), boxes
+    photo = np.clip(photo, 0, 255).astype(np.uint8)
+    turns = int(rng.integers(4)) if quarters else 0
+    for _ in range(turns):  # a quarter turn counterclockwise: (x, y) goes to (y, width - x)
+        width = photo.shape[1]
+        photo = np.ascontiguousarray(np.rot90(photo))
+        boxes = [(text, (y, width - x - bw, bh, bw)) for text, (x, y, bw, bh) in boxes]
+    return photo, boxes, (float(degrees), turns)
 
 
-def generate(folder: Path, hands: list[Hands], per_kind: int, seed: int) -> int:
-    """`per_kind` photos of each kind in `folder/KIND/`, with `folder/truth.csv`; returns the lines written."""
-    rows = []
+def generate(
+    folder: Path, hands: list[Hands], per_kind: int, seed: int, tilt: float = TILT, quarters: bool = False
+) -> int:
+    """`per_kind` photos of each kind in `folder/KIND/`, with `folder/truth.csv` and how each was photographed in
+    `folder/pages.csv`; returns the lines written."""
+    rows, pages = [], []
     for k, kind in enumerate(KINDS):
         (folder / kind).mkdir(parents=True, exist_ok=True)
         for i in range(per_kind):
             rng = np.random.default_rng([seed, k, i])
             sheet = MAKERS[kind](rng, hands[i % len(hands)].writer(rng))
-            photo, boxes = photograph(sheet, rng)
+            photo, boxes, (degrees, turns) = photograph(sheet, rng, tilt, quarters)
             name = f"{kind}/{kind}-{i:03d}.jpg"
             cv2.imwrite(str(folder / name), photo, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
             rows += [(name, kind, n, text, text, *box) for n, (text, box) in enumerate(boxes)]
+            pages.append((name, kind, round(degrees, 2), 90 * turns))
     with open(folder / "truth.csv", "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["file", "kind", "line", "digits", "text", "x", "y", "w", "h"])
         out.writerows(rows)
+    with open(folder / "pages.csv", "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["file", "kind", "tilt", "turn"])
+        out.writerows(pages)
     return len(rows)
 
 
@@ -372,8 +396,11 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=20)
     parser.add_argument("--mnist", type=Path, default=Path("../shared/datasets/mnist.npz"))
     parser.add_argument("--cvl", type=Path, default=Path("../shared/datasets/cvl-digits.npz"))
+    parser.add_argument("--tilt", type=float, default=TILT, help="the most a sheet is turned on its desk, in degrees")
+    parser.add_argument("--quarters", action="store_true", help="photos taken any of the four ways up, no EXIF")
     args = parser.parse_args()
-    lines = generate(args.folder, load_hands(args.mnist, args.cvl), args.per_kind, args.seed)
+    hands = load_hands(args.mnist, args.cvl)
+    lines = generate(args.folder, hands, args.per_kind, args.seed, args.tilt, args.quarters)
     print(f"{args.per_kind * len(KINDS)} pages, {lines} lines in {args.folder}")
 
 
