@@ -36,11 +36,18 @@ MAX_RULE_LEAN = 6.0  # degrees either way that a levelled page's upright rules m
 MIN_TILT = 0.4  # degrees: a smaller tilt is left alone (lines and rules still fit their bands; no resampling)
 MIN_GAIN = 1.15  # the best angle's sharpness must beat the level page's by this factor (else the ink has no lines)
 MIN_SIDE = 300  # working pixels: a smaller image is a crop of one field, whose few digits give no reliable profile
-# Digit-sized blobs needed to tell a page turned a quarter; with fewer, a page is taken as upright, or one ruled down
-# its length (`segment._ruled_down`) is cut both ways, turned first: a notebook turned a quarter with three short
-# numbers on it was read across, its digits' lines cut sideways ("7 5 00" of three lines; bench/README.md,
-# forty-third session).
+# Digit-sized blobs needed to tell a page turned a quarter surely. With fewer, from QUARTER_FEW_BLOBS on, a page is
+# cut both ways, the likelier by its blobs first (turned first where it is ruled down its length,
+# `segment._ruled_down`: a notebook turned a quarter with three short numbers on it was read across, its digits'
+# lines cut sideways, "7 5 00" of three lines; forty-third session), and the readers choose
+# (`assemble.quarter_evidence`); with one blob, nothing tells: as given. Till the sixty-fourth session such pages
+# were read only as given, and a sticky note photographed sideways with two numbers (4-7 blobs) was read across its
+# writing: the other generator's notes (`bench/other_pages.py --tilt 15 --quarters`, seed 6) 47.1 -> 76.5 % of
+# lines, one upright note of seed 3 read turned ("470 807" as "05 04 410"); every other line of 37 sets as before
+# but a turned notebook's (+1). Told by their blobs alone, so few blobs misled on notebooks and dated pages whose
+# digits had joined their rules: 21 lines of 6 pages lost (bench/README.md, sixty-fourth session).
 QUARTER_MIN_BLOBS = 8
+QUARTER_FEW_BLOBS = 2
 # A number's digits stand side by side along its line, closer than the lines stand apart: the share of digit-sized
 # blobs whose nearest neighbour lies more across than down (`across_share`) is high on a page upright or upside
 # down, low on one turned a quarter. On 1,104 generated pages (seeds 120000-153000, 8 such blobs or more): upright
@@ -176,16 +183,21 @@ def quarter_turn(image: np.ndarray, quarters: int) -> tuple[np.ndarray, np.ndarr
 def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
     """The quarter turns to cut a page in, the likelier first: [0] where its writing runs across, [1] where it runs
     down (`across_share` under ACROSS_SHARE), both where the share is within UNSURE_SHARE of it, or where a page
-    ruled down its length (`ruled_down`) has too few digit-sized blobs to tell (`QUARTER_MIN_BLOBS`). Pen strokes
-    with the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
+    ruled down its length (`ruled_down`) has too few digit-sized blobs to tell surely (`QUARTER_MIN_BLOBS`), then
+    turned first, as on any page with that few (ruled or not, the likelier first); [0] with fewer than
+    QUARTER_FEW_BLOBS. Pen strokes with the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
     _, _, stats = components_with_stats(strokes, connectivity=8)
     x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)
-    if digit_sized.sum() < QUARTER_MIN_BLOBS:
-        return [1, 0] if ruled_down else [0]
+    if ruled_down and digit_sized.sum() < QUARTER_MIN_BLOBS:
+        return [1, 0]
+    if digit_sized.sum() < QUARTER_FEW_BLOBS:
+        return [0]
     share = across_share((x + w / 2)[digit_sized], (y + h / 2)[digit_sized])
     first = 0 if share >= ACROSS_SHARE else 1
+    if digit_sized.sum() < QUARTER_MIN_BLOBS:
+        return [first, 1 - first]
     unsure = RULED_DOWN_UNSURE_SHARE if ruled_down and first == 0 else UNSURE_SHARE
     return [first, 1 - first] if abs(share - ACROSS_SHARE) < unsure else [first]
 

@@ -269,6 +269,21 @@ def test_a_page_that_reads_nothing_the_likelier_way_up_is_read_turned_only_where
     assert surer_route({0: [worse, junk]}) == junk[2]
 
 
+@pytest.mark.skipif(not bundled_model_path().exists(), reason="no bundled model in this checkout")
+def test_a_sticky_note_photographed_sideways_with_two_numbers_on_it_is_read_turned() -> None:
+    """Its five digit-sized blobs are too few to be sure which way its writing runs (`straighten.QUARTER_MIN_BLOBS`):
+    it is cut both ways, turned first (each blob's nearest neighbour lies below it), and the cut along its writing
+    is kept (`assemble.quarter_evidence`). Read only as given, its numbers were cut across ("51")."""
+    import csv
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "other_pages"
+    path = folder / "turned-sticky-note.jpg"
+    with open(folder / "truth.csv", newline="") as f:
+        truth = sorted(row["digits"] for row in csv.DictReader(f) if row["file"] == path.name)
+    (result,) = Scanner(options=ScanOptions(workers=0)).scan([path])
+    assert sorted(s.text for s in result.strings) == truth == ["415", "91"]
+
+
 def test_two_ways_up_read_about_as_surely_are_told_apart_by_the_way_their_print_stands() -> None:
     """Upside down, a page's 0, 1, 6, 8 and 9 stay digits, and the readers may be a little surer of it than of the
     page upright. Within PRINT_TIE the way up its print stands decides, where PRINT_WAY glyphs or more tell; beyond

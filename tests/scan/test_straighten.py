@@ -77,9 +77,10 @@ def test_a_writers_wide_digits_side_by_side_run_across_and_stacked_run_down() ->
 
 def test_blobs_whose_neighbours_lie_as_often_down_as_across_leave_the_quarter_unsure() -> None:
     """Pairs of blobs side by side and pairs stacked: the share of blobs whose nearest neighbour lies across gives
-    both quarter turns near ACROSS_SHARE, the likelier first, and one where it is clear; with too few blobs to
-    tell, a page is read as given, or both ways, turned first, where it is ruled down its length; a page ruled down
-    its length is unsure further from ACROSS_SHARE (RULED_DOWN_UNSURE_SHARE) when its writing seems to run across."""
+    both quarter turns near ACROSS_SHARE, the likelier first, and one where it is clear; with too few blobs to be
+    sure (a sticky note's two numbers), both ways, the likelier first, or turned first where it is ruled down its
+    length; with one, as given; a page ruled down its length is unsure further from ACROSS_SHARE
+    (RULED_DOWN_UNSURE_SHARE) when its writing seems to run across."""
 
     def strokes(across: int, pairs: int = 8) -> np.ndarray:
         page = np.zeros((1600, 600), np.uint8)
@@ -101,5 +102,7 @@ def test_blobs_whose_neighbours_lie_as_often_down_as_across_leave_the_quarter_un
     assert quarter_turns(strokes(6), ruled_down=True) == [0, 1]
     assert quarter_turns(strokes(7), ruled_down=True) == [0]  # 0.875: sure
     assert quarter_turns(strokes(1)) == [1]
-    assert quarter_turns(strokes(2, pairs=3)) == [0]  # 6 blobs: too few to tell, read as given
+    assert quarter_turns(strokes(2, pairs=3)) == [0, 1]  # 6 blobs: too few to be sure, both ways, likelier first
+    assert quarter_turns(strokes(0, pairs=2)) == [1, 0]  # two numbers of two digits, each stacked: turned first
     assert quarter_turns(strokes(2, pairs=3), ruled_down=True) == [1, 0]  # ruled down: both ways, turned first
+    assert quarter_turns(strokes(1, pairs=1)[:, :125]) == [0]  # one blob: nothing to tell by, read as given
