@@ -696,6 +696,14 @@ def _on_page(box: Box, column: float, line: LineReading, direction: tuple[float,
     return box[axis] + (share if direction[axis] > 0 else 1 - share) * box[axis + 2]
 
 
+def height_across(box: Box, direction: tuple[float, float]) -> int:
+    """How tall a box on the page stands across the way its word reads (`_axis`): its height, or its width on a page
+    turned a quarter, whose words read down it (a turned cut's boxes are mapped back to the page as given). A tilt's
+    few degrees are left in, as the kin rule's constants were chosen: undone from the box, the rounding of glyphs 20
+    px tall spread their heights, and two printed words of tilted pages were read as numbers (64th session)."""
+    return box[3] if _axis(direction) == 0 else box[2]
+
+
 def _axis(direction: tuple[float, float]) -> int:
     """The page's axis (0: x, 1: y) nearest to the way a word reads."""
     return 0 if abs(direction[0]) >= abs(direction[1]) else 1
@@ -745,7 +753,7 @@ def _type_look(word: Word, scores: Scores, offset: int) -> TypeLook | None:
     looked = ~np.isnan(printed)
     if not looked.any():
         return None
-    heights = np.array([word.candidates[i].box[3] for i in glyphs[looked]], np.float64)
+    heights = np.array([height_across(word.candidates[i].box, word.direction) for i in glyphs[looked]], np.float64)
     height = float(np.median(heights))
     return TypeLook(height, float(printed[looked].mean()), float(np.ptp(heights)) / max(height, 1.0))
 

@@ -28,6 +28,7 @@ from digitscan.scan.assemble import (
     assemble,
     assemble_word,
     date_valid,
+    height_across,
     orientation_evidence,
     quarter_evidence,
 )
@@ -947,6 +948,43 @@ def test_a_word_is_print_where_print_as_tall_stands_beside_it_and_its_glyphs_are
     assert [s.text for s in assemble(words, scores, 1.0)] == ["1141", "7020", "3862", "85"]
     words, scores = _page_words([*prices, ("1141", [60] * 4, 0.99)])  # print of another size
     assert [s.text for s in assemble(words, scores, 1.0)] == ["1141"]
+
+
+def _on_turned_page(box: tuple[int, int, int, int], degrees: float) -> tuple[int, int, int, int]:
+    """The upright box around `box` turned by `degrees` (counterclockwise on the page, y down) about the origin."""
+    x, y, w, h = box
+    turn = np.deg2rad(degrees)
+    rotation = np.array([[math.cos(turn), math.sin(turn)], [-math.sin(turn), math.cos(turn)]])
+    corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]], float) @ rotation.T
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    return round(low[0]), round(low[1]), round(high[0] - low[0]), round(high[1] - low[1])
+
+
+def test_a_glyphs_height_is_measured_across_its_line_on_a_page_turned_a_quarter() -> None:
+    """A glyph 20 wide and 40 tall on its line stands 40 tall across it whichever way up its page was photographed:
+    a turned cut's boxes are the upright boxes around it on the page as given (`segment`), 40 wide there."""
+    for degrees in (0, 90, 180, 270, 86, 265):
+        turn = np.deg2rad(degrees)
+        box = _on_turned_page((300, 200, 20, 40), degrees)
+        assert height_across(box, (math.cos(turn), -math.sin(turn))) == pytest.approx(40, abs=4)
+
+
+def test_print_by_its_kin_on_a_page_turned_a_quarter_is_told_by_its_glyphs_heights_across_its_lines() -> None:
+    """The kin rule's page (above) photographed turned a quarter (and a few degrees more): its boxes on the page are
+    upright boxes around turned ones, whose heights are the glyphs' widths (all 20: the handwritten numbers' glyphs
+    then looked one height, as tall as the prices, and "7020" and "85" were left out as print). Measured across the
+    lines, the verdicts stay."""
+    prices = [("4419", [40] * 4, 0.99), ("2151", [40, 40, 41, 40], 0.99), ("2440", [39] * 4, 0.99)]
+    hands = [("1141", [40] * 4, 0.99), ("7020", [40, 46, 35, 41], 0.65), ("3862", [40] * 4, 0.2), ("85", [70, 72], 0.6)]
+    for degrees in (90, 270, 84, 276):
+        words, scores = _page_words([*prices, *hands])
+        turn = np.deg2rad(degrees)
+        for word in words:
+            word.box = _on_turned_page(word.box, degrees)
+            word.direction = (math.cos(turn), -math.sin(turn))
+            for cand in word.candidates:
+                cand.box = _on_turned_page(cand.box, degrees)
+        assert sorted(s.text for s in assemble(words, scores, 1.0)) == ["3862", "7020", "85"]
 
 
 def test_a_long_word_is_print_too_where_its_glyphs_turned_half_a_turn_look_printed() -> None:
