@@ -182,10 +182,10 @@ def quarter_turn(image: np.ndarray, quarters: int) -> tuple[np.ndarray, np.ndarr
 
 def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
     """The quarter turns to cut a page in, the likelier first: [0] where its writing runs across, [1] where it runs
-    down (`across_share` under ACROSS_SHARE), both where the share is within UNSURE_SHARE of it, or where a page
-    ruled down its length (`ruled_down`) has too few digit-sized blobs to tell surely (`QUARTER_MIN_BLOBS`), then
-    turned first, as on any page with that few (ruled or not, the likelier first); [0] with fewer than
-    QUARTER_FEW_BLOBS. Pen strokes with the ruling erased (`segment.clear_rules`) in, uint8 0/1."""
+    down (`across_share` under ACROSS_SHARE), both where the share is within UNSURE_SHARE of it, or where the page
+    has too few digit-sized blobs to tell surely (`QUARTER_MIN_BLOBS`): turned first where it is ruled down its
+    length (`ruled_down`), else the likelier first; [0] with fewer than QUARTER_FEW_BLOBS. Pen strokes with the
+    ruling erased (`segment.clear_rules`) in, uint8 0/1."""
     _, _, stats = components_with_stats(strokes, connectivity=8)
     x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
