@@ -14,10 +14,9 @@ numbers of several sizes and calendars (a printed number in every day's corner, 
 laid on a desk, turned up to `--tilt` degrees (6 unless asked), and photographed (perspective, a lamp's fall-off,
 blur, noise, JPEG), with `--quarters` the camera held any of the four ways (`pages.csv` says which). Digits are
 drawn with a pen of their own here (`_stroke`): thresholded from the enlarged image and thickened, not
-`pages.glyph`'s. The writers are
-those no bundled page reader learnt: MNIST's test split (even pages) and CVL's valid writers, one writer a page (odd
-pages). The truth is one row a handwritten number, as `page_bench.py` writes it (`file,kind,line,digits,text,x,y,w,
-h`); printed digits are never in it.
+`pages.glyph`'s. The writers are those no bundled page reader learnt: MNIST's test split (even pages) and CVL's
+valid writers, one writer a page (odd pages). The truth is one row a handwritten number, as `page_bench.py` writes
+it (`file,kind,line,digits,text,x,y,w,h`); printed digits are never in it.
 """
 
 from __future__ import annotations

@@ -190,13 +190,14 @@ def quarter_turns(strokes: np.ndarray, ruled_down: bool = False) -> list[int]:
     x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
     longer, shorter = np.maximum(w, h), np.minimum(w, h)
     digit_sized = (longer >= BLOB_SIDES[0]) & (longer <= BLOB_SIDES[1]) & (longer <= MAX_ELONGATION * shorter + 1)
-    if ruled_down and digit_sized.sum() < QUARTER_MIN_BLOBS:
+    blobs = int(digit_sized.sum())
+    if ruled_down and blobs < QUARTER_MIN_BLOBS:
         return [1, 0]
-    if digit_sized.sum() < QUARTER_FEW_BLOBS:
+    if blobs < QUARTER_FEW_BLOBS:
         return [0]
     share = across_share((x + w / 2)[digit_sized], (y + h / 2)[digit_sized])
     first = 0 if share >= ACROSS_SHARE else 1
-    if digit_sized.sum() < QUARTER_MIN_BLOBS:
+    if blobs < QUARTER_MIN_BLOBS:
         return [first, 1 - first]
     unsure = RULED_DOWN_UNSURE_SHARE if ruled_down and first == 0 else UNSURE_SHARE
     return [first, 1 - first] if abs(share - ACROSS_SHARE) < unsure else [first]
